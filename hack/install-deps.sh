@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything a fresh Debian 12 machine needs to build tidemark, run its tests and
+# its benchmarks. Safe to run any number of times.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config git
+  # libraries
+  libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev libmariadb-dev libssl-dev
+  libspdlog-dev libfmt-dev doctest-dev libzstd-dev zlib1g-dev
+  # throwaway servers for tests and demos
+  mariadb-server mariadb-client openssl
+  # dev cluster and scripts
+  python3 python3-yaml curl procps
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  # The Debian mariadb-server package tries to start a system service; tidemark never uses it,
+  # so keep the package scripts from starting (or failing to start) it.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod +x "$policy"
+    created_policy=1
+  fi
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ "$created_policy" = 1 ]; then "${sudo_cmd[@]}" rm -f "$policy"; fi
+else
+  echo "install-deps: all packages present"
+fi

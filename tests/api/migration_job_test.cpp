@@ -1,0 +1,138 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "api/migration_job.h"
+
+using namespace tidemark::api;
+
+namespace {
+
+const std::string kValid = R"(
+apiVersion: tidemark.dev/v1alpha1
+kind: MigrationJob
+metadata: {name: shop-to-tidb}
+spec:
+  type: FullAndIncremental
+  source:
+    flavor: AuroraMySQL
+    host: mysql.prod.svc
+    credentialsSecret: {name: source-credentials}
+    tls: {secretName: source-tls}
+  target: {host: tidb.prod.svc, credentialsSecret: {name: tidb-credentials}}
+  objects:
+    include: [{database: shop}, {database: crm, tables: [customers, orders]}]
+    exclude: [{database: shop, tables: [audit_log]}]
+  capacity: 4
+  precheck: {ignoreWarnings: true, skip: [connection_limits]}
+)";
+
+// Replaces the first occurrence of `from` in the valid manifest.
+std::string with(const std::string& from, const std::string& to) {
+    auto s = kValid;
+    auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+}
+
+std::string errorOf(const std::string& text) {
+    try {
+        parseManifest(text, "job.yaml");
+    } catch (const ManifestError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("a valid manifest parses with the CRD's defaults") {
+    auto job = parseManifest(kValid, "job.yaml");
+    CHECK(job.name == "shop-to-tidb");
+    CHECK(job.type == JobType::FullAndIncremental);
+    CHECK(job.fullMode == FullMode::Logical);
+    CHECK(job.source.flavor == SourceFlavor::AuroraMySQL);
+    CHECK(job.source.port == 3306);
+    CHECK(job.target.port == 4000);
+    CHECK(job.source.tlsSecret == std::optional<std::string>("source-tls"));
+    CHECK_FALSE(job.target.tlsSecret.has_value());
+    CHECK(job.capacity == 4);
+    CHECK(job.precheck.ignoreWarnings);
+    CHECK(job.precheck.skip == std::vector<std::string>{"connection_limits"});
+    CHECK(job.incremental.safeModeDuration == std::chrono::seconds(60));
+}
+
+TEST_CASE("object selection follows include, exclude and the system-schema rule") {
+    auto job = parseManifest(kValid, "job.yaml");
+    const auto& sel = job.objects;
+    CHECK(sel.selectsTable("shop", "orders"));
+    CHECK_FALSE(sel.selectsTable("shop", "audit_log"));
+    CHECK(sel.selectsTable("crm", "customers"));
+    CHECK_FALSE(sel.selectsTable("crm", "leads"));
+    CHECK_FALSE(sel.selectsTable("other", "t"));
+    CHECK(sel.selectsNewTablesIn("shop"));
+    CHECK_FALSE(sel.selectsNewTablesIn("crm"));
+
+    ObjectSelection all;
+    CHECK(all.selectsTable("anything", "t"));
+    for (auto sys : {"mysql", "information_schema", "performance_schema", "sys", "MySQL", "tidemark_meta"})
+        CHECK_FALSE(all.selectsTable(sys, "user"));
+}
+
+TEST_CASE("job names follow the product's rule") {
+    CHECK_FALSE(jobNameProblem("a").has_value());
+    CHECK_FALSE(jobNameProblem("Job_1-x").has_value());
+    CHECK(jobNameProblem("1job").has_value());
+    CHECK(jobNameProblem("-job").has_value());
+    CHECK(jobNameProblem("job.name").has_value());
+    CHECK_FALSE(jobNameProblem(std::string(59, 'a')).has_value());
+    CHECK(jobNameProblem(std::string(60, 'a')).has_value());
+    CHECK(errorOf(with("name: shop-to-tidb", "name: 9lives")).find("metadata.name") != std::string::npos);
+}
+
+TEST_CASE("validation errors name the field path and what was expected") {
+    CHECK(errorOf(with("capacity: 4", "capacity: 3")) == "job.yaml: spec.capacity: must be one of 2, 4, 8, 16, got 3");
+    CHECK(errorOf(with("capacity: 4", "capacity: four")) ==
+          "job.yaml: spec.capacity: expected an integer, got 'four'");
+    CHECK(errorOf(with("type: FullAndIncremental", "type: Everything")) ==
+          "job.yaml: spec.type: unsupported value 'Everything' (expected one of: Full, Incremental, FullAndIncremental)");
+    CHECK(errorOf(with("host: mysql.prod.svc", "host: mysql.prod.svc\n    port: 70000")) ==
+          "job.yaml: spec.source.port: must be between 1 and 65535, got 70000");
+    CHECK(errorOf(with("flavor: AuroraMySQL", "flavour: AuroraMySQL")).find("spec.source.flavour: unknown field") !=
+          std::string::npos);
+    CHECK(errorOf(with("credentialsSecret: {name: tidb-credentials}", "")) ==
+          "job.yaml: spec.target.credentialsSecret: required field is missing");
+    CHECK(errorOf(with("ignoreWarnings: true", "ignoreWarnings: maybe")) ==
+          "job.yaml: spec.precheck.ignoreWarnings: expected true or false, got 'maybe'");
+    CHECK(errorOf(with("kind: MigrationJob", "kind: Pod")) == "job.yaml: kind: expected MigrationJob, got 'Pod'");
+    CHECK(errorOf(with("{database: crm, tables: [customers, orders]}", "{database: mysql}")) ==
+          "job.yaml: spec.objects.include[1].database: 'mysql' is a system schema and is never migrated");
+}
+
+TEST_CASE("physical mode only with a full copy, a start position only for incremental jobs") {
+    CHECK(errorOf(with("type: FullAndIncremental", "type: Incremental\n  fullMode: Physical")) ==
+          "job.yaml: spec.fullMode: Physical mode needs a full copy; use type Full or FullAndIncremental");
+    CHECK(errorOf(with("capacity: 4", "capacity: 4\n  incremental: {start: {binlogFile: mysql-bin.000002, binlogPos: 4}}"))
+              .find("spec.incremental.start: a start position is only for type Incremental") != std::string::npos);
+    auto job = parseManifest(with("type: FullAndIncremental", "type: Incremental\n  incremental: {start: {gtidSet: '0-1-5'}, safeModeDuration: 2m}"),
+                             "job.yaml");
+    REQUIRE(job.incremental.start.has_value());
+    CHECK(job.incremental.start->byGtid());
+    CHECK(job.incremental.safeModeDuration == std::chrono::seconds(120));
+    CHECK(parseManifest(with("type: FullAndIncremental", "type: Full\n  fullMode: Physical"), "job.yaml").fullMode ==
+          FullMode::Physical);
+}
+
+TEST_CASE("malformed YAML gets a one-line error with its position") {
+    auto e = errorOf("apiVersion: tidemark.dev/v1alpha1\nkind: [unclosed\n");
+    CHECK(e.rfind("job.yaml:", 0) == 0);
+    CHECK(e.find("malformed YAML") != std::string::npos);
+    CHECK(e.find('\n') == std::string::npos);
+    CHECK(errorOf("") == "job.yaml: the manifest is empty");
+    CHECK(errorOf("- a\n- b\n") == "job.yaml: the document: expected a mapping");
+}
+
+TEST_CASE("capacity plans follow the specification table") {
+    CHECK(capacityPlan(2).workers == 2);
+    CHECK(capacityPlan(16).workers == 16);
+    CHECK(capacityPlan(4).exportMiBPerSecond == doctest::Approx(214.2));
+}

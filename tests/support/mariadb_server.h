@@ -1,0 +1,124 @@
+// Throwaway MariaDB servers for tests, benchmarks and demos.
+//
+// Each MariaDbServer runs mariadbd as the current user (root included) in a fresh temporary
+// directory on a free loopback port, and is stopped and its directory removed when the object
+// is destroyed, when the process gets SIGINT/SIGTERM/SIGHUP, or (for the server process) when
+// the thread that started it dies: servers are started with PR_SET_PDEATHSIG. Directories left
+// by a process killed with SIGKILL are swept by the next process that starts a server.
+#pragma once
+
+#include "runner/db/connection.h"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tidemark::testing {
+
+struct ServerOptions {
+    std::string name = "server";       // shows in the directory name and in errors
+    bool binlog = true;
+    std::string binlogFormat = "ROW";  // ROW | STATEMENT | MIXED
+    std::string rowImage = "FULL";     // FULL | MINIMAL | NOBLOB
+    std::string rowMetadata = "";      // "" (server default) | NO_LOG | MINIMAL | FULL
+    std::string checksum = "CRC32";    // CRC32 | NONE
+    bool tls = false;                  // serve TLS with the shared test CA's server certificate
+    unsigned serverId = 0;             // 0: a unique id per server
+    std::vector<std::string> extraArgs;  // more mariadbd options, e.g. "--max-connections=20"
+
+    static ServerOptions source() {
+        ServerOptions o;
+        o.name = "source";
+        return o;
+    }
+    static ServerOptions target() {
+        ServerOptions o;
+        o.name = "target";
+        o.binlog = false;
+        return o;
+    }
+};
+
+// A CA, a server certificate for 127.0.0.1/localhost, and a client certificate, all signed by
+// that CA; plus a second, unrelated CA for "wrong CA" tests. Made once per process.
+struct TlsMaterial {
+    std::filesystem::path caCert, serverCert, serverKey, clientCert, clientKey, otherCaCert;
+};
+const TlsMaterial& testTls();
+
+class MariaDbServer {
+public:
+    explicit MariaDbServer(ServerOptions options = {});
+    ~MariaDbServer();
+    MariaDbServer(const MariaDbServer&) = delete;
+    MariaDbServer& operator=(const MariaDbServer&) = delete;
+
+    const std::string& host() const { return host_; }
+    unsigned port() const { return port_; }
+    const std::filesystem::path& dir() const { return dir_; }
+    const ServerOptions& options() const { return options_; }
+
+    // Options for the all-powerful root@127.0.0.1 account (empty password), as `role`.
+    db::ConnectOptions rootOptions(const std::string& role = "admin") const;
+    db::Connection connectRoot() const;
+    // Runs statements as root (several, separated by ';' only if given one by one).
+    void exec(const std::string& sql) const;
+
+    // Creates `user`@'%' with `password` and runs each of `grants` (e.g. "SELECT ON *.*").
+    db::ConnectOptions createUser(const std::string& user, const std::string& password,
+                                  const std::vector<std::string>& grants, const std::string& role) const;
+
+    void stop();        // clean shutdown, keeps the directory
+    void start();       // starts again on the same port and data
+    void restart() { stop(); start(); }
+    void kill();        // SIGKILL, like a crash
+    bool running() const { return pid_ > 0; }
+    std::string errorLog() const;
+
+private:
+    void launch();
+    void waitReady();
+
+    ServerOptions options_;
+    std::string host_ = "127.0.0.1";
+    unsigned port_ = 0;
+    std::filesystem::path dir_;
+    int pid_ = -1;
+};
+
+// A directory laid out the way Kubernetes mounts Secrets: DIR/<secretName>/<key>.
+class SecretsDir {
+public:
+    SecretsDir();
+    ~SecretsDir();
+    SecretsDir(const SecretsDir&) = delete;
+    SecretsDir& operator=(const SecretsDir&) = delete;
+
+    const std::filesystem::path& path() const { return dir_; }
+    void put(const std::string& secret, const std::string& key, const std::string& value) const;
+    void putFile(const std::string& secret, const std::string& key, const std::filesystem::path& from) const;
+    void credentials(const std::string& secret, const std::string& user, const std::string& password) const {
+        put(secret, "username", user);
+        put(secret, "password", password);
+    }
+
+private:
+    std::filesystem::path dir_;
+};
+
+// A fresh temporary directory removed on destruction.
+class TempDir {
+public:
+    explicit TempDir(const std::string& name = "tmp");
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return dir_; }
+    std::filesystem::path write(const std::string& file, const std::string& text) const;
+
+private:
+    std::filesystem::path dir_;
+};
+
+}  // namespace tidemark::testing
