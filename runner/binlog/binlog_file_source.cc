@@ -1,0 +1,65 @@
+#include "binlog/binlog_file_source.h"
+
+#include <cstring>
+
+#include "binlog/errors.h"
+
+namespace tidemark::binlog {
+
+namespace {
+constexpr char kMagic[4] = {'\xfe', 'b', 'i', 'n'};
+
+std::string baseName(const std::string& path) {
+    size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+}  // namespace
+
+BinlogFileSource::BinlogFileSource(const std::string& path, DecoderOptions options)
+    : path_(path), in_(path, std::ios::binary), decoder_(options) {
+    decoder_.setFile(baseName(path));
+    if (!in_) throw BinlogError("cannot open binlog file " + path, baseName(path), 0, 0);
+    char magic[4];
+    if (!in_.read(magic, 4) || std::memcmp(magic, kMagic, 4) != 0)
+        throw BinlogError(path + " is not a binlog file (missing \\xfebin magic)", baseName(path), 0, 0);
+    offset_ = 4;
+}
+
+bool BinlogFileSource::readRaw(std::string& raw) {
+    raw.resize(kHeaderSize);
+    in_.read(raw.data(), kHeaderSize);
+    std::streamsize got = in_.gcount();
+    if (got == 0) return false;
+    const std::string file = decoder_.file();
+    if (got < static_cast<std::streamsize>(kHeaderSize))
+        throw BinlogError("binlog " + path_ + " ends inside an event header at " + std::to_string(offset_), file, offset_, 0);
+    EventHeader h = parseEventHeader({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()});
+    if (h.eventSize < kHeaderSize)
+        throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + file + ":" + std::to_string(offset_) +
+                              ": size " + std::to_string(h.eventSize) + " is smaller than its header",
+                          file, offset_, h.type);
+    raw.resize(h.eventSize);
+    in_.read(raw.data() + kHeaderSize, static_cast<std::streamsize>(h.eventSize - kHeaderSize));
+    if (static_cast<uint64_t>(in_.gcount()) != h.eventSize - kHeaderSize)
+        throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + file + ":" + std::to_string(offset_) +
+                              ": file ends " + std::to_string(h.eventSize - kHeaderSize - in_.gcount()) +
+                              " bytes before the event does",
+                          file, offset_, h.type);
+    return true;
+}
+
+bool BinlogFileSource::next(Event& out) {
+    while (pendingIndex_ >= pending_.size()) {
+        pending_.clear();
+        pendingIndex_ = 0;
+        std::string raw;
+        if (!readRaw(raw)) return false;
+        uint64_t at = offset_;
+        offset_ += raw.size();
+        decoder_.decode(std::move(raw), pending_, at);
+    }
+    out = std::move(pending_[pendingIndex_++]);
+    return true;
+}
+
+}  // namespace tidemark::binlog

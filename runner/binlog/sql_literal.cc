@@ -1,0 +1,120 @@
+#include "binlog/sql_literal.h"
+
+#include <charconv>
+#include <stdexcept>
+
+#include "binlog/charsets.h"
+#include "binlog/temporal.h"
+
+namespace tidemark::binlog {
+
+namespace {
+
+void appendHex(std::string& out, std::string_view bytes) {
+    static const char* digits = "0123456789ABCDEF";
+    out += "X'";
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    out += '\'';
+}
+
+// Only for text we generated ourselves (digits, '-', ':', ' ', '.'), never source data.
+void appendQuotedAscii(std::string& out, std::string_view text) {
+    out += '\'';
+    out += text;
+    out += '\'';
+}
+
+template <class T> void appendFloat(std::string& out, T v) {
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, res.ptr);
+}
+
+}  // namespace
+
+std::string temporalText(const Value& v) {
+    switch (v.kind) {
+        case Value::Kind::Date: return formatDate(v.t);
+        case Value::Kind::Time: return formatTime(v.t, v.width);
+        case Value::Kind::DateTime: return formatDateTime(v.t, v.width);
+        case Value::Kind::Timestamp: {
+            if (v.i == 0) return formatDateTime(Temporal{}, v.width);
+            Temporal t = civilFromEpoch(v.i);
+            t.micro = v.t.micro;
+            return formatDateTime(t, v.width);
+        }
+        default: throw std::invalid_argument(std::string("not a temporal value: ") + kindName(v.kind));
+    }
+}
+
+void appendSqlLiteral(std::string& out, const Value& v) {
+    switch (v.kind) {
+        case Value::Kind::Null: out += "NULL"; return;
+        case Value::Kind::Int: out += std::to_string(v.i); return;
+        case Value::Kind::UInt: case Value::Kind::Year: case Value::Kind::Enum: case Value::Kind::Set:
+        case Value::Kind::Bit:
+            out += std::to_string(v.u);
+            return;
+        case Value::Kind::Float: appendFloat(out, v.f); return;
+        case Value::Kind::Double: appendFloat(out, v.d); return;
+        case Value::Kind::Decimal: out += v.text; return;
+        case Value::Kind::Date: case Value::Kind::Time: case Value::Kind::DateTime: case Value::Kind::Timestamp:
+            appendQuotedAscii(out, temporalText(v));
+            return;
+        case Value::Kind::String: {
+            std::string_view cs = charsetOfCollation(v.collation);
+            if (!cs.empty() && cs != "binary") {
+                out += '_';
+                out += cs == "utf8mb3" ? std::string_view("utf8") : cs;  // TiDB knows only _utf8
+                out += ' ';
+            }
+            appendHex(out, v.data());
+            return;
+        }
+        case Value::Kind::Bytes: case Value::Kind::Geometry: appendHex(out, v.data()); return;
+        case Value::Kind::Json:
+            out += "CAST(_utf8mb4 ";
+            appendHex(out, v.text);
+            out += " AS JSON)";
+            return;
+        case Value::Kind::JsonDiff:
+            throw std::invalid_argument("a partial JSON update is not a literal; use jsonDiffExpression()");
+        case Value::Kind::Missing:
+            throw std::invalid_argument("the column is not present in this row image");
+    }
+}
+
+std::string sqlLiteral(const Value& v) {
+    std::string s;
+    appendSqlLiteral(s, v);
+    return s;
+}
+
+std::string jsonDiffExpression(std::string_view columnExpr, const Value& v) {
+    if (v.kind != Value::Kind::JsonDiff) throw std::invalid_argument("not a partial JSON update");
+    std::string expr(columnExpr);
+    for (const JsonDiff& d : v.diffs) {
+        std::string path = "_utf8mb4 ";
+        appendHex(path, d.path);
+        switch (d.op) {
+            case JsonDiff::Op::Replace:
+            case JsonDiff::Op::Insert: {
+                std::string value = "CAST(_utf8mb4 ";
+                appendHex(value, d.value);
+                value += " AS JSON)";
+                expr = std::string(d.op == JsonDiff::Op::Replace ? "JSON_REPLACE(" : "JSON_INSERT(") + expr + ", " +
+                       path + ", " + value + ")";
+                break;
+            }
+            case JsonDiff::Op::Remove:
+                expr = "JSON_REMOVE(" + expr + ", " + path + ")";
+                break;
+        }
+    }
+    return expr;
+}
+
+}  // namespace tidemark::binlog

@@ -1,0 +1,45 @@
+// Renders decoded values as MySQL/TiDB SQL literals that reproduce the source value exactly.
+//
+// Requirements on the applier's session (the literals rely on them):
+//   * time_zone = '+00:00'. TIMESTAMP values are rendered as their UTC wall-clock text
+//     ('2024-01-02 03:04:05.123456'), which the server converts back to the same epoch
+//     second only in a UTC session. (Value::i still holds the epoch seconds for appliers that
+//     prefer FROM_UNIXTIME.)
+//   * sql_mode without NO_ZERO_DATE / NO_ZERO_IN_DATE (zero dates are rendered as-is) — the
+//     literals never depend on NO_BACKSLASH_ESCAPES or ANSI_QUOTES: strings are hex.
+//
+//   Null            NULL
+//   Int/UInt/Year   decimal digits (-5, 18446744073709551615, 2024)
+//   Float/Double    shortest text that parses back to the same IEEE value (1.5, 1e+300)
+//   Decimal         exact digits, unquoted (-12.50)
+//   Date            '2024-01-02'            Time  '-838:59:59.000000' (fsp digits)
+//   DateTime        '2024-01-02 03:04:05.123456' (fsp digits); zero: '0000-00-00 00:00:00'
+//   Timestamp       as DateTime, in UTC (see above)
+//   String          _utf8mb4 X'E282AC' — hex with the column's charset introducer, or bare
+//                   X'..' when the charset is unknown (the server then takes the bytes as is)
+//   Bytes/Geometry  X'..'
+//   Enum            1-based index (0 = the '' error value); Set: bitmask; Bit: unsigned integer
+//   Json            CAST(_utf8mb4 X'..' AS JSON)
+//   JsonDiff        not a literal: use jsonDiffExpression()
+//   Missing         throws std::invalid_argument (the column is not in this image)
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "binlog/value.h"
+
+namespace tidemark::binlog {
+
+// Appends the literal for `v` to `out`. Throws std::invalid_argument for Missing/JsonDiff.
+void appendSqlLiteral(std::string& out, const Value& v);
+std::string sqlLiteral(const Value& v);
+
+// The expression that applies a partial JSON update to `columnExpr` (an already quoted column
+// reference): nested JSON_REPLACE / JSON_INSERT / JSON_REMOVE calls in diff order.
+std::string jsonDiffExpression(std::string_view columnExpr, const Value& v);
+
+// Canonical text of a temporal value, without quotes ("2024-01-02 03:04:05.5").
+std::string temporalText(const Value& v);
+
+}  // namespace tidemark::binlog
