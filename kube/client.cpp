@@ -1,8 +1,8 @@
-#include "tidemark/kube/client.h"
+#include "kube/client.h"
 
-#include "http_transport.h"
-#include "tidemark/kube/errors.h"
-#include "tidemark/kube/line_splitter.h"
+#include "kube/detail/http_transport.h"
+#include "kube/errors.h"
+#include "kube/line_splitter.h"
 
 namespace tidemark::kube {
 

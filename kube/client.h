@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "tidemark/kube/config.h"
-#include "tidemark/kube/query.h"
-#include "tidemark/kube/resource.h"
+#include "kube/config.h"
+#include "kube/query.h"
+#include "kube/resource.h"
 
 namespace tidemark::kube {
 

@@ -1,4 +1,4 @@
-#include "tidemark/kube/config.h"
+#include "kube/config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "base64.h"
-#include "tidemark/kube/errors.h"
+#include "kube/detail/base64.h"
+#include "kube/errors.h"
 
 namespace tidemark::kube {
 namespace {

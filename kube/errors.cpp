@@ -1,4 +1,4 @@
-#include "tidemark/kube/errors.h"
+#include "kube/errors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,11 +1,11 @@
-#include "tidemark/kube/event_recorder.h"
+#include "kube/event_recorder.h"
 
 #include <cstdio>
 #include <mutex>
 #include <unordered_map>
 
-#include "time_format.h"
-#include "tidemark/kube/errors.h"
+#include "kube/detail/time_format.h"
+#include "kube/errors.h"
 
 namespace tidemark::kube {
 

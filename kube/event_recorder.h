@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "tidemark/kube/client.h"
+#include "kube/client.h"
 
 namespace tidemark::kube {
 

@@ -1,4 +1,4 @@
-#include "tidemark/kube/informer.h"
+#include "kube/informer.h"
 
 #include <condition_variable>
 #include <mutex>

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tidemark/kube/watcher.h"
+#include "kube/watcher.h"
 
 namespace tidemark::kube {
 

@@ -1,4 +1,4 @@
-#include "tidemark/kube/leader_election.h"
+#include "kube/leader_election.h"
 
 #include <atomic>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "time_format.h"
-#include "tidemark/kube/errors.h"
+#include "kube/detail/time_format.h"
+#include "kube/errors.h"
 
 namespace tidemark::kube {
 

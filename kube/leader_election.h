@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "tidemark/kube/client.h"
+#include "kube/client.h"
 
 namespace tidemark::kube {
 

@@ -1,4 +1,4 @@
-#include "tidemark/kube/line_splitter.h"
+#include "kube/line_splitter.h"
 
 namespace tidemark::kube {
 

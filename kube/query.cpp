@@ -1,4 +1,4 @@
-#include "tidemark/kube/query.h"
+#include "kube/query.h"
 
 namespace tidemark::kube {
 

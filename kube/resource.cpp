@@ -1,8 +1,8 @@
-#include "tidemark/kube/resource.h"
+#include "kube/resource.h"
 
 #include <nlohmann/json.hpp>
 
-#include "tidemark/kube/query.h"
+#include "kube/query.h"
 
 namespace tidemark::kube {
 

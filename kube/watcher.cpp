@@ -1,4 +1,4 @@
-#include "tidemark/kube/watcher.h"
+#include "kube/watcher.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -6,7 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "tidemark/kube/errors.h"
+#include "kube/errors.h"
 
 namespace tidemark::kube {
 

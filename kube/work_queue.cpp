@@ -1,4 +1,4 @@
-#include "tidemark/kube/work_queue.h"
+#include "kube/work_queue.h"
 
 #include <algorithm>
 
@@ -53,7 +53,13 @@ void WorkQueue::addAfter(const std::string& key, std::chrono::milliseconds delay
     addLocked(key);
     return;
   }
-  waiting_.emplace(Clock::now() + delay, key);
+  auto due = Clock::now() + delay;
+  if (auto it = waitingByKey_.find(key); it != waitingByKey_.end()) {
+    if (it->second->first <= due) return;
+    waiting_.erase(it->second);
+    waitingByKey_.erase(it);
+  }
+  waitingByKey_.emplace(key, waiting_.emplace(due, key));
   cv_.notify_all();  // a waiting get() may need to wake earlier
 }
 
@@ -67,6 +73,7 @@ void WorkQueue::promoteDueLocked(Clock::time_point now) {
   while (!waiting_.empty() && waiting_.begin()->first <= now) {
     std::string key = std::move(waiting_.begin()->second);
     waiting_.erase(waiting_.begin());
+    waitingByKey_.erase(key);
     addLocked(key);
   }
 }
@@ -120,6 +127,7 @@ void WorkQueue::shutdown() {
   std::lock_guard lock(mu_);
   shuttingDown_ = true;
   waiting_.clear();
+  waitingByKey_.clear();
   cv_.notify_all();
 }
 

@@ -13,7 +13,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -72,7 +71,9 @@ class WorkQueue {
   std::deque<std::string> queue_;
   std::unordered_set<std::string> dirty_;       // queued (or to be re-queued) and not yet handed out
   std::unordered_set<std::string> processing_;  // handed out, done() not yet called
-  std::multimap<Clock::time_point, std::string> waiting_;  // addAfter, by due time
+  // addAfter keys by due time; a key waits at most once, at its earliest due time.
+  std::multimap<Clock::time_point, std::string> waiting_;
+  std::unordered_map<std::string, std::multimap<Clock::time_point, std::string>::iterator> waitingByKey_;
   bool shuttingDown_ = false;
 };
 

@@ -1,6 +1,6 @@
-#include "base64.h"
+#include "kube/detail/base64.h"
 
-#include "tidemark/kube/errors.h"
+#include "kube/errors.h"
 
 namespace tidemark::kube::detail {
 

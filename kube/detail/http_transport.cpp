@@ -1,4 +1,4 @@
-#include "http_transport.h"
+#include "kube/detail/http_transport.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wall"
@@ -16,7 +16,7 @@
 #include <sstream>
 #include <vector>
 
-#include "tidemark/kube/errors.h"
+#include "kube/errors.h"
 
 namespace tidemark::kube::detail {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "tidemark/kube/config.h"
+#include "kube/config.h"
 
 namespace tidemark::kube::detail {
 

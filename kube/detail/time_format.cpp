@@ -1,4 +1,4 @@
-#include "time_format.h"
+#include "kube/detail/time_format.h"
 
 #include <cstdio>
 #include <ctime>
