@@ -353,7 +353,8 @@ class Api:
             for k, v in (obj.pop("stringData", None) or {}).items():
                 data[k] = base64.b64encode(str(v).encode()).decode()
             obj["data"] = data
-            obj.setdefault("type", "Opaque")
+            if not obj.get("type"):
+                obj["type"] = "Opaque"
         elif rt.plural == "namespaces" and old is None:
             obj["status"] = {"phase": "Active"}
             obj.setdefault("spec", {"finalizers": ["kubernetes"]})
@@ -577,6 +578,24 @@ class Api:
             new["status"] = status
             new["metadata"]["resourceVersion"] = str(self.store.next_rv())
             self.store.put(rt.store_key, new, "MODIFIED", old)
+
+    def record_event(self, obj, type_, reason, message, component="kubelet"):
+        """Writes a core/v1 Event about obj, as kubelet and controllers do."""
+        import time as _time
+        rt = self.registry.get("", "v1", "events")
+        meta = obj["metadata"]
+        ns = meta.get("namespace") or "default"
+        event = {"metadata": {"name": "%s.%x" % (meta["name"], _time.time_ns()), "namespace": ns},
+                 "involvedObject": {"apiVersion": obj.get("apiVersion", "v1"), "kind": obj.get("kind", "Pod"),
+                                    "name": meta["name"], "namespace": ns, "uid": meta["uid"],
+                                    "resourceVersion": meta.get("resourceVersion", "")},
+                 "type": type_, "reason": reason, "message": message,
+                 "source": {"component": component, "host": "devcluster"},
+                 "reportingComponent": component, "reportingInstance": "devcluster"}
+        try:
+            self.create(rt, ns, event, Options())
+        except ApiError:
+            pass
 
     def ensure_namespace(self, name):
         rt = self.registry.get("", "v1", "namespaces")

@@ -82,10 +82,11 @@ class Kubelet:
         images = [c.get("image", "") for c in pod.get("spec", {}).get("containers", [])]
         if not all(is_tidemark_image(i) for i in images):
             bad = next(i for i in images if not is_tidemark_image(i))
-            self._set_status(pod, self._pending_status(
-                pod, "UnsupportedImage",
-                "devcluster runs only tidemark images (repository name starting with 'tidemark') as local "
-                "processes; image %r stays Pending" % bad))
+            message = ("devcluster runs only tidemark images (repository name starting with 'tidemark') as "
+                       "local processes; image %r stays Pending" % bad)
+            if pod.get("status", {}).get("containerStatuses") is None:
+                self.api.record_event(pod, "Warning", "UnsupportedImage", message)
+            self._set_status(pod, self._pending_status(pod, "UnsupportedImage", message))
             return
         if pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
             return                      # finished before the dev cluster restarted
@@ -430,8 +431,15 @@ class PodWorker:
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
         path = os.path.join(self.dir, "logs", "%s.%d.log" % (c.name, c.runs))
         with open(path, "wb") as log:
-            proc = subprocess.Popen(c.argv, env=c.env, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                proc = subprocess.Popen(c.argv, env=c.env, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+            except OSError as e:
+                log.write(("devcluster: can't start %s: %s\n" % (c.argv[0], e)).encode())
+                proc = subprocess.Popen(["/bin/sh", "-c", "exit 128"], stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+        self.api.record_event(self.pod, "Normal", "Started", "Started container %s (%s, pid %d)"
+                              % (c.name, " ".join(c.argv), proc.pid))
         with self.lock:
             c.proc = proc
             c.runs += 1
@@ -456,8 +464,8 @@ class PodWorker:
         else:
             c.state = {"terminated": term}
             c.done = True
-        c.proc_done = c.proc
-        c.proc = None if not c.done else c.proc
+        if not c.done:
+            c.proc = None               # relaunched by the monitor loop after the back-off
 
     def _run(self):
         try:
@@ -479,6 +487,9 @@ class PodWorker:
                     self._prepare_container(c, vols, sa)
                 break
             except ConfigError as e:
+                if getattr(self, "_last_config_error", None) != e.message:
+                    self._last_config_error = e.message
+                    self.api.record_event(self.pod, "Warning", "Failed", "Error: %s" % e.message)
                 self.kubelet._set_status(self.pod, self.kubelet._pending_status(self.pod, e.reason, e.message))
                 self.stop_requested.wait(1.0)
         if self.stop_requested.is_set():
@@ -510,6 +521,8 @@ class PodWorker:
     def _terminate(self):
         live = [c for c in self.containers if c.proc is not None and c.proc.poll() is None]
         for c in live:
+            self.api.record_event(self.pod, "Normal", "Killing", "Stopping container %s" % c.name)
+        for c in live:
             _signal_group(c.proc, signal.SIGTERM)
         deadline = time.monotonic() + self.grace
         while time.monotonic() < deadline and any(c.proc.poll() is None for c in live):
@@ -524,7 +537,8 @@ class PodWorker:
                     self.stop_requested.set()
                     self._reap(c)
             elif c.proc is None and not c.done:
-                c.done = True
+                c.done = True           # was waiting to restart
+                c.state = c.last_state or {"terminated": {"exitCode": 0, "reason": "Completed"}}
         self._publish()
 
 

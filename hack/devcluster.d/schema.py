@@ -210,7 +210,8 @@ def validate(schema, value, path="", old=None, errors=None):
             errors.append(FieldError(path, "FieldValueTooMany",
                                      "Too many: %d: must have at most %d items" % (len(value), schema["maxProperties"])))
 
-    if len(errors) == before:
+    # CEL rules see typed values: skip them only where the subtree has type errors.
+    if not any(e.reason == "FieldValueTypeInvalid" for e in errors[before:]):
         _check_rules(schema, value, path, old, errors)
     return errors
 

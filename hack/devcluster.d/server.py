@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import openapi
 import printing
+import protobuf
 from apiserver import ApiError, Options
 from store import Expired, SelectorError, fields_match, labels_match, parse_field_selector, parse_label_selector
 
@@ -261,6 +262,11 @@ class Handler(BaseHTTPRequestHandler):
     def _json(self):
         raw = self._body()
         ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        if ctype == "application/vnd.kubernetes.protobuf":
+            try:
+                return protobuf.decode(raw)
+            except protobuf.ProtobufError as e:
+                raise ApiError(415, "UnsupportedMediaType", str(e))
         if ctype not in ("application/json", "application/yaml", "*/*", ""):
             raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
                            "accepted media types include: application/json, application/yaml")
