@@ -1,6 +1,7 @@
 #include "binlog/binlog_file_source.h"
 
 #include <cstring>
+#include <fstream>
 
 #include "binlog/errors.h"
 
@@ -16,19 +17,29 @@ std::string baseName(const std::string& path) {
 }  // namespace
 
 BinlogFileSource::BinlogFileSource(const std::string& path, DecoderOptions options)
-    : path_(path), in_(path, std::ios::binary), decoder_(options) {
+    : path_(path), in_(std::make_unique<std::ifstream>(path, std::ios::binary)), decoder_(options) {
     decoder_.setFile(baseName(path));
-    if (!in_) throw BinlogError("cannot open binlog file " + path, baseName(path), 0, 0);
+    if (!*in_) throw BinlogError("cannot open binlog file " + path, baseName(path), 0, 0);
+    checkMagic();
+}
+
+BinlogFileSource::BinlogFileSource(std::unique_ptr<std::istream> in, std::string name, DecoderOptions options)
+    : path_(name), in_(std::move(in)), decoder_(options) {
+    decoder_.setFile(std::move(name));
+    checkMagic();
+}
+
+void BinlogFileSource::checkMagic() {
     char magic[4];
-    if (!in_.read(magic, 4) || std::memcmp(magic, kMagic, 4) != 0)
-        throw BinlogError(path + " is not a binlog file (missing \\xfebin magic)", baseName(path), 0, 0);
+    if (!in_->read(magic, 4) || std::memcmp(magic, kMagic, 4) != 0)
+        throw BinlogError(path_ + " is not a binlog file (missing \\xfebin magic)", decoder_.file(), 0, 0);
     offset_ = 4;
 }
 
 bool BinlogFileSource::readRaw(std::string& raw) {
     raw.resize(kHeaderSize);
-    in_.read(raw.data(), kHeaderSize);
-    std::streamsize got = in_.gcount();
+    in_->read(raw.data(), kHeaderSize);
+    std::streamsize got = in_->gcount();
     if (got == 0) return false;
     const std::string file = decoder_.file();
     if (got < static_cast<std::streamsize>(kHeaderSize))
@@ -39,10 +50,10 @@ bool BinlogFileSource::readRaw(std::string& raw) {
                               ": size " + std::to_string(h.eventSize) + " is smaller than its header",
                           file, offset_, h.type);
     raw.resize(h.eventSize);
-    in_.read(raw.data() + kHeaderSize, static_cast<std::streamsize>(h.eventSize - kHeaderSize));
-    if (static_cast<uint64_t>(in_.gcount()) != h.eventSize - kHeaderSize)
+    in_->read(raw.data() + kHeaderSize, static_cast<std::streamsize>(h.eventSize - kHeaderSize));
+    if (static_cast<uint64_t>(in_->gcount()) != h.eventSize - kHeaderSize)
         throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + file + ":" + std::to_string(offset_) +
-                              ": file ends " + std::to_string(h.eventSize - kHeaderSize - in_.gcount()) +
+                              ": file ends " + std::to_string(h.eventSize - kHeaderSize - in_->gcount()) +
                               " bytes before the event does",
                           file, offset_, h.type);
     return true;

@@ -4,7 +4,8 @@
 
 #include <cstdint>
 #include <deque>
-#include <fstream>
+#include <istream>
+#include <memory>
 #include <string>
 
 #include "binlog/event_decoder.h"
@@ -16,6 +17,9 @@ public:
     // Opens `path` and checks the magic. Throws BinlogError if the file cannot be read or is
     // not a binlog. The decoder's file name is the path's last component.
     explicit BinlogFileSource(const std::string& path, DecoderOptions options = {});
+    // Reads from an already open stream (e.g. a decompressed fixture); `name` is the binlog
+    // file name used in positions and error messages.
+    BinlogFileSource(std::unique_ptr<std::istream> in, std::string name, DecoderOptions options = {});
 
     // Next event, in file order (events inside a TRANSACTION_PAYLOAD follow the payload
     // event). Returns false at the end of the file. Throws BinlogError on a corrupt,
@@ -27,10 +31,11 @@ public:
     EventDecoder& decoder() { return decoder_; }
 
 private:
+    void checkMagic();
     bool readRaw(std::string& raw);
 
     std::string path_;
-    std::ifstream in_;
+    std::unique_ptr<std::istream> in_;
     uint64_t offset_ = 0;
     EventDecoder decoder_;
     std::vector<Event> pending_;
