@@ -172,8 +172,15 @@ fs::path templateDir() {
         dir = base / "data";
         fs::create_directories(base);
         const auto lockPath = base / "lock";
-        int lockFd = ::open(lockPath.c_str(), O_CREAT | O_RDWR, 0600);
-        if (lockFd < 0 || ::flock(lockFd, LOCK_EX) != 0) throw std::runtime_error("test support: cannot lock " + lockPath.string());
+        // Several test processes may race to build it: one builds, the others wait.
+        struct FileLock {
+            int fd;
+            ~FileLock() {
+                if (fd >= 0) ::close(fd);  // closing releases the flock
+            }
+        } lock{::open(lockPath.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600)};
+        if (lock.fd < 0 || ::flock(lock.fd, LOCK_EX) != 0)
+            throw std::runtime_error("test support: cannot lock " + lockPath.string());
         if (!fs::exists(base / "ready")) {
             fs::remove_all(dir);
             const auto building = base / "building";
@@ -185,21 +192,10 @@ fs::path templateDir() {
             for (const auto& a : kInnodbArgs) cmd += " " + a;
             cmd += " > " + shellQuote((base / "install.log").string()) + " 2>&1";
             run(cmd);
-            // root@127.0.0.1 (TCP) next to install-db's root@localhost (socket).
-            const auto sql = base / "bootstrap.sql";
-            writeFile(sql,
-                      "CREATE USER 'root'@'127.0.0.1';\n"
-                      "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n");
-            std::string boot = std::string(kMariadbd) + " --no-defaults --bootstrap --datadir=" +
-                               shellQuote(building.string()) + " --skip-name-resolve" + (isRoot() ? " --user=root" : "");
-            for (const auto& a : kInnodbArgs) boot += " " + a;
-            boot += " < " + shellQuote(sql.string()) + " >> " + shellQuote((base / "install.log").string()) + " 2>&1";
-            run(boot);
+            // install-db creates root@localhost, root@127.0.0.1 and root@::1 with no password.
             fs::rename(building, dir);
             writeFile(base / "ready", "");
         }
-        ::flock(lockFd, LOCK_UN);
-        ::close(lockFd);
     });
     return dir;
 }
