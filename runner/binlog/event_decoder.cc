@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <unordered_map>
 #include <zlib.h>
-#include <zstd.h>
 
 #include "binlog/byte_reader.h"
+#include "binlog/compression.h"
 #include "binlog/errors.h"
+#include "binlog/gtid_events.h"
+#include "binlog/query_event.h"
 #include "binlog/row_decoder.h"
 
 namespace tidemark::binlog {
@@ -48,120 +50,6 @@ uint8_t defaultPostHeaderLength(EventType t) {
         case EventType::BinlogCheckpoint: return 4;
         default: return 0;
     }
-}
-
-std::string toUpperPrefix(std::string_view s, size_t n) {
-    std::string out;
-    for (char c : s.substr(0, n)) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-
-// Skips whitespace and comments the server may put before a statement's first keyword
-// (MySQL keeps /* ... */ and executable /*!...*/ comments in the binlog).
-std::string_view firstWords(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        if (std::isspace(static_cast<unsigned char>(s[i]))) { ++i; continue; }
-        if (s.compare(i, 3, "/*!") == 0) {
-            // Executable comment: its body is the statement; skip the version digits.
-            i += 3;
-            while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-            continue;
-        }
-        if (s.compare(i, 2, "/*") == 0) {
-            size_t end = s.find("*/", i + 2);
-            i = end == std::string_view::npos ? s.size() : end + 2;
-            continue;
-        }
-        if (s.compare(i, 2, "--") == 0 || s[i] == '#') {
-            size_t end = s.find('\n', i);
-            i = end == std::string_view::npos ? s.size() : end + 1;
-            continue;
-        }
-        break;
-    }
-    return s.substr(i);
-}
-
-bool startsWithWord(std::string_view upper, std::string_view word) {
-    if (upper.substr(0, word.size()) != word) return false;
-    return upper.size() == word.size() || !std::isalnum(static_cast<unsigned char>(upper[word.size()]));
-}
-
-QueryKind classifyQuery(std::string_view statement) {
-    std::string head = toUpperPrefix(firstWords(statement), 16);
-    if (startsWithWord(head, "BEGIN")) return QueryKind::Begin;
-    if (startsWithWord(head, "COMMIT")) return QueryKind::Commit;
-    if (startsWithWord(head, "ROLLBACK")) {
-        return head.find(" TO") != std::string::npos ? QueryKind::Savepoint : QueryKind::Rollback;
-    }
-    if (startsWithWord(head, "SAVEPOINT") || startsWithWord(head, "RELEASE")) return QueryKind::Savepoint;
-    if (startsWithWord(head, "XA")) return QueryKind::Xa;
-    return QueryKind::Other;
-}
-
-// Statement-based DML: in a ROW stream this means the source logged a change we cannot see as
-// rows (binlog_format STATEMENT/MIXED).
-const char* statementDmlKeyword(std::string_view statement) {
-    std::string head = toUpperPrefix(firstWords(statement), 16);
-    for (const char* kw : {"INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD"})
-        if (startsWithWord(head, kw)) return kw;
-    return nullptr;
-}
-
-// MariaDB log_bin_compress: u8 (0x80 | alg << 4 | n), n bytes big-endian original length,
-// then a zlib stream.
-std::string inflateMariaEvent(std::string_view in) {
-    if (in.empty()) throw DecodeError("empty compressed payload");
-    uint8_t hdr = static_cast<uint8_t>(in[0]);
-    size_t lenBytes = hdr & 0x07;
-    if ((hdr & 0x70) != 0) throw DecodeError("unsupported compression algorithm " + std::to_string((hdr >> 4) & 7));
-    if (lenBytes < 1 || lenBytes > 4 || in.size() < 1 + lenBytes) throw DecodeError("bad compressed header");
-    uLongf original = 0;
-    for (size_t i = 0; i < lenBytes; ++i) original = (original << 8) | static_cast<uint8_t>(in[1 + i]);
-    std::string out(original, '\0');
-    uLongf outLen = original;
-    int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &outLen,
-                        reinterpret_cast<const Bytef*>(in.data() + 1 + lenBytes), static_cast<uLong>(in.size() - 1 - lenBytes));
-    if (rc != Z_OK || outLen != original) throw DecodeError("corrupt zlib data (code " + std::to_string(rc) + ")");
-    return out;
-}
-
-std::string zstdDecompress(std::string_view in, uint64_t expected) {
-    std::string out;
-    if (expected > 0 && expected < (uint64_t{1} << 34)) out.reserve(static_cast<size_t>(expected));
-    ZSTD_DStream* ds = ZSTD_createDStream();
-    if (!ds) throw DecodeError("zstd: out of memory");
-    ZSTD_initDStream(ds);
-    ZSTD_inBuffer input{in.data(), in.size(), 0};
-    std::string chunk(ZSTD_DStreamOutSize(), '\0');
-    size_t rc = 1;
-    while (input.pos < input.size) {
-        ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
-        rc = ZSTD_decompressStream(ds, &output, &input);
-        if (ZSTD_isError(rc)) {
-            ZSTD_freeDStream(ds);
-            throw DecodeError(std::string("zstd: ") + ZSTD_getErrorName(rc));
-        }
-        out.append(chunk.data(), output.pos);
-        if (rc == 0 && input.pos < input.size) ZSTD_initDStream(ds);  // concatenated frames
-    }
-    // Drain anything zstd still buffers.
-    while (rc != 0) {
-        ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
-        rc = ZSTD_decompressStream(ds, &output, &input);
-        if (ZSTD_isError(rc)) {
-            ZSTD_freeDStream(ds);
-            throw DecodeError(std::string("zstd: ") + ZSTD_getErrorName(rc));
-        }
-        out.append(chunk.data(), output.pos);
-        if (output.pos == 0 && rc != 0) {
-            ZSTD_freeDStream(ds);
-            throw DecodeError("zstd: truncated frame");
-        }
-    }
-    ZSTD_freeDStream(ds);
-    return out;
 }
 
 std::span<const uint8_t> asBytes(std::string_view s) {
@@ -263,7 +151,8 @@ struct EventDecoder::State {
                 break;
             }
             case EventType::Query: case EventType::QueryCompressed:
-                ev.body = decodeQuery(r, phl, type == EventType::QueryCompressed, h, ev.position);
+                ev.body = parseQuery(r, phl, type == EventType::QueryCompressed);
+                rejectStatementDml(*std::get_if<Query>(&ev.body), h, ev.position);
                 break;
             case EventType::Xid:
                 ev.body = Xid{r.u64()};
@@ -283,27 +172,17 @@ struct EventDecoder::State {
                 ev.body = decodeRows(r, type, phl, ev);
                 break;
             case EventType::Gtid: case EventType::AnonymousGtid:
-                ev.body = decodeMysqlGtid(r, type == EventType::AnonymousGtid);
+                ev.body = parseMysqlGtid(r, type == EventType::AnonymousGtid);
                 break;
             case EventType::PreviousGtids:
-                ev.body = decodePreviousGtids(r);
+                ev.body = parsePreviousGtids(r);
                 break;
             case EventType::MariaGtid:
-                ev.body = decodeMariaGtid(r, h);
+                ev.body = parseMariaGtid(r, h.serverId);
                 break;
-            case EventType::MariaGtidList: {
-                MariaGtidList list;
-                uint32_t count = r.u32() & 0x0FFFFFFF;  // top bits are flags
-                for (uint32_t i = 0; i < count; ++i) {
-                    MariaGtidList::Entry e;
-                    e.domainId = r.u32();
-                    e.serverId = r.u32();
-                    e.seqNo = r.u64();
-                    list.gtids.push_back(e);
-                }
-                ev.body = std::move(list);
+            case EventType::MariaGtidList:
+                ev.body = parseMariaGtidList(r);
                 break;
-            }
             case EventType::BinlogCheckpoint:
                 ev.body = BinlogCheckpoint{std::string(r.bytes(r.u32()))};
                 break;
@@ -410,69 +289,17 @@ struct EventDecoder::State {
         ev.body = std::move(f);
     }
 
-    Query decodeQuery(ByteReader& r, uint8_t phl, bool compressed, const EventHeader& h, uint64_t position) {
-        Query q;
-        q.threadId = r.u32();
-        q.execTime = r.u32();
-        uint8_t dbLen = r.u8();
-        q.errorCode = r.u16();
-        uint16_t statusLen = phl >= 13 ? r.u16() : 0;
-        if (phl > 13) r.skip(phl - 13u);
-        decodeStatusVars(ByteReader(r.span(statusLen)), q);
-        q.schema = r.bytes(dbLen);
-        r.skip(1);
-        q.statement = compressed ? inflateMariaEvent(r.rest()) : std::string(r.rest());
-        q.kind = classifyQuery(q.statement);
-        if (options.rejectStatementDml && q.kind == QueryKind::Other) {
-            if (const char* kw = statementDmlKeyword(q.statement)) {
-                std::string excerpt = q.statement.substr(0, 120);
-                fail(h, position, std::string("statement-based ") + kw +
-                                      " in the binlog (binlog_format is not ROW for this change): " + excerpt);
-            }
+    void rejectStatementDml(Query& q, const EventHeader& h, uint64_t position) const {
+        if (q.kind != QueryKind::Other) return;
+        const char* kw = statementDmlKeyword(q.statement);
+        if (!kw) return;
+        if (!options.rejectStatementDml) {
+            q.kind = QueryKind::StatementDml;
+            return;
         }
-        return q;
-    }
-
-    static void decodeStatusVars(ByteReader r, Query& q) {
-        while (!r.empty()) {
-            uint8_t key = r.u8();
-            switch (key) {
-                case 0: q.flags2 = r.u32(); break;
-                case 1: q.sqlMode = r.u64(); break;
-                case 2: r.skip(r.u8() + 1u); break;
-                case 3: r.skip(4); break;
-                case 4:
-                    q.charsetClient = r.u16();
-                    q.collationConnection = r.u16();
-                    q.collationServer = r.u16();
-                    break;
-                case 5: q.timeZone = r.bytes(r.u8()); break;
-                case 6: r.skip(r.u8()); break;
-                case 7: r.skip(2); break;
-                case 8: r.skip(2); break;
-                case 9: r.skip(8); break;
-                case 10: r.skip(4); break;
-                case 11: r.skip(r.u8()); r.skip(r.u8()); break;
-                case 12: {
-                    uint8_t count = r.u8();
-                    if (count == 254) break;  // OVER_MAX_DBS_IN_EVENT_MTS
-                    for (uint8_t i = 0; i < count; ++i) {
-                        while (r.u8() != 0) {}
-                    }
-                    break;
-                }
-                case 13: r.skip(3); break;
-                case 16: r.skip(1); break;
-                case 17: r.skip(8); break;
-                case 18: r.skip(2); break;
-                case 19: r.skip(1); break;
-                case 20: r.skip(1); break;
-                case 128: r.skip(3); break;
-                case 129: q.mariaXid = r.u64(); break;
-                default:
-                    return;  // unknown key: its length is unknown, so the rest is unreadable (as the server does)
-            }
-        }
+        fail(h, position, std::string("statement-based ") + kw +
+                              " in the binlog (binlog_format is not ROW for this change; set binlog_format=ROW on the "
+                              "source): " + q.statement.substr(0, 120));
     }
 
     RowsEvent decodeRows(ByteReader& r, EventType type, uint8_t phl, Event& ev) {
@@ -525,78 +352,6 @@ struct EventDecoder::State {
             decodeRowImages(ByteReader(asBytes(r.rest())), table, rows, first, second);
         }
         return rows;
-    }
-
-    static MysqlGtid decodeMysqlGtid(ByteReader& r, bool anonymous) {
-        MysqlGtid g;
-        g.anonymous = anonymous;
-        g.flags = r.u8();
-        std::span<const uint8_t> sid = r.span(16);
-        std::copy(sid.begin(), sid.end(), g.sid.begin());
-        g.gno = static_cast<int64_t>(r.u64());
-        if (r.remaining() >= 17 && r.u8() == 2) {  // logical clock timestamps (5.7+)
-            g.lastCommitted = static_cast<int64_t>(r.u64());
-            g.sequenceNumber = static_cast<int64_t>(r.u64());
-        }
-        if (r.remaining() >= 7) {  // 8.0.1+: commit timestamps; bit 55 says an original one follows
-            g.immediateCommitTs = r.uintLE(7);
-            if (g.immediateCommitTs & (uint64_t{1} << 55)) {
-                g.immediateCommitTs &= ~(uint64_t{1} << 55);
-                g.originalCommitTs = r.uintLE(7);
-            } else {
-                g.originalCommitTs = g.immediateCommitTs;
-            }
-            if (!r.empty()) g.transactionLength = r.packed();
-            if (r.remaining() >= 4) {
-                g.immediateServerVersion = r.u32();
-                if (g.immediateServerVersion & 0x80000000u) {
-                    g.immediateServerVersion &= 0x7FFFFFFFu;
-                    g.originalServerVersion = r.u32();
-                } else {
-                    g.originalServerVersion = g.immediateServerVersion;
-                }
-            }
-        }
-        return g;
-    }
-
-    static PreviousGtids decodePreviousGtids(ByteReader& r) {
-        PreviousGtids p;
-        uint64_t n = r.u64();
-        if (n >> 56) throw DecodeError("tagged GTID set format (MySQL 8.3+) is not supported");
-        for (uint64_t i = 0; i < n; ++i) {
-            PreviousGtids::Sid s;
-            std::span<const uint8_t> sid = r.span(16);
-            std::copy(sid.begin(), sid.end(), s.sid.begin());
-            uint64_t intervals = r.u64();
-            for (uint64_t k = 0; k < intervals; ++k) {
-                GtidInterval iv;
-                iv.start = static_cast<int64_t>(r.u64());
-                iv.end = static_cast<int64_t>(r.u64());
-                s.intervals.push_back(iv);
-            }
-            p.sids.push_back(std::move(s));
-        }
-        return p;
-    }
-
-    static MariaGtid decodeMariaGtid(ByteReader& r, const EventHeader& h) {
-        MariaGtid g;
-        g.seqNo = r.u64();
-        g.domainId = r.u32();
-        g.serverId = h.serverId;
-        g.flags2 = r.u8();
-        if (g.flags2 & 0x02) {
-            g.commitId = r.u64();
-        } else {
-            r.skip(std::min<size_t>(6, r.remaining()));
-        }
-        if ((g.flags2 & (0x40 | 0x80)) && !r.empty()) {
-            r.u32();  // formatID
-            uint8_t gtridLen = r.u8(), bqualLen = r.u8();
-            g.xid = r.bytes(static_cast<size_t>(gtridLen) + bqualLen);
-        }
-        return g;
     }
 
     static Heartbeat decodeHeartbeatV2(ByteReader& r) {

@@ -34,7 +34,9 @@ struct Rotate {
     bool fake = false;  // sent by the server on connect (timestamp 0 / artificial), not in the file
 };
 
-enum class QueryKind : uint8_t { Begin, Commit, Rollback, Savepoint, Xa, Other /* DDL, DCL */ };
+// StatementDml only appears when DecoderOptions::rejectStatementDml is off; otherwise such a
+// QUERY is an error.
+enum class QueryKind : uint8_t { Begin, Commit, Rollback, Savepoint, Xa, StatementDml, Other /* DDL, DCL */ };
 
 struct Query {
     uint32_t threadId = 0;

@@ -2,8 +2,8 @@
 
 #include <bit>
 #include <cstring>
-#include <zlib.h>
 
+#include "binlog/compression.h"
 #include "binlog/decimal.h"
 #include "binlog/json_binary.h"
 #include "binlog/temporal.h"
@@ -26,30 +26,6 @@ void readInteger(ByteReader& r, const ColumnDef& c, size_t bytes, Value& v) {
 
 size_t readLength(ByteReader& r, uint32_t prefixBytes) {
     return ByteReader::checkedSize(r.uintLE(prefixBytes));
-}
-
-// MariaDB column compression (COMPRESSED attribute, types 140/141): one header byte, then
-// either the raw value (header 0) or a big-endian original length and a zlib/deflate stream.
-std::string inflateMariaColumn(std::string_view stored) {
-    if (stored.empty()) return {};
-    uint8_t hdr = static_cast<uint8_t>(stored[0]);
-    if ((hdr & 0x80) == 0) return std::string(stored.substr(1));
-    size_t lenBytes = hdr & 0x07;
-    bool rawDeflate = (hdr & 0x08) != 0;
-    if (stored.size() < 1 + lenBytes) throw DecodeError("truncated compressed column");
-    size_t original = 0;
-    for (size_t i = 0; i < lenBytes; ++i) original = (original << 8) | static_cast<uint8_t>(stored[1 + i]);
-    std::string out(original, '\0');
-    z_stream zs{};
-    if (inflateInit2(&zs, rawDeflate ? -MAX_WBITS : MAX_WBITS) != Z_OK) throw DecodeError("zlib init failed");
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(stored.data() + 1 + lenBytes));
-    zs.avail_in = static_cast<uInt>(stored.size() - 1 - lenBytes);
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    int rc = inflate(&zs, Z_FINISH);
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END || zs.total_out != original) throw DecodeError("corrupt compressed column value");
-    return out;
 }
 
 void setStringValue(const ColumnDef& c, std::string_view bytes, Value& v) {

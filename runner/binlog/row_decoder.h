@@ -20,8 +20,9 @@ struct ColumnBitmap {
     size_t count() const;
 };
 
-// Decodes every row in `rows` (the bytes after the bitmaps) into ev.rows. `before`/`after` are
-// the present-column bitmaps; `after` is unused for Write/Delete... (see RowsKind).
+// Decodes every row in `rows` (the bytes after the bitmaps) into ev.rows. `first` is the
+// present-column bitmap of the only image (Write, Delete) or of the before image (Update);
+// `second` is the after image's, used by Update only.
 void decodeRowImages(ByteReader rows, const TableMap& table, RowsEvent& ev, const ColumnBitmap& first,
                      const ColumnBitmap& second);
 

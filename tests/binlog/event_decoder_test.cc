@@ -179,6 +179,9 @@ TEST_CASE("statement-based DML in a QUERY event is an error naming the event and
         CHECK_MESSAGE(msg.find("QUERY at mysql-bin.000042:777") != std::string::npos, msg);
         CHECK_MESSAGE(msg.find("statement-based") != std::string::npos, msg);
     }
+    EventDecoder lenient = mysqlDecoder(DecoderOptions{.rejectStatementDml = false});
+    auto dml = decodeAll(lenient, makeEvent(2, queryBody("INSERT INTO t VALUES (1)"), {.crc = true}));
+    CHECK(dml.at(0).as<Query>()->kind == QueryKind::StatementDml);
     auto begin = decodeAll(d, makeEvent(2, queryBody("BEGIN"), {.crc = true}));
     CHECK(begin.at(0).as<Query>()->kind == QueryKind::Begin);
     auto ddl = decodeAll(d, makeEvent(2, queryBody("ALTER TABLE t ADD COLUMN insert_at INT"), {.crc = true}));

@@ -1,0 +1,21 @@
+// GTID events of both flavors: MySQL GTID / ANONYMOUS_GTID / PREVIOUS_GTIDS and MariaDB
+// GTID / GTID_LIST. Bodies as stored after the common header, checksum removed; all throw
+// DecodeError on truncation.
+#pragma once
+
+#include <cstdint>
+
+#include "binlog/byte_reader.h"
+#include "binlog/events.h"
+
+namespace tidemark::binlog {
+
+// 5.6 (25-byte body) through 8.0 (commit timestamps, transaction length, server versions):
+// fields the event does not carry stay 0.
+MysqlGtid parseMysqlGtid(ByteReader& r, bool anonymous);
+PreviousGtids parsePreviousGtids(ByteReader& r);
+// serverId comes from the event header: MariaDB does not repeat it in the body.
+MariaGtid parseMariaGtid(ByteReader& r, uint32_t serverId);
+MariaGtidList parseMariaGtidList(ByteReader& r);
+
+}  // namespace tidemark::binlog
