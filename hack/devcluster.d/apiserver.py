@@ -113,6 +113,7 @@ class Api:
         return self._present(rt, obj)
 
     def _present(self, rt, obj):
+        obj = dict(obj)                 # shallow: stored and history objects stay untouched
         obj["apiVersion"] = rt.api_version
         obj["kind"] = rt.kind
         return obj

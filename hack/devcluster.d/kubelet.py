@@ -389,7 +389,9 @@ class PodWorker:
             c = next((x for x in self.containers if x.name == container), None)
             if c is None or c.runs == 0:
                 return None
-            run = c.runs - 1 - (1 if previous else 0)
+            # In back-off the latest run is both the current and the previous instance.
+            waiting = c.proc is None and not c.done
+            run = c.runs - 1 - (1 if previous and not waiting else 0)
             if run < 0:
                 return None
             return os.path.join(self.dir, "logs", "%s.%d.log" % (container, run))

@@ -65,6 +65,7 @@ def _builtin_types():
         B("", "v1", "configmaps", "configmap", "ConfigMap", True, ["cm"]),
         B("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True, ["sa"]),
         B("", "v1", "events", "event", "Event", True, ["ev"]),
+        B("", "v1", "services", "service", "Service", True, ["svc"], ["all"], subresources=["status"]),
         B("coordination.k8s.io", "v1", "leases", "lease", "Lease", True),
         B("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
           "CustomResourceDefinition", False, ["crd", "crds"], subresources=["status"]),

@@ -248,6 +248,62 @@ class ApiTest(unittest.TestCase):
         code, st = self.call("POST", "/api/v1/namespaces", {"metadata": {"name": "Bad_Name"}})
         self.assertEqual((code, st["details"]["causes"][0]["field"]), (422, "metadata.name"))
 
+    # ---- the process kubelet --------------------------------------------------------------
+
+    def pod(self, name, policy, command, env=None):
+        self.call("POST", "/api/v1/namespaces/default/pods",
+                  {"metadata": {"name": name},
+                   "spec": {"restartPolicy": policy, "terminationGracePeriodSeconds": 2,
+                            "containers": [{"name": "main", "image": "tidemark:dev", "command": command,
+                                            "env": env or []}]}}, expect=201)
+
+    def pod_status(self, name):
+        return self.call("GET", "/api/v1/namespaces/default/pods/" + name, expect=200)[1].get("status", {})
+
+    def test_restart_policies(self):
+        self.start()
+        self.c.add_binary("tidemark-exit", """
+            #!/bin/sh
+            echo "run with CODE=$CODE"
+            exit $CODE
+            """)
+        self.pod("never-fails", "Never", ["tidemark-exit"], [{"name": "CODE", "value": "3"}])
+        self.pod("onfailure-ok", "OnFailure", ["tidemark-exit"], [{"name": "CODE", "value": "0"}])
+        self.pod("onfailure-fails", "OnFailure", ["tidemark-exit"], [{"name": "CODE", "value": "4"}])
+        self.pod("always", "Always", ["tidemark-exit"], [{"name": "CODE", "value": "0"}])
+        st = self.c.wait_for(lambda: (lambda s: s.get("phase") == "Failed" and s)(self.pod_status("never-fails")),
+                             "the Never pod to fail")
+        term = st["containerStatuses"][0]["state"]["terminated"]
+        self.assertEqual((term["exitCode"], term["reason"], st["containerStatuses"][0]["restartCount"]),
+                         (3, "Error", 0))
+        self.c.wait_for(lambda: self.pod_status("onfailure-ok").get("phase") == "Succeeded", "OnFailure success")
+        for name in ("onfailure-fails", "always"):
+            st = self.c.wait_for(lambda: (lambda s: s.get("containerStatuses", [{}])[0].get("restartCount", 0) >= 1
+                                          and s)(self.pod_status(name)), "%s to restart" % name)
+            self.assertEqual(st["phase"], "Running")
+            self.assertIn("terminated", st["containerStatuses"][0]["lastState"])
+        code, text = self.call("GET", "/api/v1/namespaces/default/pods/onfailure-fails/log?previous=true")
+        self.assertEqual((code, text), (200, "run with CODE=4\n"))
+
+    def test_sigterm_stops_pod_processes(self):
+        self.start()
+        marker = os.path.join(self.c.dir, "stopped")
+        self.c.add_binary("tidemark-wait", """
+            #!/bin/sh
+            trap 'echo stopped > "$MARKER"; exit 0' TERM
+            while true; do sleep 0.1; done
+            """)
+        self.pod("waiter", "Always", ["tidemark-wait"], [{"name": "MARKER", "value": marker}])
+        st = self.c.wait_for(lambda: (lambda s: s.get("phase") == "Running" and s)(self.pod_status("waiter")),
+                             "the pod to run")
+        pid = int(st["containerStatuses"][0]["containerID"].split("//")[1])
+        self.c.proc.send_signal(15)
+        self.assertEqual(self.c.proc.wait(15), 0)
+        self.assertTrue(os.path.exists(marker), "the pod's process got SIGTERM")
+        self.assertFalse(os.path.exists("/proc/%d" % pid) and
+                         open("/proc/%d/stat" % pid).read().split()[2] != "Z", "the pod's process is gone")
+        self.assertIn("devcluster: stopped", self.c.logs())
+
     def test_cel_subset(self):
         sys.path.insert(0, os.path.join(REPO, "hack", "devcluster.d"))
         import cel

@@ -326,10 +326,16 @@ class KubectlTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("spec.fullMode: Invalid value", r.stderr)
         self.assertIn("fullMode Physical needs type FullAndIncremental", r.stderr)
+        for name in ("9lives", "a" * 60):   # valid Kubernetes names that break the product's name rule
+            r = self.c.kubectl("apply", "-f", "-", stdin=job(name=name), check=False)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("metadata.name: Invalid value", r.stderr)
+            self.assertIn("the job name must start with a letter, be shorter than 60 characters", r.stderr)
+        self.c.apply(job(name="a" * 59))
         unknown = job().replace("spec:\n", "spec:\n  threads: 9\n")
         r = self.c.kubectl("apply", "-f", "-", stdin=unknown, check=False)
         self.assertIn('unknown field "spec.threads"', r.stderr)
-        self.assertIn("No resources found", self.c.kubectl("get", "mj").stderr)
+        self.assertEqual(self.c.kubectl("get", "mj", "-o", "name").stdout, "migrationjob.tidemark.dev/%s\n" % ("a" * 59))
         # The 422 body names the field in details.causes.
         body = json.loads(json.dumps({"apiVersion": "tidemark.dev/v1alpha1", "kind": "MigrationJob",
                                       "metadata": {"name": "x"},
