@@ -18,7 +18,9 @@ namespace tidemark::binlog {
 namespace {
 
 constexpr size_t kChecksumSize = 4;
-constexpr uint64_t kDummyTableId = 0x00FFFFFF;  // "end of statement" rows events carry no rows
+// Table ids of the "end of statement" rows events some servers write without rows or TABLE_MAP.
+constexpr uint64_t kDummyTableId = 0x00FFFFFF;
+constexpr uint64_t kDummyTableId48 = 0xFFFFFFFFFFFF;
 
 // Does this server write the checksum-algorithm byte (and 4 checksum bytes) in its FDE?
 // MySQL since 5.6.1, MariaDB since 5.3.
@@ -158,7 +160,7 @@ struct EventDecoder::State {
                 ev.body = Xid{r.u64()};
                 break;
             case EventType::TableMap: {
-                auto tm = parseTableMap(asBytes(r.rest()), phl, options.hints);
+                auto tm = parseTableMap(asBytes(r.rest()), phl, options.hints, fde && fde->isMariaDB());
                 tables[tm->tableId] = tm;
                 ev.body = TableMapEvent{std::move(tm)};
                 break;
@@ -329,8 +331,8 @@ struct EventDecoder::State {
             if (!extra.empty() && extra.u8() == 1) rows.partitionId = extra.u16();
         }
         uint64_t columns = r.packed();
-        if (rows.tableId == kDummyTableId && r.empty()) return rows;
         auto it = tables.find(rows.tableId);
+        if (it == tables.end() && (rows.tableId == kDummyTableId || rows.tableId == kDummyTableId48)) return rows;
         if (it == tables.end())
             throw DecodeError("rows for table id " + std::to_string(rows.tableId) + " without a preceding TABLE_MAP");
         rows.table = it->second;

@@ -81,7 +81,9 @@ struct RowsEvent {
     uint64_t tableId = 0;
     uint16_t flags = 0;
     std::optional<uint16_t> partitionId;
-    std::shared_ptr<const TableMap> table;  // the TABLE_MAP it refers to
+    // The TABLE_MAP it refers to; null only for the row-less "end of statement" event with the
+    // dummy table id.
+    std::shared_ptr<const TableMap> table;
     std::vector<Row> rows;
     bool stmtEnd() const { return (flags & kRowsFlagStmtEnd) != 0; }
 };

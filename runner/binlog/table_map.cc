@@ -104,12 +104,12 @@ std::vector<std::vector<std::string>> readStrValues(ByteReader r) {
     return out;
 }
 
-void applyOptionalMetadata(ByteReader r, TableMap& t) {
+void applyOptionalMetadata(ByteReader r, TableMap& t, bool mariadb) {
     std::vector<size_t> numeric, character, enumSet, enums, sets, geometry;
     for (size_t i = 0; i < t.columns.size(); ++i) {
         const ColumnDef& c = t.columns[i];
         if (c.isNumeric()) numeric.push_back(i);
-        if (c.isCharacter()) character.push_back(i);
+        if (c.isCharacter(mariadb)) character.push_back(i);
         if (isEnumOrSet(c)) enumSet.push_back(i);
         if (c.realType == ColumnType::Enum) enums.push_back(i);
         if (c.realType == ColumnType::Set) sets.push_back(i);
@@ -199,8 +199,10 @@ bool ColumnDef::isNumeric() const {
     }
 }
 
-bool ColumnDef::isCharacter() const {
+bool ColumnDef::isCharacter(bool mariadb) const {
     switch (realType) {
+        case ColumnType::Geometry:
+            return mariadb;
         case ColumnType::String: case ColumnType::VarString: case ColumnType::Varchar: case ColumnType::Blob:
         case ColumnType::TinyBlob: case ColumnType::MediumBlob: case ColumnType::LongBlob:
         case ColumnType::MariaBlobCompressed: case ColumnType::MariaVarcharCompressed:
@@ -211,7 +213,7 @@ bool ColumnDef::isCharacter() const {
 }
 
 std::shared_ptr<const TableMap> parseTableMap(std::span<const uint8_t> body, uint8_t postHeaderLength,
-                                              const SchemaHints* hints) {
+                                              const SchemaHints* hints, bool mariadb) {
     auto t = std::make_shared<TableMap>();
     ByteReader r(body);
     t->tableId = postHeaderLength == 6 ? r.u32() : r.u48();
@@ -238,7 +240,7 @@ std::shared_ptr<const TableMap> parseTableMap(std::span<const uint8_t> body, uin
     }
     if (!r.empty()) {
         t->hasOptionalMetadata = true;
-        applyOptionalMetadata(r, *t);
+        applyOptionalMetadata(r, *t, mariadb);
     }
     if (hints) {
         if (const TableHint* h = hints->lookup(t->schema, t->table)) applyHints(*h, *t);

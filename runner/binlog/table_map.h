@@ -46,7 +46,9 @@ struct ColumnDef {
     uint32_t geometryType = 0;
 
     bool isBinary() const { return collation == 63; }
-    bool isCharacter() const;  // the columns MySQL's charset metadata counts
+    // The columns the charset metadata blocks count: CHAR/VARCHAR/TEXT/BLOB, plus GEOMETRY on
+    // MariaDB.
+    bool isCharacter(bool mariadb = false) const;
     bool isNumeric() const;    // the columns MySQL's signedness metadata counts
 };
 
@@ -62,8 +64,9 @@ struct TableMap {
 };
 
 // Decodes a TABLE_MAP body (after the common header, checksum removed). postHeaderLength is the
-// FDE's value (8, or 6 for 4-byte table ids). hints may be null. Throws DecodeError.
+// FDE's value (8, or 6 for 4-byte table ids); mariadb selects MariaDB's reading of the
+// optional metadata. hints may be null. Throws DecodeError.
 std::shared_ptr<const TableMap> parseTableMap(std::span<const uint8_t> body, uint8_t postHeaderLength,
-                                              const SchemaHints* hints);
+                                              const SchemaHints* hints, bool mariadb = false);
 
 }  // namespace tidemark::binlog

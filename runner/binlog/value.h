@@ -16,6 +16,8 @@
 //                                                   (0 = unknown); CHAR trailing spaces stripped
 //                                                   by the server, as MySQL stores them
 //   BINARY/VARBINARY/BLOB (collation 63) Bytes      data(); BINARY(n) re-padded with 0x00 to n
+//   (binary known from metadata or hint;             (the server strips them before logging)
+//   else String with collation 0)
 //   ENUM                                Enum        u = 1-based index (0 = '' error value),
 //                                                   data() = label when known
 //   SET                                 Set         u = bitmask (bit k = k-th member)

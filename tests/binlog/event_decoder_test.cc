@@ -277,6 +277,16 @@ TEST_CASE("rows for a table id without TABLE_MAP are an error") {
     CHECK(msg.find("table id 71") != std::string::npos);
 }
 
+TEST_CASE("the dummy end-of-statement rows event needs no TABLE_MAP and has no rows") {
+    EventDecoder d = mysqlDecoder();
+    auto ev = decodeAll(d, makeEvent(30, rowsBody(2, 0x00FFFFFF, 1, 1, allSet(1), nullptr, ""), {.crc = true}));
+    const auto* r = ev.at(0).as<RowsEvent>();
+    REQUIRE(r);
+    CHECK(r->table == nullptr);
+    CHECK(r->rows.empty());
+    CHECK(r->stmtEnd());
+}
+
 TEST_CASE("v2 rows extra data carries the partition id") {
     EventDecoder d = mysqlDecoder();
     decodeAll(d, simpleTableMap());
