@@ -159,18 +159,20 @@ def _column_fn(col):
     kind = col.get("type", "string")
 
     def cell(obj):
+        # Like apiextensions' tableconvertor: the first result only, converted per column type.
         vals = eval_jsonpath(steps, obj)
         if not vals:
             return None
-        if kind == "date":
-            return age(vals[0]) if isinstance(vals[0], str) else None
-        if kind == "string":
-            return " ".join(jsonpath_text(v) for v in vals)
         v = vals[0]
+        if kind == "string":
+            return jsonpath_text(v)
+        if kind == "date":
+            return age(v) if isinstance(v, str) else None
+        numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
         if kind == "integer":
-            return v if isinstance(v, int) and not isinstance(v, bool) else (int(v) if isinstance(v, float) and v.is_integer() else None)
+            return int(v) if numeric else None
         if kind == "number":
-            return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+            return v if numeric else None
         if kind == "boolean":
             return v if isinstance(v, bool) else None
         return v

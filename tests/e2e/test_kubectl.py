@@ -254,6 +254,35 @@ class KubectlTest(unittest.TestCase):
         self.assertEqual(state["terminated"]["exitCode"], 0)
         self.assertEqual(self.c.kubectl("logs", "echo", "--tail=1").stdout, "s3cret\n")
 
+    def test_logs_follow_and_container(self):
+        self.c.add_binary("tidemark-count", """
+            #!/bin/sh
+            for i in 1 2 3 4 5; do echo "$PREFIX $i"; sleep 0.1; done
+            """)
+        self.c.apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: counter}
+        spec:
+          restartPolicy: Never
+          containers:
+          - {name: first, image: tidemark:dev, command: [tidemark-count], env: [{name: PREFIX, value: one}]}
+          - {name: second, image: tidemark:dev, command: [tidemark-count], env: [{name: PREFIX, value: two}]}
+        """)
+        self.c.wait_for(lambda: self.c.get_json("pod", "counter").get("status", {}).get("phase") == "Running",
+                        "the pod to run")
+        out = self.c.kubectl("logs", "-f", "counter", "-c", "second", timeout=20).stdout
+        self.assertEqual(out, "".join("two %d\n" % i for i in range(1, 6)), "follow ends when the container exits")
+        self.c.wait_for(lambda: self.c.get_json("pod", "counter")["status"]["phase"] == "Succeeded", "success")
+        self.assertEqual(self.c.kubectl("logs", "counter", "-c", "first", "--tail=2").stdout, "one 4\none 5\n")
+        r = self.c.kubectl("logs", "counter")
+        self.assertIn('Defaulted container "first"', r.stderr)
+        self.assertTrue(r.stdout.startswith("one 1\n"), r.stdout)
+        code, status = self.c.request("GET", "/api/v1/namespaces/default/pods/counter/log")
+        self.assertEqual(code, 400)
+        self.assertIn("a container name must be specified for pod counter, choose one of: [first second]",
+                      status["message"])
+
     def test_deleting_a_pod_stops_its_process(self):
         self.c.add_binary("tidemark-sleeper", """
             #!/bin/sh
