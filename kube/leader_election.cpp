@@ -135,7 +135,8 @@ struct LeaderElector::Impl {
 
   bool sleepFor(std::chrono::milliseconds d, const std::stop_token& stop) {
     std::unique_lock lock(sleepMu);
-    return !sleepCv.wait_for(lock, stop, d, [] { return false; });
+    sleepCv.wait_for(lock, stop, d, [] { return false; });  // wakes early only on stop
+    return !stop.stop_requested();
   }
 
   bool otherHolderObserved() {

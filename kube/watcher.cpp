@@ -160,7 +160,8 @@ struct Watcher::Impl {
   // Sleeps for d unless stopped first; false when stopped.
   bool sleepFor(std::chrono::milliseconds d, const std::stop_token& stop) {
     std::unique_lock lock(sleepMu);
-    return !sleepCv.wait_for(lock, stop, d, [] { return false; });
+    sleepCv.wait_for(lock, stop, d, [] { return false; });  // wakes early only on stop
+    return !stop.stop_requested();
   }
 
   void run(std::stop_token stop) {

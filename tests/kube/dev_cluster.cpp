@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -37,15 +38,20 @@ int freePort() {
   return ntohs(addr.sin_port);
 }
 
-// True when GET /version answers 200 on the port.
-bool versionAnswers(int port) {
+// True when GET /version answers 200 on the port (with tls, when the port accepts connections:
+// the server listens before it writes the kubeconfig, which the caller waits for too).
+bool versionAnswers(int port, bool tls) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   bool ok = false;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ok = false;
+  } else if (tls) {
+    ok = true;
+  } else {
     const std::string req = "GET /version HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
       char buf[64] = {};
@@ -79,6 +85,7 @@ std::optional<DevCluster> DevCluster::start(const std::vector<std::string>& extr
   std::vector<std::string> args = {"python3", script, "--port", std::to_string(c.port_),
                                    "--kubeconfig", c.kubeconfig_};
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  const bool tls = std::find(extraArgs.begin(), extraArgs.end(), "--tls") != extraArgs.end();
 
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -104,7 +111,7 @@ std::optional<DevCluster> DevCluster::start(const std::vector<std::string>& extr
       c.pid_ = -1;
       throw std::runtime_error("hack/devcluster exited during start-up:\n" + c.log());
     }
-    if (versionAnswers(c.port_) && std::filesystem::exists(c.kubeconfig_)) break;
+    if (versionAnswers(c.port_, tls) && std::filesystem::exists(c.kubeconfig_)) break;
     if (std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error("hack/devcluster did not answer /version within 30 s:\n" + c.log());
     }

@@ -78,6 +78,7 @@ TEST_CASE("watch_reports_existing_objects_then_changes_with_selectors") {
   w1.start();
   w2.start();
   REQUIRE(all.waitForCount(2));
+  for (int i = 0; i < 100 && !w1.hasSynced(); ++i) std::this_thread::sleep_for(10ms);
   CHECK(w1.hasSynced());
   client.patch(kConfigMaps, key("before"), {{"data", {{"value", "2"}}}});
   client.patch(kConfigMaps, key("labelled"), {{"data", {{"value", "3"}}}});
