@@ -67,6 +67,11 @@ def _builtin_types():
         B("", "v1", "events", "event", "Event", True, ["ev"]),
         B("", "v1", "services", "service", "Service", True, ["svc"], ["all"], subresources=["status"]),
         B("coordination.k8s.io", "v1", "leases", "lease", "Lease", True),
+        # Stored so RBAC manifests (the Helm chart's) apply; nothing enforces them.
+        B("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", True),
+        B("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", True),
+        B("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", False),
+        B("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", False),
         B("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
           "CustomResourceDefinition", False, ["crd", "crds"], subresources=["status"]),
     ]

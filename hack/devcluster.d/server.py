@@ -38,6 +38,21 @@ class Handler(BaseHTTPRequestHandler):
     # ---- plumbing ---------------------------------------------------------------------------
 
     def _body(self):
+        return self._raw
+
+    def _read_body(self):
+        """Reads the whole request body up front, so an early error never leaves unread bytes on
+        a kept-alive connection."""
+        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
+            out = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return out
+                out += self.rfile.read(size)
+                self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
@@ -104,6 +119,7 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch("DELETE")
 
     def _dispatch(self, method):
+        self._raw = self._read_body()
         url = urllib.parse.urlsplit(self.path)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         parts = [urllib.parse.unquote(p) for p in url.path.strip("/").split("/") if p]
