@@ -333,6 +333,16 @@ class KubectlTest(unittest.TestCase):
         self.assertIn("serviceaccount/runner", out)
         self.assertRegex(self.c.kubectl("get", "ns", "team-a").stdout, r"team-a\s+Active")
 
+    def test_over_tls(self):
+        tls = Cluster(["--tls"])
+        try:
+            self.assertTrue(tls.url.startswith("https://127.0.0.1:"))
+            tls.apply(job())
+            self.assertRegex(tls.kubectl("get", "mj").stdout, r"\nshop\s")
+            self.assertIn("Server Version: v1.32", tls.kubectl("version").stdout)
+        finally:
+            tls.stop()
+
     # ---- explain --------------------------------------------------------------------------
 
     def test_explain(self):
