@@ -150,7 +150,9 @@ struct RowsQuery {
 // MySQL TRANSACTION_PAYLOAD. The decoder emits this event and then, flagged inPayload, every
 // event it contained.
 struct TransactionPayload {
-    uint64_t compression = 0;  // 0 = zstd, 255 = none
+    // 0 = zstd, 255 = none. MySQL writes the field only for compressed payloads, so an
+    // absent field means none.
+    uint64_t compression = 255;
     uint64_t payloadSize = 0;
     uint64_t uncompressedSize = 0;
     size_t innerEvents = 0;

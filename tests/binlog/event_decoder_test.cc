@@ -397,6 +397,7 @@ std::string innerEvents() {
     return s;
 }
 
+// Field order as MySQL writes it: compression type and uncompressed size only when compressed.
 std::string payloadBody(uint64_t compression, const std::string& payload, uint64_t uncompressed) {
     Bytes b;
     auto field = [&](uint64_t type, uint64_t value) {
@@ -404,9 +405,11 @@ std::string payloadBody(uint64_t compression, const std::string& payload, uint64
         v.packed(value);
         b.packed(type).packed(v.size()).raw(v.str());
     };
+    if (compression != 255) {
+        field(2, compression);
+        field(3, uncompressed);
+    }
     field(1, payload.size());
-    field(2, compression);
-    field(3, uncompressed);
     b.packed(0).raw(payload);
     return b;
 }

@@ -259,6 +259,21 @@ TEST_CASE("MariaDB compressed VARCHAR column (COMPRESSED attribute)") {
     CHECK(c.value().data() == text);
     auto raw = one(kVarcharCompressed, Bytes().u16(1000), Bytes().u16(4).u8(0).raw("abc"));
     CHECK(raw.value().data() == "abc");
+
+    // MariaDB's default (column_compression_zlib_wrap=OFF): raw deflate, header bit 0x08.
+    z_stream zs{};
+    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string deflated(1024, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(text.data());
+    zs.avail_in = static_cast<uInt>(text.size());
+    zs.next_out = reinterpret_cast<Bytef*>(deflated.data());
+    zs.avail_out = static_cast<uInt>(deflated.size());
+    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    deflated.resize(zs.total_out);
+    deflateEnd(&zs);
+    std::string rawStored = Bytes().u8(0x80 | 0x08 | 2).be(text.size(), 2).raw(deflated);
+    auto blob = one(141 - 1, "\x04", Bytes().u32(rawStored.size()).raw(rawStored));  // BLOB_COMPRESSED, pack 4
+    CHECK(blob.value().data() == text);
 }
 
 TEST_CASE("COLUMN_NAME, SIMPLE_PRIMARY_KEY and DEFAULT_CHARSET metadata") {
