@@ -6,6 +6,10 @@
 // Errors are BinlogError naming the event type, file and position: checksum mismatches,
 // truncated events, non-ignorable unknown events, statement-based DML, INCIDENT, and events
 // that cannot carry row changes in a ROW stream (LOAD DATA family, pre-GA rows events).
+// After an error, do not feed the same decoder further events of that stream: restart from the
+// last committed position with a fresh decoder.
+//
+// One decoder per stream; not thread-safe.
 #pragma once
 
 #include <cstdint>
