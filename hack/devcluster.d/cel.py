@@ -222,7 +222,7 @@ def _eval(n, env):
         return base[n[2]]
     if op == "has":
         base = _eval(n[1][1], env)
-        return isinstance(base, dict) and n[1][2] in base
+        return isinstance(base, dict) and base.get(n[1][2]) is not None   # null counts as absent
     if op == "index":
         base, idx = _eval(n[1], env), _eval(n[2], env)
         try:

@@ -64,9 +64,9 @@ def gv_document(registry, group, version):
         gvk = {"group": t.group, "version": t.version, "kind": t.kind}
         item = "%s/namespaces/{namespace}/%s/{name}" % (prefix, t.plural) if t.namespaced \
             else "%s/%s/{name}" % (prefix, t.plural)
+        # Strategic merge is not advertised even for builtins: kubectl would then compute the
+        # patch from these minimal schemas and warn; unadvertised, it uses its compiled-in types.
         content = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
-        if not t.is_custom:
-            content.append("application/strategic-merge-patch+json")
         ref = {"$ref": "#/components/schemas/%s" % schema_name(t)}
         params = [{"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
                   {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},

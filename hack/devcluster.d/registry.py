@@ -4,6 +4,7 @@ import threading
 
 import cel
 import printing
+import schema as schemalib
 
 ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
@@ -143,11 +144,16 @@ class Registry:
             if not schema:
                 causes.append(("spec.versions[%d].schema.openAPIV3Schema" % i, "Required value: schemas are required"))
                 continue
-            for path, rule in _rules(schema, "spec.versions[%d].schema.openAPIV3Schema" % i):
+            for path, rule, node in _rules(schema, "spec.versions[%d].schema.openAPIV3Schema" % i):
                 try:
-                    cel.compile_rule(rule)
+                    cel.compile_rule(rule.get("rule", ""))
                 except cel.CelError as e:
-                    causes.append((path, "Invalid value: %r: the dev cluster's CEL subset can't compile it: %s" % (rule, e)))
+                    causes.append((path + ".rule", "Invalid value: %r: the dev cluster's CEL subset can't compile it: %s"
+                                   % (rule.get("rule"), e)))
+                fp = rule.get("fieldPath")
+                if fp and not schemalib.field_path_exists(node, fp):
+                    causes.append((path + ".fieldPath", "Invalid value: %r: fieldPath must refer to a field declared "
+                                   "in the schema under this rule" % fp))
         if causes:
             raise CRDError(causes)
 
@@ -182,8 +188,8 @@ class Registry:
 def _rules(schema, path):
     if not isinstance(schema, dict):
         return
-    for r in schema.get("x-kubernetes-validations") or []:
-        yield path + ".x-kubernetes-validations", r.get("rule", "")
+    for i, r in enumerate(schema.get("x-kubernetes-validations") or []):
+        yield "%s.x-kubernetes-validations[%d]" % (path, i), r, schema
     for key, sub in (schema.get("properties") or {}).items():
         yield from _rules(sub, "%s.properties[%s]" % (path, key))
     if isinstance(schema.get("items"), dict):

@@ -48,9 +48,9 @@ def apply_defaults(schema, value):
         return value
     if isinstance(value, dict) and schema.get("type") in ("object", None):
         for key, sub in (schema.get("properties") or {}).items():
+            if key in value and value[key] is None and not sub.get("nullable"):
+                del value[key]          # nulls of non-nullable fields are pruned, then defaulted
             if key not in value and "default" in sub:
-                value[key] = copy.deepcopy(sub["default"])
-            elif key in value and value[key] is None and "default" in sub and not sub.get("nullable"):
                 value[key] = copy.deepcopy(sub["default"])
             if key in value:
                 apply_defaults(sub, value[key])
@@ -246,6 +246,28 @@ def _check_rules(schema, value, path, old, errors):
             else:
                 text = msg
             errors.append(FieldError(field, reason, text))
+
+
+def field_path_exists(schema, field_path):
+    """Whether a rule's fieldPath (`.a.b`, `.a['x-y']`) names a declared property."""
+    import re as _re
+    parts = _re.findall(r"\.([A-Za-z0-9_$-]+)|\['([^']+)'\]", field_path)
+    if not parts or "".join("." + a if a else "['%s']" % b for a, b in parts) != field_path:
+        return False
+    for a, b in parts:
+        key = a or b
+        if not isinstance(schema, dict):
+            return False
+        if schema.get("type") == "array":
+            schema = schema.get("items") or {}
+        props = schema.get("properties") or {}
+        if key in props:
+            schema = props[key]
+        elif isinstance(schema.get("additionalProperties"), dict):
+            schema = schema["additionalProperties"]
+        else:
+            return False
+    return True
 
 
 def schema_at(schema, path):
