@@ -256,3 +256,25 @@ TEST_CASE("watch_over_https_verifies_the_server_with_the_kubeconfig_ca") {
   Client insecure(cfg);
   CHECK(insecure.get(kConfigMaps, key("secure"))["data"]["value"] == "2");
 }
+
+TEST_CASE("watch_outlives_the_client_request_timeout_when_quiet") {
+  // No bookmarks to keep the stream busy: only the watch's own timeoutSeconds may end it.
+  auto cluster = DevCluster::start({"--bookmark-interval", "600"});
+  if (!cluster) return;
+  Config cfg = cluster->config();
+  cfg.requestTimeout = std::chrono::seconds(1);
+  Client client(cfg);
+  EventLog log;
+  std::atomic<int> errors{0};
+  auto opts = configMapWatch(60);
+  opts.onError = [&](const std::string&) { ++errors; };
+  Watcher watcher(client, opts, [&](const WatchEvent& e) { log.add(describe(e)); });
+  watcher.start();
+  std::this_thread::sleep_for(3s);  // three request timeouts of silence
+  client.create(kConfigMaps, configMap("late", "1"));
+  REQUIRE(log.waitForCount(1));
+  watcher.stop();
+  CHECK(log.entries() == std::vector<std::string>{"ADDED late=1"});
+  CHECK(watcher.watchRequests() == 1);  // the same request the whole time
+  CHECK(errors == 0);
+}
