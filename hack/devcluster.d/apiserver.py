@@ -377,6 +377,9 @@ class Api:
             obj.setdefault("type", "Normal")
         elif rt.plural == "customresourcedefinitions":
             spec = obj.get("spec") or {}
+            if old is not None and old.get("spec") == spec and old.get("status"):
+                obj["status"] = copy.deepcopy(old["status"])
+                return
             obj["status"] = {
                 "acceptedNames": spec.get("names", {}),
                 "storedVersions": [v["name"] for v in spec.get("versions", []) if v.get("storage")],

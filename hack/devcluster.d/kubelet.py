@@ -38,6 +38,7 @@ class Kubelet:
         self.api, self.store = api, api.store
         self.bin_dirs, self.state_dir, self.env_extra = bin_dirs, state_dir, env_extra
         self.workers = {}               # pod uid -> PodWorker
+        self.stopping = []              # workers of deleted pods, still stopping their processes
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._loop, name="kubelet", daemon=True)
         self.pods_key = ("", "pods")
@@ -72,6 +73,9 @@ class Kubelet:
         if kind == "DELETED":
             if worker:
                 worker.stop(grace=min(2, self._grace(pod)), then_remove=False)
+                with self.lock:
+                    self.workers.pop(uid, None)
+                    self.stopping = [w for w in self.stopping if not w.finished.is_set()] + [worker]
             return
         if pod["metadata"].get("deletionTimestamp"):
             if worker:
@@ -166,7 +170,7 @@ class Kubelet:
 
     def shutdown(self):
         with self.lock:
-            workers = list(self.workers.values())
+            workers = list(self.workers.values()) + self.stopping
         for w in workers:
             w.stop(grace=3, then_remove=False)
         for w in workers:
