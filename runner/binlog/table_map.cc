@@ -155,12 +155,15 @@ void applyOptionalMetadata(ByteReader r, TableMap& t, bool mariadb) {
                     t.columns[geometry[k]].geometryType = static_cast<uint32_t>(v.packed());
                 break;
             case kSimplePrimaryKey:
-                while (!v.empty()) t.primaryKey.push_back(static_cast<uint32_t>(v.packed()));
+                while (!v.empty()) {
+                    t.primaryKey.push_back(static_cast<uint32_t>(v.packed()));
+                    t.primaryKeyPrefix.push_back(0);
+                }
                 break;
             case kPrimaryKeyWithPrefix:
                 while (!v.empty()) {
                     t.primaryKey.push_back(static_cast<uint32_t>(v.packed()));
-                    v.packed();  // prefix length: the key is still the column
+                    t.primaryKeyPrefix.push_back(static_cast<uint32_t>(v.packed()));
                 }
                 break;
             default:
@@ -183,7 +186,10 @@ void applyHints(const TableHint& hint, TableMap& t) {
         if (c.setValues.empty()) c.setValues = h.setValues;
         c.isJsonText = c.isJsonText || h.isJson;
     }
-    if (t.primaryKey.empty()) t.primaryKey = hint.primaryKey;
+    if (t.primaryKey.empty()) {
+        t.primaryKey = hint.primaryKey;
+        t.primaryKeyPrefix.assign(t.primaryKey.size(), 0);
+    }
 }
 
 }  // namespace

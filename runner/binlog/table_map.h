@@ -58,7 +58,8 @@ struct TableMap {
     std::string schema;
     std::string table;
     std::vector<ColumnDef> columns;
-    std::vector<uint32_t> primaryKey;  // from metadata or hint; empty if unknown
+    std::vector<uint32_t> primaryKey;        // column indexes, from metadata or hint; empty if unknown
+    std::vector<uint32_t> primaryKeyPrefix;  // per primaryKey entry: prefix length, 0 = whole column
     bool hasOptionalMetadata = false;
     uint32_t jsonColumnCount = 0;      // for PARTIAL_UPDATE_ROWS' partial bitmap
 };

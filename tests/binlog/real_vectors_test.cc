@@ -31,6 +31,9 @@ const std::string kLastNullRows2("\323\001\000\000\000\000\001\000\002\000\001\3
 const std::string kTypesMysql80("j\000\000\000\000\000\001\000\004test\000\006_types\000*\020\001\001\002\011\003\010\366\004\005\001\002\011\003\010\366\004\005\015\012\023\023\022\022\021\021\376\017\376\017\374\374\374\374\374\374\374\374\376\376\377\365&\000\010A\036\004\010A\036\004\010\000\006\000\006\000\006\316\374\374\003\376@@\000\001\002\003\004\001\002\003\004\367\001\370\001\004\004\000\000\374\303\377\003\001\003\000\177\200\003\014\340\340\077\077\077\077\077\077\340\340\340\340\007\001\000\004\374\224\001\005b_bit\011n_boolean\011n_tinyint\012n_smallint\013n_mediumint\005n_int\010n_bigint\011n_decimal\007n_float\010n_double\012nu_tinyint\013nu_smallint\014nu_mediumint\006nu_int\011nu_bigint\012nu_decimal\010nu_float\011nu_double\006t_year\006t_date\006t_time\007t_ftime\012t_datetime\013t_fdatetime\013t_timestamp\014t_ftimestamp\006c_char\011c_varchar\010c_binary\013c_varbinary\012c_tinyblob\006c_blob\014c_mediumblob\012c_longblob\012c_tinytext\006c_text\014c_mediumtext\012c_longtext\006e_enum\005s_set\012g_geometry\006j_json\012\001\340\005\005\002\0011\0012\006\005\002\001a\001b", 557);
 const std::string kTypesMariadb105("\032\000\000\000\000\000\001\000\004test\000\006_types\000*\020\001\001\002\011\003\010\366\004\005\001\002\011\003\010\366\004\005\015\012\023\023\022\022\021\021\376\017\376\017\374\374\374\374\374\374\374\374\376\376\377\374&\000\010A\036\004\010A\036\004\010\000\006\000\006\000\006\316\374\374\003\376@@\000\001\002\003\004\001\002\003\004\367\001\370\001\004\004\000\000\374\300\377\003\001\003\000\177\300\003\016\340\340\077\077\077\077\077\077\340\340\340\340\077.\007\001\000\004\374\224\001\005b_bit\011n_boolean\011n_tinyint\012n_smallint\013n_mediumint\005n_int\010n_bigint\011n_decimal\007n_float\010n_double\012nu_tinyint\013nu_smallint\014nu_mediumint\006nu_int\011nu_bigint\012nu_decimal\010nu_float\011nu_double\006t_year\006t_date\006t_time\007t_ftime\012t_datetime\013t_fdatetime\013t_timestamp\014t_ftimestamp\006c_char\011c_varchar\010c_binary\013c_varbinary\012c_tinyblob\006c_blob\014c_mediumblob\012c_longblob\012c_tinytext\006c_text\014c_mediumtext\012c_longtext\006e_enum\005s_set\012g_geometry\006j_json\012\001\340\005\005\002\0011\0012\006\005\002\001a\001b", 559);
 const std::string kTypesMysql57("u\000\000\000\000\000\001\000\004test\000\006_types\000*\020\001\001\002\011\003\010\366\004\005\001\002\011\003\010\366\004\005\015\012\023\023\022\022\021\021\376\017\376\017\374\374\374\374\374\374\374\374\376\376\377\365&\000\010A\036\004\010A\036\004\010\000\006\000\006\000\006\316\374\374\003\376@@\000\001\002\003\004\001\002\003\004\367\001\370\001\004\004\000\000\374\300\377\003", 110);
+const std::string kPrimMysql80("l\000\000\000\000\000\001\000\004test\000\005_prim\000\003\003\017\010\002x\000\002\001\001\000\002\001\340\004\014\003id2\003col\003id1\010\002\002\000", 53);
+const std::string kPrim2Mysql80("m\000\000\000\000\000\001\000\004test\000\006_prim2\000\004\003\376\003\017\004\376(P\000\005\001\001\000\002\001\340\004\022\004col1\003id1\004col2\003id2\011\004\001\000\003\012", 65);
+const std::string kPrim2Mariadb105("\034\000\000\000\000\000\001\000\004test\000\006_prim2\000\004\003\376\003\017\004\376(P\000\005\001\001\000\002\001\340\004\022\004col1\003id1\004col2\003id2\011\004\001\000\003\012", 65);
 
 std::span<const uint8_t> bytesOf(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
@@ -224,4 +227,21 @@ TEST_CASE("TABLE_MAP from MySQL 5.7: no metadata, so no names and no signedness"
     CHECK(t->columns[10].name.empty());
     CHECK_FALSE(t->columns[10].unsignedKnown);
     CHECK(t->columns[26].length == 1020);
+}
+
+TEST_CASE("primary key metadata: SIMPLE_PRIMARY_KEY and PRIMARY_KEY_WITH_PREFIX (MySQL 8.0, MariaDB 10.5)") {
+    // create table _prim (id2 int, col varchar(30), id1 bigint, primary key (id1, id2))
+    auto simple = parseTableMap(bytesOf(kPrimMysql80), 8, nullptr, false);
+    CHECK(simple->primaryKey == std::vector<uint32_t>{2, 0});
+    CHECK(simple->primaryKeyPrefix == std::vector<uint32_t>{0, 0});
+    CHECK(simple->columns[0].name == "id2");
+    // create table _prim2 (col1 int, id1 char(10), col2 int, id2 varchar(20), primary key (id1, id2(10)))
+    for (const std::string* bytes : {&kPrim2Mysql80, &kPrim2Mariadb105}) {
+        auto prefixed = parseTableMap(bytesOf(*bytes), 8, nullptr, bytes == &kPrim2Mariadb105);
+        CHECK(prefixed->primaryKey == std::vector<uint32_t>{1, 3});
+        CHECK(prefixed->primaryKeyPrefix == std::vector<uint32_t>{0, 10});
+        CHECK(prefixed->columns[1].realType == ColumnType::String);
+        CHECK(prefixed->columns[1].length == 40);  // char(10) utf8mb4
+        CHECK(prefixed->columns[1].collation == 224);
+    }
 }
