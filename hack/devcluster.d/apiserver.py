@@ -368,6 +368,10 @@ class Api:
             spec.setdefault("nodeName", "devcluster")
             if old is None:
                 obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        elif rt.plural == "deployments":
+            spec = obj.setdefault("spec", {})
+            spec.setdefault("replicas", 1)
+            spec.setdefault("strategy", {"type": "Recreate"})
         elif rt.plural == "events" and old is None:
             now = printing.now_rfc3339()
             obj.setdefault("count", 1)

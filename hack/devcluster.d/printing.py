@@ -233,6 +233,11 @@ BUILTIN_TABLES = {
                         lambda o: [o["metadata"]["name"], len(o.get("secrets") or []),
                                    age(o["metadata"].get("creationTimestamp"))]),
     "leases": ([NAME_COLUMN, _col("Holder"), AGE_COLUMN], _lease_cells),
+    "deployments": ([NAME_COLUMN, _col("Ready"), _col("Up-to-date", "integer"), _col("Available", "integer"), AGE_COLUMN],
+                    lambda o: [o["metadata"]["name"],
+                               "%d/%d" % (o.get("status", {}).get("readyReplicas", 0), o.get("spec", {}).get("replicas", 1)),
+                               o.get("status", {}).get("updatedReplicas", 0), o.get("status", {}).get("availableReplicas", 0),
+                               age(o["metadata"].get("creationTimestamp"))]),
     "customresourcedefinitions": ([NAME_COLUMN, _col("Created At", "date")],
                                   lambda o: [o["metadata"]["name"], o["metadata"].get("creationTimestamp")]),
 }

@@ -67,6 +67,7 @@ def _builtin_types():
         B("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True, ["sa"]),
         B("", "v1", "events", "event", "Event", True, ["ev"]),
         B("", "v1", "services", "service", "Service", True, ["svc"], ["all"], subresources=["status"]),
+        B("apps", "v1", "deployments", "deployment", "Deployment", True, ["deploy"], ["all"], subresources=["status"]),
         B("coordination.k8s.io", "v1", "leases", "lease", "Lease", True),
         # Stored so RBAC manifests (the Helm chart's) apply; nothing enforces them.
         B("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", True),

@@ -306,6 +306,45 @@ class KubectlTest(unittest.TestCase):
                         open("/proc/%d/stat" % pid).read().split()[2] == "Z", "the process to exit")
         self.assertIn("NotFound", self.c.kubectl("get", "pod", "sleeper", check=False).stderr)
 
+    def test_deployment_runs_its_pod_as_a_process(self):
+        self.c.add_binary("tidemark-operator", """
+            #!/bin/sh
+            echo "operator up in $POD_NAMESPACE as $POD_NAME"
+            trap 'exit 0' TERM
+            while true; do sleep 0.1; done
+            """)
+        self.c.apply("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: tidemark-operator}
+        spec:
+          selector: {matchLabels: {app: tidemark-operator}}
+          template:
+            metadata: {labels: {app: tidemark-operator}}
+            spec:
+              containers:
+              - name: operator
+                image: tidemark:dev
+                command: [/usr/local/bin/tidemark-operator]
+                env:
+                - {name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+                - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        """)
+        self.assertIn("successfully rolled out",
+                      self.c.kubectl("rollout", "status", "deploy/tidemark-operator", "--timeout=20s").stdout)
+        self.assertRegex(self.c.kubectl("get", "deploy").stdout, r"tidemark-operator\s+1/1\s+1\s+1\s")
+        self.c.wait_for(lambda: "operator up in default as tidemark-operator-" in
+                        self.c.kubectl("logs", "deploy/tidemark-operator").stdout, "the operator's log line")
+        # A template change replaces the pod.
+        first = self.c.get_json("pods", "-l", "app=tidemark-operator")["items"][0]["metadata"]["name"]
+        self.c.kubectl("set", "env", "deploy/tidemark-operator", "LOG_LEVEL=debug")
+        self.c.wait_for(lambda: [p["metadata"]["name"] for p in
+                                 self.c.get_json("pods", "-l", "app=tidemark-operator")["items"]
+                                 if p.get("status", {}).get("phase") == "Running" and p["metadata"]["name"] != first],
+                        "a replacement pod")
+        self.c.kubectl("delete", "deploy", "tidemark-operator")
+        self.c.wait_for(lambda: not self.c.get_json("pods")["items"], "the pods to be garbage-collected")
+
     def test_non_tidemark_image_stays_pending(self):
         self.c.apply("""
         apiVersion: v1
