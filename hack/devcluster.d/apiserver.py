@@ -552,6 +552,61 @@ class Api:
                 return o is not None and o["metadata"]["uid"] == ref.get("uid")
         return False
 
+    # ---- the scale subresource (autoscaling/v1 Scale) --------------------------------------
+
+    def get_scale(self, rt, ns, name):
+        return self._scale_of(rt, self.get(rt, ns, name))
+
+    def _scale_of(self, rt, obj):
+        def at(path):
+            cur = obj
+            for key in (path or "").lstrip(".").split("."):
+                cur = cur.get(key) if isinstance(cur, dict) else None
+            return cur
+        selector = at(rt.scale.get("labelSelectorPath"))
+        if isinstance(selector, dict):  # a LabelSelector object: render it as a string
+            selector = ",".join("%s=%s" % kv for kv in sorted((selector.get("matchLabels") or {}).items()))
+        meta = obj["metadata"]
+        status = {"replicas": at(rt.scale["statusReplicasPath"]) or 0}
+        if selector:
+            status["selector"] = selector
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                             if k in meta},
+                "spec": {"replicas": at(rt.scale["specReplicasPath"]) or 0}, "status": status}
+
+    def update_scale(self, rt, ns, name, content_type, raw, opts, method):
+        """PUT or PATCH of a Scale: only spec.replicas reaches the object."""
+        with self.store.lock:
+            obj = self.get(rt, ns, name)
+            scale = self._scale_of(rt, obj)
+            try:
+                doc = json.loads(raw or b"null")
+                ctype = (content_type or "").split(";")[0].strip()
+                if method == "PUT":
+                    new = doc
+                elif ctype == "application/json-patch+json":
+                    new = patchlib.json_patch(scale, doc)
+                else:
+                    new = patchlib.merge_patch(scale, doc)
+            except (ValueError, patchlib.PatchError) as e:
+                raise bad_request("invalid scale: %s" % e)
+            replicas = (new.get("spec") or {}).get("replicas") if isinstance(new, dict) else None
+            if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+                raise invalid(rt, name, [schemalib.FieldError("spec.replicas", "FieldValueInvalid",
+                                                              "Invalid value: %s: must be greater than or equal to 0"
+                                                              % json.dumps(replicas))])
+            rv = (new.get("metadata") or {}).get("resourceVersion")
+            if rv and rv != obj["metadata"]["resourceVersion"]:
+                raise conflict(rt, name)
+            keys = rt.scale["specReplicasPath"].lstrip(".").split(".")
+            target = obj
+            for key in keys[:-1]:
+                target = target.setdefault(key, {})
+            target[keys[-1]] = replicas
+            self._commit_update(rt, self.store.get(rt.store_key, ns, name), obj, opts, None)
+            return self.get_scale(rt, ns, name)
+
     # ---- hooks for CRDs ---------------------------------------------------------------------
 
     def _after_write(self, rt, old, new):

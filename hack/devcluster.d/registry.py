@@ -21,6 +21,7 @@ class ResourceType:
         self.schema = schema                    # openAPIV3Schema for custom resources, else None
         self.crd = crd                          # name of the defining CRD, or None for builtins
         self.storage_version = storage_version or version
+        self.scale = None               # {specReplicasPath, statusReplicasPath, labelSelectorPath}
         if crd is not None:
             self.columns = printing.crd_columns(printer_columns)
         else:
@@ -52,12 +53,24 @@ class ResourceType:
             out[0]["categories"] = self.categories
         for sub in sorted(self.subresources):
             verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
-            out.append({"name": "%s/%s" % (self.plural, sub), "singularName": "", "namespaced": self.namespaced,
-                        "kind": "Pod" if sub == "log" else self.kind, "verbs": verbs})
+            entry = {"name": "%s/%s" % (self.plural, sub), "singularName": "", "namespaced": self.namespaced,
+                     "kind": {"log": "Pod", "scale": "Scale"}.get(sub, self.kind), "verbs": verbs}
+            if sub == "scale":
+                entry.update(group="autoscaling", version="v1")
+            out.append(entry)
         return out
 
 
 def _builtin_types():
+    types = _builtin_list()
+    for t in types:
+        if t.plural == "deployments":
+            t.scale = {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas",
+                       "labelSelectorPath": ".spec.selector"}
+    return types
+
+
+def _builtin_list():
     B = ResourceType
     return [
         B("", "v1", "namespaces", "namespace", "Namespace", False, ["ns"], subresources=["status"]),
@@ -67,7 +80,8 @@ def _builtin_types():
         B("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True, ["sa"]),
         B("", "v1", "events", "event", "Event", True, ["ev"]),
         B("", "v1", "services", "service", "Service", True, ["svc"], ["all"], subresources=["status"]),
-        B("apps", "v1", "deployments", "deployment", "Deployment", True, ["deploy"], ["all"], subresources=["status"]),
+        B("apps", "v1", "deployments", "deployment", "Deployment", True, ["deploy"], ["all"],
+          subresources=["status", "scale"]),
         B("coordination.k8s.io", "v1", "leases", "lease", "Lease", True),
         # Stored so RBAC manifests (the Helm chart's) apply; nothing enforces them.
         B("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", True),
@@ -170,12 +184,14 @@ class Registry:
             for v in spec["versions"]:
                 if not v.get("served", True):
                     continue
-                subs = ["status"] if "status" in (v.get("subresources") or {}) else []
+                declared = v.get("subresources") or {}
+                subs = [x for x in ("status", "scale") if x in declared]
                 t = ResourceType(spec["group"], v["name"], names["plural"], names.get("singular") or names["kind"].lower(),
                                  names["kind"], spec["scope"] == "Namespaced", names.get("shortNames") or [],
                                  names.get("categories") or [], subs, v["schema"]["openAPIV3Schema"],
                                  v.get("additionalPrinterColumns"), crd=name, list_kind=names.get("listKind"),
                                  storage_version=storage)
+                t.scale = declared.get("scale")
                 self.types[(t.group, t.version, t.plural)] = t
                 added.append(t)
         return added

@@ -242,6 +242,13 @@ class Handler(BaseHTTPRequestHandler):
                 return self._delete_collection(rt, ns, query, opts)
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         ns = ns or ""
+        if sub == "scale":
+            if method == "GET":
+                return self._send(200, api.get_scale(rt, ns, name))
+            if method in ("PUT", "PATCH"):
+                return self._send(200, api.update_scale(rt, ns, name, self.headers.get("Content-Type"),
+                                                        self._body(), opts, method))
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         if method == "GET":
             obj = api.get(rt, ns, name)
             if query.get("watch") in ("true", "1"):

@@ -342,6 +342,10 @@ class KubectlTest(unittest.TestCase):
                                  self.c.get_json("pods", "-l", "app=tidemark-operator")["items"]
                                  if p.get("status", {}).get("phase") == "Running" and p["metadata"]["name"] != first],
                         "a replacement pod")
+        self.c.kubectl("scale", "deploy/tidemark-operator", "--replicas=2")
+        self.c.wait_for(lambda: len([p for p in self.c.get_json("pods", "-l", "app=tidemark-operator")["items"]
+                                     if p.get("status", {}).get("phase") == "Running"
+                                     and not p["metadata"].get("deletionTimestamp")]) == 2, "two replicas")
         self.c.kubectl("delete", "deploy", "tidemark-operator")
         self.c.wait_for(lambda: not self.c.get_json("pods")["items"], "the pods to be garbage-collected")
 
