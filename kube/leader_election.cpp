@@ -37,7 +37,24 @@ struct LeaderElector::Impl {
       : client(c), cfg(std::move(config)), key{cfg.leaseNamespace, cfg.leaseName} {}
 
   void report(const std::string& what) {
-    if (cfg.onError) cfg.onError("leader election " + key.str() + ": " + what);
+    if (!cfg.onError) return;
+    try {
+      cfg.onError("leader election " + key.str() + ": " + what);
+    } catch (...) {
+    }
+  }
+
+  // User callbacks run on the election thread: an exception must not end it.
+  template <typename Fn, typename... Args>
+  void safely(const char* name, const Fn& fn, const Args&... args) {
+    if (!fn) return;
+    try {
+      fn(args...);
+    } catch (const std::exception& e) {
+      report(std::string(name) + " threw: " + e.what());
+    } catch (...) {
+      report(std::string(name) + " threw");
+    }
   }
 
   void observe(const json& spec) {
@@ -52,7 +69,7 @@ struct LeaderElector::Impl {
       changed = holder != observedHolder;
       observedHolder = holder;
     }
-    if (changed && !holder.empty() && cfg.onNewLeader) cfg.onNewLeader(holder);
+    if (changed && !holder.empty()) safely("onNewLeader", cfg.onNewLeader, holder);
   }
 
   int leaseSeconds() const {
@@ -155,7 +172,7 @@ struct LeaderElector::Impl {
         return;
       }
       leader = true;
-      if (cfg.onStartedLeading) cfg.onStartedLeading();
+      safely("onStartedLeading", cfg.onStartedLeading);
 
       // Renew; lead only while renewals succeed within renewDeadline.
       auto lastRenew = SteadyClock::now();
@@ -168,7 +185,7 @@ struct LeaderElector::Impl {
       }
       leader = false;
       if (stop.stop_requested() && cfg.releaseOnStop) release();
-      if (cfg.onStoppedLeading) cfg.onStoppedLeading();
+      safely("onStoppedLeading", cfg.onStoppedLeading);
     }
   }
 };

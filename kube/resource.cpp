@@ -26,6 +26,7 @@ std::string ResourceRef::objectPath(const std::string& namespace_, const std::st
 namespace resources {
 const ResourceRef kPods{"", "v1", "pods", true};
 const ResourceRef kSecrets{"", "v1", "secrets", true};
+const ResourceRef kConfigMaps{"", "v1", "configmaps", true};
 const ResourceRef kEvents{"", "v1", "events", true};
 const ResourceRef kNamespaces{"", "v1", "namespaces", false};
 const ResourceRef kLeases{"coordination.k8s.io", "v1", "leases", true};

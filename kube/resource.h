@@ -25,6 +25,7 @@ struct ResourceRef {
 namespace resources {
 extern const ResourceRef kPods;           // v1 pods
 extern const ResourceRef kSecrets;        // v1 secrets
+extern const ResourceRef kConfigMaps;     // v1 configmaps
 extern const ResourceRef kEvents;         // v1 events
 extern const ResourceRef kNamespaces;     // v1 namespaces (cluster-scoped)
 extern const ResourceRef kLeases;         // coordination.k8s.io/v1 leases

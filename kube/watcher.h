@@ -2,7 +2,9 @@
 // A long-running list+watch of one collection on a background thread (client-go's Reflector):
 // resumes from the last seen resourceVersion when the server closes the stream, follows
 // bookmarks, relists on 410 Gone and reports what changed meanwhile, and reconnects with
-// exponential backoff on errors. Every change is reported once, in order.
+// exponential backoff on errors. Every change the watch streams is reported once, in order; after
+// a relist, what changed while the watcher was behind is reported once per object (its newest
+// state: Added/Modified ordered by resourceVersion, then Deleted).
 
 #include <atomic>
 #include <chrono>

@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "dev_cluster.h"
 #include "kube/errors.h"
@@ -276,4 +280,48 @@ TEST_CASE("client_transport_failure_is_a_transport_error") {
   cfg.requestTimeout = std::chrono::seconds(5);
   Client client(cfg);
   CHECK_THROWS_AS(client.get(resources::kPods, {"default", "x"}), TransportError);
+}
+
+TEST_CASE("client_certificate_and_key_from_kubeconfig_data_are_loaded_for_tls") {
+  auto cluster = DevCluster::start({"--tls"});
+  if (!cluster) return;
+  // A throwaway client certificate, handed over the way a kubeconfig carries it: base64 data.
+  const std::string dir = std::filesystem::path(cluster->kubeconfigPath()).parent_path().string();
+  const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=tidemark-test -keyout " +
+                          dir + "/client.key -out " + dir + "/client.crt >/dev/null 2>&1 && "
+                          "openssl base64 -A -in " + dir + "/client.crt -out " + dir + "/client.crt.b64 && "
+                          "openssl base64 -A -in " + dir + "/client.key -out " + dir + "/client.key.b64";
+  REQUIRE(std::system(gen.c_str()) == 0);
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  std::string kubeconfig = slurp(cluster->kubeconfigPath());
+  const std::string tokenLine = "token: devcluster";
+  REQUIRE(kubeconfig.find(tokenLine) != std::string::npos);
+  std::string withCert = kubeconfig;
+  withCert.replace(withCert.find(tokenLine), tokenLine.size(),
+                   "client-certificate-data: " + slurp(dir + "/client.crt.b64") +
+                       "\n    client-key-data: " + slurp(dir + "/client.key.b64"));
+
+  Config cfg = parseKubeconfig(withCert, dir);
+  REQUIRE(cfg.clientCertificatePem.find("BEGIN CERTIFICATE") != std::string::npos);
+  REQUIRE(cfg.clientKeyPem.find("PRIVATE KEY") != std::string::npos);
+  CHECK(cfg.bearerToken.empty());
+  Client client(cfg);
+  CHECK(client.list(resources::kNamespaces, "").items.size() >= 1);
+
+  // The same material from files, as client-certificate / client-key paths.
+  std::string withFiles = kubeconfig;
+  withFiles.replace(withFiles.find(tokenLine), tokenLine.size(),
+                    "client-certificate: client.crt\n    client-key: client.key");
+  Client fromFiles(parseKubeconfig(withFiles, dir));
+  CHECK(fromFiles.list(resources::kNamespaces, "").items.size() >= 1);
+
+  // A key that is not PEM fails the TLS set-up, as a transport error.
+  cfg.clientKeyPem = "not a key";
+  Client broken(cfg);
+  CHECK_THROWS_AS(broken.list(resources::kNamespaces, ""), TransportError);
 }

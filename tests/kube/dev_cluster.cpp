@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +92,7 @@ std::optional<DevCluster> DevCluster::start(const std::vector<std::string>& extr
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::setpgid(0, 0);  // its own process group, so stop() also ends anything it spawns
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // and it goes when the test process is killed
     int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (log >= 0) {
       ::dup2(log, 1);

@@ -28,7 +28,7 @@ inline nlohmann::json configMap(const std::string& name, const std::string& valu
           {"data", {{"value", value}}}};
 }
 
-inline const ResourceRef kConfigMaps{"", "v1", "configmaps", true};
+using resources::kConfigMaps;
 
 inline ObjectKey key(const std::string& name) { return {DevCluster::kNamespace, name}; }
 
