@@ -407,7 +407,12 @@ class KubectlTest(unittest.TestCase):
         r = self.c.kubectl("apply", "-f", "-", stdin=physical, check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("spec.fullMode: Invalid value", r.stderr)
-        self.assertIn("fullMode Physical needs type FullAndIncremental", r.stderr)
+        self.assertIn("fullMode Physical needs a full copy", r.stderr)
+        self.c.apply(job(name="bulk").replace("spec:\n", "spec:\n  type: Full\n  fullMode: Physical\n"))
+        start = job(name="tail").replace("spec:\n", "spec:\n  incremental: {start: {gtidSet: 'a:1-5'}}\n")
+        r = self.c.kubectl("apply", "-f", "-", stdin=start, check=False)
+        self.assertIn("spec.incremental.start: Invalid value", r.stderr, "a start position needs type Incremental")
+        self.c.apply(start.replace("spec:\n", "spec:\n  type: Incremental\n"))
         for name in ("9lives", "a" * 60):   # valid Kubernetes names that break the product's name rule
             r = self.c.kubectl("apply", "-f", "-", stdin=job(name=name), check=False)
             self.assertNotEqual(r.returncode, 0)
@@ -417,7 +422,8 @@ class KubectlTest(unittest.TestCase):
         unknown = job().replace("spec:\n", "spec:\n  threads: 9\n")
         r = self.c.kubectl("apply", "-f", "-", stdin=unknown, check=False)
         self.assertIn('unknown field "spec.threads"', r.stderr)
-        self.assertEqual(self.c.kubectl("get", "mj", "-o", "name").stdout, "migrationjob.tidemark.dev/%s\n" % ("a" * 59))
+        self.assertEqual(self.c.kubectl("get", "mj", "-o", "name").stdout.split(),
+                         ["migrationjob.tidemark.dev/%s" % n for n in ("a" * 59, "bulk", "tail")])
         # The 422 body names the field in details.causes.
         body = json.loads(json.dumps({"apiVersion": "tidemark.dev/v1alpha1", "kind": "MigrationJob",
                                       "metadata": {"name": "x"},
