@@ -1,6 +1,7 @@
 #include "kube/watcher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -201,12 +202,25 @@ struct Watcher::Impl {
           std::lock_guard lock(stateMu);
           ++watchRequests;
         }
-        WatchEnd end = client.watch(options.resource, options.namespace_, req,
-                                    [this](WatchEvent&& ev) { apply(std::move(ev)); }, stop);
+        const auto opened = std::chrono::steady_clock::now();
+        int received = 0;
+        WatchEnd end = client.watch(
+            options.resource, options.namespace_, req,
+            [&](WatchEvent&& ev) {
+              ++received;
+              apply(std::move(ev));
+            },
+            stop);
         switch (end) {
           case WatchEnd::Stopped: return;
           case WatchEnd::Gone: needList = true; break;
-          case WatchEnd::Closed: break;  // normal end of a watch window: resume from version()
+          case WatchEnd::Closed:  // normal end of a watch window: resume from version()
+            // ...unless the server ends every watch at once: don't spin against it.
+            if (received == 0 && std::chrono::steady_clock::now() - opened < std::chrono::milliseconds(100)) {
+              if (!fail("watch closed immediately")) return;
+              continue;
+            }
+            break;
         }
         backoff = options.initialBackoff;
       } catch (const ApiError& e) {

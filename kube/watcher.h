@@ -6,7 +6,6 @@
 // a relist, what changed while the watcher was behind is reported once per object (its newest
 // state: Added/Modified ordered by resourceVersion, then Deleted).
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
