@@ -444,8 +444,9 @@ class PodWorker:
                 log.write(("devcluster: can't start %s: %s\n" % (c.argv[0], e)).encode())
                 proc = subprocess.Popen(["/bin/sh", "-c", "exit 128"], stdin=subprocess.DEVNULL,
                                         start_new_session=True)
+        # Only the binary: arguments may carry values that must not reach an Event.
         self.api.record_event(self.pod, "Normal", "Started", "Started container %s (%s, pid %d)"
-                              % (c.name, " ".join(c.argv), proc.pid))
+                              % (c.name, c.argv[0], proc.pid))
         with self.lock:
             c.proc = proc
             c.runs += 1
