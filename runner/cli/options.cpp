@@ -1,0 +1,58 @@
+#include "runner/cli/options.h"
+
+#include <cstdlib>
+
+namespace tidemark::cli {
+
+const char* usage() {
+    return "usage: tidemark-runner <precheck|run|verify> -f JOB.yaml [--secrets-dir DIR] [--output table|json]\n"
+           "                       [--restart] [--skip-precheck]\n"
+           "\n"
+           "  precheck   check source, target and job; exit 0 when the job may proceed, 1 when not\n"
+           "  run        precheck, then the whole job: full copy and/or binlog replay (until SIGTERM)\n"
+           "  verify     compare source and target row for row; exit 1 when anything differs\n"
+           "\n"
+           "  -f FILE          the MigrationJob manifest (the YAML applied to the cluster)\n"
+           "  --secrets-dir    where Secrets are mounted as DIR/<secretName>/<key>\n"
+           "                   (default $TIDEMARK_SECRETS_DIR or /etc/tidemark/secrets)\n"
+           "  --output         table (terminal), json; default: table on a terminal, json otherwise\n"
+           "  --restart        resume after an error, replaying in safe mode (replaces conflicting target rows)\n"
+           "  --skip-precheck  run without the precheck (the operator ran it already)\n"
+           "\n"
+           "exit status: 0 done or may proceed, 1 failed or may not proceed, 2 bad input, 3 failed but retryable\n";
+}
+
+Options parseOptions(const std::vector<std::string>& args) {
+    Options o;
+    if (const char* env = std::getenv("TIDEMARK_SECRETS_DIR")) o.secretsDir = env;
+    if (o.secretsDir.empty()) o.secretsDir = "/etc/tidemark/secrets";
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
+        auto value = [&](const std::string& flag) -> std::string {
+            if (i + 1 >= args.size()) throw UsageError(flag + " needs a value");
+            return args[++i];
+        };
+        if (a == "-f" || a == "--file") o.jobFile = value(a);
+        else if (a.rfind("--file=", 0) == 0) o.jobFile = a.substr(7);
+        else if (a == "--secrets-dir") o.secretsDir = value(a);
+        else if (a.rfind("--secrets-dir=", 0) == 0) o.secretsDir = a.substr(14);
+        else if (a == "--output" || a == "-o") o.output = value(a);
+        else if (a.rfind("--output=", 0) == 0) o.output = a.substr(9);
+        else if (a == "--restart") o.restart = true;
+        else if (a == "--skip-precheck") o.skipPrecheck = true;
+        else if (a == "-h" || a == "--help") o.command = "help";
+        else if (!a.empty() && a[0] == '-') throw UsageError("unknown option '" + a + "'");
+        else if (o.command.empty()) o.command = a;
+        else throw UsageError("unexpected argument '" + a + "'");
+    }
+    if (o.command == "help") return o;
+    if (o.command.empty()) throw UsageError("missing command (precheck, run or verify)");
+    if (o.command != "precheck" && o.command != "run" && o.command != "verify")
+        throw UsageError("unknown command '" + o.command + "' (expected precheck, run or verify)");
+    if (o.jobFile.empty()) throw UsageError("missing -f JOB.yaml");
+    if (o.output != "auto" && o.output != "table" && o.output != "json")
+        throw UsageError("--output must be table or json, got '" + o.output + "'");
+    return o;
+}
+
+}  // namespace tidemark::cli
