@@ -1,0 +1,77 @@
+// The copy's checkpoint in the target schema `tidemark_meta`, keyed by job name: the snapshot
+// positions the copy used, each table's plan (chunk key ranges) and which chunks are done.
+//
+// Every change is one statement or one transaction, so a SIGKILL at any moment leaves either
+// the old or the new state. A chunk is marked done only after all its rows are committed;
+// a chunk marked started may have some of its rows in the target and is cleaned before reuse.
+// Thread-safe: one connection behind a mutex (the writes are few, one or two per chunk).
+#pragma once
+
+#include "runner/copy/full_copy.h"
+#include "runner/copy/schema_translate.h"
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tidemark::copy {
+
+enum class ChunkState { Planned = 0, Started = 1, Done = 2 };
+// Creating: the table's record exists, the target table may not yet; Planned: chunks recorded;
+// DataDone: every chunk done; Complete: deferred indexes added.
+enum class TableState { Creating = 0, Planned = 1, DataDone = 2, Complete = 3 };
+
+struct ChunkRecord {
+    int no = 0;
+    std::string where;        // SQL condition on the key ("" = the whole table)
+    ChunkState state = ChunkState::Planned;
+};
+
+struct TableRecord {
+    std::string db, name;
+    TableState state = TableState::Creating;
+    std::vector<DeferredIndex> deferred;
+    std::vector<ChunkRecord> chunks;
+    std::uint64_t estimatedRows = 0;
+};
+
+struct SnapshotRecord {
+    int seq = 0;
+    BinlogPosition from, until;   // equal unless the snapshot's workers saw different positions
+};
+
+using TableKey = std::pair<std::string, std::string>;
+
+class Checkpoint {
+public:
+    // Connects to the target and creates `tidemark_meta` and its tables when missing.
+    Checkpoint(const db::ConnectOptions& target, std::string job);
+
+    // The job's state: nothing (fresh), "copying" or "done".
+    std::optional<std::string> jobState();
+    void beginJob(std::string_view mode);
+    void finishJob();
+
+    std::vector<SnapshotRecord> snapshots();
+    int addSnapshot(const BinlogPosition& from, const BinlogPosition& until);
+
+    std::map<TableKey, TableRecord> tables();
+    void recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred, std::uint64_t estimatedRows);
+    void recordPlan(const TableKey& t, const std::vector<ChunkRecord>& chunks);
+    void markStarted(const TableKey& t, int chunk, int snapshotSeq);
+    void markDone(const TableKey& t, int chunk, std::uint64_t rows, std::uint64_t bytes);
+    void markTable(const TableKey& t, TableState state);
+
+    // The chunk plan stored for a table, if any (verify reuses the copy's ranges).
+    std::vector<ChunkRecord> plan(const TableKey& t);
+
+private:
+    std::mutex mutex_;
+    db::Connection conn_;
+    std::string job_;
+};
+
+}  // namespace tidemark::copy

@@ -1,0 +1,109 @@
+// The full copy of existing data: a consistent, chunked, parallel, resumable copy of the job's
+// selected tables from the source into the target, and its verification.
+//
+// Contracts:
+//  - The copy is identical to the source at one snapshot (one binlog position) when it runs in
+//    one go. When it resumes after an interruption it has to open a new snapshot for the chunks
+//    left; FullCopyResult then names the earliest and the latest snapshot, and the incremental
+//    stage must replay idempotently (safe mode) from `replayFrom` until past `safeUntil`.
+//  - Progress lives in the target schema `tidemark_meta` (keyed by job name), written so that a
+//    SIGKILL at any moment leaves a state the next call resumes from, recopying only unfinished
+//    chunks, without duplicating rows (also for tables without a key: those are one unit).
+//  - Logical mode REPLACEs rows (duplicate keys in the target are replaced by the source's row).
+//    Physical mode needs empty target tables and refuses a non-empty one, naming it.
+//  - Errors are db::DbError (one line naming the endpoint and the table; `retryable()` tells
+//    whether running again may help) or CopyError; the checkpoint stays resumable either way.
+#pragma once
+
+#include "api/migration_job.h"
+#include "runner/db/connection.h"
+#include "runner/status/status_sink.h"
+
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tidemark::copy {
+
+struct BinlogPosition {
+    std::string file;            // empty when the source writes no binlog
+    std::uint64_t pos = 0;
+    std::string gtidSet;         // MySQL executed GTID set or MariaDB domain-server-seq list
+    bool operator==(const BinlogPosition&) const = default;
+};
+
+struct FullCopyResult {
+    BinlogPosition replayFrom;   // where the incremental stage must start (earliest snapshot)
+    BinlogPosition safeUntil;    // replay in safe mode until past this (latest snapshot); == replayFrom if one
+    bool resumed = false;        // a previous run's checkpoint was used
+    std::uint64_t rows = 0;      // rows copied by this call
+    std::uint64_t bytes = 0;     // value bytes copied by this call
+    double lockSeconds = 0;      // time the source tables were locked (0 on MariaDB)
+};
+
+// The copy was stopped through `stop`; the checkpoint is resumable.
+class CopyInterrupted : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// A problem the user must fix (a target table with different columns, physical mode into a
+// non-empty table, ...). One line, naming the table.
+class CopyError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class SnapshotMethod {
+    Auto,        // MariaDB: binlog_snapshot_* without locks (locks only if the workers' snapshots
+                 // keep differing); MySQL: FTWRL when granted, else LOCK TABLES ... READ
+    LockTables,  // always LOCK TABLES ... READ while the workers open their snapshots
+};
+
+// Tuning knobs. Zero means "derive it": from the job's capacity, the table sizes, or the
+// environment (TIDEMARK_COPY_CHUNK_ROWS, TIDEMARK_COPY_WORKERS, TIDEMARK_COPY_WRITERS,
+// TIDEMARK_COPY_EXPORT_MIBPS, TIDEMARK_COPY_BATCH_BYTES), in that order of precedence.
+struct CopyOptions {
+    std::uint64_t chunkRows = 0;     // rows per chunk; 0 = about a second of work per chunk
+    int workers = 0;                 // source readers (snapshot connections); 0 = capacityPlan
+    int writers = 0;                 // target connections; 0 = workers
+    double exportMiBPerSecond = 0;   // read-rate cap; 0 = capacityPlan's cap; < 0 = none
+    std::size_t batchBytes = 0;      // bytes per statement / LOAD DATA; 0 = 1 MiB logical, 4 MiB physical
+    SnapshotMethod snapshot = SnapshotMethod::Auto;
+
+    // The defaults with the environment variables above applied.
+    static CopyOptions fromEnvironment();
+};
+
+// Copies the job's selected objects; resumes from tidemark_meta when a previous run was
+// interrupted, and returns at once (resumed = true) when that run had finished.
+// `stop` is polled: when set, workers finish or abandon their chunk and CopyInterrupted is thrown.
+FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
+                           const db::ConnectOptions& target, status::StatusSink& sink,
+                           const std::atomic<bool>& stop);
+FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
+                           const db::ConnectOptions& target, status::StatusSink& sink,
+                           const std::atomic<bool>& stop, const CopyOptions& options);
+
+struct VerifyResult {
+    bool identical = true;
+    std::vector<std::string> differences;  // one line each: table, key range, counts/checksums
+    std::uint64_t rowsCompared = 0;
+};
+
+// Compares source and target chunk by chunk (row count and two checksums over the same key
+// ranges, the copy's ranges when tidemark_meta has them). Tables missing on either side count
+// as differences. The source is read as it is now: stop writes first for a meaningful answer.
+VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source,
+                    const db::ConnectOptions& target, status::StatusSink& sink);
+VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source,
+                    const db::ConnectOptions& target, status::StatusSink& sink, const CopyOptions& options);
+
+// Names of the selected source base tables (db, table), sorted — the precheck uses this too.
+std::vector<std::pair<std::string, std::string>> selectedTables(db::Connection& source,
+                                                                const api::ObjectSelection& objects);
+
+}  // namespace tidemark::copy

@@ -1,0 +1,147 @@
+#include "runner/copy/inspect.h"
+
+#include "runner/copy/full_copy.h"
+
+#include <algorithm>
+#include <map>
+
+namespace tidemark::copy {
+
+namespace {
+
+ValueKind kindOf(const std::string& dataType) {
+    static const std::map<std::string, ValueKind> kinds = {
+        {"tinyint", ValueKind::Number},   {"smallint", ValueKind::Number}, {"mediumint", ValueKind::Number},
+        {"int", ValueKind::Number},       {"bigint", ValueKind::Number},   {"decimal", ValueKind::Number},
+        {"float", ValueKind::Number},     {"double", ValueKind::Number},   {"bit", ValueKind::Bit},
+        {"enum", ValueKind::EnumSet},     {"set", ValueKind::EnumSet},     {"date", ValueKind::Temporal},
+        {"time", ValueKind::Temporal},    {"datetime", ValueKind::Temporal}, {"timestamp", ValueKind::Temporal},
+        {"year", ValueKind::Temporal},    {"binary", ValueKind::Binary},   {"varbinary", ValueKind::Binary},
+        {"tinyblob", ValueKind::Binary},  {"blob", ValueKind::Binary},     {"mediumblob", ValueKind::Binary},
+        {"longblob", ValueKind::Binary},  {"geometry", ValueKind::Binary}, {"point", ValueKind::Binary},
+        {"linestring", ValueKind::Binary}, {"polygon", ValueKind::Binary}, {"multipoint", ValueKind::Binary},
+        {"multilinestring", ValueKind::Binary}, {"multipolygon", ValueKind::Binary},
+        {"geometrycollection", ValueKind::Binary},
+    };
+    auto it = kinds.find(dataType);
+    return it == kinds.end() ? ValueKind::Text : it->second;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::uint64_t number(const std::string& s) {
+    try {
+        return s.empty() ? 0 : std::stoull(s);
+    } catch (...) {
+        return 0;
+    }
+}
+
+}  // namespace
+
+std::string TableInfo::qualified() const { return db::qualified(db, name); }
+
+std::vector<std::size_t> TableInfo::written() const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (!columns[i].generated) out.push_back(i);
+    return out;
+}
+
+TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::string& table) {
+    TableInfo t;
+    t.db = dbName;
+    t.name = table;
+    const std::string where = " WHERE TABLE_SCHEMA = " + c.quote(dbName) + " AND TABLE_NAME = " + c.quote(table);
+    auto sizes = c.query("SELECT TABLE_ROWS, DATA_LENGTH, AVG_ROW_LENGTH FROM information_schema.TABLES" + where);
+    if (sizes.empty())
+        throw CopyError(c.options().endpoint() + ": table " + db::qualified(dbName, table) + " does not exist");
+    t.estimatedRows = number(sizes.text(0, "TABLE_ROWS"));
+    t.estimatedBytes = number(sizes.text(0, "DATA_LENGTH"));
+    t.avgRowLength = number(sizes.text(0, "AVG_ROW_LENGTH"));
+
+    auto cols = c.query(
+        "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, IS_NULLABLE, "
+        "EXTRA, IS_GENERATED FROM information_schema.COLUMNS" + where + " ORDER BY ORDINAL_POSITION");
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+        Column col;
+        col.name = cols.text(i, "COLUMN_NAME");
+        col.dataType = lower(cols.text(i, "DATA_TYPE"));
+        col.columnType = cols.text(i, "COLUMN_TYPE");
+        col.charset = cols.text(i, "CHARACTER_SET_NAME");
+        col.collation = cols.text(i, "COLLATION_NAME");
+        col.nullable = cols.text(i, "IS_NULLABLE") == "YES";
+        const std::string extra = lower(cols.text(i, "EXTRA"));
+        col.generated = cols.text(i, "IS_GENERATED") == "ALWAYS" || extra.find("generated") != std::string::npos ||
+                        extra.find("virtual") != std::string::npos || extra.find("persistent") != std::string::npos;
+        col.kind = kindOf(col.dataType);
+        if (col.kind == ValueKind::Text && col.charset == "binary") col.kind = ValueKind::Binary;
+        t.columns.push_back(std::move(col));
+    }
+
+    // The chunk key: PRIMARY, else the NOT NULL unique key with the fewest columns (no prefixes).
+    auto idx = c.query("SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX, SUB_PART, NON_UNIQUE FROM "
+                       "information_schema.STATISTICS" + where + " ORDER BY INDEX_NAME, SEQ_IN_INDEX");
+    std::map<std::string, std::vector<std::string>> uniques;
+    std::map<std::string, bool> usable;
+    for (std::size_t i = 0; i < idx.size(); ++i) {
+        if (idx.text(i, "NON_UNIQUE") != "0") continue;
+        const auto name = idx.text(i, "INDEX_NAME");
+        uniques[name].push_back(idx.text(i, "COLUMN_NAME"));
+        bool ok = usable.count(name) ? usable[name] : true;
+        if (!idx.text(i, "SUB_PART").empty()) ok = false;
+        usable[name] = ok;
+    }
+    auto columnIndex = [&](const std::string& name) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < t.columns.size(); ++i)
+            if (lower(t.columns[i].name) == lower(name)) return i;
+        return std::nullopt;
+    };
+    std::string best;
+    for (auto& [name, columns] : uniques) {
+        if (!usable[name]) continue;
+        bool ok = true;
+        for (auto& cn : columns) {
+            auto ci = columnIndex(cn);
+            if (!ci || t.columns[*ci].nullable || t.columns[*ci].generated) ok = false;
+        }
+        if (!ok) continue;
+        if (name == "PRIMARY") { best = name; break; }
+        if (best.empty() || columns.size() < uniques[best].size()) best = name;
+    }
+    if (!best.empty()) {
+        t.keyName = best;
+        for (auto& cn : uniques[best]) t.key.push_back(*columnIndex(cn));
+    }
+    return t;
+}
+
+std::string readExpression(const Column& c) {
+    if (c.kind == ValueKind::Bit) return "(" + db::quoteIdent(c.name) + " + 0)";
+    return db::quoteIdent(c.name);
+}
+
+std::string keyExpression(const Column& c) {
+    if (c.kind == ValueKind::Bit || c.kind == ValueKind::EnumSet) return "(" + db::quoteIdent(c.name) + " + 0)";
+    return db::quoteIdent(c.name);
+}
+
+std::string keyLiteral(const Column& c, std::string_view value) {
+    switch (c.kind) {
+        case ValueKind::Number:
+        case ValueKind::Bit: return value.empty() ? "0" : std::string(value);
+        case ValueKind::Binary: return db::hexLiteral(value);
+        case ValueKind::EnumSet: return std::string(value);
+        case ValueKind::Temporal: return "CAST(" + db::hexLiteral(value) + " AS CHAR CHARACTER SET latin1)";
+        case ValueKind::Text:
+            if (c.charset.empty()) return db::hexLiteral(value);
+            return "_" + c.charset + " " + db::hexLiteral(value) +
+                   (c.collation.empty() ? std::string() : " COLLATE " + c.collation);
+    }
+    return db::hexLiteral(value);
+}
+
+}  // namespace tidemark::copy

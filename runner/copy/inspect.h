@@ -1,0 +1,61 @@
+// What the copy needs to know about a source table: its columns (and how each value travels),
+// the key it is chunked on, and its size estimates.
+#pragma once
+
+#include "runner/db/connection.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tidemark::copy {
+
+// How a column's value is read and written. Values are read as text on a `SET NAMES binary`
+// session, so strings arrive as their stored bytes.
+enum class ValueKind {
+    Number,    // integers, DECIMAL, FLOAT, DOUBLE: the text is a valid SQL literal
+    Bit,       // BIT: read as `col + 0` (an unsigned integer)
+    EnumSet,   // ENUM/SET: written by value, compared by ordinal in key ranges
+    Text,      // character strings (CHAR, VARCHAR, TEXT, JSON, ...): bytes in `charset`
+    Binary,    // BINARY, VARBINARY, BLOB, GEOMETRY
+    Temporal,  // DATE, TIME, DATETIME, TIMESTAMP, YEAR
+};
+
+struct Column {
+    std::string name;
+    std::string dataType;     // lower case: int, varchar, ...
+    std::string columnType;   // full: int(10) unsigned
+    std::string charset;      // for Text
+    std::string collation;    // for Text
+    ValueKind kind = ValueKind::Text;
+    bool generated = false;   // virtual/stored generated: never written
+    bool nullable = true;
+};
+
+struct TableInfo {
+    std::string db;
+    std::string name;
+    std::vector<Column> columns;          // in ordinal order, generated ones included
+    std::vector<std::size_t> key;         // chunk key: PRIMARY or a NOT NULL UNIQUE key; empty = none
+    std::string keyName;                  // that index's name
+    std::uint64_t estimatedRows = 0;
+    std::uint64_t estimatedBytes = 0;
+    std::uint64_t avgRowLength = 0;
+
+    std::string qualified() const;        // `db`.`name`
+    std::vector<std::size_t> written() const;  // indexes of the non-generated columns
+};
+
+// Reads a table's definition from information_schema. Throws CopyError if it does not exist.
+TableInfo inspectTable(db::Connection& source, const std::string& db, const std::string& table);
+
+// The expression that reads column `c` (`col`, or `col + 0` for BIT).
+std::string readExpression(const Column& c);
+// The expression key ranges compare for key column `c` (ENUM/SET by ordinal, as indexed).
+std::string keyExpression(const Column& c);
+
+// `value` (bytes as read by keyExpression) as an SQL literal that compares the way the
+// column's index orders it: numbers bare, strings with their charset and collation.
+std::string keyLiteral(const Column& c, std::string_view value);
+
+}  // namespace tidemark::copy

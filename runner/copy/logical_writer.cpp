@@ -1,0 +1,138 @@
+#include "runner/copy/logical_writer.h"
+
+#include "runner/copy/full_copy.h"
+
+#include <mysql.h>
+
+#include <array>
+#include <chrono>
+#include <thread>
+
+namespace tidemark::copy {
+
+std::string ChunkWork::describe() const {
+    return table->info.qualified() + " chunk " + std::to_string(no + 1) + "/" + std::to_string(of);
+}
+
+std::string replacePrefix(const TableWork& t) {
+    std::string s = "REPLACE INTO " + t.info.qualified() + " (";
+    for (std::size_t i = 0; i < t.written.size(); ++i)
+        s += (i ? ", " : "") + db::quoteIdent(t.info.columns[t.written[i]].name);
+    return s + ") VALUES ";
+}
+
+void appendQuoted(std::string& out, const char* p, std::size_t n) {
+    static const auto special = [] {
+        std::array<char, 256> a{};
+        a[0] = '0'; a['\''] = '\''; a['\\'] = '\\'; a['\n'] = 'n'; a['\r'] = 'r'; a[0x1a] = 'Z';
+        return a;
+    }();
+    out.reserve(out.size() + n + 8);
+    out += '\'';
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char e = special[static_cast<unsigned char>(p[i])];
+        if (e == 0 && p[i] != 0) continue;
+        out.append(p + start, i - start);
+        out += '\\';
+        out += e;
+        start = i + 1;
+    }
+    out.append(p + start, n - start);
+    out += '\'';
+}
+
+void appendValuesRow(std::string& out, const TableWork& t, char** row, const unsigned long* lengths) {
+    out += '(';
+    for (std::size_t i = 0; i < t.written.size(); ++i) {
+        if (i) out += ',';
+        if (!row[i]) {
+            out += "NULL";
+            continue;
+        }
+        const auto kind = t.info.columns[t.written[i]].kind;
+        if (kind == ValueKind::Number || kind == ValueKind::Bit) out.append(row[i], lengths[i]);
+        else appendQuoted(out, row[i], lengths[i]);
+    }
+    out += ')';
+}
+
+void prepareWriteSession(db::Connection& c, bool tidb, bool physical) {
+    c.execute("SET NAMES binary");
+    c.execute("SET SESSION time_zone = '+00:00'");
+    c.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+    c.execute("SET SESSION foreign_key_checks = 0");
+    c.execute("SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600");
+    // Optional settings: each may be unknown to the target.
+    std::vector<std::string> optional;
+    if (tidb) {
+        optional = {"SET SESSION tidb_txn_mode = 'optimistic'"};
+        if (physical) optional.push_back("SET SESSION tidb_dml_type = 'bulk'");
+    } else {
+        optional = {"SET SESSION check_constraint_checks = 0"};
+    }
+    if (physical) optional.push_back("SET SESSION unique_checks = 0");
+    for (auto& s : optional) {
+        try {
+            c.execute(s);
+        } catch (const db::DbError& e) {
+            if (e.kind() != db::ErrorKind::Query) throw;
+        }
+    }
+}
+
+BatchWriter::BatchWriter(const db::ConnectOptions& target, bool tidb, bool physical)
+    : options_(target), tidb_(tidb), physical_(physical), conn_(db::connectWithRetry(target)) {
+    prepareWriteSession(conn_, tidb_, physical_);
+}
+
+void BatchWriter::connect() {
+    conn_ = db::connectWithRetry(options_);
+    prepareWriteSession(conn_, tidb_, physical_);
+}
+
+void BatchWriter::execute(const Batch& b) { conn_.execute(b.data); }
+
+void BatchWriter::checkWarnings(const Batch& b) {
+    if (mysql_warning_count(conn_.raw()) == 0) return;
+    auto w = conn_.query("SHOW WARNINGS LIMIT 3");
+    for (auto& r : w.rows) {
+        if (r.size() >= 3 && r[0].value_or("") != "Note")
+            throw CopyError(options_.endpoint() + ": writing " + b.chunk->describe() + ": the target changed a value (" +
+                            r[0].value_or("") + " " + r[1].value_or("") + ": " + r[2].value_or("") +
+                            "); check that the target's column types match the source's");
+    }
+}
+
+void BatchWriter::write(const Batch& b) {
+    int lost = 0, conflicts = 0;
+    for (;;) {
+        try {
+            execute(b);
+            checkWarnings(b);
+            return;
+        } catch (const db::DbError& e) {
+            const bool conflict = e.kind() == db::ErrorKind::Transient && ++conflicts <= 10;
+            // A lost LOAD DATA may have committed: only idempotent REPLACEs are sent again.
+            const bool gone = !physical_ && e.kind() == db::ErrorKind::ConnectionLost && ++lost <= 3;
+            if (!conflict && !gone)
+                throw db::DbError(e.kind(), e.code(),
+                                  std::string(e.what()) + " [writing " + b.chunk->describe() +
+                                      "; the copy is resumable: finished chunks are kept in tidemark_meta]");
+            if (gone) {
+                std::this_thread::sleep_for(std::chrono::seconds(1 << (lost - 1)));
+                try {
+                    connect();
+                } catch (const db::DbError& again) {
+                    throw db::DbError(again.kind(), again.code(),
+                                      std::string(again.what()) + " [writing " + b.chunk->describe() +
+                                          "; the copy is resumable: finished chunks are kept in tidemark_meta]");
+                }
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20 * conflicts));
+            }
+        }
+    }
+}
+
+}  // namespace tidemark::copy

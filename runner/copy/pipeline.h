@@ -1,0 +1,88 @@
+// The pieces the copy's threads hand each other: tables and chunks to copy, batches of encoded
+// rows, and the bounded queue between readers and writers that keeps memory fixed.
+#pragma once
+
+#include "runner/copy/checkpoint.h"
+#include "runner/copy/inspect.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace tidemark::copy {
+
+struct TableWork {
+    TableInfo info;
+    TableKey key;
+    std::string select;                  // SELECT <read expressions> FROM `db`.`t` [FORCE INDEX]
+    std::string writePrefix;             // REPLACE INTO ... VALUES  /  LOAD DATA ... statement
+    std::vector<std::size_t> written;    // columns read and written (generated ones skipped)
+    std::atomic<int> chunksLeft{0};
+};
+
+struct ChunkWork {
+    std::shared_ptr<TableWork> table;
+    int no = 0;
+    int of = 1;
+    std::string where;
+    std::atomic<int> refs{1};            // the reader's reference + one per batch in flight
+    std::atomic<std::uint64_t> rows{0}, bytes{0};
+    std::string describe() const;        // "`db`.`t` chunk 3/10"
+};
+
+struct Batch {
+    std::shared_ptr<ChunkWork> chunk;
+    std::string data;                    // a REPLACE statement, or LOAD DATA file contents
+    std::uint64_t rows = 0;
+    std::uint64_t bytes = 0;             // value bytes read from the source
+};
+
+// A queue with a capacity: push blocks while full; abort() wakes everyone and makes push
+// return false and pop return nothing; close() lets pop drain what is left.
+template <typename T>
+class BoundedQueue {
+public:
+    explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {}
+    bool push(T item) {
+        std::unique_lock lock(m_);
+        notFull_.wait(lock, [&] { return aborted_ || items_.size() < capacity_; });
+        if (aborted_) return false;
+        items_.push_back(std::move(item));
+        notEmpty_.notify_one();
+        return true;
+    }
+    std::optional<T> pop() {
+        std::unique_lock lock(m_);
+        notEmpty_.wait(lock, [&] { return aborted_ || closed_ || !items_.empty(); });
+        if (aborted_ || items_.empty()) return std::nullopt;
+        T item = std::move(items_.front());
+        items_.pop_front();
+        notFull_.notify_one();
+        return item;
+    }
+    void close() {
+        std::lock_guard lock(m_);
+        closed_ = true;
+        notEmpty_.notify_all();
+    }
+    void abort() {
+        std::lock_guard lock(m_);
+        aborted_ = true;
+        notEmpty_.notify_all();
+        notFull_.notify_all();
+    }
+
+private:
+    std::size_t capacity_;
+    std::mutex m_;
+    std::condition_variable notFull_, notEmpty_;
+    std::deque<T> items_;
+    bool closed_ = false;
+    bool aborted_ = false;
+};
+
+}  // namespace tidemark::copy
