@@ -47,6 +47,7 @@ class Watcher {
 
   void start();
   // Cancels the running request and joins the thread; no handler call happens after it returns.
+  // Not from inside a handler (it would join its own thread).
   void stop();
 
   // True once the initial list has been delivered (immediately true with a start version).

@@ -138,7 +138,7 @@ TEST_CASE("watch_relists_after_410_gone_and_reports_each_change_exactly_once") {
   watcher.start();
   REQUIRE(log.waitForCount(3));
   client.create(kConfigMaps, configMap("gate", "g"));
-  std::this_thread::sleep_for(2500ms);  // the blocked watch's request ends on the server
+  std::this_thread::sleep_for(3s);  // the blocked watch's 1 s request ends on the server
 
   client.patch(kConfigMaps, key("a"), {{"data", {{"value", "a1"}}}});
   client.create(kConfigMaps, configMap("d", "d0"));
