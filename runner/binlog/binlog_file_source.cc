@@ -1,5 +1,6 @@
 #include "binlog/binlog_file_source.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -49,11 +50,19 @@ bool BinlogFileSource::readRaw(std::string& raw) {
         throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + file + ":" + std::to_string(offset_) +
                               ": size " + std::to_string(h.eventSize) + " is smaller than its header",
                           file, offset_, h.type);
-    raw.resize(h.eventSize);
-    in_->read(raw.data() + kHeaderSize, static_cast<std::streamsize>(h.eventSize - kHeaderSize));
-    if (static_cast<uint64_t>(in_->gcount()) != h.eventSize - kHeaderSize)
+    // Read in bounded chunks: a corrupt size must hit the end of the file, not allocate 4 GiB.
+    constexpr size_t kChunk = 64u << 20;
+    size_t have = kHeaderSize;
+    while (have < h.eventSize) {
+        size_t want = std::min<size_t>(kChunk, h.eventSize - have);
+        raw.resize(have + want);
+        in_->read(raw.data() + have, static_cast<std::streamsize>(want));
+        have += static_cast<size_t>(in_->gcount());
+        if (static_cast<size_t>(in_->gcount()) != want) break;
+    }
+    if (have != h.eventSize)
         throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + file + ":" + std::to_string(offset_) +
-                              ": file ends " + std::to_string(h.eventSize - kHeaderSize - in_->gcount()) +
+                              ": file ends " + std::to_string(h.eventSize - have) +
                               " bytes before the event does",
                           file, offset_, h.type);
     return true;

@@ -1,11 +1,22 @@
 #include "binlog/compression.h"
 
+#include <algorithm>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "binlog/errors.h"
 
 namespace tidemark::binlog {
+
+namespace {
+// zlib cannot expand data by more than ~1032:1; a larger claimed length is corruption, and
+// must not turn into a multi-gigabyte allocation.
+void checkZlibRatio(size_t compressed, size_t claimed) {
+    if (claimed > compressed * 1032 + 64)
+        throw DecodeError("compressed header claims " + std::to_string(claimed) + " bytes from " +
+                          std::to_string(compressed) + ": corrupt");
+}
+}  // namespace
 
 std::string inflateMariaEvent(std::string_view in) {
     if (in.empty()) throw DecodeError("empty compressed payload");
@@ -15,6 +26,7 @@ std::string inflateMariaEvent(std::string_view in) {
     if (lenBytes < 1 || lenBytes > 4 || in.size() < 1 + lenBytes) throw DecodeError("bad compressed header");
     uLongf original = 0;
     for (size_t i = 0; i < lenBytes; ++i) original = (original << 8) | static_cast<uint8_t>(in[1 + i]);
+    checkZlibRatio(in.size() - 1 - lenBytes, original);
     std::string out(original, '\0');
     uLongf outLen = original;
     int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &outLen,
@@ -25,7 +37,8 @@ std::string inflateMariaEvent(std::string_view in) {
 
 std::string zstdDecompress(std::string_view in, uint64_t expected) {
     std::string out;
-    if (expected > 0 && expected < (uint64_t{1} << 34)) out.reserve(static_cast<size_t>(expected));
+    // The header's size is only a hint: never trust it for more than a modest reservation.
+    out.reserve(static_cast<size_t>(std::min<uint64_t>(expected, uint64_t{64} << 20)));
     ZSTD_DStream* ds = ZSTD_createDStream();
     if (!ds) throw DecodeError("zstd: out of memory");
     ZSTD_initDStream(ds);
@@ -69,6 +82,7 @@ std::string inflateMariaColumn(std::string_view stored) {
     if (stored.size() < 1 + lenBytes) throw DecodeError("truncated compressed column");
     size_t original = 0;
     for (size_t i = 0; i < lenBytes; ++i) original = (original << 8) | static_cast<uint8_t>(stored[1 + i]);
+    checkZlibRatio(stored.size() - 1 - lenBytes, original);
     std::string out(original, '\0');
     z_stream zs{};
     if (inflateInit2(&zs, rawDeflate ? -MAX_WBITS : MAX_WBITS) != Z_OK) throw DecodeError("zlib init failed");

@@ -213,6 +213,7 @@ void readColumnValue(ByteReader& r, const ColumnDef& c, Value& v) {
 void decodeRowImages(ByteReader rows, const TableMap& table, RowsEvent& ev, const ColumnBitmap& first,
                      const ColumnBitmap& second) {
     while (!rows.empty()) {
+        const size_t before = rows.remaining();
         Row& row = ev.rows.emplace_back();
         switch (ev.kind) {
             case RowsKind::Write:
@@ -226,6 +227,9 @@ void decodeRowImages(ByteReader rows, const TableMap& table, RowsEvent& ev, cons
                 decodeImage(rows, table, second, ev.partial, row.after);
                 break;
         }
+        // A row with no present columns occupies no bytes, so the row count would be
+        // unknowable; only a corrupt bitmap produces it.
+        if (rows.remaining() == before) throw DecodeError("row image without any column");
     }
 }
 

@@ -449,3 +449,21 @@ TEST_CASE("FDE with checksum alg OFF still ends with the alg byte and 4 checksum
     CHECK(xid.at(0).as<Xid>()->xid == 9);
     CHECK_FALSE(xid.at(0).checksum.has_value());
 }
+
+TEST_CASE("corrupt input that would loop or allocate without bound is rejected") {
+    EventDecoder d = mysqlDecoder();
+    decodeAll(d, simpleTableMap());
+    // No column present: each row would be zero bytes long.
+    std::string none = bitmap(2, {});
+    std::string msg = errorOf([&] {
+        decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, none, nullptr, "\x01\x02"), {.crc = true}));
+    });
+    CHECK(msg.find("without any column") != std::string::npos);
+
+    // MariaDB compressed event claiming 4 GiB from a few bytes.
+    EventDecoder m = mariaDecoder();
+    std::string body = Bytes().u32(7).u32(0).u8(0).u16(0).u16(0).u8(0).u8(0x84).be(0xFFFFFFF0u, 4).raw("xx");
+    msg = errorOf([&] { decodeAll(m, makeEvent(165, body, {.crc = true})); });
+    CHECK(msg.find("QUERY_COMPRESSED") != std::string::npos);
+    CHECK(msg.find("corrupt") != std::string::npos);
+}
