@@ -1,0 +1,284 @@
+#include "replay/binlog_streamer.h"
+
+#include <mysql.h>
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "replay/errors.h"
+
+namespace tidemark::replay {
+
+namespace {
+
+constexpr uint8_t kComBinlogDump = 0x12;
+constexpr uint8_t kComRegisterSlave = 0x15;
+constexpr uint8_t kComBinlogDumpGtid = 0x1e;
+constexpr unsigned kErrMasterFatalReadingBinlog = 1236;
+
+void putLe(std::string& out, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void putLenStr(std::string& out, std::string_view s) {
+    out.push_back(static_cast<char>(std::min<size_t>(s.size(), 255)));
+    out.append(s.substr(0, 255));
+}
+
+std::string quoteString(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
+
+// Error 1236 means the source cannot serve what we asked for; when the file is gone, say so in
+// the user's terms.
+ReplayError dumpRefused(const std::string& endpoint, unsigned code, const std::string& serverMessage,
+                        const Position& from) {
+    std::string msg = endpoint + ": the source refused to stream its binlog (error " + std::to_string(code) + ": " +
+                      serverMessage + ")";
+    if (code == kErrMasterFatalReadingBinlog) {
+        const bool missing = serverMessage.find("first log") != std::string::npos ||
+                             serverMessage.find("purged") != std::string::npos ||
+                             serverMessage.find("not find") != std::string::npos ||
+                             serverMessage.find("Could not") != std::string::npos;
+        if (missing) {
+            msg = endpoint + ": binlog " + (from.file.empty() ? "for GTID set " + from.gtidSet : "file '" + from.file + "'") +
+                  " needed to resume at " + (from.file.empty() ? from.gtidSet : from.text()) +
+                  " is no longer on the source (purged; server said: " + serverMessage +
+                  "). Raise the source's binlog retention (binlog_expire_logs_seconds on MySQL 8 / MariaDB 10.6+, "
+                  "expire_logs_days on older servers) so binlogs outlive replication pauses, then restart the "
+                  "migration with a new full copy.";
+        }
+    }
+    return ReplayError(msg, false);
+}
+
+}  // namespace
+
+uint32_t replicaServerId(const std::string& name) {
+    uint32_t h = 2166136261u;
+    for (unsigned char c : name) h = (h ^ c) * 16777619u;
+    return (h & 0x3fffffffu) | 0x40000000u;
+}
+
+Position currentSourcePosition(db::Connection& source) {
+    auto rows = source.query("SHOW MASTER STATUS");
+    if (rows.empty())
+        throw ReplayError(source.options().endpoint() +
+                              ": SHOW MASTER STATUS returned nothing: binary logging is off on the source (set log_bin "
+                              "and binlog_format=ROW)",
+                          false);
+    Position p;
+    p.file = rows.text(0, "File");
+    p.pos = std::stoull(rows.text(0, "Position"));
+    if (source.isMariaDB()) {
+        p.gtidSet = source.scalar("SELECT BINLOG_GTID_POS(" + source.quote(p.file) + ", " + std::to_string(p.pos) + ")")
+                        .value_or("");
+    } else {
+        try {
+            p.gtidSet = rows.text(0, "Executed_Gtid_Set");
+        } catch (const std::out_of_range&) {
+        }
+    }
+    return p;
+}
+
+struct BinlogStreamer::Impl {
+    db::ConnectOptions options;
+    StreamerOptions streamer;
+    std::optional<db::Connection> conn;
+    Position from;
+
+    std::thread reader;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::string> packets;
+    size_t bufferedBytes = 0;
+    bool finished = false;            // reader ended (error or stop)
+    std::optional<ReplayError> error; // why it ended
+    bool stopping = false;
+
+    void readLoop() {
+        MYSQL* m = conn->raw();
+        for (;;) {
+            unsigned long n = mysql_net_read_packet(m);
+            std::unique_lock lock(mu);
+            if (stopping) break;
+            if (n == packet_error || n == 0) {
+                unsigned code = mysql_errno(m);
+                std::string text = mysql_error(m);
+                if (code >= 1000 && code < 2000)
+                    error = dumpRefused(options.endpoint(), code, text, from);
+                else
+                    error = ReplayError(options.endpoint() + ": binlog stream interrupted (" + text +
+                                            "); reconnecting from the last applied position",
+                                        true);
+                break;
+            }
+            const auto* p = m->net.read_pos;
+            if (p[0] == 0xFE && n < 9) {
+                error = ReplayError(options.endpoint() + ": the source ended the binlog stream", true);
+                break;
+            }
+            if (p[0] != 0x00) {
+                error = ReplayError(options.endpoint() + ": unexpected replication packet", true);
+                break;
+            }
+            cv.wait(lock, [&] { return stopping || bufferedBytes < streamer.maxBufferedBytes; });
+            if (stopping) break;
+            packets.emplace_back(reinterpret_cast<const char*>(p + 1), n - 1);
+            bufferedBytes += n - 1;
+            cv.notify_all();
+        }
+        std::lock_guard lock(mu);
+        finished = true;
+        cv.notify_all();
+    }
+};
+
+BinlogStreamer::BinlogStreamer(db::ConnectOptions source, StreamerOptions options) : impl_(std::make_unique<Impl>()) {
+    impl_->options = std::move(source);
+    impl_->streamer = std::move(options);
+    if (impl_->streamer.serverId == 0) impl_->streamer.serverId = replicaServerId(impl_->streamer.replicaName);
+    // Heartbeats arrive every period when idle; a silent socket for several periods is dead.
+    auto readTimeout = std::chrono::duration_cast<std::chrono::seconds>(impl_->streamer.heartbeat * 5);
+    impl_->options.readTimeout = std::max(readTimeout, std::chrono::seconds(5));
+}
+
+BinlogStreamer::~BinlogStreamer() { stop(); }
+
+void BinlogStreamer::stop() {
+    if (!impl_->reader.joinable()) {
+        impl_->conn.reset();
+        return;
+    }
+    {
+        std::lock_guard lock(impl_->mu);
+        impl_->stopping = true;
+        impl_->cv.notify_all();
+    }
+    // Wake the reader blocked in recv(); closing the handle under it would be a use-after-free.
+    if (impl_->conn) {
+        auto fd = mysql_get_socket(impl_->conn->raw());
+        if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    }
+    impl_->reader.join();
+    impl_->conn.reset();
+}
+
+SourceInfo BinlogStreamer::start(const Position& from) {
+    stop();
+    auto& s = *impl_;
+    s.stopping = false;
+    s.finished = false;
+    s.error.reset();
+    s.packets.clear();
+    s.bufferedBytes = 0;
+    s.conn.emplace(db::Connection::open(s.options));
+    db::Connection& c = *s.conn;
+
+    SourceInfo info;
+    info.mariadb = c.isMariaDB();
+    info.version = c.serverVersion();
+    const std::string alg = c.scalar("SELECT @@global.binlog_checksum").value_or("NONE");
+    info.checksum = alg == "CRC32" ? binlog::ChecksumAlg::Crc32 : binlog::ChecksumAlg::Off;
+    c.execute("SET @master_binlog_checksum = @@global.binlog_checksum");
+    c.execute("SET @source_binlog_checksum = @@global.binlog_checksum");
+    const auto hbNanos = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(s.streamer.heartbeat).count());
+    c.execute("SET @master_heartbeat_period = " + hbNanos);
+    c.execute("SET @source_heartbeat_period = " + hbNanos);
+
+    Position start = from;
+    const bool byGtid = start.file.empty() && !start.gtidSet.empty();
+    if (start.file.empty() && start.gtidSet.empty()) start = currentSourcePosition(c);
+    if (!byGtid && start.pos < 4) start.pos = 4;
+    if (!byGtid && start.gtidSet.empty() && info.mariadb) {
+        // The GTID state at a file position, so the checkpoint can carry it from the start.
+        try {
+            start.gtidSet = c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(start.file) + ", " + std::to_string(start.pos) + ")")
+                                .value_or("");
+        } catch (const db::DbError&) {
+        }
+    }
+    s.from = start;
+    info.start = start;
+
+    if (info.mariadb) {
+        c.execute("SET @mariadb_slave_capability = 4");
+        if (byGtid) {
+            c.execute("SET @slave_connect_state = " + quoteString(start.gtidSet));
+            c.execute("SET @slave_gtid_strict_mode = 0");
+            c.execute("SET @slave_gtid_ignore_duplicates = 0");
+        }
+    } else {
+        // A stable uuid per replica id, so a restarted runner replaces its own old dump thread.
+        char uuid[40];
+        const uint32_t id = s.streamer.serverId;
+        std::snprintf(uuid, sizeof uuid, "7469646d-%04x-4000-8000-%012x", id >> 16, id & 0xffffu);
+        c.execute(std::string("SET @slave_uuid = '") + uuid + "'");
+        c.execute(std::string("SET @replica_uuid = '") + uuid + "'");
+    }
+
+    MYSQL* m = c.raw();
+    std::string reg;
+    putLe(reg, s.streamer.serverId, 4);
+    putLenStr(reg, s.streamer.replicaName);
+    putLenStr(reg, "");
+    putLenStr(reg, "");
+    putLe(reg, 0, 2);
+    putLe(reg, 0, 4);
+    putLe(reg, 0, 4);
+    if (m->methods->db_command(m, static_cast<enum enum_server_command>(kComRegisterSlave), reg.data(), reg.size(), 0,
+                               nullptr) != 0)
+        c.fail("registering as a replica (COM_REGISTER_SLAVE)");
+
+    std::string dump;
+    uint8_t command = kComBinlogDump;
+    if (byGtid && !info.mariadb) {
+        command = kComBinlogDumpGtid;
+        const std::string gtid = GtidSet::parse(start.gtidSet).encodeMysql();
+        putLe(dump, 0, 2);  // flags
+        putLe(dump, s.streamer.serverId, 4);
+        putLe(dump, 0, 4);  // empty file name
+        putLe(dump, 4, 8);
+        putLe(dump, gtid.size(), 4);
+        dump += gtid;
+    } else {
+        putLe(dump, byGtid ? 4 : start.pos, 4);
+        putLe(dump, 0, 2);  // flags: blocking, no annotate rows (MariaDB's 0x02 means HEARTBEAT_V2 to MySQL)
+        putLe(dump, s.streamer.serverId, 4);
+        if (!byGtid) dump += start.file;
+    }
+    if (m->methods->db_command(m, static_cast<enum enum_server_command>(command), dump.data(), dump.size(), 1,
+                               nullptr) != 0)
+        c.fail("requesting the binlog stream");
+    s.reader = std::thread([&s] { s.readLoop(); });
+    return info;
+}
+
+bool BinlogStreamer::next(std::string& event, std::chrono::milliseconds timeout) {
+    auto& s = *impl_;
+    std::unique_lock lock(s.mu);
+    s.cv.wait_for(lock, timeout, [&] { return !s.packets.empty() || s.finished; });
+    if (!s.packets.empty()) {
+        event = std::move(s.packets.front());
+        s.packets.pop_front();
+        s.bufferedBytes -= event.size();
+        s.cv.notify_all();
+        return true;
+    }
+    if (s.finished) {
+        if (s.error) throw *s.error;
+        throw ReplayError(s.options.endpoint() + ": binlog stream closed", true);
+    }
+    return false;
+}
+
+}  // namespace tidemark::replay

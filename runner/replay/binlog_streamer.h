@@ -1,0 +1,71 @@
+// Replication from a MySQL or MariaDB source over a libmariadb connection, with the project's own
+// COM_REGISTER_SLAVE, COM_BINLOG_DUMP and COM_BINLOG_DUMP_GTID packets.
+//
+// A background thread reads event packets off the socket into a bounded buffer, so the network
+// never waits for decoding; next() hands out raw events (header + body + checksum, the 0x00 OK
+// byte removed) for the caller's binlog::EventDecoder, which must run on the caller's thread
+// because table-map decoding consults the schema tracker at that point of the stream.
+//
+// Errors from next(): ReplayError with retryable() = true when the connection was lost or the
+// source restarted (the caller reconnects from its last applied position, with backoff), false
+// for a purged binlog (error 1236: the message names the missing file and the retention
+// setting to raise) and other refusals.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "binlog/events.h"
+#include "replay/position.h"
+#include "runner/db/connection.h"
+
+namespace tidemark::replay {
+
+struct StreamerOptions {
+    uint32_t serverId = 0;  // 0: derived from the replica name (stable per job, unique per job)
+    std::string replicaName = "tidemark";
+    std::chrono::milliseconds heartbeat{1000};
+    size_t maxBufferedBytes = 64u << 20;
+};
+
+// What the source says about itself and where the stream starts.
+struct SourceInfo {
+    bool mariadb = false;
+    std::string version;
+    binlog::ChecksumAlg checksum = binlog::ChecksumAlg::Off;  // what we announced
+    Position start;  // resolved start: file/pos as sent; gtidSet when known
+};
+
+// A replica server id for `name`: stable for a job, distinct between jobs, and outside the range
+// people give real replicas (it has bit 30 set).
+uint32_t replicaServerId(const std::string& name);
+
+// The source's current binlog position (SHOW MASTER STATUS) and GTID set.
+Position currentSourcePosition(db::Connection& source);
+
+class BinlogStreamer {
+public:
+    BinlogStreamer(db::ConnectOptions source, StreamerOptions options);
+    ~BinlogStreamer();
+    BinlogStreamer(const BinlogStreamer&) = delete;
+    BinlogStreamer& operator=(const BinlogStreamer&) = delete;
+
+    // Connects, sets up the session and sends the dump command. `from`: a file/pos; or only a
+    // gtidSet (GTID auto-positioning); or nothing (start "now"). Throws db::DbError or
+    // ReplayError.
+    SourceInfo start(const Position& from);
+
+    // The next raw event, waiting at most `timeout`; false when none arrived in time.
+    bool next(std::string& event, std::chrono::milliseconds timeout);
+
+    // Closes the dump connection (also done by the destructor).
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tidemark::replay

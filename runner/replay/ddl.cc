@@ -1,0 +1,330 @@
+#include "replay/ddl.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "runner/db/connection.h"
+
+namespace tidemark::replay {
+
+namespace {
+
+struct Token {
+    enum Kind { Word, Quoted, String, Symbol } kind;
+    std::string text;    // identifier text unquoted; words as written
+    size_t begin = 0, end = 0;
+    std::string upper() const {
+        std::string u = text;
+        std::transform(u.begin(), u.end(), u.begin(), [](unsigned char c) { return std::toupper(c); });
+        return u;
+    }
+};
+
+// Tokens of a SQL statement; comments are dropped except versioned ones (/*!50100 ... */,
+// /*M!100000 ... */) whose content is code.
+std::vector<Token> tokenize(std::string_view s) {
+    std::vector<Token> out;
+    size_t i = 0;
+    while (i < s.size()) {
+        char c = s[i];
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            ++i;
+        } else if (c == '#' || (c == '-' && i + 2 <= s.size() && s.substr(i, 2) == "--" &&
+                                (i + 2 == s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
+            while (i < s.size() && s[i] != '\n') ++i;
+        } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+            if (i + 2 < s.size() && (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < s.size() && s[i + 3] == '!'))) {
+                i += s[i + 2] == '!' ? 3 : 4;
+                while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+            } else {
+                auto e = s.find("*/", i + 2);
+                i = e == std::string_view::npos ? s.size() : e + 2;
+            }
+        } else if (c == '*' && i + 1 < s.size() && s[i + 1] == '/') {
+            i += 2;  // end of a versioned comment
+        } else if (c == '`' || c == '"' || c == '\'') {
+            Token t{c == '`' ? Token::Quoted : Token::String, "", i, 0};
+            ++i;
+            while (i < s.size()) {
+                if (s[i] == c && i + 1 < s.size() && s[i + 1] == c) {
+                    t.text += c;
+                    i += 2;
+                } else if (s[i] == c) {
+                    ++i;
+                    break;
+                } else if (s[i] == '\\' && c != '`' && i + 1 < s.size()) {
+                    t.text += s[i + 1];
+                    i += 2;
+                } else {
+                    t.text += s[i++];
+                }
+            }
+            t.end = i;
+            out.push_back(std::move(t));
+        } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+                   static_cast<unsigned char>(c) >= 0x80) {
+            Token t{Token::Word, "", i, 0};
+            while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
+                                    static_cast<unsigned char>(s[i]) >= 0x80))
+                t.text += s[i++];
+            t.end = i;
+            out.push_back(std::move(t));
+        } else {
+            out.push_back(Token{Token::Symbol, std::string(1, c), i, i + 1});
+            ++i;
+        }
+    }
+    return out;
+}
+
+class Parser {
+public:
+    Parser(std::vector<Token> t, std::string_view defaultDb) : t_(std::move(t)), db_(defaultDb) {}
+    bool is(std::string_view word, size_t ahead = 0) const {
+        return i_ + ahead < t_.size() && t_[i_ + ahead].kind == Token::Word && t_[i_ + ahead].upper() == word;
+    }
+    bool accept(std::string_view word) {
+        if (!is(word)) return false;
+        ++i_;
+        return true;
+    }
+    bool acceptSymbol(char c) {
+        if (i_ < t_.size() && t_[i_].kind == Token::Symbol && t_[i_].text[0] == c) {
+            ++i_;
+            return true;
+        }
+        return false;
+    }
+    bool atEnd() const { return i_ >= t_.size(); }
+    std::string upper() const { return atEnd() ? "" : t_[i_].upper(); }
+    void skip() { ++i_; }
+    size_t index() const { return i_; }
+    const Token& at(size_t k) const { return t_[k]; }
+    size_t size() const { return t_.size(); }
+
+    bool ident(std::string& out) {
+        if (atEnd() || (t_[i_].kind != Token::Word && t_[i_].kind != Token::Quoted)) return false;
+        out = t_[i_++].text;
+        return true;
+    }
+    bool name(TableName& out) {
+        std::string a, b;
+        if (!ident(a)) return false;
+        if (acceptSymbol('.')) {
+            if (!ident(b)) return false;
+            out = {a, b};
+        } else {
+            out = {std::string(db_), a};
+        }
+        return true;
+    }
+    void ifExists() {
+        if (is("IF") && is("EXISTS", 1)) i_ += 2;
+        else if (is("IF") && is("NOT", 1) && is("EXISTS", 2)) i_ += 3;
+    }
+
+private:
+    std::vector<Token> t_;
+    std::string_view db_;
+    size_t i_ = 0;
+};
+
+bool isSkippedObject(const std::string& w) {
+    static const char* kSkipped[] = {"USER", "ROLE", "PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", "VIEW", "DEFINER",
+                                     "ALGORITHM", "SQL", "SERVER", "TABLESPACE", "LOGFILE", "AGGREGATE", "SEQUENCE",
+                                     "TEMPORARY", "PACKAGE", "RESOURCE", "SPATIAL"};
+    return std::find(std::begin(kSkipped), std::end(kSkipped), w) != std::end(kSkipped);
+}
+
+}  // namespace
+
+Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
+    Parser p(tokenize(statement), defaultDb);
+    Ddl d;
+    const std::string verb = p.upper();
+    p.skip();
+    if (verb == "CREATE") {
+        if (p.accept("OR")) p.accept("REPLACE");
+        if (p.is("TABLE")) {
+            p.skip();
+            p.ifExists();
+            TableName n;
+            if (p.name(n)) {
+                d.kind = DdlKind::CreateTable;
+                d.tables.push_back(n);
+            }
+            d.head = "CREATE TABLE";
+        } else if (p.is("DATABASE") || p.is("SCHEMA")) {
+            p.skip();
+            p.ifExists();
+            if (p.ident(d.database)) d.kind = DdlKind::CreateDatabase;
+            d.head = "CREATE DATABASE";
+        } else {
+            bool index = false;
+            while (!p.atEnd() && (p.is("UNIQUE") || p.is("FULLTEXT") || p.is("ONLINE") || p.is("OFFLINE"))) p.skip();
+            if (p.accept("INDEX") || p.accept("KEY")) index = true;
+            if (index) {
+                p.ifExists();
+                std::string indexName;
+                p.ident(indexName);
+                while (!p.atEnd() && !p.is("ON")) p.skip();
+                TableName n;
+                if (p.accept("ON") && p.name(n)) {
+                    d.kind = DdlKind::CreateIndex;
+                    d.tables.push_back(n);
+                }
+                d.head = "CREATE INDEX";
+            } else {
+                d.kind = DdlKind::Skipped;
+                d.head = "CREATE " + p.upper();
+            }
+        }
+    } else if (verb == "ALTER") {
+        while (p.is("ONLINE") || p.is("IGNORE")) p.skip();
+        if (p.accept("TABLE")) {
+            p.ifExists();
+            TableName n;
+            d.head = "ALTER TABLE";
+            if (p.name(n)) {
+                d.kind = DdlKind::AlterTable;
+                d.tables.push_back(n);
+                // ALTER TABLE t ..., RENAME [TO|AS] u (not RENAME COLUMN/INDEX/KEY)
+                for (size_t k = p.index(); k < p.size(); ++k) {
+                    const Token& tk = p.at(k);
+                    if (tk.kind != Token::Word || tk.upper() != "RENAME") continue;
+                    Parser q = p;
+                    while (q.index() < k + 1) q.skip();
+                    if (q.is("COLUMN") || q.is("INDEX") || q.is("KEY") || q.is("CONSTRAINT")) continue;
+                    if (!q.accept("TO")) q.accept("AS");
+                    TableName to;
+                    if (q.name(to)) {
+                        d.hasRename = true;
+                        d.renamedTable = to;
+                    }
+                }
+            }
+        } else if (p.accept("DATABASE") || p.accept("SCHEMA")) {
+            d.head = "ALTER DATABASE";
+            if (p.ident(d.database) && !(p.upper() == "UPGRADE")) d.kind = DdlKind::AlterDatabase;
+            else d.kind = DdlKind::Skipped;
+        } else {
+            d.kind = DdlKind::Skipped;
+            d.head = "ALTER " + p.upper();
+        }
+    } else if (verb == "DROP") {
+        if (p.is("TABLE") || p.is("TABLES")) {
+            p.skip();
+            p.ifExists();
+            d.head = "DROP TABLE";
+            TableName n;
+            while (p.name(n)) {
+                d.tables.push_back(n);
+                if (!p.acceptSymbol(',')) break;
+            }
+            d.kind = d.tables.empty() ? DdlKind::Unknown : DdlKind::DropTable;
+        } else if (p.is("DATABASE") || p.is("SCHEMA")) {
+            p.skip();
+            p.ifExists();
+            d.head = "DROP DATABASE";
+            if (p.ident(d.database)) d.kind = DdlKind::DropDatabase;
+        } else if (p.is("INDEX") || p.is("KEY")) {
+            p.skip();
+            p.ifExists();
+            std::string indexName;
+            p.ident(indexName);
+            TableName n;
+            d.head = "DROP INDEX";
+            if (p.accept("ON") && p.name(n)) {
+                d.kind = DdlKind::DropIndex;
+                d.tables.push_back(n);
+            }
+        } else {
+            d.kind = DdlKind::Skipped;
+            d.head = "DROP " + p.upper();
+        }
+    } else if (verb == "RENAME") {
+        if (p.accept("TABLE") || p.accept("TABLES")) {
+            d.head = "RENAME TABLE";
+            TableName from, to;
+            while (p.name(from) && p.accept("TO") && p.name(to)) {
+                d.tables.push_back(from);
+                d.tables.push_back(to);
+                if (!p.acceptSymbol(',')) break;
+            }
+            d.kind = d.tables.empty() ? DdlKind::Unknown : DdlKind::RenameTable;
+        } else {
+            d.kind = DdlKind::Skipped;
+            d.head = "RENAME " + p.upper();
+        }
+    } else if (verb == "TRUNCATE") {
+        p.accept("TABLE");
+        TableName n;
+        d.head = "TRUNCATE TABLE";
+        if (p.name(n)) {
+            d.kind = DdlKind::TruncateTable;
+            d.tables.push_back(n);
+        }
+    } else {
+        d.kind = DdlKind::Skipped;
+        d.head = verb;
+    }
+    if (d.kind == DdlKind::Skipped && d.head.empty()) d.head = verb;
+    (void)isSkippedObject;
+    return d;
+}
+
+std::string targetStatement(const Ddl& d, std::string_view statement, const api::ObjectSelection& sel) {
+    auto selected = [&](const TableName& n) { return sel.selectsTable(n.database, n.table); };
+    switch (d.kind) {
+        case DdlKind::CreateDatabase:
+            if (!sel.selectsNewTablesIn(d.database)) return "";
+            return "CREATE DATABASE IF NOT EXISTS " + db::quoteIdent(d.database);
+        case DdlKind::DropDatabase:
+            if (!sel.selectsNewTablesIn(d.database)) return "";
+            return "DROP DATABASE IF EXISTS " + db::quoteIdent(d.database);
+        case DdlKind::AlterDatabase:
+            return sel.selectsDatabase(d.database) ? std::string(statement) : "";
+        case DdlKind::CreateTable: {
+            if (!selected(d.tables[0])) return "";
+            // Add IF NOT EXISTS after "CREATE [OR REPLACE] TABLE" so a statement replayed after a
+            // crash between the DDL and its checkpoint is harmless.
+            auto toks = tokenize(statement);
+            for (size_t k = 0; k + 1 < toks.size(); ++k) {
+                if (toks[k].kind == Token::Word && toks[k].upper() == "TABLE") {
+                    if (toks[k + 1].upper() == "IF") return std::string(statement);
+                    std::string s(statement);
+                    s.insert(toks[k].end, " IF NOT EXISTS");
+                    return s;
+                }
+            }
+            return std::string(statement);
+        }
+        case DdlKind::AlterTable: case DdlKind::CreateIndex: case DdlKind::DropIndex:
+            return selected(d.tables[0]) ? std::string(statement) : "";
+        case DdlKind::TruncateTable:
+            return selected(d.tables[0]) ? "TRUNCATE TABLE " + db::qualified(d.tables[0].database, d.tables[0].table) : "";
+        case DdlKind::DropTable: {
+            std::string list;
+            for (auto& n : d.tables) {
+                if (!selected(n)) continue;
+                if (!list.empty()) list += ", ";
+                list += db::qualified(n.database, n.table);
+            }
+            return list.empty() ? "" : "DROP TABLE IF EXISTS " + list;
+        }
+        case DdlKind::RenameTable: {
+            std::string list;
+            for (size_t k = 0; k + 1 < d.tables.size(); k += 2) {
+                if (!selected(d.tables[k])) continue;
+                if (!list.empty()) list += ", ";
+                list += db::qualified(d.tables[k].database, d.tables[k].table) + " TO " +
+                        db::qualified(d.tables[k + 1].database, d.tables[k + 1].table);
+            }
+            return list.empty() ? "" : "RENAME TABLE " + list;
+        }
+        default:
+            return "";
+    }
+}
+
+}  // namespace tidemark::replay

@@ -1,0 +1,514 @@
+#include "replay/replay.h"
+
+#include <thread>
+
+#include "binlog/errors.h"
+#include "binlog/event_decoder.h"
+#include "replay/applier.h"
+#include "replay/binlog_streamer.h"
+#include "replay/checkpoint.h"
+#include "replay/ddl.h"
+#include "replay/errors.h"
+#include "replay/progress.h"
+#include "replay/safe_mode.h"
+#include "replay/schema_tracker.h"
+
+namespace tidemark::replay {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One connected run: from the checkpoint (or start) until stop, stopAt or an error.
+class Session {
+public:
+    Session(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
+            const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop, Progress& progress,
+            uint64_t& rowsBase, uint64_t& txBase)
+        : job_(job), source_(source), target_(target), options_(options), sink_(sink), stop_(stop),
+          store_(job.name), tracker_(job.objects), progress_(progress), rowsBase_(rowsBase), txBase_(txBase) {}
+
+    // True when it made progress (for the caller's backoff).
+    bool madeProgress() const { return progressed_; }
+    const Position& streamPosition() const { return streamPos_; }
+
+    void run() {
+        auto meta = db::connectWithRetry(target_);
+        store_.ensureTables(meta);
+        auto resume = store_.load(meta);
+        auto state = store_.loadJobState(meta);
+
+        // Safe mode: the full copy's snapshot, persisted so a crash before passing it keeps it on.
+        if (!resume && options_.safeUntil && options_.safeUntil->known()) store_.saveSafeUntil(meta, *options_.safeUntil);
+        if (state.safeUntil) safe_.extendTo(*state.safeUntil);
+        if (options_.safeUntil && !resume) safe_.extendTo(*options_.safeUntil);
+        if (options_.restartAfterError) {
+            safe_.extendTo(SafeMode::Clock::now() + job_.incremental.safeModeDuration);
+            if (state.errorAt) safe_.extendTo(*state.errorAt);
+        }
+
+        tracker_.loadAll(meta);
+        {
+            auto src = db::connectWithRetry(source_);
+            tracker_.loadAll(src);  // tables the target does not have yet
+        }
+
+        Position from;
+        if (resume) {
+            if (resume->complete()) {
+                from = resume->end;
+                nextSeq_ = resume->batch + 1;
+            } else {
+                from = resume->start;
+                recovery_ = *resume;
+                nextSeq_ = resume->batch;
+                sink_.note("replay: resuming inside batch " + std::to_string(resume->batch) + " (" +
+                           resume->start.text() + " .. " + resume->end.text() + "); applying its uncommitted shares");
+            }
+        } else if (options_.start) {
+            from = *options_.start;
+            nextSeq_ = 1;
+        } else {
+            nextSeq_ = 1;  // "now"
+        }
+
+        const int workers = options_.workers > 0 ? options_.workers : api::capacityPlan(job_.capacity).workers;
+        Applier applier(target_, workers, store_);
+        applier_ = &applier;
+
+        StreamerOptions so;
+        so.replicaName = options_.replicaName.empty() ? "tidemark-" + job_.name : options_.replicaName;
+        so.heartbeat = options_.heartbeat;
+        BinlogStreamer streamer(source_, so);
+        SourceInfo info = streamer.start(from);
+        streamPos_ = info.start;
+        appliedPos_ = info.start;
+        lastCheckpoint_ = info.start;
+        if (!streamPos_.gtidSet.empty()) gtid_ = GtidSet::parse(streamPos_.gtidSet);
+        sink_.note("replay: streaming from " + (streamPos_.known() ? streamPos_.text() : "GTID " + streamPos_.gtidSet) +
+                   " with " + std::to_string(workers) + " workers");
+
+        binlog::DecoderOptions dopt;
+        dopt.hints = &tracker_;
+        dopt.checksumBeforeFde = info.checksum;
+        binlog::EventDecoder decoder(dopt);
+        decoder.setFile(streamPos_.file);
+        decoder_ = &decoder;
+
+        std::string raw;
+        std::vector<binlog::Event> events;
+        lastPacket_ = Clock::now();
+        try {
+            while (!stop_.load()) {
+                if (streamer.next(raw, std::chrono::milliseconds(20))) {
+                    lastPacket_ = Clock::now();
+                    events.clear();
+                    decoder.decode(std::move(raw), events);
+                    for (auto& ev : events) handle(std::move(ev));
+                }
+                maybeCloseBatch(false);
+                if (options_.stopAt && !inTxn_ && !recovery_ && comparePositions(streamPos_, *options_.stopAt) >= 0) {
+                    maybeCloseBatch(true);
+                    finishInFlight();
+                    if (comparePositions(appliedPos_, *options_.stopAt) >= 0) break;
+                }
+                report(false);
+            }
+            // Stop: commit the whole transactions received so far.
+            if (!recovery_) maybeCloseBatch(true);
+            finishInFlight();
+            report(true);
+        } catch (...) {
+            try {
+                applier.wait();
+            } catch (...) {
+            }
+            applier_ = nullptr;
+            throw;
+        }
+        applier_ = nullptr;
+    }
+
+    Position errorPosition() const { return building_ ? building_->end : streamPos_; }
+
+private:
+    struct Txn {
+        std::vector<RowChange> changes;
+        std::vector<std::shared_ptr<const binlog::Event>> events;
+        size_t bytes = 0;
+        uint32_t firstTimestamp = 0;
+        std::optional<binlog::MariaGtid> maria;
+        std::optional<binlog::MysqlGtid> mysql;
+    };
+
+    Position here(uint64_t pos) const { return Position{decoder_->file(), pos, gtid_.text()}; }
+
+    void handle(binlog::Event&& ev) {
+        if (ev.inPayload && ev.as<binlog::TransactionPayload>()) return;
+        std::visit([&](auto& body) { on(body, ev); }, ev.body);
+        if (!ev.as<binlog::Heartbeat>() && ev.nextPosition && !ev.inPayload) {
+            sourcePos_ = Position{decoder_->file(), ev.nextPosition, ""};
+        }
+    }
+
+    template <class T> void on(T&, binlog::Event&) {}
+
+    void on(binlog::Rotate& r, binlog::Event&) {
+        if (!inTxn_) {
+            streamPos_ = Position{r.nextFile, r.position, gtid_.text()};
+            reachedRecoveryEnd();
+        }
+    }
+
+    void on(binlog::Heartbeat& hb, binlog::Event&) {
+        if (!hb.file.empty()) sourcePos_ = Position{hb.file, hb.position, ""};
+        lastHeartbeat_ = Clock::now();
+    }
+
+    void on(binlog::MariaGtid& g, binlog::Event& ev) {
+        beginTxn(ev);
+        txn_.maria = g;
+    }
+
+    void on(binlog::MysqlGtid& g, binlog::Event&) {
+        if (!g.anonymous) pendingMysqlGtid_ = g;
+    }
+
+    void on(binlog::Query& q, binlog::Event& ev) {
+        switch (q.kind) {
+            case binlog::QueryKind::Begin:
+                beginTxn(ev);
+                return;
+            case binlog::QueryKind::Commit:
+                commitTxn(ev);
+                return;
+            case binlog::QueryKind::Rollback:
+                txn_ = Txn{};
+                inTxn_ = false;
+                streamPos_ = here(ev.nextPosition);
+                return;
+            case binlog::QueryKind::Savepoint: case binlog::QueryKind::Xa: case binlog::QueryKind::StatementDml:
+                return;
+            case binlog::QueryKind::Other:
+                break;
+        }
+        // DDL (or other non-DML statement): it commits any open transaction implicitly.
+        if (inTxn_ && !txn_.changes.empty()) commitTxn(ev, /*endsAtThisEvent=*/false);
+        std::optional<binlog::MariaGtid> maria = txn_.maria;
+        txn_ = Txn{};
+        inTxn_ = false;
+        if (maria) gtid_.addMaria(maria->domainId, maria->serverId, maria->seqNo);
+        if (pendingMysqlGtid_) gtid_.addMysql(pendingMysqlGtid_->sidText(), pendingMysqlGtid_->gno);
+        pendingMysqlGtid_.reset();
+        handleDdl(q, ev);
+    }
+
+    void on(binlog::Xid&, binlog::Event& ev) { commitTxn(ev); }
+
+    void on(binlog::RowsEvent& rows, binlog::Event& ev) {
+        if (!rows.table || rows.rows.empty()) return;
+        auto table = tracker_.find(rows.table->schema, rows.table->table);
+        if (!table) {
+            if (job_.objects.selectsTable(rows.table->schema, rows.table->table)) {
+                throw ReplayError("replay: rows for `" + rows.table->schema + "`.`" + rows.table->table + "` at " +
+                                      decoder_->file() + ":" + std::to_string(ev.position) +
+                                      " but neither the target nor the source has that table; create it on the target",
+                                  false);
+            }
+            return;
+        }
+        if (table->columns.size() != rows.table->columns.size()) {
+            throw ReplayError("replay: the binlog has " + std::to_string(rows.table->columns.size()) +
+                                  " columns for " + table->qualified + " at " + decoder_->file() + ":" +
+                                  std::to_string(ev.position) + " but the tracked definition (from the target) has " +
+                                  std::to_string(table->columns.size()) +
+                                  "; the target table differs from the source's at this point of the stream",
+                              false);
+        }
+        if (!inTxn_) beginTxn(ev);
+        auto held = std::make_shared<binlog::Event>(std::move(ev));
+        const auto& r = *held->as<binlog::RowsEvent>();
+        for (const auto& row : r.rows) txn_.changes.push_back(RowChange{table, r.kind, &row, false});
+        txn_.bytes += held->header.eventSize;
+        txn_.events.push_back(std::move(held));
+    }
+
+    void beginTxn(const binlog::Event& ev) {
+        if (inTxn_) return;
+        inTxn_ = true;
+        txn_ = Txn{};
+        txn_.firstTimestamp = ev.header.timestamp;
+    }
+
+    void commitTxn(const binlog::Event& ev, bool endsAtThisEvent = true) {
+        if (txn_.maria) gtid_.addMaria(txn_.maria->domainId, txn_.maria->serverId, txn_.maria->seqNo);
+        if (pendingMysqlGtid_) gtid_.addMysql(pendingMysqlGtid_->sidText(), pendingMysqlGtid_->gno);
+        pendingMysqlGtid_.reset();
+        Position end = endsAtThisEvent ? here(ev.nextPosition) : streamPos_;
+        if (!endsAtThisEvent) end = here(ev.position);
+        inTxn_ = false;
+        if (!txn_.changes.empty()) {
+            Batch& b = building();
+            const bool safe = safe_.activeFor(end, SafeMode::Clock::now());
+            for (auto& c : txn_.changes) {
+                c.safe = safe;
+                b.changes.push_back(std::move(c));
+            }
+            for (auto& e : txn_.events) b.events.push_back(std::move(e));
+            b.bytes += txn_.bytes;
+            b.transactions++;
+            if (!b.firstTimestamp) b.firstTimestamp = ev.header.timestamp;
+            b.lastTimestamp = ev.header.timestamp;
+        }
+        txn_ = Txn{};
+        streamPos_ = end;
+        reachedRecoveryEnd();
+    }
+
+    Batch& building() {
+        if (!building_) {
+            building_ = std::make_shared<Batch>();
+            building_->start = lastCheckpoint_;
+            building_->opened = Clock::now();
+        }
+        return *building_;
+    }
+
+    // During recovery the batch must end exactly where the interrupted one did.
+    void reachedRecoveryEnd() {
+        if (!recovery_) return;
+        int c = comparePositions(streamPos_, recovery_->end);
+        if (c < 0) return;
+        if (c > 0)
+            throw ReplayError("replay: the checkpoint's batch end " + recovery_->end.text() +
+                                  " is not a transaction boundary of the stream (reached " + streamPos_.text() + ")",
+                              false);
+        Batch& b = building();
+        b.seq = recovery_->batch;
+        b.shares = recovery_->workers;
+        b.start = recovery_->start;
+        b.end = recovery_->end;
+        auto committed = recovery_->committed;
+        recovery_.reset();
+        submit(std::move(committed));
+    }
+
+    void maybeCloseBatch(bool force) {
+        if (recovery_ || inTxn_) return;
+        const auto now = Clock::now();
+        if (building_ && !building_->changes.empty()) {
+            const bool full = building_->changes.size() >= options_.maxBatchRows ||
+                              building_->bytes >= options_.maxBatchBytes;
+            const bool due = now - building_->opened >= options_.maxBatchDelay;
+            if (force || full || due || applier_->idle()) submit({});
+            return;
+        }
+        // Nothing to apply, but the stream moved on (other tables, rotation): checkpoint it now
+        // and then, so a restart does not re-read (or need purged) binlogs.
+        if (comparePositions(streamPos_, lastCheckpoint_) > 0 &&
+            (force || now - lastEmptyCheckpoint_ >= std::chrono::seconds(1))) {
+            lastEmptyCheckpoint_ = now;
+            building();
+            submit({});
+        }
+    }
+
+    void submit(std::vector<bool> committed) {
+        std::shared_ptr<Batch> b = std::move(building_);
+        building_.reset();
+        if (b->seq == 0) {
+            b->seq = nextSeq_++;
+            b->shares = applier_->connections();
+            b->end = streamPos_;
+        } else {
+            nextSeq_ = b->seq + 1;
+        }
+        finishInFlight();
+        lastCheckpoint_ = b->end;
+        inFlight_ = b;
+        applier_->submit(b, std::move(committed));
+        progressed_ = true;
+    }
+
+    void finishInFlight() {
+        applier_->wait();
+        if (inFlight_) {
+            appliedPos_ = inFlight_->end;
+            txApplied_ += inFlight_->transactions;
+            inFlight_.reset();
+        }
+    }
+
+    void handleDdl(const binlog::Query& q, const binlog::Event& ev) {
+        const Position end = here(ev.nextPosition);
+        Ddl ddl = parseDdl(q.statement, q.schema);
+        std::string stmt = targetStatement(ddl, q.statement, job_.objects);
+        if (stmt.empty()) {
+            if (ddl.kind == DdlKind::Skipped || ddl.kind == DdlKind::Unknown)
+                sink_.note("replay: skipped " + ddl.head + " at " + here(ev.position).text() +
+                           " (users, grants, routines, triggers, events and views are not migrated)");
+            streamPos_ = end;
+            reachedRecoveryEnd();
+            return;
+        }
+        // Drain: everything before the DDL is committed before it runs.
+        if (building_ && !building_->changes.empty() && !recovery_) submit({});
+        finishInFlight();
+        auto b = std::make_shared<Batch>();
+        b->start = lastCheckpoint_;
+        b->end = end;
+        b->shares = applier_->connections();
+        b->ddlStatement = stmt;
+        b->ddlDatabase = q.schema;
+        b->ddlHead = ddl.head;
+        bool alreadyCommitted = false;
+        if (recovery_) {
+            if (!(recovery_->end == end))
+                throw ReplayError("replay: checkpoint batch " + recovery_->start.text() + " .. " + recovery_->end.text() +
+                                      " does not match the DDL at " + end.text(),
+                                  false);
+            b->seq = recovery_->batch;
+            b->shares = recovery_->workers;
+            b->start = recovery_->start;
+            alreadyCommitted = !recovery_->committed.empty() && recovery_->committed[0];
+            recovery_.reset();
+        } else {
+            b->seq = nextSeq_;
+        }
+        nextSeq_ = b->seq + 1;
+        const bool firstOfSession = !progressed_;
+        if (!alreadyCommitted) {
+            bool applied = applier_->applyDdl(*b, firstOfSession);
+            sink_.note("replay: " + std::string(applied ? "applied " : "already applied: ") + ddl.head + " at " +
+                       here(ev.position).text());
+        }
+        progressed_ = true;
+        // The target now holds the definition as of this point of the stream.
+        db::Connection& c = applier_->connection(0);
+        switch (ddl.kind) {
+            case DdlKind::DropDatabase:
+                tracker_.forgetDatabase(ddl.database);
+                break;
+            case DdlKind::DropTable:
+                for (auto& t : ddl.tables) tracker_.forget(t.database, t.table);
+                break;
+            case DdlKind::RenameTable:
+                for (size_t k = 0; k + 1 < ddl.tables.size(); k += 2) {
+                    tracker_.forget(ddl.tables[k].database, ddl.tables[k].table);
+                    tracker_.reload(c, ddl.tables[k + 1].database, ddl.tables[k + 1].table);
+                }
+                break;
+            default:
+                for (auto& t : ddl.tables) tracker_.reload(c, t.database, t.table);
+                if (ddl.hasRename) tracker_.reload(c, ddl.renamedTable.database, ddl.renamedTable.table);
+        }
+        streamPos_ = end;
+        lastCheckpoint_ = end;
+        appliedPos_ = end;
+    }
+
+    void report(bool force) {
+        ProgressSample s;
+        s.source = sourcePos_.known() ? sourcePos_ : streamPos_;
+        s.applied = appliedPos_;
+        s.gtidSet = appliedPos_.gtidSet;
+        std::optional<uint32_t> oldest;
+        auto consider = [&](uint32_t ts) {
+            if (ts && (!oldest || ts < *oldest)) oldest = ts;
+        };
+        if (inFlight_ && !applier_->idle()) consider(inFlight_->firstTimestamp);
+        if (inFlight_ && applier_->idle()) {
+            appliedPos_ = inFlight_->end;
+            s.applied = appliedPos_;
+            s.gtidSet = appliedPos_.gtidSet;
+        }
+        if (building_) consider(building_->firstTimestamp);
+        if (inTxn_) consider(txn_.firstTimestamp);
+        // Behind the source with nothing decoded yet: the stream is still catching up.
+        s.oldestUnappliedCommit = oldest;
+        s.rowsApplied = rowsBase_ + applier_->rowsApplied();
+        s.transactionsApplied = txBase_ + txApplied_;
+        const auto now = SafeMode::Clock::now();
+        s.safeMode = safe_.active(streamPos_, now);
+        s.safeModeUntil = safe_.untilText(streamPos_, now);
+        progress_.report(s, force);
+    }
+
+public:
+    void addTotals() {
+        if (applier_) rowsBase_ += applier_->rowsApplied();
+        txBase_ += txApplied_;
+    }
+
+private:
+    const api::MigrationJob& job_;
+    const db::ConnectOptions& source_;
+    const db::ConnectOptions& target_;
+    const ReplayOptions& options_;
+    status::StatusSink& sink_;
+    const std::atomic<bool>& stop_;
+    CheckpointStore store_;
+    SchemaTracker tracker_;
+    SafeMode safe_;
+    Progress& progress_;
+    uint64_t& rowsBase_;
+    uint64_t& txBase_;
+
+    Applier* applier_ = nullptr;
+    binlog::EventDecoder* decoder_ = nullptr;
+    std::optional<ResumePoint> recovery_;
+    uint64_t nextSeq_ = 1;
+    GtidSet gtid_;
+    Position streamPos_, sourcePos_, appliedPos_, lastCheckpoint_;
+    bool inTxn_ = false;
+    Txn txn_;
+    std::optional<binlog::MysqlGtid> pendingMysqlGtid_;
+    std::shared_ptr<Batch> building_;
+    std::shared_ptr<Batch> inFlight_;
+    uint64_t txApplied_ = 0;
+    bool progressed_ = false;
+    Clock::time_point lastPacket_, lastHeartbeat_, lastEmptyCheckpoint_;
+};
+
+}  // namespace
+
+void runReplay(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
+               const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop) {
+    Progress progress(sink);
+    uint64_t rows = 0, txs = 0;
+    auto delay = std::chrono::milliseconds(200);
+    ReplayOptions opts = options;
+    while (!stop.load()) {
+        Session session(job, source, target, opts, sink, stop, progress, rows, txs);
+        try {
+            session.run();
+            session.addTotals();
+            return;
+        } catch (const ReplayError& e) {
+            if (!e.retryable()) {
+                try {
+                    auto c = db::Connection::open(target);
+                    CheckpointStore(job.name).saveError(c, session.errorPosition(), e.what());
+                } catch (...) {
+                }
+                sink.note(std::string("replay stopped: ") + e.what());
+                sink.flush();
+                throw;
+            }
+            sink.note(std::string("replay: ") + e.what() + "; retrying");
+        } catch (const db::DbError& e) {
+            if (!e.retryable()) throw ReplayError(std::string("replay: ") + e.what(), false);
+            sink.note(std::string("replay: ") + e.what() + "; retrying");
+        } catch (const binlog::BinlogError& e) {
+            throw ReplayError(std::string("replay: ") + e.what(), false);
+        }
+        session.addTotals();
+        if (session.madeProgress()) delay = std::chrono::milliseconds(200);
+        // The start option only counts for the first session; later ones resume from the checkpoint.
+        auto until = Clock::now() + delay;
+        while (!stop.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        delay = std::min(delay * 2, std::chrono::milliseconds(10000));
+    }
+}
+
+}  // namespace tidemark::replay

@@ -1,0 +1,266 @@
+#include "replay/sql_builder.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "binlog/sql_literal.h"
+
+namespace tidemark::replay {
+
+namespace {
+
+enum class OpKind : uint8_t { Insert, Replace, DeleteKey, DeleteRow, UpdateKey, UpdateRow };
+
+struct Op {
+    OpKind kind;
+    const RowChange* change;
+    bool useBefore;       // the image this op renders (DeleteKey of a safe UPDATE uses before)
+    uint32_t round = 0;
+    uint32_t group = 0;
+    uint32_t order = 0;
+};
+
+bool mergeable(OpKind k) { return k == OpKind::Insert || k == OpKind::Replace || k == OpKind::DeleteKey; }
+
+// Columns an INSERT/REPLACE writes: present in the after image and not generated.
+std::string columnSignature(const RowChange& c) {
+    std::string sig;
+    const auto& img = c.row->after;
+    for (size_t i = 0; i < img.size(); ++i)
+        sig.push_back(img[i].isPresent() && !c.table->columns[i].generated ? '1' : '0');
+    return sig;
+}
+
+bool afterComplete(const RowChange& c) {
+    const auto& img = c.row->after;
+    for (size_t i = 0; i < img.size(); ++i)
+        if (!c.table->columns[i].generated &&
+            (!img[i].isPresent() || img[i].kind == binlog::Value::Kind::JsonDiff))
+            return false;
+    return true;
+}
+
+const binlog::Value& keyValue(const RowChange& c, bool useBefore, uint32_t col) {
+    const auto& img = useBefore ? c.row->before : c.row->after;
+    if (col < img.size() && img[col].isPresent()) return img[col];
+    return c.row->before.at(col);
+}
+
+void appendKeyTuple(std::string& out, const RowChange& c, bool useBefore) {
+    const auto& id = c.table->identity;
+    if (id.size() > 1) out += '(';
+    for (size_t k = 0; k < id.size(); ++k) {
+        if (k) out += ',';
+        binlog::appendSqlLiteral(out, keyValue(c, useBefore, id[k]));
+    }
+    if (id.size() > 1) out += ')';
+}
+
+void appendKeyColumns(std::string& out, const TableSchema& t) {
+    if (t.identity.size() > 1) out += '(';
+    for (size_t k = 0; k < t.identity.size(); ++k) {
+        if (k) out += ',';
+        out += db::quoteIdent(t.columns[t.identity[k]].name);
+    }
+    if (t.identity.size() > 1) out += ')';
+}
+
+void appendWhereKey(std::string& out, const RowChange& c) {
+    const auto& id = c.table->identity;
+    for (size_t k = 0; k < id.size(); ++k) {
+        if (k) out += " AND ";
+        out += db::quoteIdent(c.table->columns[id[k]].name);
+        out += " = ";
+        binlog::appendSqlLiteral(out, keyValue(c, true, id[k]));
+    }
+}
+
+// Every comparable column of the before image; FLOAT/DOUBLE and generated columns are left out
+// (their literals may not compare equal), which can only widen the match among identical rows.
+void appendWhereRow(std::string& out, const RowChange& c) {
+    const auto& img = c.row->before;
+    bool first = true;
+    for (size_t i = 0; i < img.size(); ++i) {
+        const auto& col = c.table->columns[i];
+        if (!img[i].isPresent() || col.generated || col.approximate) continue;
+        if (!first) out += " AND ";
+        first = false;
+        out += db::quoteIdent(col.name);
+        out += " <=> ";
+        binlog::appendSqlLiteral(out, img[i]);
+    }
+    if (first) out += "1";
+    out += " LIMIT 1";
+}
+
+void appendSet(std::string& out, const RowChange& c) {
+    const auto& img = c.row->after;
+    bool first = true;
+    for (size_t i = 0; i < img.size(); ++i) {
+        const auto& col = c.table->columns[i];
+        if (!img[i].isPresent() || col.generated) continue;
+        if (!first) out += ", ";
+        first = false;
+        const std::string name = db::quoteIdent(col.name);
+        out += name;
+        out += " = ";
+        if (img[i].kind == binlog::Value::Kind::JsonDiff)
+            out += binlog::jsonDiffExpression(name, img[i]);
+        else
+            binlog::appendSqlLiteral(out, img[i]);
+    }
+}
+
+void appendValuesRow(std::string& out, const RowChange& c) {
+    const auto& img = c.row->after;
+    out += '(';
+    bool first = true;
+    for (size_t i = 0; i < img.size(); ++i) {
+        if (!img[i].isPresent() || c.table->columns[i].generated) continue;
+        if (!first) out += ',';
+        first = false;
+        binlog::appendSqlLiteral(out, img[i]);
+    }
+    out += ')';
+}
+
+void appendInsertHead(std::string& out, const RowChange& c, bool replace) {
+    out += replace ? "REPLACE INTO " : "INSERT INTO ";
+    out += c.table->qualified;
+    out += " (";
+    const auto& img = c.row->after;
+    bool first = true;
+    for (size_t i = 0; i < img.size(); ++i) {
+        if (!img[i].isPresent() || c.table->columns[i].generated) continue;
+        if (!first) out += ',';
+        first = false;
+        out += db::quoteIdent(c.table->columns[i].name);
+    }
+    out += ") VALUES ";
+}
+
+}  // namespace
+
+std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, const std::vector<uint32_t>& share,
+                                       const std::vector<uint32_t>& component, const SqlLimits& limits) {
+    std::vector<Op> ops;
+    ops.reserve(share.size() + share.size() / 4);
+    for (uint32_t idx : share) {
+        const RowChange& c = changes[idx];
+        const bool keyed = !c.table->identity.empty();
+        switch (c.kind) {
+            case binlog::RowsKind::Write:
+                ops.push_back({c.safe ? OpKind::Replace : OpKind::Insert, &c, false});
+                break;
+            case binlog::RowsKind::Delete:
+                ops.push_back({keyed ? OpKind::DeleteKey : OpKind::DeleteRow, &c, true});
+                break;
+            case binlog::RowsKind::Update:
+                if (!keyed) {
+                    ops.push_back({OpKind::UpdateRow, &c, true});
+                } else if (c.safe && afterComplete(c)) {
+                    ops.push_back({OpKind::DeleteKey, &c, true});
+                    ops.push_back({OpKind::Replace, &c, false});
+                } else {
+                    ops.push_back({OpKind::UpdateKey, &c, true});
+                }
+                break;
+        }
+    }
+    // Group ids by (kind, table, written columns), in order of first appearance.
+    std::unordered_map<std::string, uint32_t> groups;
+    struct CompState {
+        uint32_t round = 0;
+        int64_t lastGroup = -1;
+        bool lastMergeable = false;
+        bool any = false;
+    };
+    std::unordered_map<uint32_t, CompState> comps;
+    for (size_t i = 0; i < ops.size(); ++i) {
+        Op& op = ops[i];
+        op.order = static_cast<uint32_t>(i);
+        std::string key(1, static_cast<char>(op.kind));
+        key += op.change->table->qualified;
+        if (op.kind == OpKind::Insert || op.kind == OpKind::Replace) key += columnSignature(*op.change);
+        if (!mergeable(op.kind)) key += "#" + std::to_string(i);  // one statement each
+        auto [it, _] = groups.emplace(key, static_cast<uint32_t>(groups.size()));
+        op.group = it->second;
+        const uint32_t comp = component[op.change - changes.data()];
+        CompState& cs = comps[comp];
+        // Consecutive operations of one component that land in the same multi-row statement
+        // keep their order inside it; anything else starts the next round.
+        if (cs.any && !(cs.lastMergeable && cs.lastGroup == op.group)) ++cs.round;
+        op.round = cs.round;
+        cs.any = true;
+        cs.lastGroup = op.group;
+        cs.lastMergeable = mergeable(op.kind);
+    }
+    std::stable_sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) {
+        return a.round != b.round ? a.round < b.round : a.group < b.group;
+    });
+
+    std::vector<Statement> out;
+    for (size_t i = 0; i < ops.size();) {
+        const Op& op = ops[i];
+        const TableSchema& t = *op.change->table;
+        Statement st;
+        st.table = &t;
+        std::string& sql = st.sql;
+        switch (op.kind) {
+            case OpKind::Insert: case OpKind::Replace: {
+                appendInsertHead(sql, *op.change, op.kind == OpKind::Replace);
+                size_t j = i;
+                for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
+                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
+                    if (j > i) sql += ',';
+                    appendValuesRow(sql, *ops[j].change);
+                }
+                st.rows = j - i;
+                i = j;
+                break;
+            }
+            case OpKind::DeleteKey: {
+                sql += "DELETE FROM " + t.qualified + " WHERE ";
+                appendKeyColumns(sql, t);
+                sql += " IN (";
+                size_t j = i;
+                for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
+                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
+                    if (j > i) sql += ',';
+                    appendKeyTuple(sql, *ops[j].change, true);
+                }
+                sql += ')';
+                st.rows = j - i;
+                i = j;
+                break;
+            }
+            case OpKind::DeleteRow:
+                sql += "DELETE FROM " + t.qualified + " WHERE ";
+                appendWhereRow(sql, *op.change);
+                st.rows = 1;
+                ++i;
+                break;
+            case OpKind::UpdateKey:
+                sql += "UPDATE " + t.qualified + " SET ";
+                appendSet(sql, *op.change);
+                sql += " WHERE ";
+                appendWhereKey(sql, *op.change);
+                st.rows = 1;
+                ++i;
+                break;
+            case OpKind::UpdateRow:
+                sql += "UPDATE " + t.qualified + " SET ";
+                appendSet(sql, *op.change);
+                sql += " WHERE ";
+                appendWhereRow(sql, *op.change);
+                st.rows = 1;
+                ++i;
+                break;
+        }
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
+}  // namespace tidemark::replay

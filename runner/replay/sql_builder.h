@@ -1,0 +1,34 @@
+// Renders one share of a batch as SQL statements for the target: multi-row INSERT/REPLACE
+// (`INSERT INTO t (..) VALUES (..),(..)`), multi-row DELETE by key
+// (`DELETE FROM t WHERE (k1,k2) IN ((..),(..))`), single-row UPDATE by key, and for tables
+// without a usable key DELETE/UPDATE matching every column with `<=>` and `LIMIT 1`.
+//
+// Order: each component (causality.h) keeps its source order; different components are free, so
+// the i-th operation of every component goes into "round" i and a round's operations are
+// grouped by table and kind into multi-row statements. Safe-mode rewrites (safe_mode.h) happen
+// here, per change. Values become literals via binlog/sql_literal.h, so the target session needs
+// time_zone '+00:00' and a sql_mode without NO_ZERO_DATE/NO_ZERO_IN_DATE/NO_AUTO_VALUE_ON_ZERO off.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "replay/change.h"
+
+namespace tidemark::replay {
+
+struct Statement {
+    std::string sql;
+    const TableSchema* table = nullptr;  // for error messages
+    size_t rows = 0;
+};
+
+struct SqlLimits {
+    size_t maxRowsPerStatement = 2000;
+    size_t maxBytesPerStatement = 1u << 20;
+};
+
+std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, const std::vector<uint32_t>& share,
+                                       const std::vector<uint32_t>& component, const SqlLimits& limits = {});
+
+}  // namespace tidemark::replay
