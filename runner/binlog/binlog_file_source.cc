@@ -77,6 +77,12 @@ bool BinlogFileSource::next(Event& out) {
         uint64_t at = offset_;
         offset_ += raw.size();
         decoder_.decode(std::move(raw), pending_, at);
+        // On the wire the server decrypts for us; in a file everything after this is ciphertext.
+        if (const auto* skipped = pending_.front().as<Skipped>();
+            skipped && skipped->type == static_cast<uint8_t>(EventType::StartEncryption))
+            throw BinlogError("binlog event START_ENCRYPTION at " + decoder_.file() + ":" + std::to_string(at) +
+                                  ": the file is encrypted (MariaDB encrypt_binlog); read it through the server",
+                              decoder_.file(), at, skipped->type);
     }
     out = std::move(pending_[pendingIndex_++]);
     return true;

@@ -23,7 +23,7 @@ public:
 
     // Next event, in file order (events inside a TRANSACTION_PAYLOAD follow the payload
     // event). Returns false at the end of the file. Throws BinlogError on a corrupt,
-    // truncated (mid-event) or undecodable event.
+    // truncated (mid-event) or undecodable event, and on an encrypted (MariaDB) file.
     bool next(Event& out);
 
     // Offset of the next raw event to read.

@@ -13,6 +13,7 @@
 #include "binlog/event_decoder.h"
 #include "binlog/errors.h"
 #include "binlog/sql_literal.h"
+#include "event_builder.h"
 
 using namespace tidemark::binlog;
 
@@ -398,4 +399,13 @@ TEST_CASE("an event size larger than the file is a truncation error, not a huge 
     Event ev;
     CHECK(src.next(ev));  // the FDE
     CHECK_THROWS_WITH_AS(src.next(ev), doctest::Contains("mysql-bin.000001:123"), BinlogError);
+}
+
+TEST_CASE("an encrypted MariaDB binlog file is refused at START_ENCRYPTION") {
+    std::string file = std::string("\xfe" "bin", 4) + tidemark::binlog::test::mariaFde(true) +
+                       tidemark::binlog::test::makeEvent(164, std::string(17, '\x01'), {.startPos = 0, .crc = true});
+    BinlogFileSource src(std::make_unique<std::istringstream>(file), "mariadb-bin.000001");
+    Event ev;
+    CHECK(src.next(ev));
+    CHECK_THROWS_WITH_AS(src.next(ev), doctest::Contains("encrypted"), BinlogError);
 }
