@@ -93,10 +93,16 @@ struct EventDecoder::State {
                                 (h.type == static_cast<uint8_t>(EventType::Rotate) && h.timestamp == 0) ||
                                 h.type == static_cast<uint8_t>(EventType::Heartbeat) ||
                                 h.type == static_cast<uint8_t>(EventType::HeartbeatV2);
+        // A dump that starts past position 4 begins with the file's FDE re-sent with log_pos 0.
+        const bool resentFde = h.type == static_cast<uint8_t>(EventType::FormatDescription) && h.logPos == 0 &&
+                               position == EventDecoder::kUnknownPosition;
         if (inPayload) {
             ev.position = position;
             ev.nextPosition = payloadEnd;
             ev.inPayload = true;
+        } else if (resentFde) {
+            ev.position = 0;
+            ev.nextPosition = nextPosition;
         } else {
             if (position == EventDecoder::kUnknownPosition) {
                 if (artificial)

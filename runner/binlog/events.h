@@ -190,7 +190,8 @@ using EventBody = std::variant<Skipped, FormatDescription, Rotate, Query, Xid, T
 
 struct Event {
     EventHeader header;
-    uint64_t position = 0;      // start offset in its file
+    uint64_t position = 0;      // start offset in its file; 0 for events the server made up
+                                // (fake ROTATE, heartbeats, the FDE re-sent on connect)
     uint64_t nextPosition = 0;  // where the next event starts: the resume point after this one.
                                 // Inside a TRANSACTION_PAYLOAD: the end of the payload event.
     bool inPayload = false;

@@ -2,6 +2,7 @@
 // partial JSON, row images, broken or unsupported input).
 #include <doctest/doctest.h>
 
+#include <zlib.h>
 #include <zstd.h>
 
 #include "binlog/errors.h"
@@ -466,4 +467,20 @@ TEST_CASE("corrupt input that would loop or allocate without bound is rejected")
     msg = errorOf([&] { decodeAll(m, makeEvent(165, body, {.crc = true})); });
     CHECK(msg.find("QUERY_COMPRESSED") != std::string::npos);
     CHECK(msg.find("corrupt") != std::string::npos);
+}
+
+TEST_CASE("network start past position 4: fake ROTATE, re-sent FDE (log_pos 0), then real positions") {
+    EventDecoder d;
+    auto rot = decodeAll(d, makeEvent(4, Bytes().u64(1000).raw("mysql-bin.000042"), {.timestamp = 0, .logPos = 0, .flags = 0x20}));
+    CHECK(rot.at(0).position == 0);
+    std::string fde = mysqlFde(true);
+    for (int b = 0; b < 4; ++b) fde[13 + b] = 0;  // log_pos = 0 ...
+    uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(fde.data()), static_cast<uInt>(fde.size() - 4)));
+    for (int b = 0; b < 4; ++b) fde[fde.size() - 4 + b] = static_cast<char>((crc >> (8 * b)) & 0xFF);  // ... and its CRC
+    auto f = decodeAll(d, fde);
+    CHECK(f.at(0).position == 0);
+    CHECK(f.at(0).nextPosition == 1000);
+    auto xid = decodeAll(d, makeEvent(16, Bytes().u64(1), {.startPos = 1000, .crc = true}));
+    CHECK(xid.at(0).position == 1000);
+    CHECK(d.file() == "mysql-bin.000042");
 }
