@@ -194,7 +194,7 @@ TEST_CASE("statement-based DML in a QUERY event is an error naming the event and
     CHECK(sp.at(0).as<Query>()->kind == QueryKind::Savepoint);
 }
 
-TEST_CASE("QUERY status variables: sql_mode, charset, time zone; unknown key stops the block") {
+TEST_CASE("QUERY status variables: sql_mode, charset, time zone, unknown key stops the block") {
     EventDecoder d = mysqlDecoder();
     std::string vars = Bytes().u8(0).u32(0x4000).u8(1).u64(1436549152).u8(4).u16(33).u16(33).u16(8).u8(5).u8(6).raw("+00:00")
                            .u8(200).raw("junk");
@@ -297,7 +297,7 @@ TEST_CASE("v2 rows extra data carries the partition id") {
     CHECK(ev.at(0).as<RowsEvent>()->rows.size() == 1);
 }
 
-TEST_CASE("MINIMAL row image: only present columns are decoded; the null bitmap counts present columns") {
+TEST_CASE("MINIMAL row image: only present columns are decoded, the null bitmap counts present columns") {
     EventDecoder d = mysqlDecoder();
     decodeAll(d, makeEvent(19, tableMapBody(80, "shop", "m", {{kLong, ""}, {kVarchar, Bytes().u16(40)}, {kLong, ""}, {kLong, ""}}),
                            {.crc = true}));

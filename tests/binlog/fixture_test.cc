@@ -179,7 +179,7 @@ public:
 };
 }  // namespace
 
-TEST_CASE("sakila film rows decode to typed values; schema hints supply names, signedness, charset, enum labels") {
+TEST_CASE("sakila film rows decode to typed values, schema hints supply names, signedness, charset, enum labels") {
     SakilaHints hints;
     auto src = openFixture("mysql-bin.sakila.gz", DecoderOptions{.hints = &hints});
     Event ev;

@@ -154,7 +154,7 @@ TEST_CASE("TIME2: range limits, negative values and negative fractions") {
     CHECK(sqlLiteral(one(kTime2, "\x04", hex("800001 0929")).value()) == "'00:00:01.2345'");
 }
 
-TEST_CASE("DATETIME2 with fractions and zero datetime; TIMESTAMP2 as epoch seconds, rendered in UTC") {
+TEST_CASE("DATETIME2 with fractions and zero datetime, TIMESTAMP2 as epoch seconds, rendered in UTC") {
     auto dt = one(kDateTime2, std::string(1, '\0'), hex("99b2443105"));
     CHECK(dt.value().kind == Value::Kind::DateTime);
     CHECK(sqlLiteral(dt.value()) == "'2024-01-02 03:04:05'");
@@ -173,7 +173,7 @@ TEST_CASE("DATETIME2 with fractions and zero datetime; TIMESTAMP2 as epoch secon
     CHECK(sqlLiteral(one(kTimestamp2, "\x02", hex("00000000 00")).value()) == "'0000-00-00 00:00:00.00'");
 }
 
-TEST_CASE("VARCHAR with 1- and 2-byte length prefixes; CHAR over 255 bytes (type bits in metadata)") {
+TEST_CASE("VARCHAR with 1- and 2-byte length prefixes, CHAR over 255 bytes (type bits in metadata)") {
     std::string longText(300, 'q');
     auto v = one(kVarchar, Bytes().u16(1200), Bytes().u16(longText.size()).raw(longText));
     CHECK(v.value().data() == longText);
@@ -187,7 +187,7 @@ TEST_CASE("VARCHAR with 1- and 2-byte length prefixes; CHAR over 255 bytes (type
     CHECK(sqlLiteral(one(kString, hex("FE 0C"), Bytes().u8(2).raw("hi"), meta(3, "\x2D")).value()) == "_utf8mb4 X'6869'");
 }
 
-TEST_CASE("BINARY(n) gets its trailing zero bytes back; VARBINARY and BLOB stay as stored") {
+TEST_CASE("BINARY(n) gets its trailing zero bytes back, VARBINARY and BLOB stay as stored") {
     auto b = one(kString, hex("FE 04"), Bytes().u8(2).raw("ab"), meta(3, "\x3F"));
     CHECK(b.value().kind == Value::Kind::Bytes);
     CHECK(b.value().data() == std::string("ab\0\0", 4));
@@ -231,7 +231,7 @@ TEST_CASE("BIT(n) is big-endian over (n+7)/8 bytes") {
     CHECK(one(kBit, hex("01 00"), hex("01")).value().u == 1);
 }
 
-TEST_CASE("JSON column: binary → text; empty value is JSON null") {
+TEST_CASE("JSON column: binary → text, empty value is JSON null") {
     // {"a": 1} small object: count 1, size 12, key entry (off 11, len 1), value entry int16 inline.
     std::string doc = Bytes().u8(0).u16(1).u16(12).u16(11).u16(1).u8(5).u16(1).raw("a");
     auto j = one(kJson, "\x04", Bytes().u32(doc.size()).raw(doc));

@@ -53,7 +53,7 @@ TEST_CASE("temporal literals") {
     CHECK(sqlLiteral(date) == "'0000-00-00'");
 }
 
-TEST_CASE("strings are hex with the charset introducer; unknown charset and binary are bare hex") {
+TEST_CASE("strings are hex with the charset introducer, unknown charset and binary are bare hex") {
     Value s = make(Value::Kind::String);
     std::string text = "it's \\ \"q\" \n";
     s.setView(text);
