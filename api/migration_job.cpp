@@ -306,8 +306,12 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                     "paused", "restartToken"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
-    if (job.fullMode == FullMode::Physical && !job.copiesExistingData())
-        spec.fail("spec.fullMode", "Physical mode needs a full copy; use type Full or FullAndIncremental");
+    // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only
+    // existing data copies in Logical mode, and an Incremental job copies nothing.
+    if (job.fullMode == FullMode::Physical && job.type != JobType::FullAndIncremental)
+        spec.fail("spec.fullMode",
+                  "Physical mode needs a full copy followed by replication: use type FullAndIncremental "
+                  "(a Full-only job copies in Logical mode; an Incremental job copies nothing)");
 
     auto source = spec.object("source");
     source.allowOnly({"flavor", "host", "port", "credentialsSecret", "tls"});

@@ -108,9 +108,12 @@ TEST_CASE("validation errors name the field path and what was expected") {
           "job.yaml: spec.objects.include[1].database: 'mysql' is a system schema and is never migrated");
 }
 
-TEST_CASE("physical mode only with a full copy, a start position only for incremental jobs") {
-    CHECK(errorOf(with("type: FullAndIncremental", "type: Incremental\n  fullMode: Physical")) ==
-          "job.yaml: spec.fullMode: Physical mode needs a full copy; use type Full or FullAndIncremental");
+TEST_CASE("physical mode only with a full copy followed by replication, a start position only for incremental jobs") {
+    const std::string physicalError =
+        "job.yaml: spec.fullMode: Physical mode needs a full copy followed by replication: use type FullAndIncremental "
+        "(a Full-only job copies in Logical mode; an Incremental job copies nothing)";
+    CHECK(errorOf(with("type: FullAndIncremental", "type: Incremental\n  fullMode: Physical")) == physicalError);
+    CHECK(errorOf(with("type: FullAndIncremental", "type: Full\n  fullMode: Physical")) == physicalError);
     CHECK(errorOf(with("capacity: 4", "capacity: 4\n  incremental: {start: {binlogFile: mysql-bin.000002, binlogPos: 4}}"))
               .find("spec.incremental.start: a start position is only for type Incremental") != std::string::npos);
     auto job = parseManifest(with("type: FullAndIncremental", "type: Incremental\n  incremental: {start: {gtidSet: '0-1-5'}, safeModeDuration: 2m}"),
@@ -118,8 +121,8 @@ TEST_CASE("physical mode only with a full copy, a start position only for increm
     REQUIRE(job.incremental.start.has_value());
     CHECK(job.incremental.start->byGtid());
     CHECK(job.incremental.safeModeDuration == std::chrono::seconds(120));
-    CHECK(parseManifest(with("type: FullAndIncremental", "type: Full\n  fullMode: Physical"), "job.yaml").fullMode ==
-          FullMode::Physical);
+    CHECK(parseManifest(with("type: FullAndIncremental", "type: FullAndIncremental\n  fullMode: Physical"), "job.yaml")
+              .fullMode == FullMode::Physical);
 }
 
 TEST_CASE("malformed YAML gets a one-line error with its position") {

@@ -157,10 +157,10 @@ TEST_CASE("physical mode fails when a target table holds rows, passes when it is
     target.exec("CREATE DATABASE pc_shop");
     target.exec("CREATE TABLE pc_shop.orders (id INT PRIMARY KEY, total DECIMAL(10,2))");
     const std::string physical = kShop + "  fullMode: Physical\n";
-    auto empty = runAsRoot(job(sharedSource(), target, physical, "Full"), sharedSource(), target);
+    auto empty = runAsRoot(job(sharedSource(), target, physical, "FullAndIncremental"), sharedSource(), target);
     CHECK(item(empty, "physical_target_empty").state == State::Pass);
     target.exec("INSERT INTO pc_shop.orders VALUES (1, 9.99)");
-    auto full = runAsRoot(job(sharedSource(), target, physical, "Full"), sharedSource(), target);
+    auto full = runAsRoot(job(sharedSource(), target, physical, "FullAndIncremental"), sharedSource(), target);
     const auto& i = item(full, "physical_target_empty");
     CHECK(i.state == State::Failed);
     CHECK(i.message.find("`pc_shop`.`orders`") != std::string::npos);
