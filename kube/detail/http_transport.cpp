@@ -1,13 +1,7 @@
 #include "kube/detail/http_transport.h"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #include <boost/asio/ssl.hpp>
 #include <cpprest/http_client.h>
-#pragma GCC diagnostic pop
 
 #include <algorithm>
 #include <exception>

@@ -47,3 +47,22 @@ TEST_CASE("event_recorder_writes_core_events_that_describe_finds_and_aggregates_
   }
   CHECK(warnings == 1);
 }
+
+TEST_CASE("event_recorder_creates_a_new_event_when_the_aggregated_one_is_gone") {
+  auto cluster = DevCluster::start();
+  if (!cluster) return;
+  Client client(cluster->config());
+  json ns = client.get(resources::kNamespaces, {"", DevCluster::kNamespace});
+  EventRecorder recorder(client, "tidemark-operator");
+
+  // A cluster-scoped object: its events go to "default".
+  json first = recorder.record(ns, EventType::Normal, "Watching", "namespace is watched");
+  CHECK(first["metadata"]["namespace"] == "default");
+  CHECK(first["involvedObject"]["kind"] == "Namespace");
+  CHECK_FALSE(first["involvedObject"].contains("namespace"));
+  client.remove(resources::kEvents, ObjectKey::of(first));  // expired (events have a TTL)
+
+  json second = recorder.record(ns, EventType::Normal, "Watching", "namespace is watched");
+  CHECK(second["metadata"]["name"] != first["metadata"]["name"]);
+  CHECK(second["count"] == 1);
+}
