@@ -184,8 +184,9 @@ struct LeaderElector::Impl {
         if (otherHolderObserved() || SteadyClock::now() - lastRenew >= cfg.renewDeadline) break;
       }
       leader = false;
-      if (stop.stop_requested() && cfg.releaseOnStop) release();
+      // Stop the work before a successor can take the lease, not after.
       safely("onStoppedLeading", cfg.onStoppedLeading);
+      if (stop.stop_requested() && cfg.releaseOnStop) release();
     }
   }
 };
