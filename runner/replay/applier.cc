@@ -88,6 +88,7 @@ struct Applier::Impl {
         const auto& ids = partition->shares[share];
         if (share != 0 && ids.empty()) return;
         std::vector<Statement> stmts = buildStatements(b.changes, ids, partition->component);
+        if (getenv("TIDEMARK_REPLAY_TRACE")) for (auto& st : stmts) fprintf(stderr, "SQL: %s\n", st.sql.c_str());
         std::string cp = store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end});
         size_t shareRows = 0;
         for (auto& s : stmts) shareRows += s.rows;

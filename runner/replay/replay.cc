@@ -416,12 +416,12 @@ private:
         auto consider = [&](uint32_t ts) {
             if (ts && (!oldest || ts < *oldest)) oldest = ts;
         };
-        if (inFlight_ && !applier_->idle()) consider(inFlight_->firstTimestamp);
         if (inFlight_ && applier_->idle()) {
-            appliedPos_ = inFlight_->end;
+            finishInFlight();  // settles counters and surfaces its error, without blocking
             s.applied = appliedPos_;
             s.gtidSet = appliedPos_.gtidSet;
         }
+        if (inFlight_) consider(inFlight_->firstTimestamp);
         if (building_) consider(building_->firstTimestamp);
         if (inTxn_) consider(txn_.firstTimestamp);
         // Behind the source with nothing decoded yet: the stream is still catching up.

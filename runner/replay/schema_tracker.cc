@@ -45,7 +45,7 @@ std::vector<std::string> parseMembers(std::string_view columnType) {
 
 bool isBinaryType(const std::string& t) {
     return t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" || t == "mediumblob" ||
-           t == "longblob";
+           t == "longblob" || t == "uuid" || t == "inet6" || t == "inet4";
 }
 
 }  // namespace

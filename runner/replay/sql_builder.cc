@@ -21,6 +21,41 @@ struct Op {
     uint32_t order = 0;
 };
 
+// MariaDB's UUID type is logged in its record format, which stores RFC 4122 v1-v5 UUIDs with
+// their segments swapped (index-friendly order); the target gets the text form.
+bool appendUuidText(std::string& out, const ColumnSchema& col, const binlog::Value& v) {
+    if (col.dataType != "uuid" || (v.kind != binlog::Value::Kind::Bytes && v.kind != binlog::Value::Kind::String))
+        return false;
+    std::string_view r = v.data();
+    if (r.size() != 16) return false;
+    const auto* b = reinterpret_cast<const unsigned char*>(r.data());
+    unsigned char t[16];
+    const bool swapped = (b[8] >> 4) >= 1 && (b[8] >> 4) <= 5 && (b[6] & 0xC0) == 0x80;
+    if (swapped) {
+        // record: node(6) clock(2) time_hi(2) time_mid(2) time_low(4)
+        std::copy(b + 12, b + 16, t);
+        std::copy(b + 10, b + 12, t + 4);
+        std::copy(b + 8, b + 10, t + 6);
+        std::copy(b + 6, b + 8, t + 8);
+        std::copy(b, b + 6, t + 10);
+    } else {
+        std::copy(b, b + 16, t);
+    }
+    static const char* hex = "0123456789abcdef";
+    out += '\'';
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += hex[t[i] >> 4];
+        out += hex[t[i] & 15];
+    }
+    out += '\'';
+    return true;
+}
+
+void appendValue(std::string& out, const ColumnSchema& col, const binlog::Value& v) {
+    if (!appendUuidText(out, col, v)) binlog::appendSqlLiteral(out, v);
+}
+
 bool mergeable(OpKind k) { return k == OpKind::Insert || k == OpKind::Replace || k == OpKind::DeleteKey; }
 
 // Columns an INSERT/REPLACE writes: present in the after image and not generated.
@@ -52,7 +87,7 @@ void appendKeyTuple(std::string& out, const RowChange& c, bool useBefore) {
     if (id.size() > 1) out += '(';
     for (size_t k = 0; k < id.size(); ++k) {
         if (k) out += ',';
-        binlog::appendSqlLiteral(out, keyValue(c, useBefore, id[k]));
+        appendValue(out, c.table->columns[id[k]], keyValue(c, useBefore, id[k]));
     }
     if (id.size() > 1) out += ')';
 }
@@ -72,7 +107,7 @@ void appendWhereKey(std::string& out, const RowChange& c) {
         if (k) out += " AND ";
         out += db::quoteIdent(c.table->columns[id[k]].name);
         out += " = ";
-        binlog::appendSqlLiteral(out, keyValue(c, true, id[k]));
+        appendValue(out, c.table->columns[id[k]], keyValue(c, true, id[k]));
     }
 }
 
@@ -88,7 +123,7 @@ void appendWhereRow(std::string& out, const RowChange& c) {
         first = false;
         out += db::quoteIdent(col.name);
         out += " <=> ";
-        binlog::appendSqlLiteral(out, img[i]);
+        appendValue(out, col, img[i]);
     }
     if (first) out += "1";
     out += " LIMIT 1";
@@ -108,7 +143,7 @@ void appendSet(std::string& out, const RowChange& c) {
         if (img[i].kind == binlog::Value::Kind::JsonDiff)
             out += binlog::jsonDiffExpression(name, img[i]);
         else
-            binlog::appendSqlLiteral(out, img[i]);
+            appendValue(out, col, img[i]);
     }
 }
 
@@ -120,7 +155,7 @@ void appendValuesRow(std::string& out, const RowChange& c) {
         if (!img[i].isPresent() || c.table->columns[i].generated) continue;
         if (!first) out += ',';
         first = false;
-        binlog::appendSqlLiteral(out, img[i]);
+        appendValue(out, c.table->columns[i], img[i]);
     }
     out += ')';
 }

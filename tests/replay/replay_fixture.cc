@@ -1,0 +1,124 @@
+#include "tests/replay/replay_fixture.h"
+
+#include <algorithm>
+
+#include "replay/binlog_streamer.h"
+
+namespace tidemark::testing {
+
+void RecordingSink::report(std::string_view block, const nlohmann::json& fields) {
+    std::lock_guard lock(mu_);
+    if (block == "incremental") last_.merge_patch(fields);
+}
+
+void RecordingSink::note(std::string_view message) {
+    std::lock_guard lock(mu_);
+    notes_.emplace_back(message);
+}
+
+nlohmann::json RecordingSink::last() const {
+    std::lock_guard lock(mu_);
+    return last_;
+}
+
+std::vector<std::string> RecordingSink::notes() const {
+    std::lock_guard lock(mu_);
+    return notes_;
+}
+
+bool RecordingSink::noted(std::string_view fragment) const {
+    std::lock_guard lock(mu_);
+    return std::any_of(notes_.begin(), notes_.end(), [&](const std::string& n) { return n.find(fragment) != std::string::npos; });
+}
+
+MariaDbServer& sharedSource() {
+    static MariaDbServer server(ServerOptions::source());
+    return server;
+}
+
+MariaDbServer& sharedTarget() {
+    static MariaDbServer server(ServerOptions::target());
+    return server;
+}
+
+api::MigrationJob jobFor(const std::string& name, const std::vector<std::string>& databases) {
+    api::MigrationJob job;
+    job.name = name;
+    job.type = api::JobType::Incremental;
+    for (auto& d : databases) job.objects.include.push_back(api::ObjectRule{d, {}});
+    job.incremental.safeModeDuration = std::chrono::seconds(60);
+    return job;
+}
+
+std::vector<std::string> tableRows(db::Connection& c, const std::string& database, const std::string& table) {
+    auto cols = c.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + c.quote(database) +
+                        " AND TABLE_NAME = " + c.quote(table) + " ORDER BY ORDINAL_POSITION");
+    std::string expr = "CONCAT_WS('|'";
+    for (size_t i = 0; i < cols.size(); ++i) {
+        const std::string col = db::quoteIdent(cols.rows[i][0].value_or(""));
+        expr += ", CONCAT(" + c.quote(cols.rows[i][0].value_or("")) + ", '=', IFNULL(HEX(CAST(" + col +
+                " AS BINARY)), 'NULL'))";
+    }
+    expr += ")";
+    auto rows = c.query("SELECT " + expr + " FROM " + db::qualified(database, table));
+    std::vector<std::string> out;
+    for (auto& r : rows.rows) out.push_back(r[0].value_or("<null>"));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void freshDatabase(const std::string& database) {
+    for (MariaDbServer* s : {&sharedSource(), &sharedTarget()}) {
+        auto c = s->connectRoot();
+        c.execute("DROP DATABASE IF EXISTS " + db::quoteIdent(database));
+        c.execute("CREATE DATABASE " + db::quoteIdent(database));
+    }
+}
+
+void catchUp(const api::MigrationJob& job, replay::ReplayOptions options, RecordingSink* sink) {
+    auto src = sharedSource().connectRoot();
+    options.stopAt = replay::currentSourcePosition(src);
+    RecordingSink local;
+    std::atomic<bool> stop{false};
+    replay::runReplay(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), options,
+                      sink ? *sink : local, stop);
+}
+
+BackgroundReplay::BackgroundReplay(api::MigrationJob job, replay::ReplayOptions options)
+    : job_(std::move(job)), options_(std::move(options)) {
+    thread_ = std::thread([this] {
+        try {
+            replay::runReplay(job_, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), options_,
+                              sink_, stop_);
+        } catch (...) {
+            error_ = std::current_exception();
+        }
+    });
+}
+
+BackgroundReplay::~BackgroundReplay() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundReplay::stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(error_);
+}
+
+bool waitSame(const std::string& database, const std::string& table, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        try {
+            auto s = sharedSource().connectRoot();
+            auto t = sharedTarget().connectRoot();
+            if (tableRows(s, database, table) == tableRows(t, database, table)) return true;
+        } catch (const db::DbError&) {
+        }
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+}  // namespace tidemark::testing

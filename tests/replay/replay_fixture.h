@@ -1,0 +1,71 @@
+// Shared pieces of the replay integration tests: servers, a recording status sink, and a
+// row-for-row comparison of tables via HEX() of every column.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/migration_job.h"
+#include "replay/replay.h"
+#include "runner/status/status_sink.h"
+#include "tests/support/mariadb_server.h"
+
+namespace tidemark::testing {
+
+class RecordingSink : public status::StatusSink {
+public:
+    void report(std::string_view block, const nlohmann::json& fields) override;
+    void note(std::string_view message) override;
+    void flush() override {}
+    nlohmann::json last() const;
+    std::vector<std::string> notes() const;
+    bool noted(std::string_view fragment) const;
+
+private:
+    mutable std::mutex mu_;
+    nlohmann::json last_ = nlohmann::json::object();
+    std::vector<std::string> notes_;
+};
+
+// A source (binlog ROW/FULL, CRC32) and a target, shared by the tests of one process.
+MariaDbServer& sharedSource();
+MariaDbServer& sharedTarget();
+
+api::MigrationJob jobFor(const std::string& name, const std::vector<std::string>& databases);
+
+// Every row of db.table as one text of HEX(CAST(col AS BINARY)) values, sorted: equal vectors
+// mean the same multiset of rows (so duplicates and losses both show).
+std::vector<std::string> tableRows(db::Connection& c, const std::string& database, const std::string& table);
+
+// Creates `database` on both servers (dropping it first).
+void freshDatabase(const std::string& database);
+
+// Runs replay until the target has applied the source's current position.
+void catchUp(const api::MigrationJob& job, replay::ReplayOptions options, RecordingSink* sink = nullptr);
+
+// Replay in a background thread until stop().
+class BackgroundReplay {
+public:
+    BackgroundReplay(api::MigrationJob job, replay::ReplayOptions options);
+    ~BackgroundReplay();
+    void stop();  // rethrows the replay's error, if any
+    RecordingSink& sink() { return sink_; }
+
+private:
+    api::MigrationJob job_;
+    replay::ReplayOptions options_;
+    RecordingSink sink_;
+    std::atomic<bool> stop_{false};
+    std::exception_ptr error_;
+    std::thread thread_;
+};
+
+// Waits until the target's rows of db.table equal the source's (or times out, returning false).
+bool waitSame(const std::string& database, const std::string& table, std::chrono::seconds timeout);
+
+}  // namespace tidemark::testing
