@@ -176,9 +176,14 @@ struct EventDecoder::State {
             case EventType::PartialUpdateRows: case EventType::WriteRowsCompressedV1:
             case EventType::UpdateRowsCompressedV1: case EventType::DeleteRowsCompressedV1:
             case EventType::WriteRowsCompressedV2: case EventType::UpdateRowsCompressedV2:
-            case EventType::DeleteRowsCompressedV2:
+            case EventType::DeleteRowsCompressedV2: {
                 ev.body = decodeRows(r, type, phl, ev);
+                // The server re-sends every TABLE_MAP before each statement's rows, and table ids
+                // grow after each DDL or flush: forget them when the statement ends, as a replica
+                // does, so a long stream does not accumulate dead ids.
+                if (std::get<RowsEvent>(ev.body).stmtEnd()) tables.clear();
                 break;
+            }
             case EventType::Gtid: case EventType::AnonymousGtid:
                 ev.body = parseMysqlGtid(r, type == EventType::AnonymousGtid);
                 break;

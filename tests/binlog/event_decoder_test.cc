@@ -484,3 +484,17 @@ TEST_CASE("network start past position 4: fake ROTATE, re-sent FDE (log_pos 0), 
     CHECK(xid.at(0).position == 1000);
     CHECK(d.file() == "mysql-bin.000042");
 }
+
+TEST_CASE("table maps are forgotten when the statement ends") {
+    EventDecoder d = mysqlDecoder();
+    decodeAll(d, simpleTableMap());
+    auto first = decodeAll(d, makeEvent(30, rowsBody(2, 70, 0, 2, allSet(2), nullptr, simpleRow(1, "a")), {.crc = true}));
+    auto last = decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, allSet(2), nullptr, simpleRow(2, "b")), {.crc = true}));
+    CHECK(last.at(0).as<RowsEvent>()->rows.at(0).after[0].i == 2);
+    std::string msg = errorOf([&] {
+        decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, allSet(2), nullptr, simpleRow(3, "c")), {.crc = true}));
+    });
+    CHECK(msg.find("without a preceding TABLE_MAP") != std::string::npos);
+    // Events already returned keep their table.
+    CHECK(first.at(0).as<RowsEvent>()->table->table == "items");
+}
