@@ -16,7 +16,9 @@
 //   DateTime        '2024-01-02 03:04:05.123456' (fsp digits); zero: '0000-00-00 00:00:00'
 //   Timestamp       as DateTime, in UTC (see above)
 //   String          _utf8mb4 X'E282AC' — hex with the column's charset introducer, or bare
-//                   X'..' when the charset is unknown (the server then takes the bytes as is)
+//                   X'..' when the charset is unknown (the server then takes the bytes as is).
+//                   utf8mb3 is written _utf8 (TiDB's name). A charset the target lacks
+//                   makes the statement fail rather than silently transcode.
 //   Bytes/Geometry  X'..'
 //   Enum            1-based index (0 = the '' error value); Set: bitmask; Bit: unsigned integer
 //   Json            CAST(_utf8mb4 X'..' AS JSON)
