@@ -86,6 +86,18 @@ db::DbError readError(const db::DbError& e, const ChunkWork& c) {
                            "; the copy is resumable: finished chunks are kept in tidemark_meta]");
 }
 
+// Runs a checkpoint update for a chunk, naming the chunk when the target fails.
+template <typename F>
+void recording(const ChunkWork& c, F&& f) {
+    try {
+        f();
+    } catch (const db::DbError& e) {
+        throw db::DbError(e.kind(), e.code(),
+                          std::string(e.what()) + " [recording the progress of " + c.describe() +
+                              " in tidemark_meta; the copy is resumable]");
+    }
+}
+
 struct Plan {
     std::vector<std::shared_ptr<TableWork>> tables;
     std::map<TableKey, std::vector<DeferredIndex>> deferred;
@@ -298,6 +310,7 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         sink.note("full copy: snapshot at " + snap->from.file + ":" + std::to_string(snap->from.pos) +
                   (snap->from.gtidSet.empty() ? "" : " (" + snap->from.gtidSet + ")") + " via " + snap->method);
         progress.setSnapshot(snap->from, snap->lockSeconds, result.resumed);
+        if (options.afterSnapshot) options.afterSnapshot();
     } else {
         auto snaps = checkpoint.snapshots();
         progress.setSnapshot(snaps.empty() ? BinlogPosition{} : snaps.back().from, 0, result.resumed);
@@ -316,11 +329,13 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
 
     auto release = [&](ChunkWork& c) {
         if (--c.refs != 0) return;
-        checkpoint.markDone(c.table->key, c.no, c.rows, c.bytes);
-        if (--c.table->chunksLeft == 0) {
-            checkpoint.markTable(c.table->key, TableState::DataDone);
-            finishing.push(c.table->key);
-        }
+        recording(c, [&] {
+            checkpoint.markDone(c.table->key, c.no, c.rows, c.bytes);
+            if (--c.table->chunksLeft == 0) {
+                checkpoint.markTable(c.table->key, TableState::DataDone);
+                finishing.push(c.table->key);
+            }
+        });
     };
 
     auto reader = [&](db::Connection& src) {
@@ -328,7 +343,7 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
             while (!halted()) {
                 auto chunk = plan.chunks.pop();
                 if (!chunk) return;
-                checkpoint.markStarted(chunk->table->key, chunk->no, snapshotSeq);
+                recording(*chunk, [&] { checkpoint.markStarted(chunk->table->key, chunk->no, snapshotSeq); });
                 const TableWork& t = *chunk->table;
                 std::string sql = t.select;
                 if (!chunk->where.empty()) sql += " WHERE " + chunk->where;

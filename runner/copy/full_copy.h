@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -73,6 +74,7 @@ struct CopyOptions {
     double exportMiBPerSecond = 0;   // read-rate cap; 0 = capacityPlan's cap; < 0 = none
     std::size_t batchBytes = 0;      // bytes per statement / LOAD DATA; 0 = 1 MiB logical, 4 MiB physical
     SnapshotMethod snapshot = SnapshotMethod::Auto;
+    std::function<void()> afterSnapshot;  // tests: runs once the snapshot is open, before any read
 
     // The defaults with the environment variables above applied.
     static CopyOptions fromEnvironment();

@@ -121,6 +121,8 @@ TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::
 
 std::string readExpression(const Column& c) {
     if (c.kind == ValueKind::Bit) return "(" + db::quoteIdent(c.name) + " + 0)";
+    // FLOAT prints with 6 digits; as a DOUBLE (exact) it prints with all the digits it needs.
+    if (c.dataType == "float") return "(" + db::quoteIdent(c.name) + " + 0e0)";
     return db::quoteIdent(c.name);
 }
 

@@ -49,7 +49,7 @@ struct TableInfo {
 // Reads a table's definition from information_schema. Throws CopyError if it does not exist.
 TableInfo inspectTable(db::Connection& source, const std::string& db, const std::string& table);
 
-// The expression that reads column `c` (`col`, or `col + 0` for BIT).
+// The expression that reads column `c` (`col`; `col + 0` for BIT; `col + 0e0` for FLOAT).
 std::string readExpression(const Column& c);
 // The expression key ranges compare for key column `c` (ENUM/SET by ordinal, as indexed).
 std::string keyExpression(const Column& c);

@@ -87,7 +87,7 @@ BatchWriter::BatchWriter(const db::ConnectOptions& target, bool tidb, bool physi
 }
 
 void BatchWriter::connect() {
-    conn_ = db::connectWithRetry(options_);
+    conn_ = db::connectWithRetry(options_, db::RetryPolicy{2, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)});
     prepareWriteSession(conn_, tidb_, physical_);
 }
 
@@ -114,13 +114,13 @@ void BatchWriter::write(const Batch& b) {
         } catch (const db::DbError& e) {
             const bool conflict = e.kind() == db::ErrorKind::Transient && ++conflicts <= 10;
             // A lost LOAD DATA may have committed: only idempotent REPLACEs are sent again.
-            const bool gone = !physical_ && e.kind() == db::ErrorKind::ConnectionLost && ++lost <= 3;
+            const bool gone = !physical_ && e.kind() == db::ErrorKind::ConnectionLost && ++lost <= 2;
             if (!conflict && !gone)
                 throw db::DbError(e.kind(), e.code(),
                                   std::string(e.what()) + " [writing " + b.chunk->describe() +
                                       "; the copy is resumable: finished chunks are kept in tidemark_meta]");
             if (gone) {
-                std::this_thread::sleep_for(std::chrono::seconds(1 << (lost - 1)));
+                std::this_thread::sleep_for(std::chrono::milliseconds(500 * lost));
                 try {
                     connect();
                 } catch (const db::DbError& again) {
