@@ -65,58 +65,25 @@ fs::path tmpRoot() {
     return fs::path(t && *t ? t : "/tmp");
 }
 
-// --- registry of live servers, for cleanup on signals --------------------------------------
-
-struct Live {
-    std::atomic<int> pid{0};
-    char dir[256] = {};
-};
-constexpr int kMaxLive = 64;
-Live g_live[kMaxLive];
-std::mutex g_liveMutex;
-std::atomic<bool> g_handlersInstalled{false};
-
-void onFatalSignal(int sig) {
-    for (auto& l : g_live) {
-        const int pid = l.pid.load();
-        if (pid > 0) ::kill(pid, SIGKILL);
-    }
-    for (auto& l : g_live) {
-        if (l.pid.load() > 0 && l.dir[0]) {
-            std::error_code ec;
-            fs::remove_all(l.dir, ec);
-        }
-    }
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-}
-
-void installHandlers() {
-    if (g_handlersInstalled.exchange(true)) return;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, onFatalSignal);
-}
-
-void track(int pid, const fs::path& dir) {
-    std::lock_guard lock(g_liveMutex);
-    for (auto& l : g_live) {
-        if (l.pid.load() == 0) {
-            std::snprintf(l.dir, sizeof l.dir, "%s", dir.c_str());
-            l.pid.store(pid);
-            return;
-        }
+// Kills the servers of test process `owner` and removes its directories.
+void cleanUpAfter(int owner) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(tmpRoot(), ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.rfind("tidemark-srv-", 0) != 0 && name.rfind("tidemark-tmp-", 0) != 0) continue;
+        if (std::atoi(name.c_str() + 13) != owner) continue;
+        // Only a mariadbd of this directory: a stale pid file may name a recycled pid.
+        int spid = std::atoi(readFile(entry.path() / "mariadbd.pid").c_str());
+        const auto cmdline = spid > 0 ? readFile("/proc/" + std::to_string(spid) + "/cmdline") : std::string();
+        if (cmdline.find(entry.path().string()) == std::string::npos) spid = 0;
+        if (spid > 0) ::kill(spid, SIGKILL);
+        for (int i = 0; i < 50 && spid > 0 && ::kill(spid, 0) == 0; ++i) usleep(100000);
+        fs::remove_all(entry.path(), ec);
     }
 }
 
-void untrack(int pid) {
-    std::lock_guard lock(g_liveMutex);
-    for (auto& l : g_live)
-        if (l.pid.load() == pid) {
-            l.pid.store(0);
-            l.dir[0] = 0;
-        }
-}
-
-// Removes directories of earlier test processes that died without cleaning up.
+// Removes directories of earlier test processes that died without cleaning up (a watchdog
+// normally does it; this covers a machine that was rebooted, say).
 void sweepStale() {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -124,19 +91,49 @@ void sweepStale() {
         for (const auto& entry : fs::directory_iterator(tmpRoot(), ec)) {
             const auto name = entry.path().filename().string();
             if (name.rfind("tidemark-srv-", 0) != 0 && name.rfind("tidemark-tmp-", 0) != 0) continue;
-            const auto rest = name.substr(13);
-            const int owner = std::atoi(rest.c_str());
-            if (owner <= 0 || owner == getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
-            const auto pidText = readFile(entry.path() / "mariadbd.pid");
-            if (int spid = std::atoi(pidText.c_str()); spid > 0) ::kill(spid, SIGKILL);
-            fs::remove_all(entry.path(), ec);
+            const int owner = std::atoi(name.c_str() + 13);
+            if (owner > 0 && owner != getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) cleanUpAfter(owner);
         }
     });
+}
+
+// A watchdog process per test process: it waits until every copy of a pipe's write end is
+// closed (the test process and its forks have exited, however they ended: normally, by a
+// signal, by SIGKILL or by a crash) and then kills their servers and removes their
+// directories. Signal handlers cannot do this reliably: test frameworks replace them and run
+// them on small alternate stacks.
+void ensureWatchdog() {
+    static std::atomic<int> forPid{0};
+    const int self = getpid();
+    if (forPid.exchange(self) == self) return;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return;
+    const pid_t pid = fork();
+    if (pid < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return;
+    }
+    if (pid == 0) {
+        ::close(fds[1]);
+        setpgid(0, 0);  // a Ctrl-C to the test must not end the watchdog first
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) std::signal(sig, SIG_IGN);
+        // Let go of the test's stdout/stderr: ctest waits until every holder closes them.
+        int devnull = ::open("/dev/null", O_RDWR);
+        for (int fd = 0; fd < 3; ++fd) dup2(devnull, fd);
+        char c;
+        while (read(fds[0], &c, 1) != 0) {
+        }
+        cleanUpAfter(self);
+        _exit(0);
+    }
+    ::close(fds[0]);  // the write end stays open for the life of this process, on purpose
 }
 
 fs::path makeDir(const std::string& kind, const std::string& name) {
     static std::atomic<int> counter{0};
     sweepStale();
+    ensureWatchdog();
     const auto dir = tmpRoot() / ("tidemark-" + kind + "-" + std::to_string(getpid()) + "-" +
                                   std::to_string(counter++) + "-" + name);
     fs::remove_all(dir);
@@ -244,7 +241,6 @@ const TlsMaterial& testTls() {
 // --- MariaDbServer -------------------------------------------------------------------------
 
 MariaDbServer::MariaDbServer(ServerOptions options) : options_(std::move(options)) {
-    installHandlers();
     if (options_.serverId == 0) options_.serverId = nextServerId();
     const auto tmpl = templateDir();
     dir_ = makeDir("srv", options_.name);
@@ -334,7 +330,6 @@ void MariaDbServer::launch() {
         _exit(127);
     }
     pid_ = pid;
-    track(pid_, dir_);
 }
 
 void MariaDbServer::waitReady() {
@@ -345,7 +340,6 @@ void MariaDbServer::waitReady() {
     while (true) {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            untrack(pid_);
             pid_ = -1;
             throw std::runtime_error("test support: mariadbd '" + options_.name + "' exited at start; its log:\n" +
                                      errorLog());
@@ -370,7 +364,6 @@ void MariaDbServer::stop() {
     int status = 0;
     for (int i = 0; i < 600; ++i) {  // up to 60 s for a clean shutdown
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            untrack(pid_);
             pid_ = -1;
             return;
         }
@@ -384,7 +377,6 @@ void MariaDbServer::kill() {
     ::kill(pid_, SIGKILL);
     int status = 0;
     waitpid(pid_, &status, 0);
-    untrack(pid_);
     pid_ = -1;
 }
 

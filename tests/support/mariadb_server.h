@@ -2,9 +2,9 @@
 //
 // Each MariaDbServer runs mariadbd as the current user (root included) in a fresh temporary
 // directory on a free loopback port, and is stopped and its directory removed when the object
-// is destroyed, when the process gets SIGINT/SIGTERM/SIGHUP, or (for the server process) when
-// the thread that started it dies: servers are started with PR_SET_PDEATHSIG. Directories left
-// by a process killed with SIGKILL are swept by the next process that starts a server.
+// is destroyed. When the test process ends any other way (a signal, SIGKILL, a crash), its
+// servers die with it (PR_SET_PDEATHSIG on the thread that started them) and a watchdog
+// process removes their directories.
 #pragma once
 
 #include "runner/db/connection.h"
