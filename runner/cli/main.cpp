@@ -1,75 +1,23 @@
 // tidemark-runner: runs one MigrationJob's precheck, full copy, binlog replay or verification.
 // In a cluster the operator starts it in a pod; without one, it runs a manifest directly.
-#include "api/migration_job.h"
-#include "runner/cli/options.h"
+#include "runner/cli/commands.h"
+#include "runner/copy/full_copy.h"
 #include "runner/db/credentials.h"
-#include "runner/precheck/precheck.h"
-#include "runner/status/status_sink.h"
 
-#include <nlohmann/json.hpp>
-
-#include <unistd.h>
-
-#include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 
 namespace {
-
-using namespace tidemark;
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
-constexpr int kExitRetryable = 3;
 
 std::atomic<bool> g_stop{false};
 
 void onStopSignal(int) { g_stop.store(true); }
 
-bool jsonOutput(const cli::Options& o) { return o.output == "json" || (o.output == "auto" && !isatty(STDOUT_FILENO)); }
-
-struct Job {
-    api::MigrationJob spec;
-    db::ConnectOptions source;
-    db::ConnectOptions target;
-};
-
-Job loadJob(const cli::Options& o) {
-    Job job{api::loadManifest(o.jobFile), {}, {}};
-    const auto& names = precheck::itemNames();
-    for (std::size_t i = 0; i < job.spec.precheck.skip.size(); ++i) {
-        const auto& s = job.spec.precheck.skip[i];
-        if (std::find(names.begin(), names.end(), s) == names.end())
-            throw api::ManifestError(o.jobFile + ": spec.precheck.skip[" + std::to_string(i) + "]: unknown item '" + s +
-                                     "'");
-    }
-    job.source = db::connectOptionsFor(job.spec.source, "source", o.secretsDir);
-    job.target = db::connectOptionsFor(job.spec.target, "target", o.secretsDir);
-    job.target.allowLocalInfile = true;
-    return job;
-}
-
-int commandPrecheck(const Job& job, const cli::Options& o) {
-    const auto report = precheck::run(job.spec, job.source, job.target);
-    if (jsonOutput(o)) std::cout << precheck::renderJson(report) << std::endl;
-    else std::cout << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
-    return report.mayProceed(job.spec.precheck.ignoreWarnings) ? kExitOk : kExitFailed;
-}
-
-int dispatch(const cli::Options& o) {
-    const Job job = loadJob(o);
-    if (o.command == "precheck") return commandPrecheck(job, o);
-    auto sink = status::defaultSink();
-    std::cerr << "tidemark-runner: '" << o.command << "' is not available in this build\n";
-    return kExitBadInput;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+    using namespace tidemark;
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGPIPE, SIG_IGN);
@@ -78,25 +26,31 @@ int main(int argc, char** argv) {
         options = cli::parseOptions(std::vector<std::string>(argv + 1, argv + argc));
         if (options.command == "help") {
             std::cout << cli::usage();
-            return kExitOk;
+            return cli::kExitOk;
         }
     } catch (const cli::UsageError& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n" << cli::usage();
-        return kExitBadInput;
+        return cli::kExitBadInput;
     }
     try {
-        return dispatch(options);
+        const auto job = cli::loadJob(options);
+        if (options.command == "precheck") return cli::commandPrecheck(job, options);
+        if (options.command == "verify") return cli::commandVerify(job, options);
+        return cli::commandRun(job, options, g_stop);
     } catch (const api::ManifestError& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n";
-        return kExitBadInput;
+        return cli::kExitBadInput;
     } catch (const db::CredentialsError& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n";
-        return kExitBadInput;
+        return cli::kExitBadInput;
+    } catch (const copy::CopyError& e) {
+        std::cerr << "tidemark-runner: " << e.what() << "\n";
+        return cli::kExitFailed;
     } catch (const db::DbError& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n";
-        return e.retryable() ? kExitRetryable : kExitFailed;
+        return e.retryable() ? cli::kExitRetryable : cli::kExitFailed;
     } catch (const std::exception& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n";
-        return kExitFailed;
+        return cli::kExitFailed;
     }
 }

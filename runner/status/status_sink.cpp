@@ -31,8 +31,9 @@ public:
     void report(std::string_view block, const nlohmann::json& fields) override {
         std::lock_guard lock(mu_);
         auto& b = state_[std::string(block)];
+        const auto before = b;
         b.merge_patch(fields);
-        pending_[std::string(block)] = true;
+        if (b != before) pending_[std::string(block)] = true;  // print changes only
         if (Clock::now() - last_ >= std::chrono::seconds(1)) publishLocked();
     }
     void note(std::string_view message) override {

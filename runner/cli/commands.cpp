@@ -1,0 +1,135 @@
+#include "runner/cli/commands.h"
+
+#include "runner/copy/full_copy.h"
+#include "runner/db/credentials.h"
+#include "runner/precheck/precheck.h"
+#include "runner/replay/errors.h"
+#include "runner/replay/replay.h"
+#include "runner/status/status_sink.h"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+namespace tidemark::cli {
+
+namespace {
+
+bool jsonOutput(const Options& o) { return o.output == "json" || (o.output == "auto" && !isatty(STDOUT_FILENO)); }
+
+std::string isoNow() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// The status sink of this run: the MigrationJob's status in a pod, a terminal line or JSON
+// lines otherwise.
+std::unique_ptr<status::StatusSink> makeSink() { return status::defaultSink(); }
+
+// Records why the run ended in status.lastError and returns the exit status for it.
+int fail(status::StatusSink& sink, const std::string& reason, const std::string& message, bool retryable) {
+    sink.report("lastError", {{"reason", reason}, {"message", message}, {"retryable", retryable}, {"time", isoNow()}});
+    sink.flush();
+    std::cerr << "tidemark-runner: " << message << "\n";
+    return retryable ? kExitRetryable : kExitFailed;
+}
+
+replay::Position toReplayPosition(const copy::BinlogPosition& p) { return {p.file, p.pos, p.gtidSet}; }
+
+}  // namespace
+
+Job loadJob(const Options& o) {
+    Job job{api::loadManifest(o.jobFile), {}, {}};
+    const auto& names = precheck::itemNames();
+    for (std::size_t i = 0; i < job.spec.precheck.skip.size(); ++i) {
+        const auto& s = job.spec.precheck.skip[i];
+        if (std::find(names.begin(), names.end(), s) == names.end())
+            throw api::ManifestError(o.jobFile + ": spec.precheck.skip[" + std::to_string(i) + "]: unknown item '" + s + "'");
+    }
+    job.source = db::connectOptionsFor(job.spec.source, "source", o.secretsDir);
+    job.target = db::connectOptionsFor(job.spec.target, "target", o.secretsDir);
+    job.target.allowLocalInfile = true;
+    return job;
+}
+
+int commandPrecheck(const Job& job, const Options& o) {
+    const auto report = precheck::run(job.spec, job.source, job.target);
+    if (jsonOutput(o)) std::cout << precheck::renderJson(report) << std::endl;
+    else std::cout << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
+    return report.mayProceed(job.spec.precheck.ignoreWarnings) ? kExitOk : kExitFailed;
+}
+
+int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) {
+    auto sink = makeSink();
+    if (!o.skipPrecheck) {
+        const auto report = precheck::run(job.spec, job.source, job.target);
+        sink->report("precheck", nlohmann::json::parse(precheck::renderJson(report)));
+        std::cerr << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
+        if (!report.mayProceed(job.spec.precheck.ignoreWarnings))
+            return fail(*sink, "PrecheckFailed",
+                        report.count(precheck::State::Failed) > 0
+                            ? "the precheck failed; fix the Failed items and run again"
+                            : "the precheck has warnings; fix them or set spec.precheck.ignoreWarnings",
+                        false);
+    }
+    try {
+        replay::ReplayOptions replayOptions;
+        replayOptions.restartAfterError = o.restart;
+        if (job.spec.copiesExistingData()) {
+            sink->note("full copy of " + job.spec.name + " (" + std::string(api::nameOf(job.spec.fullMode)) + " mode)");
+            const auto copied = copy::runFullCopy(job.spec, job.source, job.target, *sink, stop);
+            sink->flush();
+            sink->note("full copy done: " + std::to_string(copied.rows) + " rows" + (copied.resumed ? " (resumed)" : "") +
+                       ", snapshot at " + copied.safeUntil.file + ":" + std::to_string(copied.safeUntil.pos));
+            replayOptions.start = toReplayPosition(copied.replayFrom);
+            replayOptions.safeUntil = toReplayPosition(copied.safeUntil);
+        } else if (const auto& start = job.spec.incremental.start) {
+            replayOptions.start = replay::Position{start->binlogFile, start->binlogPos, start->gtidSet};
+        }
+        if (!job.spec.replicates() || stop) return kExitOk;
+        sink->note("replicating " + job.spec.name + " from the source's binary log");
+        replay::runReplay(job.spec, job.source, job.target, replayOptions, *sink, stop);
+        sink->flush();
+        return kExitOk;
+    } catch (const copy::CopyInterrupted&) {
+        sink->flush();
+        return kExitOk;  // stopped on request; the checkpoint is resumable
+    } catch (const copy::CopyError& e) {
+        return fail(*sink, "FullCopyFailed", e.what(), false);
+    } catch (const replay::DuplicateKeyError& e) {
+        return fail(*sink, "DuplicateKey", std::string(e.what()) + " (restart the job to replace the target's rows with the source's)", false);
+    } catch (const replay::ReplayError& e) {
+        return fail(*sink, "ReplayFailed", e.what(), e.retryable());
+    } catch (const db::DbError& e) {
+        return fail(*sink, std::string(db::nameOf(e.kind())), e.what(), e.retryable());
+    }
+}
+
+int commandVerify(const Job& job, const Options& o) {
+    auto sink = status::defaultSink();
+    const auto result = copy::verify(job.spec, job.source, job.target, *sink);
+    sink->flush();
+    if (jsonOutput(o)) {
+        std::cout << nlohmann::json{{"identical", result.identical},
+                                    {"rowsCompared", result.rowsCompared},
+                                    {"differences", result.differences}}
+                         .dump(2)
+                  << std::endl;
+    } else {
+        for (const auto& d : result.differences) std::cout << "DIFFERS  " << d << "\n";
+        std::cout << (result.identical ? "source and target match: " : "source and target differ: ")
+                  << result.rowsCompared << " rows compared, " << result.differences.size() << " differences\n";
+    }
+    return result.identical ? kExitOk : kExitFailed;
+}
+
+}  // namespace tidemark::cli

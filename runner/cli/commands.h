@@ -1,0 +1,31 @@
+// The subcommands of tidemark-runner. Each returns the process exit status.
+#pragma once
+
+#include "api/migration_job.h"
+#include "runner/cli/options.h"
+#include "runner/db/connection.h"
+
+#include <atomic>
+
+namespace tidemark::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitRetryable = 3;
+
+struct Job {
+    api::MigrationJob spec;
+    db::ConnectOptions source;
+    db::ConnectOptions target;
+};
+
+// Reads the manifest and the Secrets it names; throws ManifestError / CredentialsError.
+Job loadJob(const Options& options);
+
+int commandPrecheck(const Job& job, const Options& options);
+// Precheck, full copy and/or replay, until done or `stop` is set.
+int commandRun(const Job& job, const Options& options, const std::atomic<bool>& stop);
+int commandVerify(const Job& job, const Options& options);
+
+}  // namespace tidemark::cli
