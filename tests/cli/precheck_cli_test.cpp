@@ -1,5 +1,5 @@
 // tidemark-runner as a user runs it: exit status, one-line errors, and no secret in any output.
-#include "tests/precheck/precheck_fixture.h"
+#include "tests/precheck/precheck_fixture.h"  // manifests and shared servers
 
 #include <sys/wait.h>
 
