@@ -1,0 +1,751 @@
+#include "operator/decide.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <tuple>
+
+#include "api/migration_job.h"
+#include "operator/runner_pod.h"
+
+namespace tidemark::op {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+bool isOneOf(const std::string& v, std::initializer_list<const char*> set) {
+  return std::any_of(set.begin(), set.end(), [&](const char* s) { return v == s; });
+}
+
+std::string humanBytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+std::string fmtNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::string s = buf;
+  if (s.size() > 2 && s.substr(s.size() - 2) == ".0") s.resize(s.size() - 2);
+  return s;
+}
+
+std::string conditionReason(const Json& job, const std::string& type) {
+  if (const Json* cs = at(job, "/status/conditions"); cs && cs->is_array())
+    for (const auto& c : *cs)
+      if (str(c, "/type") == type) return str(c, "/reason");
+  return "";
+}
+
+// Whether another job blocks this one's target: a physical-mode full copy that has not finished
+// on the same host:port. An older physical job that has not started yet also holds the target,
+// so two jobs created together never both start.
+bool holdsTargetFor(const Json& other, const Json& job) {
+  if (str(other, "/metadata/uid") == str(job, "/metadata/uid")) return false;
+  if (at(other, "/metadata/deletionTimestamp")) return false;
+  if (str(other, "/spec/fullMode") != "Physical" || str(other, "/spec/type") == "Incremental") return false;
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  };
+  // A bare host is namespace-relative in a cluster: compare it within the namespace.
+  auto targetOf = [&](const Json& j) {
+    std::string host = lower(str(j, "/spec/target/host"));
+    if (host.find('.') == std::string::npos && host != "localhost") host += "." + str(j, "/metadata/namespace");
+    return host + ":" + std::to_string(integer(j, "/spec/target/port", 4000));
+  };
+  if (targetOf(other) != targetOf(job)) return false;
+  const std::string phase = str(other, "/status/phase");
+  if (fullCopyComplete(other)) return false;
+  if (isOneOf(phase, {"Prechecking", "Copying", "Paused"})) return true;
+  if (phase.empty() || phase == "Pending") {
+    const auto mine = std::make_tuple(str(job, "/metadata/creationTimestamp"), str(job, "/metadata/name"));
+    const auto theirs = std::make_tuple(str(other, "/metadata/creationTimestamp"), str(other, "/metadata/name"));
+    // Only an older waiting physical job holds the target, and only if it is not itself
+    // blocked by the per-namespace limit (it would never start).
+    return theirs < mine && conditionReason(other, "Validated") != "TooManyJobs";
+  }
+  return false;
+}
+
+class Reconcile {
+ public:
+  Reconcile(const Observed& o, const Settings& s)
+      : o_(o), s_(s), job_(o.job), name_(str(o.job, "/metadata/name")), ns_(str(o.job, "/metadata/namespace", "default")) {
+    status_ = job_.value("status", Json::object());
+    if (!status_.is_object()) status_ = Json::object();
+    observedPhase_ = str(status_, "/phase");
+    generation_ = integer(job_, "/metadata/generation", 1);
+    conditions_ = status_.value("conditions", Json::array());
+    if (!conditions_.is_array()) conditions_ = Json::array();
+    for (const auto& p : o.pods) pods_.push_back(viewPod(p));
+    std::sort(pods_.begin(), pods_.end(),
+              [](const PodView& a, const PodView& b) { return a.sequence() < b.sequence(); });
+  }
+
+  Decision run() {
+    if (at(job_, "/metadata/deletionTimestamp")) return finalize();
+    if (!hasFinalizer()) pre_.push_back(action::AddFinalizer{});
+    desired_["observedGeneration"] = generation_;
+    lifecycle();
+    return finish();
+  }
+
+ private:
+  // ---- the lifecycle ---------------------------------------------------------------------
+
+  void lifecycle() {
+    // 1. The spec must parse as the runner will parse it.
+    std::string invalid;
+    try {
+      api::parseManifest(manifestText(), "spec");
+    } catch (const api::ManifestError& e) {
+      invalid = e.what();
+    }
+    if (!invalid.empty()) {
+      stopAllPods();
+      setPhase("Failed", "", "invalid spec");
+      setCondition("Validated", "False", "InvalidSpec", invalid);
+      setCondition("Ready", "False", "InvalidSpec", "the spec is invalid: " + invalid);
+      eventOnConditionChange("Validated", "InvalidSpec", true, "the spec is invalid: " + invalid);
+      return;
+    }
+    const bool started = !(observedPhase_.empty() || observedPhase_ == "Pending");
+
+    // 2. The per-namespace job limit: jobs beyond it (in creation order) never start.
+    if (!started) {
+      const int rank = rankInNamespace();
+      if (rank > s_.maxJobsPerNamespace) {
+        stopAllPods();
+        const std::string msg = "namespace " + ns_ + " already has " + std::to_string(s_.maxJobsPerNamespace) +
+                                " MigrationJobs (the per-namespace limit); this job does nothing until one of "
+                                "the older jobs is deleted";
+        setPhase("Pending", "", "waiting: job limit");
+        setCondition("Validated", "False", "TooManyJobs", msg);
+        setCondition("Ready", "False", "TooManyJobs", msg);
+        eventOnConditionChange("Validated", "TooManyJobs", true, msg);
+        return;
+      }
+    }
+    setCondition("Validated", "True", "Valid", "the spec is valid");
+
+    // 3. Pause stops whatever runs; the target keeps the checkpoint.
+    const bool paused = boolean(job_, "/spec/paused");
+    if (paused && !isOneOf(observedPhase_, {"Failed", "PrecheckFailed", "Succeeded"})) {
+      pause();
+      return;
+    }
+
+    // 4. No second job on a target while a physical-mode full copy runs there.
+    if (!started) {
+      for (const auto& other : o_.otherJobs) {
+        if (!holdsTargetFor(other, job_)) continue;
+        const std::string msg = "waiting: job " + str(other, "/metadata/namespace") + "/" +
+                                str(other, "/metadata/name") + " runs a physical-mode full copy into " +
+                                str(job_, "/spec/target/host") + ":" +
+                                std::to_string(integer(job_, "/spec/target/port", 4000)) +
+                                "; this job starts when that copy is done";
+        stopAllPods();
+        setPhase("Pending", "", "waiting: target busy");
+        setCondition("Ready", "False", "TargetBusy", msg);
+        eventOnConditionChange("Ready", "TargetBusy", false, msg);
+        return;
+      }
+    }
+
+    // 5. Precheck, once per spec and recheck token.
+    if (!precheck()) return;
+
+    // 6. The runner.
+    runner();
+  }
+
+  void pause() {
+    stopAllPods();
+    // Capacity changes are accepted while paused and used on resume.
+    const int desired = static_cast<int>(integer(job_, "/spec/capacity", 2));
+    if (at(status_, "/capacity/current") && integer(status_, "/capacity/current") != desired) {
+      desired_["capacity"] = {{"current", desired}};
+      setCondition("CapacityApplied", "True", "Scaled",
+                   "capacity " + std::to_string(desired) + " is used when the job resumes");
+      event(false, "Scaled", "capacity set to " + std::to_string(desired) + " while paused");
+    }
+    setPhase("Paused", "", "paused");
+    setCondition("Ready", "False", "Paused", "spec.paused is true: the runner is stopped, the checkpoint kept");
+    if (observedPhase_ != "Paused")
+      event(false, "Paused", "runner stopped; the position is kept in the target's checkpoint");
+  }
+
+  // Returns true when the precheck passed for the current spec and the runner may go on.
+  bool precheck() {
+    const std::string key = precheckKey(job_);
+    const std::string checked = annotation(names::kAnnotationPrechecked);
+    const Json* cond = condition("PrecheckPassed");
+    const std::string condStatus = cond ? str(*cond, "/status") : "";
+    const bool current = checked == key && (condStatus == "True" || condStatus == "False");
+
+    if (current && condStatus == "True") {
+      for (const auto& p : pods_)
+        if (p.role == "precheck" && !p.deleting) deletePod(p.name);
+      return true;
+    }
+    if (current) {  // failed for this spec: wait for a change or a recheck
+      for (const auto& p : pods_)
+        if (!p.deleting && (p.role != "precheck" || p.precheckKey != key)) deletePod(p.name);
+      setPhase("PrecheckFailed", "precheck", str(*cond, "/message"));
+      setCondition("Ready", "False", "PrecheckFailed", str(*cond, "/message"));
+      return false;
+    }
+
+    // A precheck is due: nothing else runs meanwhile.
+    const PodView* mine = nullptr;
+    for (const auto& p : pods_) {
+      if (p.deleting) continue;
+      if (p.role == "precheck" && p.precheckKey == key)
+        mine = &p;  // the newest attempt wins (sorted by sequence)
+      else
+        deletePod(p.name);
+    }
+    for (const auto& p : pods_)
+      if (mine && &p != mine && !p.deleting && p.role == "precheck" && p.precheckKey == key) deletePod(p.name);
+
+    const std::string token = str(job_, "/spec/precheck/recheck");
+    if (!mine) {
+      const std::string podName = name_ + "-precheck-" + key.substr(0, 8) + "-1";
+      startPrecheck(podName, key, 0, token);
+      return false;
+    }
+    if (!mine->terminated()) {
+      setPhase("Prechecking", "precheck", podWaiting(*mine).empty() ? "running" : podWaiting(*mine));
+      setCondition("PrecheckPassed", "Unknown", "Running", "the precheck runs in pod " + mine->name);
+      setCondition("Ready", "False", "Prechecking", podWaiting(*mine).empty() ? "the precheck runs" : podWaiting(*mine));
+      return false;
+    }
+    const int code = *mine->exitCode;
+    if (code == 0 || code == 1 || code == 2) {
+      const auto [passed, summary] = precheckOutcome(code, *mine);
+      pre_.push_back(action::PatchAnnotations{{{names::kAnnotationPrechecked, key}}});
+      desiredPrecheck_["recheck"] = token;
+      if (passed) {
+        setCondition("PrecheckPassed", "True", "Passed", summary);
+        event(false, "PrecheckPassed", summary);
+        deletePod(mine->name);
+        return true;
+      }
+      setCondition("PrecheckPassed", "False", "PrecheckFailed", summary);
+      setPhase("PrecheckFailed", "precheck", summary);
+      setCondition("Ready", "False", "PrecheckFailed", summary);
+      event(true, "PrecheckFailed", summary);
+      return false;  // the pod stays for `kubectl logs`
+    }
+    // Exit 3 or a crash: the precheck itself could not finish; retry with backoff.
+    retry(*mine, [&](int nextRetry) {
+      const std::string podName = name_ + "-precheck-" + key.substr(0, 8) + "-" + std::to_string(nextRetry + 1);
+      startPrecheck(podName, key, nextRetry, token);
+    });
+    if (desired_.value("phase", "") != "Prechecking") setPhase("Prechecking", "precheck", "retrying");
+    return false;
+  }
+
+  void startPrecheck(const std::string& podName, const std::string& key, int retryCount, const std::string& token) {
+    RunnerPodRequest r{"precheck", podName, static_cast<int>(integer(job_, "/spec/capacity", 2)), retryCount, false,
+                       key};
+    auto built = buildRunnerPod(job_, r, s_);
+    create_.push_back(action::CreatePod{std::move(built.pod), std::move(built.configMap)});
+    desiredPrecheck_["recheck"] = token;
+    if (retryCount == 0) desiredPrecheck_["items"] = nullptr;  // the old results no longer hold
+    setPhase("Prechecking", "precheck", "starting");
+    setCondition("PrecheckPassed", "Unknown", "Running", "the precheck runs in pod " + podName);
+    setCondition("Ready", "False", "Prechecking", "the precheck runs");
+    if (retryCount == 0) {
+      std::string why = observedPhase_.empty() || observedPhase_ == "Pending" ? "" : " (the spec changed or a recheck was requested)";
+      event(false, "PrecheckStarted", "precheck started in pod " + podName + why);
+    }
+  }
+
+  // The result of a finished precheck pod, from its exit code and the items it reported.
+  std::pair<bool, std::string> precheckOutcome(int code, const PodView& pod) const {
+    std::vector<std::string> failed, warned;
+    int passedItems = 0;
+    if (const Json* items = at(status_, "/precheck/items"); items && items->is_array()) {
+      for (const auto& it : *items) {
+        const std::string state = str(it, "/state");
+        if (state == "Failed") failed.push_back(str(it, "/name"));
+        else if (state == "Warning") warned.push_back(str(it, "/name"));
+        else ++passedItems;
+      }
+    }
+    const bool ignoreWarnings = boolean(job_, "/spec/precheck/ignoreWarnings");
+    const bool passed = code == 0 && failed.empty() && (ignoreWarnings || warned.empty());
+    auto join = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+      return s;
+    };
+    std::string summary;
+    if (!failed.empty()) summary += std::to_string(failed.size()) + " failed (" + join(failed) + ")";
+    if (!warned.empty())
+      summary += std::string(summary.empty() ? "" : ", ") + std::to_string(warned.size()) + " warning" +
+                 (warned.size() > 1 ? "s" : "") + " (" + join(warned) + ")" + (ignoreWarnings ? " ignored" : "");
+    if (passed) {
+      return {true, "precheck passed" + (summary.empty() ? "" : ": " + summary) +
+                        (passedItems ? " (" + std::to_string(passedItems) + " items passed)" : "")};
+    }
+    if (summary.empty()) {
+      const std::string err = str(status_, "/lastError/message");
+      summary = code == 2 ? "the runner refused the job (exit 2, bad input)" : "the precheck did not pass (exit " + std::to_string(code) + ")";
+      if (!err.empty()) summary += ": " + err;
+      summary += "; see kubectl logs " + pod.name;
+    } else if (failed.empty() && !ignoreWarnings) {
+      summary += "; fix them or set spec.precheck.ignoreWarnings";
+    } else {
+      summary += "; fix the Failed items";
+    }
+    return {false, "precheck failed: " + summary +
+                       ", then set spec.precheck.recheck to a new value to check again (details: kubectl describe mj " +
+                       name_ + ")"};
+  }
+
+  void runner() {
+    const std::string token = str(job_, "/spec/restartToken");
+    const bool restartRequested = !token.empty() && token != str(status_, "/restartToken");
+    if (restartRequested) desired_["restartToken"] = token;
+
+    const PodView* pod = nullptr;
+    for (const auto& p : pods_) {
+      if (p.deleting || p.role != "run") continue;
+      if (pod) deletePod(pod->name);  // keep only the newest
+      pod = &p;
+    }
+
+    if (observedPhase_ == "Succeeded") {
+      setPhase("Succeeded", "done", "100%");
+      return;
+    }
+    if (observedPhase_ == "Failed" && !restartRequested) {
+      keepFailed();
+      return;
+    }
+    if (observedPhase_ == "Failed" && restartRequested) {
+      if (pod) deletePod(pod->name);
+      startRun(/*retry=*/0, /*restart=*/true, "Restarting",
+               "restart requested (spec.restartToken): replay resumes from the checkpoint in safe mode");
+      return;
+    }
+    if (restartRequested)
+      event(false, "RestartTokenRecorded", "spec.restartToken changed while the job is not failed: nothing to restart");
+
+    if (!pod) {
+      if (isOneOf(observedPhase_, {"Copying", "Replicating"})) {
+        desired_["restarts"] = integer(status_, "/restarts") + 1;
+        startRun(0, false, "RunnerReplaced", "the runner pod was gone; started a new one, resuming from the checkpoint");
+      } else if (observedPhase_ == "Paused") {
+        startRun(0, false, "Resumed", "resumed from the checkpoint");
+      } else {
+        startRun(0, false, "Started", "");
+      }
+      return;
+    }
+
+    if (!pod->terminated()) {
+      running(*pod);
+      return;
+    }
+    const int code = *pod->exitCode;
+    const bool full = str(job_, "/spec/type") == "Full";
+    const bool reportedIncomplete = at(status_, "/fullCopy") && !fullCopyComplete(job_);
+    if (code == 0 && full && !reportedIncomplete) {
+      setPhase("Succeeded", "done", "100%");
+      setCondition("FullCopyComplete", "True", "Copied", "the full copy finished");
+      setCondition("Ready", "True", "Succeeded", "the full copy finished");
+      event(false, "Succeeded", "the full copy finished");
+      return;
+    }
+    if (code == 1 || code == 2) {
+      const std::string reason = str(status_, "/lastError/reason", code == 2 ? "BadInput" : "RunnerFailed");
+      std::string message = str(status_, "/lastError/message");
+      if (message.empty()) message = "the runner exited with code " + std::to_string(code);
+      message += " (pod " + pod->name + "); fix the cause, then set spec.restartToken to a new value to restart";
+      setPhase("Failed", "", reason);
+      setCondition("Ready", "False", validReason(reason), message);
+      event(true, "Failed", reason + ": " + message);
+      return;
+    }
+    // Exit 3, a crash, a kill, or a replicating runner that ended by itself: retry.
+    retry(*pod, [&](int nextRetry) {
+      desired_["restarts"] = integer(status_, "/restarts") + 1;
+      startRun(nextRetry, pod->restart, "", "");
+    });
+    if (!desired_.contains("phase")) setPhase(runPhase(), stageFor(runPhase()), progressFor(runPhase()));
+  }
+
+  void keepFailed() {
+    setPhase("Failed", "", str(status_, "/lastError/reason", "Failed"));
+    const Json* ready = condition("Ready");
+    if (!ready || str(*ready, "/status") != "False") {
+      setCondition("Ready", "False", "Failed", "the job failed; set spec.restartToken to a new value to restart it");
+    }
+  }
+
+  // A runner that is up: phase from its reports, capacity changes applied or refused.
+  void running(const PodView& pod) {
+    const std::string phase = runPhase();
+    setPhase(phase, stageFor(phase), progressFor(phase));
+    if (observedPhase_ == "Copying" && phase == "Replicating")
+      event(false, "FullCopyComplete", "the full copy is done; replicating from the source's binlog");
+    conditionsForRun(phase, pod);
+
+    const int desired = static_cast<int>(integer(job_, "/spec/capacity", 2));
+    const int current = pod.capacity ? pod.capacity : desired;
+    if (desired != current) {
+      if (scalingAllowed(phase)) {
+        deletePod(pod.name);
+        setCondition("CapacityApplied", "False", "Scaling",
+                     "restarting the runner with capacity " + std::to_string(desired) + " (was " +
+                         std::to_string(current) + ")");
+        event(false, "Scaling", "capacity " + std::to_string(current) + " -> " + std::to_string(desired) +
+                                    ": restarting the runner from its checkpoint");
+      } else {
+        const std::string msg = "capacity " + std::to_string(desired) +
+                                " is refused during the snapshot export (phase Copying); the runner keeps capacity " +
+                                std::to_string(current) +
+                                ". Scale while Replicating or Paused, or set spec.capacity back to " +
+                                std::to_string(current);
+        setCondition("CapacityApplied", "False", "ScaleRefused", msg);
+        eventOnConditionChange("CapacityApplied", "ScaleRefused", true, msg);
+      }
+    } else {
+      setCondition("CapacityApplied", "True", "Applied", "the runner uses capacity " + std::to_string(current));
+    }
+    if (!at(status_, "/capacity/current") || integer(status_, "/capacity/current") != current)
+      desired_["capacity"] = {{"current", current}};
+  }
+
+  void conditionsForRun(const std::string& phase, const PodView& pod) {
+    const bool copies = str(job_, "/spec/type") != "Incremental";
+    if (copies) {
+      if (fullCopyComplete(job_) || phase == "Replicating")
+        setCondition("FullCopyComplete", "True", "Copied", "the full copy finished");
+      else
+        setCondition("FullCopyComplete", "False", "Copying", progressFor("Copying"));
+    }
+    if (str(job_, "/spec/type") != "Full") {
+      const double lag = number(status_, "/incremental/lagSeconds", -1);
+      if (phase == "Replicating" && lag >= 0 && lag <= s_.syncedLagSeconds)
+        setCondition("Synced", "True", "CaughtUp", "replay lag " + fmtNumber(lag) + "s");
+      else if (phase == "Replicating")
+        setCondition("Synced", "False", "CatchingUp",
+                     lag < 0 ? "replay starting" : "replay lag " + fmtNumber(lag) + "s");
+      else
+        setCondition("Synced", "False", "Copying", "replay starts after the full copy");
+    }
+    const std::string waiting = podWaiting(pod);
+    if (!waiting.empty())
+      setCondition("Ready", "False", "RunnerPending", waiting);
+    else if (pod.phase == "Running")
+      setCondition("Ready", "True", phase, "runner pod " + pod.name + " is " + (phase == "Copying" ? "copying" : "replicating"));
+    else
+      setCondition("Ready", "False", "RunnerStarting", "runner pod " + pod.name + " is starting");
+  }
+
+  void startRun(int retryCount, bool restart, const std::string& reason, const std::string& message) {
+    int seq = 1;
+    for (const auto& p : pods_)
+      if (p.role == "run") seq = std::max(seq, p.sequence() + 1);
+    const std::string podName = name_ + "-run-" + std::to_string(seq);
+    const int capacity = capacityForNewRunner();
+    RunnerPodRequest r{"run", podName, capacity, retryCount, restart, ""};
+    auto built = buildRunnerPod(job_, r, s_);
+    create_.push_back(action::CreatePod{std::move(built.pod), std::move(built.configMap)});
+    desired_["capacity"] = {{"current", capacity}};
+    const std::string phase = runPhase();
+    setPhase(phase, stageFor(phase), progressFor(phase));
+    setCondition("Ready", "False", "RunnerStarting", "runner pod " + podName + " is starting");
+    if (integer(job_, "/spec/capacity", 2) == capacity)
+      setCondition("CapacityApplied", "True", "Applied", "the runner uses capacity " + std::to_string(capacity));
+    if (!reason.empty()) {
+      const std::string what = phase == "Copying" ? "full copy" : "replication";
+      event(false, reason,
+            (message.empty() ? "" : message + "; ") + "runner pod " + podName + " started (" + what + ", capacity " +
+                std::to_string(capacity) + ")");
+    }
+  }
+
+  // A retry of a pod that ended retryably, after base * 2^retry (capped) from when it ended.
+  template <typename Start>
+  void retry(const PodView& pod, Start start) {
+    const auto delay = std::min<std::chrono::seconds>(
+        s_.retryCap, s_.retryBase * (1LL << std::min(pod.retry, 20)));
+    const auto ended = pod.finishedAt.value_or(pod.createdAt);
+    const auto due = ended + delay;
+    const std::string why = "runner pod " + pod.name + " exited with code " + std::to_string(*pod.exitCode) +
+                            (str(status_, "/lastError/message").empty() ? "" : ": " + str(status_, "/lastError/message"));
+    if (o_.now >= due) {
+      deletePod(pod.name);
+      start(pod.retry + 1);
+      event(true, "Retrying", why + "; retry " + std::to_string(pod.retry + 1));
+      return;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - o_.now);
+    requeue(left + 50ms);
+    const std::string msg = why + "; retry " + std::to_string(pod.retry + 1) + " in " +
+                            std::to_string((left.count() + 999) / 1000) + "s";
+    setCondition("Ready", "False", "BackingOff", msg);
+    eventOnConditionChange("Ready", "BackingOff", true, msg);
+  }
+
+  // ---- derived values --------------------------------------------------------------------
+
+  std::string runPhase() const {
+    const std::string type = str(job_, "/spec/type", "FullAndIncremental");
+    if (type == "Incremental") return "Replicating";
+    if (type == "Full") return "Copying";
+    if (fullCopyComplete(job_) || !str(status_, "/incremental/appliedPosition").empty()) return "Replicating";
+    return "Copying";
+  }
+
+  static std::string stageFor(const std::string& phase) {
+    return phase == "Replicating" ? "replay" : phase == "Copying" ? "copy" : "";
+  }
+
+  std::string progressFor(const std::string& phase) const {
+    if (phase == "Copying") {
+      if (!at(status_, "/fullCopy")) return "starting";
+      std::string s = fmtNumber(number(status_, "/fullCopy/percent")) + "% " +
+                      humanBytes(number(status_, "/fullCopy/bytesCopied"));
+      const int64_t total = integer(status_, "/fullCopy/tablesTotal");
+      if (total > 0)
+        s += ", " + std::to_string(integer(status_, "/fullCopy/tablesDone")) + "/" + std::to_string(total) + " tables";
+      return s;
+    }
+    if (phase == "Replicating") {
+      if (!at(status_, "/incremental")) return "starting";
+      return "lag " + fmtNumber(number(status_, "/incremental/lagSeconds")) + "s, " +
+             std::to_string(integer(status_, "/incremental/rowsApplied")) + " rows applied";
+    }
+    return "";
+  }
+
+  bool scalingAllowed(const std::string& phase) const {
+    return phase == "Replicating" || (phase == "Copying" && fullCopyComplete(job_));
+  }
+
+  int capacityForNewRunner() const {
+    const int desired = static_cast<int>(integer(job_, "/spec/capacity", 2));
+    if (!at(status_, "/capacity/current")) return desired;
+    const int current = static_cast<int>(integer(status_, "/capacity/current"));
+    // A runner replaced during the snapshot export keeps the capacity the export started with.
+    if (runPhase() == "Copying" && !fullCopyComplete(job_) && observedPhase_ != "Paused") return current;
+    return desired;
+  }
+
+  int rankInNamespace() const {
+    const auto mine = std::make_tuple(str(job_, "/metadata/creationTimestamp"), name_);
+    int older = 0;
+    for (const auto& other : o_.otherJobs) {
+      if (str(other, "/metadata/uid") == str(job_, "/metadata/uid")) continue;
+      if (str(other, "/metadata/namespace", "default") != ns_) continue;
+      if (at(other, "/metadata/deletionTimestamp")) continue;
+      if (std::make_tuple(str(other, "/metadata/creationTimestamp"), str(other, "/metadata/name")) < mine) ++older;
+    }
+    return older + 1;
+  }
+
+  std::string manifestText() const {
+    Json m = {{"apiVersion", "tidemark.dev/v1alpha1"},
+              {"kind", "MigrationJob"},
+              {"metadata", {{"name", name_}, {"namespace", ns_}}},
+              {"spec", job_.value("spec", Json::object())}};
+    return m.dump();
+  }
+
+  static std::string podWaiting(const PodView& p) {
+    if (p.waitingReason.empty() || p.waitingReason == "ContainerCreating") return "";
+    return "runner pod " + p.name + " cannot start: " + p.waitingReason +
+           (p.waitingMessage.empty() ? "" : " (" + p.waitingMessage + ")");
+  }
+
+  static std::string validReason(std::string r) {
+    r.erase(std::remove_if(r.begin(), r.end(), [](unsigned char c) { return !std::isalnum(c) && c != '_'; }), r.end());
+    if (r.empty() || !std::isalpha(static_cast<unsigned char>(r[0]))) r = "RunnerFailed" + r;
+    return r;
+  }
+
+  // ---- bookkeeping -----------------------------------------------------------------------
+
+  std::string annotation(const char* key) const {
+    const Json* a = at(job_, "/metadata/annotations");
+    if (a && a->contains(key) && (*a)[key].is_string()) return (*a)[key].get<std::string>();
+    return "";
+  }
+
+  bool hasFinalizer() const {
+    const Json* f = at(job_, "/metadata/finalizers");
+    return f && f->is_array() && std::find(f->begin(), f->end(), Json(names::kFinalizer)) != f->end();
+  }
+
+  const Json* condition(const std::string& type) const {
+    for (const auto& c : conditions_)
+      if (str(c, "/type") == type) return &c;
+    return nullptr;
+  }
+
+  const Json* observedCondition(const std::string& type) const {
+    if (const Json* cs = at(status_, "/conditions"); cs && cs->is_array())
+      for (const auto& c : *cs)
+        if (str(c, "/type") == type) return &c;
+    return nullptr;
+  }
+
+  void setCondition(const std::string& type, const std::string& status, const std::string& reason,
+                    std::string message) {
+    if (message.size() > 32000) message.resize(32000);
+    Json c = {{"type", type},
+              {"status", status},
+              {"reason", reason},
+              {"message", message},
+              {"observedGeneration", generation_},
+              {"lastTransitionTime", formatTime(o_.now)}};
+    for (auto& existing : conditions_) {
+      if (str(existing, "/type") != type) continue;
+      if (str(existing, "/status") == status && at(existing, "/lastTransitionTime"))
+        c["lastTransitionTime"] = existing["lastTransitionTime"];
+      existing = c;
+      return;
+    }
+    conditions_.push_back(c);
+  }
+
+  // An event when the condition's reason is new compared with what was observed.
+  void eventOnConditionChange(const std::string& type, const std::string& reason, bool warning,
+                              const std::string& message) {
+    const Json* before = observedCondition(type);
+    if (before && str(*before, "/reason") == reason) return;
+    event(warning, reason, message);
+  }
+
+  void setPhase(const std::string& phase, const std::string& stage, const std::string& progress) {
+    desired_["phase"] = phase;
+    desired_["stage"] = stage;
+    desired_["progress"] = progress;
+  }
+
+  void event(bool warning, const std::string& reason, const std::string& message) {
+    events_.push_back(action::Event{warning, reason, message});
+  }
+
+  void deletePod(const std::string& name) {
+    for (const auto& a : pre_)
+      if (auto d = std::get_if<action::DeletePod>(&a); d && d->name == name) return;
+    pre_.push_back(action::DeletePod{name});
+  }
+
+  void stopAllPods() {
+    for (const auto& p : pods_)
+      if (!p.deleting) deletePod(p.name);
+  }
+
+  void requeue(std::chrono::milliseconds after) {
+    if (!requeue_ || after < *requeue_) requeue_ = after;
+  }
+
+  Decision finalize() {
+    Decision d;
+    bool stopping = false;
+    for (const auto& p : pods_) {
+      if (p.deleting) continue;
+      d.actions.push_back(action::DeletePod{p.name});
+      stopping = true;
+    }
+    if (stopping)
+      d.actions.push_back(action::Event{false, "Stopping", "the job is being deleted: stopping its runner"});
+    if (pods_.empty()) {
+      if (hasFinalizer()) d.actions.push_back(action::RemoveFinalizer{});
+    } else {
+      d.requeueAfter = 2s;
+    }
+    d.phase = observedPhase_;
+    return d;
+  }
+
+  Decision finish() {
+    Decision d;
+    d.phase = desired_.value("phase", observedPhase_);
+    d.actions = std::move(pre_);
+
+    Json patch = Json::object();
+    desired_["conditions"] = conditions_;
+    for (auto& [key, value] : desired_.items()) {
+      if (!status_.contains(key) || status_[key] != value) patch[key] = value;
+    }
+    for (auto& [key, value] : desiredPrecheck_.items()) {
+      const Json* had = at(status_, ("/precheck/" + key).c_str());
+      if ((had ? *had : Json()) != value) patch["precheck"][key] = value;
+    }
+    if (!patch.empty()) d.actions.push_back(action::PatchStatus{patch});
+    for (auto& c : create_) d.actions.push_back(std::move(c));
+
+    // Every phase change gets an event, even where no specific one was emitted.
+    if (d.phase != observedPhase_ && events_.empty())
+      event(d.phase == "Failed" || d.phase == "PrecheckFailed", d.phase, "phase " +
+            (observedPhase_.empty() ? std::string("(new)") : observedPhase_) + " -> " + d.phase);
+    for (auto& e : events_) d.actions.push_back(std::move(e));
+    d.requeueAfter = requeue_;
+    return d;
+  }
+
+  const Observed& o_;
+  const Settings& s_;
+  const Json& job_;
+  std::string name_, ns_;
+  Json status_;
+  std::string observedPhase_;
+  int64_t generation_ = 1;
+  std::vector<PodView> pods_;
+  Json conditions_;
+  Json desired_ = Json::object();          // operator-owned status fields
+  Json desiredPrecheck_ = Json::object();  // status.precheck.recheck / items
+  std::vector<Action> pre_;                // finalizer, deletions, annotations: before the status
+  std::vector<Action> create_;             // after the status
+  std::vector<Action> events_;             // last
+  std::optional<std::chrono::milliseconds> requeue_;
+};
+
+}  // namespace
+
+bool fullCopyComplete(const Json& job) {
+  const Json* fc = at(job, "/status/fullCopy");
+  if (!fc) return false;
+  if (number(*fc, "/percent") >= 100) return true;
+  const int64_t total = integer(*fc, "/tablesTotal", -1);
+  return boolean(*fc, "/done") || (total > 0 && integer(*fc, "/tablesDone") >= total && number(*fc, "/percent") >= 100);
+}
+
+Decision decide(const Observed& observed, const Settings& settings) {
+  return Reconcile(observed, settings).run();
+}
+
+std::string describe(const Action& a) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, action::AddFinalizer>) return "add finalizer";
+        else if constexpr (std::is_same_v<T, action::RemoveFinalizer>) return "remove finalizer";
+        else if constexpr (std::is_same_v<T, action::CreatePod>) return "create pod " + str(x.pod, "/metadata/name");
+        else if constexpr (std::is_same_v<T, action::DeletePod>) return "delete pod " + x.name;
+        else if constexpr (std::is_same_v<T, action::PatchStatus>) return "patch status " + x.status.dump();
+        else if constexpr (std::is_same_v<T, action::PatchAnnotations>) return "annotate " + x.annotations.dump();
+        else return std::string("event ") + (x.warning ? "Warning " : "Normal ") + x.reason + ": " + x.message;
+      },
+      a);
+}
+
+}  // namespace tidemark::op

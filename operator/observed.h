@@ -1,0 +1,91 @@
+// What one reconcile of a MigrationJob sees, read into plain views: the job as the API server
+// returned it, the runner pods it owns, and the other jobs the operator knows of. Pure data, no
+// HTTP: the decision (decide.h) is computed from these alone.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tidemark::op {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::system_clock;
+
+// Names the operator writes on objects. Labels select runner pods; annotations on a pod record
+// what it was started for, so the decision never needs memory of its own.
+namespace names {
+inline constexpr const char* kFinalizer = "tidemark.dev/stop-runner";
+inline constexpr const char* kLabelApp = "app.kubernetes.io/name";
+inline constexpr const char* kRunnerApp = "tidemark-runner";
+inline constexpr const char* kLabelJob = "tidemark.dev/job";
+inline constexpr const char* kLabelRole = "tidemark.dev/role";  // precheck | run
+inline constexpr const char* kAnnotationPrecheckKey = "tidemark.dev/precheck-key";  // on pods
+inline constexpr const char* kAnnotationRetry = "tidemark.dev/retry";               // on pods
+inline constexpr const char* kAnnotationCapacity = "tidemark.dev/capacity";         // on pods
+inline constexpr const char* kAnnotationRestart = "tidemark.dev/restart";           // on pods
+// On the MigrationJob: the precheck key (spec + recheck token) whose result the conditions hold.
+inline constexpr const char* kAnnotationPrechecked = "tidemark.dev/prechecked";
+}  // namespace names
+
+// Who runs and what for.
+struct Observed {
+  Json job;                     // the MigrationJob (metadata, spec with defaults, status)
+  std::vector<Json> pods;       // pods labelled tidemark.dev/job=<name> in the job's namespace
+  std::vector<Json> otherJobs;  // every MigrationJob the operator sees (any namespace; the job
+                                // itself may be among them and is ignored)
+  Clock::time_point now;
+};
+
+// Operator settings that shape decisions (from flags / Helm values).
+struct Settings {
+  std::string runnerImage = "ghcr.io/tidemark/tidemark:0.1.0";
+  std::string runnerImagePullPolicy = "IfNotPresent";
+  std::string runnerServiceAccount = "tidemark-runner";
+  int maxJobsPerNamespace = 200;
+  std::chrono::seconds retryBase{10};  // first retry after this, doubling per attempt
+  std::chrono::seconds retryCap{300};
+  double syncedLagSeconds = 10;        // Synced=True at or below this replay lag
+};
+
+// A runner pod as the decision needs it.
+struct PodView {
+  std::string name;
+  std::string role;  // "precheck" | "run"
+  std::string precheckKey;
+  int retry = 0;     // consecutive retries before this pod (0 = first attempt)
+  int capacity = 0;
+  bool restart = false;  // started with --restart
+  bool deleting = false;
+  std::string phase;     // Pending | Running | Succeeded | Failed | Unknown
+  std::optional<int> exitCode;
+  Clock::time_point createdAt{};
+  std::optional<Clock::time_point> finishedAt;
+  std::string waitingReason;  // e.g. CreateContainerConfigError (a missing Secret)
+  std::string waitingMessage;
+
+  bool terminated() const { return exitCode.has_value() || phase == "Succeeded" || phase == "Failed"; }
+  int sequence() const;  // the trailing number of the name (run pods), 0 if none
+};
+PodView viewPod(const Json& pod);
+
+// Reads a value at a JSON pointer ("/spec/capacity"), or the fallback when absent/mistyped.
+std::string str(const Json& j, const char* pointer, const std::string& fallback = "");
+int64_t integer(const Json& j, const char* pointer, int64_t fallback = 0);
+double number(const Json& j, const char* pointer, double fallback = 0);
+bool boolean(const Json& j, const char* pointer, bool fallback = false);
+const Json* at(const Json& j, const char* pointer);  // nullptr when absent
+
+// RFC 3339 UTC ("2026-01-02T03:04:05Z", fractional seconds accepted when parsing).
+std::string formatTime(Clock::time_point t);
+std::optional<Clock::time_point> parseTime(const std::string& text);
+
+// The key of "this spec, checked for this recheck token": FNV-1a over the spec with the fields
+// that never call for a new precheck removed (paused, capacity, restartToken, precheck.recheck),
+// plus the recheck token. 16 hex digits.
+std::string precheckKey(const Json& job);
+
+}  // namespace tidemark::op

@@ -1,0 +1,116 @@
+#include "operator/runner_pod.h"
+
+#include <algorithm>
+
+namespace tidemark::op {
+
+PodResources resourcesFor(int capacity) {
+  const int units = std::max(capacity, 1);
+  // 1 unit = 500m CPU, 512Mi memory; the limit allows bursts to twice the CPU.
+  return PodResources{std::to_string(units * 500) + "m", std::to_string(units * 1000) + "m",
+                      std::to_string(units * 512) + "Mi", std::to_string(units * 512) + "Mi"};
+}
+
+std::vector<std::string> secretNames(const Json& job) {
+  std::vector<std::string> out;
+  for (const char* p : {"/spec/source/credentialsSecret/name", "/spec/target/credentialsSecret/name",
+                        "/spec/source/tls/secretName", "/spec/target/tls/secretName"}) {
+    const std::string name = str(job, p);
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Settings& settings) {
+  const std::string name = str(job, "/metadata/name");
+  const std::string ns = str(job, "/metadata/namespace", "default");
+
+  // The manifest the runner reads: the spec as stored (defaults applied), with the capacity
+  // this pod runs with. Trigger fields mean nothing to the runner but parse fine.
+  Json spec = job.value("spec", Json::object());
+  spec["capacity"] = r.capacity;
+  spec["paused"] = false;
+  const Json manifest = {{"apiVersion", "tidemark.dev/v1alpha1"},
+                         {"kind", "MigrationJob"},
+                         {"metadata", {{"name", name}, {"namespace", ns}}},
+                         {"spec", spec}};
+
+  const Json owner = {{"apiVersion", "tidemark.dev/v1alpha1"}, {"kind", "MigrationJob"},
+                      {"name", name},                          {"uid", str(job, "/metadata/uid")},
+                      {"controller", true},                    {"blockOwnerDeletion", true}};
+  const Json labels = {{names::kLabelApp, names::kRunnerApp},
+                       {"app.kubernetes.io/managed-by", "tidemark-operator"},
+                       {names::kLabelJob, name},
+                       {names::kLabelRole, r.role}};
+
+  Json configMap = {{"apiVersion", "v1"},
+                    {"kind", "ConfigMap"},
+                    {"metadata",
+                     {{"name", r.podName}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", {owner}}}},
+                    {"data", {{"job.yaml", manifest.dump(2) + "\n"}}}};
+
+  Json args = Json::array({r.role == "precheck" ? "precheck" : "run", "-f", std::string(kJobMountDir) + "/job.yaml",
+                           "--secrets-dir", kSecretsMountDir, "--output", "json"});
+  if (r.role == "run") args.push_back("--skip-precheck");
+  if (r.restart) args.push_back("--restart");
+
+  Json volumes = Json::array({{{"name", "job"}, {"configMap", {{"name", r.podName}}}},
+                              {{"name", "tmp"}, {"emptyDir", Json::object()}}});
+  Json mounts = Json::array({{{"name", "job"}, {"mountPath", kJobMountDir}, {"readOnly", true}},
+                             {{"name", "tmp"}, {"mountPath", kTmpMountDir}}});
+  int i = 0;
+  for (const auto& secret : secretNames(job)) {
+    const std::string vol = "secret-" + std::to_string(i++);
+    volumes.push_back({{"name", vol}, {"secret", {{"secretName", secret}, {"defaultMode", 0440}}}});
+    mounts.push_back({{"name", vol}, {"mountPath", std::string(kSecretsMountDir) + "/" + secret}, {"readOnly", true}});
+  }
+
+  const PodResources res = resourcesFor(r.capacity);
+  Json env = Json::array({
+      {{"name", "TIDEMARK_JOB_NAME"}, {"value", name}},
+      {{"name", "TIDEMARK_JOB_NAMESPACE"}, {"value", ns}},
+      {{"name", "TIDEMARK_CAPACITY"}, {"value", std::to_string(r.capacity)}},
+      {{"name", "TIDEMARK_SECRETS_DIR"}, {"value", kSecretsMountDir}},
+      {{"name", "TMPDIR"}, {"value", kTmpMountDir}},
+      {{"name", "POD_NAME"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}},
+  });
+
+  Json annotations = {{names::kAnnotationRetry, std::to_string(r.retry)},
+                      {names::kAnnotationCapacity, std::to_string(r.capacity)},
+                      {names::kAnnotationRestart, r.restart ? "true" : "false"}};
+  if (!r.precheckKey.empty()) annotations[names::kAnnotationPrecheckKey] = r.precheckKey;
+
+  Json pod = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", r.podName},
+        {"namespace", ns},
+        {"labels", labels},
+        {"annotations", annotations},
+        {"ownerReferences", {owner}}}},
+      {"spec",
+       {{"restartPolicy", "Never"},
+        {"serviceAccountName", settings.runnerServiceAccount},
+        {"terminationGracePeriodSeconds", 60},
+        {"securityContext", {{"runAsNonRoot", true}, {"runAsUser", 65532}, {"runAsGroup", 65532}, {"fsGroup", 65532}}},
+        {"containers",
+         {{{"name", "runner"},
+           {"image", settings.runnerImage},
+           {"imagePullPolicy", settings.runnerImagePullPolicy},
+           {"command", {"tidemark-runner"}},
+           {"args", args},
+           {"env", env},
+           {"resources",
+            {{"requests", {{"cpu", res.cpuRequest}, {"memory", res.memoryRequest}}},
+             {"limits", {{"cpu", res.cpuLimit}, {"memory", res.memoryLimit}}}}},
+           {"securityContext",
+            {{"allowPrivilegeEscalation", false},
+             {"readOnlyRootFilesystem", true},
+             {"capabilities", {{"drop", {"ALL"}}}}}},
+           {"volumeMounts", mounts}}}},
+        {"volumes", volumes}}}};
+  return RunnerPod{std::move(pod), std::move(configMap)};
+}
+
+}  // namespace tidemark::op

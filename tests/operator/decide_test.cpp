@@ -1,0 +1,598 @@
+// decide(): every lifecycle rule of a MigrationJob, one reconcile at a time, with no HTTP.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "operator/runner_pod.h"
+#include "tests/operator/fixtures.h"
+
+using namespace tidemark::op;
+using namespace tidemark::op::testing;
+
+namespace {
+
+// A job and its pods, advanced by decide() like the controller would: status patches and
+// annotations applied, created pods appear Pending, deleted pods vanish.
+struct World {
+  Json job = makeJob();
+  std::vector<Json> pods;
+  std::vector<Json> others;
+  Settings settings;
+  Decision last;
+  int clock = 0;
+
+  Decision step(int now = -1) {
+    if (now >= 0) clock = now;
+    Observed o{job, pods, others, at(clock)};
+    last = decide(o, settings);
+    applyDecision(job, last);
+    for (const auto& a : last.actions) {
+      if (auto c = std::get_if<action::CreatePod>(&a)) pods.push_back(makePod(c->pod, "Pending"));
+      if (auto d = std::get_if<action::DeletePod>(&a))
+        pods.erase(std::remove_if(pods.begin(), pods.end(),
+                                  [&](const Json& p) { return p["metadata"]["name"] == d->name; }),
+                   pods.end());
+    }
+    return last;
+  }
+  Json* pod(const std::string& role) {
+    for (auto& p : pods)
+      if (p["metadata"]["labels"]["tidemark.dev/role"] == role) return &p;
+    return nullptr;
+  }
+  void finishPod(const std::string& role, int exitCode, int when = 0) {
+    Json* p = pod(role);
+    REQUIRE(p);
+    *p = makePod(*p, exitCode == 0 ? "Succeeded" : "Failed", exitCode, at(when));
+  }
+  void runPod(const std::string& role) {
+    Json* p = pod(role);
+    REQUIRE(p);
+    *p = makePod(*p, "Running");
+  }
+  std::string phase() const { return job["status"].value("phase", ""); }
+  // Through precheck to a running runner.
+  void toRunning() {
+    step();
+    finishPod("precheck", 0);
+    step();
+    runPod("run");
+    step();
+  }
+  size_t creates() const { return actionsOf<action::CreatePod>(last).size(); }
+  size_t deletes() const { return actionsOf<action::DeletePod>(last).size(); }
+};
+
+Json podArgs(const Decision& d) { return actionsOf<action::CreatePod>(d).at(0).pod["spec"]["containers"][0]["args"]; }
+bool hasArg(const Json& args, const std::string& a) { return std::find(args.begin(), args.end(), Json(a)) != args.end(); }
+
+}  // namespace
+
+TEST_CASE("a new job gets the finalizer and a precheck pod before anything else") {
+  World w;
+  w.job["metadata"].erase("finalizers");
+  auto d = w.step();
+  REQUIRE(!d.actions.empty());
+  CHECK(std::holds_alternative<action::AddFinalizer>(d.actions.front()));
+  CHECK(w.phase() == "Prechecking");
+  CHECK(hasEvent(d, "PrecheckStarted"));
+  REQUIRE(w.creates() == 1);
+  const Json args = podArgs(d);
+  CHECK(args[0] == "precheck");
+  CHECK(condition(w.job, "Validated")["status"] == "True");
+  CHECK(condition(w.job, "PrecheckPassed")["status"] == "Unknown");
+}
+
+TEST_CASE("the runner pod: owner, labels, secrets read-only in the --secrets-dir layout, Never restart") {
+  World w;
+  auto d = w.step();
+  const auto create = actionsOf<action::CreatePod>(d).at(0);
+  const Json& pod = create.pod;
+  CHECK(pod["metadata"]["ownerReferences"][0]["controller"] == true);
+  CHECK(pod["metadata"]["ownerReferences"][0]["kind"] == "MigrationJob");
+  CHECK(pod["metadata"]["ownerReferences"][0]["uid"] == "uid-shop");
+  CHECK(pod["metadata"]["labels"]["app.kubernetes.io/name"] == "tidemark-runner");
+  CHECK(pod["metadata"]["labels"]["tidemark.dev/job"] == "shop");
+  CHECK(pod["spec"]["restartPolicy"] == "Never");
+  const Json& c = pod["spec"]["containers"][0];
+  std::vector<std::string> mounts;
+  for (const auto& m : c["volumeMounts"]) {
+    mounts.push_back(m["mountPath"]);
+    if (m["mountPath"].get<std::string>().rfind("/etc/tidemark/secrets/", 0) == 0) CHECK(m["readOnly"] == true);
+  }
+  CHECK(std::count(mounts.begin(), mounts.end(), "/etc/tidemark/secrets/source-credentials") == 1);
+  CHECK(std::count(mounts.begin(), mounts.end(), "/etc/tidemark/secrets/tidb-credentials") == 1);
+  CHECK(std::count(mounts.begin(), mounts.end(), "/etc/tidemark/secrets/source-tls") == 1);
+  bool jobName = false, jobNs = false;
+  for (const auto& e : c["env"]) {
+    jobName |= e["name"] == "TIDEMARK_JOB_NAME" && e["value"] == "shop";
+    jobNs |= e["name"] == "TIDEMARK_JOB_NAMESPACE" && e["value"] == "default";
+  }
+  CHECK(jobName);
+  CHECK(jobNs);
+  // The manifest goes in a ConfigMap named like the pod, mounted where -f points.
+  CHECK(create.configMap["metadata"]["name"] == pod["metadata"]["name"]);
+  const Json manifest = Json::parse(create.configMap["data"]["job.yaml"].get<std::string>());
+  CHECK(manifest["spec"]["source"]["host"] == "mysql.prod.svc");
+  CHECK(c["args"][2] == "/etc/tidemark/job/job.yaml");
+  // Never secret data: only Secret names appear.
+  CHECK(pod.dump().find("password") == std::string::npos);
+}
+
+TEST_CASE("capacity sizes the runner: resources, and the manifest's capacity (threads)") {
+  auto r = resourcesFor(8);
+  CHECK(r.cpuRequest == "4000m");
+  CHECK(r.memoryLimit == "4096Mi");
+  Json job = makeJob();
+  auto built = buildRunnerPod(job, {"run", "shop-run-1", 8, 0, false, ""}, Settings{});
+  CHECK(built.pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "4000m");
+  CHECK(Json::parse(built.configMap["data"]["job.yaml"].get<std::string>())["spec"]["capacity"] == 8);
+}
+
+TEST_CASE("a passed precheck records its result and starts the runner with --skip-precheck") {
+  World w;
+  w.step();
+  w.runPod("precheck");
+  auto d = w.step();
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "Prechecking");
+  w.finishPod("precheck", 0);
+  d = w.step();
+  CHECK(hasEvent(d, "PrecheckPassed"));
+  CHECK(hasEvent(d, "Started"));
+  CHECK(condition(w.job, "PrecheckPassed")["status"] == "True");
+  CHECK(w.job["metadata"]["annotations"]["tidemark.dev/prechecked"] == precheckKey(w.job));
+  REQUIRE(w.creates() == 1);
+  const Json args = podArgs(d);
+  CHECK(args[0] == "run");
+  CHECK(hasArg(args, "--skip-precheck"));
+  CHECK(!hasArg(args, "--restart"));
+  CHECK(w.pod("precheck") == nullptr);
+  CHECK(w.phase() == "Copying");
+  CHECK(w.job["status"]["capacity"]["current"] == 2);
+}
+
+TEST_CASE("a failed precheck stops the job and names its failed items") {
+  World w;
+  w.step();
+  w.job["status"]["precheck"] = {{"items",
+                                  {{{"name", "binlog_format"}, {"state", "Failed"}, {"message", "STATEMENT"}},
+                                   {{"name", "connect_source"}, {"state", "Pass"}}}}};
+  w.finishPod("precheck", 1);
+  auto d = w.step();
+  CHECK(w.phase() == "PrecheckFailed");
+  CHECK(hasEvent(d, "PrecheckFailed"));
+  const Json c = condition(w.job, "PrecheckPassed");
+  CHECK(c["status"] == "False");
+  CHECK(c["message"].get<std::string>().find("binlog_format") != std::string::npos);
+  CHECK(w.creates() == 0);
+  CHECK(w.pod("precheck") != nullptr);  // kept for kubectl logs
+  // Nothing more happens until the spec or the recheck token changes.
+  d = w.step(100);
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "PrecheckFailed");
+  CHECK(actionsOf<action::Event>(d).empty());
+}
+
+TEST_CASE("warnings stop the job unless ignoreWarnings") {
+  for (bool ignore : {false, true}) {
+    World w;
+    w.job["spec"]["precheck"]["ignoreWarnings"] = ignore;
+    w.step();
+    w.job["status"]["precheck"] = {{"items", {{{"name", "binlog_expire"}, {"state", "Warning"}}}}};
+    w.finishPod("precheck", 0);
+    w.step();
+    CHECK(w.phase() == (ignore ? "Copying" : "PrecheckFailed"));
+  }
+}
+
+TEST_CASE("a new recheck token or a spec change reruns the precheck; pause and capacity do not") {
+  World w;
+  w.step();
+  w.finishPod("precheck", 1);
+  w.step();
+  REQUIRE(w.phase() == "PrecheckFailed");
+  const std::string oldKey = precheckKey(w.job);
+
+  SUBCASE("recheck token") {
+    w.job["spec"]["precheck"]["recheck"] = "2027-01-15T09:00:00Z";
+    auto d = w.step();
+    CHECK(w.phase() == "Prechecking");
+    CHECK(w.creates() == 1);
+    CHECK(w.deletes() == 1);  // the failed precheck pod
+    CHECK(w.job["status"]["precheck"]["recheck"] == "2027-01-15T09:00:00Z");
+    w.finishPod("precheck", 0);
+    w.step();
+    CHECK(w.phase() == "Copying");
+  }
+  SUBCASE("spec change") {
+    w.job["spec"]["target"]["port"] = 4001;
+    w.job["metadata"]["generation"] = 2;
+    w.step();
+    CHECK(w.phase() == "Prechecking");
+    CHECK(precheckKey(w.job) != oldKey);
+    CHECK(condition(w.job, "Validated")["observedGeneration"] == 2);
+    CHECK(w.job["status"]["observedGeneration"] == 2);
+  }
+  SUBCASE("pause, capacity and restartToken are not precheck inputs") {
+    Json j = w.job;
+    j["spec"]["paused"] = true;
+    j["spec"]["capacity"] = 8;
+    j["spec"]["restartToken"] = "x";
+    CHECK(precheckKey(j) == oldKey);
+  }
+}
+
+TEST_CASE("a spec change while running stops the runner and prechecks again") {
+  World w;
+  w.toRunning();
+  REQUIRE(w.phase() == "Copying");
+  w.job["spec"]["objects"] = {{"include", {{{"database", "shop"}}}}};
+  w.job["metadata"]["generation"] = 2;
+  w.step();
+  CHECK(w.phase() == "Prechecking");
+  CHECK(w.pod("run") == nullptr);
+  CHECK(w.pod("precheck") != nullptr);
+}
+
+TEST_CASE("phase follows the runner's reports: Copying, then Replicating, Synced at low lag") {
+  World w;
+  w.toRunning();
+  CHECK(w.phase() == "Copying");
+  CHECK(condition(w.job, "Ready")["status"] == "True");
+  CHECK(condition(w.job, "FullCopyComplete")["status"] == "False");
+  w.job["status"]["fullCopy"] = {{"percent", 40.0}, {"bytesCopied", 1048576}, {"tablesTotal", 10}, {"tablesDone", 4}};
+  w.step();
+  CHECK(w.job["status"]["progress"] == "40% 1.0 MiB, 4/10 tables");
+  w.job["status"]["fullCopy"]["percent"] = 100;
+  w.job["status"]["incremental"] = {{"lagSeconds", 30}, {"rowsApplied", 5}, {"appliedPosition", "bin.1:4"}};
+  auto d = w.step();
+  CHECK(w.phase() == "Replicating");
+  CHECK(hasEvent(d, "FullCopyComplete"));
+  CHECK(condition(w.job, "FullCopyComplete")["status"] == "True");
+  CHECK(condition(w.job, "Synced")["status"] == "False");
+  w.job["status"]["incremental"]["lagSeconds"] = 1;
+  w.step();
+  CHECK(condition(w.job, "Synced")["status"] == "True");
+  // Steady state: nothing to do.
+  d = w.step();
+  CHECK(d.actions.empty());
+}
+
+TEST_CASE("an Incremental job replicates from the start") {
+  World w;
+  w.job["spec"]["type"] = "Incremental";
+  w.job["spec"]["incremental"]["start"] = {{"binlogFile", "mysql-bin.000042"}, {"binlogPos", 4}};
+  w.toRunning();
+  CHECK(w.phase() == "Replicating");
+  CHECK(condition(w.job, "FullCopyComplete").is_null());
+}
+
+TEST_CASE("a Full job succeeds when its runner exits 0") {
+  World w;
+  w.job["spec"]["type"] = "Full";
+  w.toRunning();
+  w.job["status"]["fullCopy"] = {{"percent", 100}};
+  w.finishPod("run", 0);
+  auto d = w.step();
+  CHECK(w.phase() == "Succeeded");
+  CHECK(hasEvent(d, "Succeeded"));
+  d = w.step(1000);
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "Succeeded");
+}
+
+TEST_CASE("a Full job's runner that exited 0 before the copy finished is restarted, not Succeeded") {
+  World w;
+  w.job["spec"]["type"] = "Full";
+  w.toRunning();
+  w.job["status"]["fullCopy"] = {{"percent", 60}};
+  w.finishPod("run", 0, 0);
+  w.step(1000);
+  CHECK(w.phase() == "Copying");
+  CHECK(w.creates() == 1);
+}
+
+TEST_CASE("a non-retryable runner failure sets Failed with the runner's reason, and stays") {
+  World w;
+  w.toRunning();
+  w.job["status"]["lastError"] = {{"reason", "DuplicateKey"},
+                                  {"message", "duplicate key in shop.orders (restart the job ...)"},
+                                  {"retryable", false}};
+  w.finishPod("run", 1);
+  auto d = w.step();
+  CHECK(w.phase() == "Failed");
+  CHECK(hasEvent(d, "Failed"));
+  CHECK(condition(w.job, "Ready")["reason"] == "DuplicateKey");
+  CHECK(condition(w.job, "Ready")["message"].get<std::string>().find("shop.orders") != std::string::npos);
+  d = w.step(5000);
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "Failed");
+}
+
+TEST_CASE("a new restartToken restarts a failed job with --restart and records the token") {
+  World w;
+  w.toRunning();
+  w.finishPod("run", 1);
+  w.step();
+  REQUIRE(w.phase() == "Failed");
+  w.job["spec"]["restartToken"] = "1";
+  auto d = w.step();
+  REQUIRE(w.creates() == 1);
+  CHECK(hasArg(podArgs(d), "--restart"));
+  CHECK(hasEvent(d, "Restarting"));
+  CHECK(w.job["status"]["restartToken"] == "1");
+  CHECK(w.phase() == "Copying");
+  // The same token does not restart again.
+  w.finishPod("run", 1);
+  w.step();
+  CHECK(w.phase() == "Failed");
+  w.step();
+  CHECK(w.creates() == 0);
+}
+
+TEST_CASE("retryable failures are retried with exponential backoff and counted") {
+  World w;
+  w.settings.retryBase = std::chrono::seconds(10);
+  w.toRunning();
+  w.finishPod("run", 3, 100);
+  auto d = w.step(105);
+  CHECK(w.creates() == 0);
+  REQUIRE(d.requeueAfter);
+  CHECK(d.requeueAfter->count() >= 5000);
+  CHECK(d.requeueAfter->count() < 6000);
+  CHECK(condition(w.job, "Ready")["reason"] == "BackingOff");
+  d = w.step(110);
+  REQUIRE(w.creates() == 1);
+  CHECK(hasEvent(d, "Retrying"));
+  CHECK(w.job["status"]["restarts"] == 1);
+  CHECK(actionsOf<action::CreatePod>(d)[0].pod["metadata"]["annotations"]["tidemark.dev/retry"] == "1");
+  // Second failure waits twice as long.
+  w.finishPod("run", 3, 200);
+  w.step(215);
+  CHECK(w.creates() == 0);
+  w.step(220);
+  CHECK(w.creates() == 1);
+  CHECK(w.job["status"]["restarts"] == 2);
+  // A kill (exit 137) is retried too.
+  w.finishPod("run", 137, 300);
+  w.step(400);
+  CHECK(w.creates() == 1);
+}
+
+TEST_CASE("a runner pod that disappears is replaced and counted") {
+  World w;
+  w.toRunning();
+  w.pods.clear();
+  auto d = w.step();
+  CHECK(w.creates() == 1);
+  CHECK(hasEvent(d, "RunnerReplaced"));
+  CHECK(w.job["status"]["restarts"] == 1);
+}
+
+TEST_CASE("pause deletes the runner and keeps the position; resume starts it again") {
+  World w;
+  w.toRunning();
+  w.job["spec"]["paused"] = true;
+  auto d = w.step();
+  CHECK(w.phase() == "Paused");
+  CHECK(hasEvent(d, "Paused"));
+  CHECK(w.pod("run") == nullptr);
+  CHECK(w.step().actions.empty());
+  w.job["spec"]["paused"] = false;
+  d = w.step();
+  CHECK(hasEvent(d, "Resumed"));
+  REQUIRE(w.creates() == 1);
+  CHECK(!hasArg(podArgs(d), "--restart"));
+  CHECK(w.phase() == "Copying");
+  CHECK(actionsOf<action::CreatePod>(d)[0].pod["metadata"]["labels"]["tidemark.dev/role"] == "run");
+}
+
+TEST_CASE("pause during the precheck stops it; resume prechecks again") {
+  World w;
+  w.step();
+  w.job["spec"]["paused"] = true;
+  w.step();
+  CHECK(w.phase() == "Paused");
+  CHECK(w.pods.empty());
+  w.job["spec"]["paused"] = false;
+  w.step();
+  CHECK(w.phase() == "Prechecking");
+}
+
+TEST_CASE("scaling while Replicating restarts the runner with the new capacity") {
+  World w;
+  w.toRunning();
+  w.job["status"]["fullCopy"] = {{"percent", 100}};
+  w.step();
+  REQUIRE(w.phase() == "Replicating");
+  w.job["spec"]["capacity"] = 8;
+  auto d = w.step();
+  CHECK(hasEvent(d, "Scaling"));
+  CHECK(w.pod("run") == nullptr);
+  d = w.step();
+  REQUIRE(w.creates() == 1);
+  const auto pod = actionsOf<action::CreatePod>(d)[0];
+  CHECK(pod.pod["metadata"]["annotations"]["tidemark.dev/capacity"] == "8");
+  CHECK(Json::parse(pod.configMap["data"]["job.yaml"].get<std::string>())["spec"]["capacity"] == 8);
+  CHECK(w.job["status"]["capacity"]["current"] == 8);
+  CHECK(condition(w.job, "CapacityApplied")["status"] == "True");
+}
+
+TEST_CASE("scaling during the snapshot export is refused and the old capacity kept") {
+  World w;
+  w.toRunning();
+  w.job["status"]["fullCopy"] = {{"percent", 20}};
+  w.job["spec"]["capacity"] = 16;
+  auto d = w.step();
+  CHECK(hasEvent(d, "ScaleRefused"));
+  CHECK(w.pod("run") != nullptr);
+  CHECK(w.deletes() == 0);
+  CHECK(condition(w.job, "CapacityApplied")["status"] == "False");
+  CHECK(condition(w.job, "CapacityApplied")["reason"] == "ScaleRefused");
+  CHECK(w.job["status"]["capacity"]["current"] == 2);
+  // A runner replaced mid-export keeps the old capacity too.
+  w.pods.clear();
+  d = w.step();
+  REQUIRE(w.creates() == 1);
+  CHECK(actionsOf<action::CreatePod>(d)[0].pod["metadata"]["annotations"]["tidemark.dev/capacity"] == "2");
+}
+
+TEST_CASE("scaling while Paused is accepted and used on resume") {
+  World w;
+  w.toRunning();
+  w.job["spec"]["paused"] = true;
+  w.step();
+  w.job["spec"]["capacity"] = 4;
+  w.step();
+  CHECK(w.job["status"]["capacity"]["current"] == 4);
+  CHECK(condition(w.job, "CapacityApplied")["status"] == "True");
+  w.job["spec"]["paused"] = false;
+  auto d = w.step();
+  REQUIRE(w.creates() == 1);
+  CHECK(actionsOf<action::CreatePod>(d)[0].pod["metadata"]["annotations"]["tidemark.dev/capacity"] == "4");
+}
+
+TEST_CASE("delete in any state: the finalizer stops the runner first, then lets go") {
+  World w;
+  w.toRunning();
+  w.job["metadata"]["deletionTimestamp"] = formatTime(at(50));
+  auto d = w.step();
+  CHECK(w.deletes() == 1);
+  CHECK(actionsOf<action::RemoveFinalizer>(d).empty());
+  CHECK(hasEvent(d, "Stopping"));
+  d = w.step();
+  CHECK(actionsOf<action::RemoveFinalizer>(d).size() == 1);
+  CHECK(w.job["metadata"]["finalizers"].empty());
+}
+
+TEST_CASE("delete waits for a terminating runner pod") {
+  World w;
+  w.toRunning();
+  w.job["metadata"]["deletionTimestamp"] = formatTime(at(50));
+  (*w.pod("run"))["metadata"]["deletionTimestamp"] = formatTime(at(50));
+  auto d = w.step();
+  CHECK(w.deletes() == 0);
+  CHECK(actionsOf<action::RemoveFinalizer>(d).empty());
+  CHECK(d.requeueAfter);
+}
+
+TEST_CASE("the job limit per namespace: the next job gets a clear condition and does nothing") {
+  World w;
+  w.settings.maxJobsPerNamespace = 2;
+  w.job["metadata"]["creationTimestamp"] = "2027-01-15T09:00:00Z";
+  for (int i = 0; i < 2; ++i) {
+    Json other = makeJob("older" + std::to_string(i));
+    w.others.push_back(other);
+  }
+  Json elsewhere = makeJob("other-ns", "team-b");
+  w.others.push_back(elsewhere);
+  auto d = w.step();
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "Pending");
+  CHECK(condition(w.job, "Validated")["reason"] == "TooManyJobs");
+  CHECK(condition(w.job, "Validated")["message"].get<std::string>().find("2 MigrationJobs") != std::string::npos);
+  CHECK(hasEvent(d, "TooManyJobs"));
+  // One older job goes away: this one starts.
+  w.others.erase(w.others.begin());
+  w.step();
+  CHECK(w.phase() == "Prechecking");
+  CHECK(w.settings.maxJobsPerNamespace == 2);
+  CHECK(Settings{}.maxJobsPerNamespace == 200);
+}
+
+TEST_CASE("no second job on a target while a physical-mode full copy runs there") {
+  World w;
+  w.job["metadata"]["creationTimestamp"] = "2027-01-15T09:00:00Z";
+  Json physical = makeJob("bulk");
+  physical["spec"]["fullMode"] = "Physical";
+  physical["status"] = {{"phase", "Copying"}, {"fullCopy", {{"percent", 30}}}};
+  w.others.push_back(physical);
+
+  SUBCASE("same target waits") {
+    auto d = w.step();
+    CHECK(w.creates() == 0);
+    CHECK(w.phase() == "Pending");
+    CHECK(condition(w.job, "Ready")["reason"] == "TargetBusy");
+    CHECK(hasEvent(d, "TargetBusy"));
+    // The copy finishes: the job starts.
+    w.others[0]["status"] = {{"phase", "Replicating"}, {"fullCopy", {{"percent", 100}}}};
+    w.step();
+    CHECK(w.phase() == "Prechecking");
+  }
+  SUBCASE("another port is another target") {
+    w.job["spec"]["target"]["port"] = 4001;
+    w.step();
+    CHECK(w.phase() == "Prechecking");
+  }
+  SUBCASE("a logical copy does not hold the target") {
+    w.others[0]["spec"]["fullMode"] = "Logical";
+    w.step();
+    CHECK(w.phase() == "Prechecking");
+  }
+  SUBCASE("an older physical job that has not started yet holds it as well") {
+    w.others[0]["status"] = {{"phase", "Pending"}};
+    w.step();
+    CHECK(w.phase() == "Pending");
+  }
+  SUBCASE("a running job is not stopped by a physical job that shows up later") {
+    w.others.clear();
+    w.toRunning();
+    w.others.push_back(physical);
+    w.step();
+    CHECK(w.phase() == "Copying");
+    CHECK(w.deletes() == 0);
+  }
+}
+
+TEST_CASE("a spec the runner would refuse is Failed with the field named") {
+  World w;
+  w.job["spec"]["type"] = "Full";
+  w.job["spec"]["fullMode"] = "Physical";
+  auto d = w.step();
+  CHECK(w.phase() == "Failed");
+  CHECK(condition(w.job, "Validated")["status"] == "False");
+  CHECK(condition(w.job, "Validated")["message"].get<std::string>().find("spec.fullMode") != std::string::npos);
+  CHECK(hasEvent(d, "InvalidSpec"));
+  CHECK(w.creates() == 0);
+  // Fixed: it prechecks.
+  w.job["spec"]["type"] = "FullAndIncremental";
+  w.step();
+  CHECK(w.phase() == "Prechecking");
+}
+
+TEST_CASE("a retryable precheck failure is retried, not reported as failed") {
+  World w;
+  w.step(0);
+  w.finishPod("precheck", 3, 0);
+  w.step(1);
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "Prechecking");
+  w.step(20);
+  CHECK(w.creates() == 1);
+  CHECK(w.phase() == "Prechecking");
+}
+
+TEST_CASE("conditions keep lastTransitionTime while their status holds, and carry observedGeneration") {
+  World w;
+  w.step(0);
+  const Json first = condition(w.job, "Validated");
+  w.step(100);
+  CHECK(condition(w.job, "Validated")["lastTransitionTime"] == first["lastTransitionTime"]);
+  CHECK(first["observedGeneration"] == 1);
+}
+
+TEST_CASE("status patches only touch operator fields") {
+  World w;
+  w.toRunning();
+  w.job["status"]["fullCopy"] = {{"percent", 100}};
+  w.job["status"]["lastError"] = {{"reason", "X"}};
+  w.job["spec"]["paused"] = true;
+  auto d = w.step();
+  for (const auto& p : actionsOf<action::PatchStatus>(d)) {
+    CHECK(!p.status.contains("fullCopy"));
+    CHECK(!p.status.contains("incremental"));
+    CHECK(!p.status.contains("lastError"));
+    if (p.status.contains("precheck")) CHECK(!p.status["precheck"].contains("items"));
+  }
+}
