@@ -8,7 +8,10 @@ repo=$(pwd)
 
 work=$(mktemp -d /tmp/tidemark-quickstart.XXXXXX)
 sandbox_pid=
+writer_pid=
+runner_pid=
 cleanup() {
+  for p in $writer_pid $runner_pid; do kill "$p" 2>/dev/null || true; done
   if [ -n "$sandbox_pid" ]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -61,5 +64,43 @@ spec:
   precheck: {ignoreWarnings: true}
 YAML
 
+runner="$repo/build/runner/cli/tidemark-runner"
 echo "== precheck of $work/job.yaml"
-"$repo/build/runner/cli/tidemark-runner" precheck -f "$work/job.yaml" --secrets-dir "$work/secrets" --output table
+"$runner" precheck -f "$work/job.yaml" --secrets-dir "$work/secrets" --output table
+
+echo "== a steady stream of writes on the source (orders, customers, audit_log)"
+(
+  i=0
+  while :; do
+    i=$((i + 1))
+    src -e "INSERT INTO shop.orders (customer_id, status, total, note) VALUES (1 + $i % 2000, 'new', 10.00 + $i % 90, 'live order $i');
+            UPDATE shop.customers SET balance = balance + 1 WHERE id = 1 + $i % 2000;
+            INSERT INTO shop.audit_log VALUES (NOW(), 'live event $i');" 2>/dev/null || exit 0
+    sleep 0.05
+  done
+) &
+writer_pid=$!
+
+echo "== tidemark-runner run: full copy, then binlog replay (progress as JSON lines in $work/run.log)"
+"$runner" run -f "$work/job.yaml" --secrets-dir "$work/secrets" --skip-precheck > "$work/run.log" 2> "$work/run.err" &
+runner_pid=$!
+for _ in $(seq 1 20); do
+  sleep 1
+  last=$(grep '"block":"incremental"' "$work/run.log" | tail -1 || true)
+  [ -z "$last" ] && last=$(grep '"block":"fullCopy"' "$work/run.log" | tail -1 || true)
+  [ -n "$last" ] && echo "   $last" | cut -c1-220
+done
+kill "$writer_pid" 2>/dev/null || true; wait "$writer_pid" 2>/dev/null || true
+
+echo "== writes stopped; waiting for the target to catch up"
+want=$(src -N -e "SELECT CONCAT(COUNT(*), '/', SUM(CRC32(CONCAT_WS('|', id, customer_id, status, total, note)))) FROM shop.orders")
+for _ in $(seq 1 300); do
+  have=$(tgt -N -e "SELECT CONCAT(COUNT(*), '/', SUM(CRC32(CONCAT_WS('|', id, customer_id, status, total, note)))) FROM shop.orders" 2>/dev/null || true)
+  [ "$have" = "$want" ] && break
+  sleep 0.2
+done
+kill -TERM "$runner_pid"; wait "$runner_pid" || { echo "runner failed:"; cat "$work/run.err"; exit 1; }
+grep '"block":"incremental"' "$work/run.log" | tail -1 | cut -c1-300
+
+echo "== tidemark-runner verify: source and target, row for row"
+"$runner" verify -f "$work/job.yaml" --secrets-dir "$work/secrets" --output table

@@ -115,7 +115,8 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
 }
 
 int commandVerify(const Job& job, const Options& o) {
-    auto sink = status::defaultSink();
+    // The comparison's result is the output; progress only on a terminal.
+    auto sink = isatty(STDERR_FILENO) ? status::terminalSink() : status::nullSink();
     const auto result = copy::verify(job.spec, job.source, job.target, *sink);
     sink->flush();
     if (jsonOutput(o)) {

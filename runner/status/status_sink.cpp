@@ -139,8 +139,16 @@ private:
     std::unique_ptr<StatusSink> a_, b_;
 };
 
+class NullSink final : public StatusSink {
+public:
+    void report(std::string_view, const nlohmann::json&) override {}
+    void note(std::string_view) override {}
+    void flush() override {}
+};
+
 }  // namespace
 
+std::unique_ptr<StatusSink> nullSink() { return std::make_unique<NullSink>(); }
 std::unique_ptr<StatusSink> terminalSink() { return std::make_unique<TerminalSink>(); }
 std::unique_ptr<StatusSink> jsonLinesSink() { return std::make_unique<JsonLinesSink>(); }
 std::unique_ptr<StatusSink> defaultSink() { return isatty(STDERR_FILENO) ? terminalSink() : jsonLinesSink(); }

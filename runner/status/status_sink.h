@@ -32,6 +32,8 @@ std::unique_ptr<StatusSink> terminalSink();
 std::unique_ptr<StatusSink> jsonLinesSink();
 // Chooses terminalSink() when stderr is a terminal, jsonLinesSink() otherwise.
 std::unique_ptr<StatusSink> defaultSink();
+// Discards everything (for commands whose output is their result, not their progress).
+std::unique_ptr<StatusSink> nullSink();
 // Forwards to several sinks.
 std::unique_ptr<StatusSink> teeSink(std::unique_ptr<StatusSink> a, std::unique_ptr<StatusSink> b);
 
