@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/build.sh
 cd build
-ctest --output-on-failure --timeout 900 -j 2 "$@"
+ctest --output-on-failure --timeout 300 -j 2 "$@"
