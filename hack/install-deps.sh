@@ -13,6 +13,8 @@ packages=(
   mariadb-server mariadb-client openssl
   # dev cluster and scripts
   python3 python3-yaml curl procps
+  # benchmarks: the tools users would pick instead, and the load generator
+  mydumper sysbench time
 )
 
 sudo_cmd=()
