@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Full-copy benchmark: one sysbench-style dataset in a fresh source, copied side by side by
+#   tidemark logical, tidemark physical, mydumper+myloader (same threads), mysqldump | mysql,
+#   and the target's own LOAD DATA INFILE of pre-exported files (the ceiling),
+# each into an emptied target; prints wall time, rows/s, MiB/s, tidemark's peak RSS and ratios.
+#
+#   tests/bench/full_copy_bench.sh [BUILD_DIR]        (default BUILD_DIR: ./build)
+#   ROWS=250000 TABLES=4 THREADS=4 NOPK_ROWS=200000 BLOB_ROWS=4000 tests/bench/full_copy_bench.sh
+#
+# Needs the build's tidemark-sandbox and tidemark-copy-bench, the MariaDB client tools, and
+# mydumper (installed with apt-get when missing, like hack/install-deps.sh does).
+set -euo pipefail
+
+BUILD=${1:-build}
+ROWS=${ROWS:-250000}
+TABLES=${TABLES:-4}
+THREADS=${THREADS:-4}
+NOPK_ROWS=${NOPK_ROWS:-200000}
+BLOB_ROWS=${BLOB_ROWS:-4000}
+SANDBOX=$BUILD/tests/support/tidemark-sandbox
+DRIVER=$BUILD/tests/bench/tidemark-copy-bench
+for f in "$SANDBOX" "$DRIVER"; do
+  [ -x "$f" ] || { echo "full_copy_bench: $f missing; build tidemark-sandbox and tidemark-copy-bench" >&2; exit 2; }
+done
+
+if ! command -v mydumper >/dev/null || ! command -v myloader >/dev/null; then
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq mydumper
+fi
+
+work=$(mktemp -d /tmp/tidemark-bench.XXXXXX)
+sandbox_pid=
+cleanup() {
+  if [ -n "$sandbox_pid" ]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$SANDBOX" --state-dir "$work" --source-arg=--innodb-buffer-pool-size=1G --target-arg=--innodb-buffer-pool-size=1G \
+  --target-arg=--max-allowed-packet=256M --source-arg=--max-allowed-packet=256M >"$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 1 300); do grep -q ready "$work/sandbox.log" 2>/dev/null && break; sleep 0.1; done
+grep -q ready "$work/sandbox.log" || { cat "$work/sandbox.log" >&2; exit 1; }
+SP=$(cat "$work/source.port")
+TP=$(cat "$work/target.port")
+src() { mariadb --protocol=tcp -h127.0.0.1 -P"$SP" -uroot "$@"; }
+tgt() { mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot "$@"; }
+now() { date +%s.%N; }
+
+echo "== loading the dataset: $TABLES x $ROWS sbtest rows, $NOPK_ROWS rows without a key, $BLOB_ROWS blob rows"
+t0=$(now)
+src -e "CREATE DATABASE sbtest"
+loaders=()
+groups() { local n=$1 s="LPAD(FLOOR(RAND()*1e11), 11, '0')"; local out=$s; for _ in $(seq 2 "$n"); do out="$out, $s"; done; echo "CONCAT_WS('-', $out)"; }
+for i in $(seq 1 "$TABLES"); do
+  src sbtest -e "CREATE TABLE sbtest$i (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
+      c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB;
+    INSERT INTO sbtest$i (id, k, c, pad) SELECT seq, FLOOR(1 + RAND() * $ROWS), $(groups 10), $(groups 5)
+      FROM mysql.seq_1_to_$ROWS;
+    ALTER TABLE sbtest$i ADD KEY k_$i (k);" &
+  loaders+=($!)
+done
+src sbtest -e "CREATE TABLE nopk (a INT, b VARCHAR(64), c DOUBLE, d DATETIME(6)) ENGINE=InnoDB;
+  INSERT INTO nopk SELECT seq % 1000, MD5(seq), RAND() * 1e6, NOW(6) - INTERVAL seq SECOND FROM mysql.seq_1_to_$NOPK_ROWS;" &
+loaders+=($!)
+src sbtest -e "CREATE TABLE blobs (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, payload MEDIUMBLOB, note TEXT,
+    KEY name (name)) ENGINE=InnoDB;
+  INSERT INTO blobs SELECT seq, CONCAT('blob-', seq), CONCAT(RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024),
+      RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024),
+      REPEAT(X'00FF', 4096)), REPEAT('note ', 200) FROM mysql.seq_1_to_$BLOB_ROWS;" &
+loaders+=($!)
+for p in "${loaders[@]}"; do wait "$p"; done
+src sbtest -e "ANALYZE TABLE $(for i in $(seq 1 "$TABLES"); do printf 'sbtest%s, ' "$i"; done) nopk, blobs" >/dev/null
+TOTAL_ROWS=$((TABLES * ROWS + NOPK_ROWS + BLOB_ROWS))
+echo "   loaded $TOTAL_ROWS rows in $(printf '%.1f' "$(echo "$(now) - $t0" | bc)") s"
+
+reset_target() { tgt -e "DROP DATABASE IF EXISTS sbtest; DROP DATABASE IF EXISTS tidemark_meta"; }
+declare -A WALL
+RSS=()
+BYTES=0
+
+run_tidemark() {  # mode
+  reset_target
+  local out
+  out=$(TIDEMARK_COPY_WORKERS=$THREADS "$DRIVER" --source-port "$SP" --target-port "$TP" --database sbtest \
+        --mode "$1" --capacity 16 --job "bench-$1" 2>"$work/tidemark-$1.log")
+  echo "   $out"
+  WALL[tidemark-$1]=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["seconds"])' "$out")
+  RSS+=("$1=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["peakRssKiB"])' "$out")")
+  BYTES=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["bytes"])' "$out")
+  "$DRIVER" --source-port "$SP" --target-port "$TP" --database sbtest --job "bench-$1" --verify >"$work/verify-$1.json" ||
+    { echo "   verify FAILED after tidemark $1:"; cat "$work/verify-$1.json"; exit 1; }
+  echo "   verify: $(cat "$work/verify-$1.json" | cut -c1-80)"
+}
+
+timed() {  # name command...
+  local name=$1; shift
+  local t0; t0=$(now)
+  "$@"
+  WALL[$name]=$(echo "$(now) - $t0" | bc)
+}
+
+echo "== tidemark logical ($THREADS workers)"
+run_tidemark logical
+echo "== tidemark physical ($THREADS workers)"
+run_tidemark physical
+
+echo "== mydumper + myloader ($THREADS threads)"
+reset_target
+dump_dir=$work/mydumper
+mydumper_then_myloader() {
+  rm -rf "$dump_dir"
+  mydumper -h 127.0.0.1 -P "$SP" -u root -B sbtest -t "$THREADS" -r 50000 -o "$dump_dir" >/dev/null 2>&1
+  myloader -h 127.0.0.1 -P "$TP" -u root -d "$dump_dir" -t "$THREADS" -o >/dev/null 2>&1
+}
+timed mydumper+myloader mydumper_then_myloader
+echo "   target rows: $(tgt -N -e "SELECT SUM(TABLE_ROWS) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sbtest'") (estimate)"
+
+echo "== mysqldump | mysql"
+reset_target
+dump_pipe() {
+  mariadb-dump --protocol=tcp -h127.0.0.1 -P"$SP" -uroot --single-transaction --databases sbtest |
+    mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot
+}
+timed "mysqldump|mysql" dump_pipe
+
+echo "== LOAD DATA INFILE of pre-exported files (ceiling)"
+reset_target
+src_files=$(src -N -e "SELECT @@secure_file_priv")
+tgt_files=$(tgt -N -e "SELECT @@secure_file_priv")
+tables="$(for i in $(seq 1 "$TABLES"); do printf 'sbtest%s ' "$i"; done)nopk blobs"
+tgt -e "CREATE DATABASE sbtest"
+for t in $tables; do
+  rm -f "$src_files/$t.tsv"
+  src sbtest -e "SELECT * FROM \`$t\` INTO OUTFILE '$src_files/$t.tsv'"
+  mv "$src_files/$t.tsv" "$tgt_files/$t.tsv"
+  # The table without its plain secondary keys; they are added after the data, timed.
+  src sbtest -N -e "SHOW CREATE TABLE \`$t\`" | cut -f2- | sed 's/\\n/\n/g' | grep -v '^  KEY ' |
+    sed -z 's/,\n)/\n)/' | tgt sbtest
+done
+load_all() {
+  for t in $tables; do echo "$t"; done |
+    xargs -P "$THREADS" -I{} mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot sbtest -e \
+      "SET unique_checks = 0, foreign_key_checks = 0; LOAD DATA INFILE '$tgt_files/{}.tsv' INTO TABLE \`{}\` CHARACTER SET binary"
+  for i in $(seq 1 "$TABLES"); do echo "ALTER TABLE sbtest$i ADD KEY k_$i (k);"; done |
+    xargs -P "$THREADS" -I{} mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot sbtest -e "{}"
+  tgt sbtest -e "ALTER TABLE blobs ADD KEY name (name)"
+}
+timed "LOAD DATA (ceiling)" load_all
+
+MIB=$(echo "scale=2; $BYTES / 1048576" | bc)
+echo
+echo "== results: $TOTAL_ROWS rows, $MIB MiB of values; $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM;" \
+     "source and target MariaDB $(src -N -e 'SELECT VERSION()') on this machine"
+printf '| %-22s | %8s | %10s | %8s | %s |\n' "tool" "wall s" "rows/s" "MiB/s" "ratio"
+printf '|%s|%s|%s|%s|%s|\n' "------------------------" "----------" "------------" "----------" "-----------------------"
+for name in tidemark-logical tidemark-physical mydumper+myloader "mysqldump|mysql" "LOAD DATA (ceiling)"; do
+  w=${WALL[$name]}
+  ratio=""
+  case $name in
+    tidemark-logical) ratio="$(echo "scale=2; $w / ${WALL[mydumper+myloader]}" | bc)x mydumper+myloader" ;;
+    tidemark-physical) ratio="$(echo "scale=2; $w / ${WALL[LOAD DATA (ceiling)]}" | bc)x LOAD DATA" ;;
+  esac
+  printf '| %-22s | %8.1f | %10.0f | %8.1f | %s |\n' "$name" "$w" "$(echo "$TOTAL_ROWS / $w" | bc -l)" \
+    "$(echo "$MIB / $w" | bc -l)" "$ratio"
+done
+echo "tidemark peak RSS (KiB): ${RSS[*]}"
