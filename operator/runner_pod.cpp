@@ -58,11 +58,26 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
                               {{"name", "tmp"}, {"emptyDir", Json::object()}}});
   Json mounts = Json::array({{{"name", "job"}, {"mountPath", kJobMountDir}, {"readOnly", true}},
                              {{"name", "tmp"}, {"mountPath", kTmpMountDir}}});
-  int i = 0;
+  // One projected volume holds every Secret the spec names, each under its own directory:
+  // <secretName>/username|password for credentials, <secretName>/ca.crt|tls.crt|tls.key for TLS
+  // (TLS keys are optional: any of the three combinations is valid).
+  Json sources = Json::array();
   for (const auto& secret : secretNames(job)) {
-    const std::string vol = "secret-" + std::to_string(i++);
-    volumes.push_back({{"name", vol}, {"secret", {{"secretName", secret}, {"defaultMode", 0440}}}});
-    mounts.push_back({{"name", vol}, {"mountPath", std::string(kSecretsMountDir) + "/" + secret}, {"readOnly", true}});
+    const bool tls = secret == str(job, "/spec/source/tls/secretName") || secret == str(job, "/spec/target/tls/secretName");
+    const bool credentials = secret == str(job, "/spec/source/credentialsSecret/name") ||
+                             secret == str(job, "/spec/target/credentialsSecret/name");
+    Json items = Json::array();
+    if (credentials)
+      for (const char* key : {"username", "password"}) items.push_back({{"key", key}, {"path", secret + "/" + key}});
+    if (tls)
+      for (const char* key : {"ca.crt", "tls.crt", "tls.key"}) items.push_back({{"key", key}, {"path", secret + "/" + key}});
+    Json source = {{"name", secret}, {"items", items}};
+    if (tls && !credentials) source["optional"] = true;  // missing keys allowed; the runner names what it lacks
+    sources.push_back({{"secret", source}});
+  }
+  if (!sources.empty()) {
+    volumes.push_back({{"name", "secrets"}, {"projected", {{"sources", sources}, {"defaultMode", 0440}}}});
+    mounts.push_back({{"name", "secrets"}, {"mountPath", kSecretsMountDir}, {"readOnly", true}});
   }
 
   const PodResources res = resourcesFor(r.capacity);

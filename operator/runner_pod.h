@@ -5,7 +5,8 @@
 //   /etc/tidemark/job/job.yaml                   the MigrationJob manifest (-f), from the ConfigMap
 //                                                named like the pod; capacity is the one this pod runs with
 //   /etc/tidemark/secrets/<secretName>/<key>     every credential and TLS Secret the spec names,
-//                                                read-only (the layout --secrets-dir reads)
+//                                                one read-only projected volume (the layout
+//                                                --secrets-dir reads); the operator never reads them
 // Env: TIDEMARK_JOB_NAME / TIDEMARK_JOB_NAMESPACE (the runner then reports into the job's status
 // subresource), TIDEMARK_CAPACITY, POD_NAME.
 #pragma once

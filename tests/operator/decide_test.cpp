@@ -95,14 +95,18 @@ TEST_CASE("the runner pod: owner, labels, secrets read-only in the --secrets-dir
   CHECK(pod["metadata"]["labels"]["tidemark.dev/job"] == "shop");
   CHECK(pod["spec"]["restartPolicy"] == "Never");
   const Json& c = pod["spec"]["containers"][0];
-  std::vector<std::string> mounts;
-  for (const auto& m : c["volumeMounts"]) {
-    mounts.push_back(m["mountPath"]);
-    if (m["mountPath"].get<std::string>().rfind("/etc/tidemark/secrets/", 0) == 0) CHECK(m["readOnly"] == true);
-  }
-  CHECK(std::count(mounts.begin(), mounts.end(), "/etc/tidemark/secrets/source-credentials") == 1);
-  CHECK(std::count(mounts.begin(), mounts.end(), "/etc/tidemark/secrets/tidb-credentials") == 1);
-  CHECK(std::count(mounts.begin(), mounts.end(), "/etc/tidemark/secrets/source-tls") == 1);
+  bool secretsMounted = false;
+  for (const auto& m : c["volumeMounts"])
+    if (m["mountPath"] == "/etc/tidemark/secrets") secretsMounted = m["readOnly"] == true;
+  CHECK(secretsMounted);
+  std::vector<std::string> paths;
+  for (const auto& v : pod["spec"]["volumes"])
+    if (v["name"] == "secrets")
+      for (const auto& src : v["projected"]["sources"])
+        for (const auto& item : src["secret"]["items"]) paths.push_back(item["path"]);
+  for (const char* p : {"source-credentials/username", "source-credentials/password", "tidb-credentials/password",
+                        "source-tls/ca.crt", "source-tls/tls.key"})
+    CHECK(std::count(paths.begin(), paths.end(), p) == 1);
   bool jobName = false, jobNs = false;
   for (const auto& e : c["env"]) {
     jobName |= e["name"] == "TIDEMARK_JOB_NAME" && e["value"] == "shop";
@@ -115,8 +119,9 @@ TEST_CASE("the runner pod: owner, labels, secrets read-only in the --secrets-dir
   const Json manifest = Json::parse(create.configMap["data"]["job.yaml"].get<std::string>());
   CHECK(manifest["spec"]["source"]["host"] == "mysql.prod.svc");
   CHECK(c["args"][2] == "/etc/tidemark/job/job.yaml");
-  // Never secret data: only Secret names appear.
-  CHECK(pod.dump().find("password") == std::string::npos);
+  // Never secret data: Secrets are referenced by name and mounted, never copied into env or the manifest.
+  CHECK(pod.dump().find("secretKeyRef") == std::string::npos);
+  CHECK(create.configMap.dump().find("secretKeyRef") == std::string::npos);
 }
 
 TEST_CASE("capacity sizes the runner: resources, and the manifest's capacity (threads)") {

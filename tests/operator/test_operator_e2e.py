@@ -1,0 +1,360 @@
+"""End-to-end: tidemark-operator on hack/devcluster, driven with the real kubectl, with real
+MariaDB servers (tidemark-sandbox) as source and target. Runner pods run the locally built
+tidemark-runner as processes.
+
+Run one test:  TIDEMARK_BUILD_DIR=build /usr/bin/python3 tests/operator/test_operator_e2e.py \
+                   OperatorE2E.test_apply_prechecks_then_copies_and_replicates
+Each test starts its own dev cluster, operator and (when it needs them) database servers, and
+stops them after. Exit 77 = skipped (no kubectl, no build)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
+from devcluster_harness import SKIP, Cluster, prerequisites_missing, read  # noqa: E402
+
+BUILD = os.path.abspath(os.environ.get("TIDEMARK_BUILD_DIR", os.path.join(REPO, "build")))
+OPERATOR = os.path.join(BUILD, "operator", "tidemark-operator")
+RUNNER = os.path.join(BUILD, "runner", "cli", "tidemark-runner")
+SANDBOX = os.path.join(BUILD, "tests", "support", "tidemark-sandbox")
+MARIADB = "/usr/bin/mariadb"
+
+JOB = """
+apiVersion: tidemark.dev/v1alpha1
+kind: MigrationJob
+metadata:
+  name: {name}
+spec:
+  type: {type}
+  source:
+    flavor: MariaDB
+    host: 127.0.0.1
+    port: {source_port}
+    credentialsSecret: {{name: source-credentials}}
+  target:
+    host: 127.0.0.1
+    port: {target_port}
+    credentialsSecret: {{name: {target_secret}}}
+  objects:
+    include: [{{database: shop}}]
+  capacity: 2
+  precheck: {{ignoreWarnings: true}}
+"""
+
+
+class Databases:
+    """A source and a target MariaDB (tidemark-sandbox), with a migration user on each."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="tidemark-op-e2e-db-")
+        self.log = open(os.path.join(self.dir, "sandbox.log"), "w+")
+        self.proc = subprocess.Popen([SANDBOX, "--state-dir", self.dir], stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not os.path.exists(os.path.join(self.dir, "target.port")):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("tidemark-sandbox did not start")
+            time.sleep(0.1)
+        time.sleep(0.2)
+        self.source_port = int(read(os.path.join(self.dir, "source.port")))
+        self.target_port = int(read(os.path.join(self.dir, "target.port")))
+        self.source("CREATE USER migrator@'%' IDENTIFIED BY 'source-pw';"
+                    "GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR, RELOAD ON *.* TO migrator@'%';"
+                    "CREATE DATABASE shop;"
+                    "CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, note VARCHAR(64));"
+                    "INSERT INTO shop.orders (note) VALUES " + ",".join("('order %d')" % i for i in range(200)) + ";")
+        self.target("CREATE USER loader@'%' IDENTIFIED BY 'target-pw';"
+                    "GRANT ALL PRIVILEGES ON *.* TO loader@'%';")
+
+    def sql(self, port, statements):
+        p = subprocess.run([MARIADB, "-h127.0.0.1", "-P%d" % port, "-uroot", "-N", "-B", "-e", statements],
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            raise AssertionError("SQL failed on port %d: %s" % (port, p.stderr))
+        return p.stdout.strip()
+
+    def source(self, statements):
+        return self.sql(self.source_port, statements)
+
+    def target(self, statements):
+        return self.sql(self.target_port, statements)
+
+    def target_count(self):
+        try:
+            return int(self.target("SELECT COUNT(*) FROM shop.orders"))
+        except (AssertionError, ValueError):
+            return -1
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+class OperatorE2E(unittest.TestCase):
+    operator_args = ()
+
+    def setUp(self):
+        self.c = Cluster(extra_args=("--bin-dir", BUILD))
+        self.db = None
+        self.op_log = open(os.path.join(self.c.dir, "operator.log"), "w+")
+        self.op = subprocess.Popen([OPERATOR, "--kubeconfig", self.c.kubeconfig, "--metrics-addr", "127.0.0.1:0",
+                                    "--runner-image", "tidemark:dev", "--retry-base", "1",
+                                    "--leader-election-namespace", "default", "--log-format", "text",
+                                    *self.operator_args],
+                                   stdout=self.op_log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def tearDown(self):
+        if self.op.poll() is None:
+            self.op.send_signal(signal.SIGTERM)
+            try:
+                self.op.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.op.pid, signal.SIGKILL)
+                self.op.wait()
+        self.op_log.close()
+        self.c.stop()
+        if self.db:
+            self.db.stop()
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def operator_log(self):
+        self.op_log.flush()
+        with open(self.op_log.name) as f:
+            return f.read()
+
+    def wait(self, predicate, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = predicate()
+            if last:
+                return last
+            time.sleep(0.25)
+        raise AssertionError("timed out waiting for %s (last %r)\n--- operator log:\n%s\n--- describe:\n%s"
+                             % (what, last, self.operator_log()[-6000:],
+                                self.c.kubectl("describe", "mj", check=False).stdout[-4000:]))
+
+    def job(self, name="shop"):
+        return self.c.get_json("mj", name)
+
+    def phase(self, name="shop"):
+        p = self.c.kubectl("get", "mj", name, "-o", "jsonpath={.status.phase}", check=False)
+        return p.stdout.strip() if p.returncode == 0 else None
+
+    def condition(self, name, type_):
+        for c in self.job(name).get("status", {}).get("conditions", []):
+            if c["type"] == type_:
+                return c
+        return {}
+
+    def pods(self, name="shop", role=None):
+        sel = "tidemark.dev/job=" + name + (",tidemark.dev/role=" + role if role else "")
+        return self.c.get_json("pods", "-l", sel)["items"]
+
+    def running_pod(self, name="shop", role="run"):
+        for p in self.pods(name, role):
+            if p.get("status", {}).get("phase") == "Running" and not p["metadata"].get("deletionTimestamp"):
+                return p
+        return None
+
+    def start_databases(self):
+        self.db = Databases()
+        self.c.kubectl("create", "secret", "generic", "source-credentials",
+                       "--from-literal=username=migrator", "--from-literal=password=source-pw")
+        self.c.kubectl("create", "secret", "generic", "target-credentials",
+                       "--from-literal=username=loader", "--from-literal=password=target-pw")
+        self.c.kubectl("create", "secret", "generic", "wrong-credentials",
+                       "--from-literal=username=loader", "--from-literal=password=not-the-password")
+
+    def apply_job(self, name="shop", type_="FullAndIncremental", target_secret="target-credentials"):
+        return self.c.apply(JOB.format(name=name, type=type_, source_port=self.db.source_port if self.db else 3306,
+                                       target_port=self.db.target_port if self.db else 4000,
+                                       target_secret=target_secret))
+
+    def to_running(self, name="shop", type_="FullAndIncremental"):
+        self.start_databases()
+        self.apply_job(name, type_)
+        self.wait(lambda: self.phase(name) in ("Copying", "Replicating", "Succeeded"), "the runner to start")
+        self.wait(lambda: self.db.target_count() == 200, "the full copy to reach the target", timeout=120)
+
+    # ---- tests -----------------------------------------------------------------------------
+
+    def test_apply_prechecks_then_copies_and_replicates(self):
+        self.start_databases()
+        self.apply_job()
+        self.wait(lambda: self.phase() == "Prechecking" or self.condition("shop", "PrecheckPassed").get("status")
+                  == "True", "the precheck")
+        job = self.job()
+        self.assertIn("tidemark.dev/stop-runner", job["metadata"]["finalizers"])
+        self.wait(lambda: self.condition("shop", "PrecheckPassed").get("status") == "True", "the precheck to pass")
+        pod = self.wait(lambda: self.running_pod(), "a running runner pod")
+        owner = pod["metadata"]["ownerReferences"][0]
+        self.assertEqual((owner["kind"], owner["name"], owner["controller"]), ("MigrationJob", "shop", True))
+        self.assertEqual(pod["spec"]["restartPolicy"], "Never")
+        self.assertIn("--skip-precheck", pod["spec"]["containers"][0]["args"])
+        self.assertEqual(self.condition("shop", "Validated")["status"], "True")
+        self.assertEqual(self.job()["status"]["capacity"]["current"], 2)
+        # Data moves: the copy, then replay of new source writes.
+        self.wait(lambda: self.db.target_count() == 200, "the full copy to reach the target", timeout=120)
+        self.db.source("INSERT INTO shop.orders (note) VALUES ('after the copy')")
+        self.wait(lambda: self.db.target_count() == 201, "replay of a new source row", timeout=120)
+        out = self.c.kubectl("get", "mj", "shop").stdout
+        self.assertRegex(out, r"shop\s+(Copying|Replicating)")
+        if self.job().get("status", {}).get("fullCopy"):  # the runner reports into the status
+            self.wait(lambda: self.phase() == "Replicating", "phase Replicating")
+        events = self.c.kubectl("describe", "mj", "shop").stdout
+        self.assertIn("PrecheckPassed", events)
+        self.assertIn("Started", events)
+        # Metrics of the operator.
+        port = int(self.wait(lambda: next((l.split("port=")[1].split()[0] for l in self.operator_log().splitlines()
+                                           if "serving /healthz" in l and "port=" in l), None), "metrics port"))
+        import urllib.request
+        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+        self.assertRegex(text, r'tidemark_jobs\{phase="(Copying|Replicating)"\} 1')
+        self.assertEqual(urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=5).status, 200)
+        self.assertEqual(urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port, timeout=5).status, 200)
+
+    def test_invalid_manifest_is_refused_naming_the_field(self):
+        bad = JOB.format(name="shop", type="FullAndIncremental", source_port=3306, target_port=4000,
+                         target_secret="t").replace("capacity: 2", "capacity: 3")
+        p = self.c.kubectl("apply", "-f", "-", stdin=bad, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("spec.capacity", p.stderr)
+        p = self.c.kubectl("apply", "-f", "-", check=False, stdin=JOB.format(
+            name="shop", type="Incremental", source_port=3306, target_port=4000, target_secret="t")
+            .replace("capacity: 2", "capacity: 2\n  fullMode: Physical"))
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("spec.fullMode", p.stderr)
+        self.assertEqual(self.c.get_json("mj")["items"], [])
+
+    def test_failed_precheck_shows_its_items_in_describe(self):
+        self.start_databases()
+        self.apply_job(target_secret="wrong-credentials")
+        self.wait(lambda: self.phase() == "PrecheckFailed", "PrecheckFailed")
+        cond = self.condition("shop", "PrecheckPassed")
+        self.assertEqual(cond["status"], "False")
+        out = self.c.kubectl("describe", "mj", "shop").stdout
+        self.assertIn("PrecheckFailed", out)
+        self.assertIn("Warning", out)
+        items = self.job()["status"].get("precheck", {}).get("items")
+        if items:  # the runner publishes its report into status.precheck
+            failed = [i["name"] for i in items if i.get("state") == "Failed"]
+            self.assertTrue(failed)
+            for name in failed:
+                self.assertIn(name, out)
+        self.assertEqual(self.pods(role="run"), [], "no runner after a failed precheck")
+        # Fix the cause and ask for a recheck: the job goes on.
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p",
+                       json.dumps({"spec": {"target": {"credentialsSecret": {"name": "target-credentials"}}}}))
+        self.wait(lambda: self.phase() in ("Copying", "Replicating"), "the job to go on after the fix", timeout=90)
+
+    def test_recheck_token_reruns_the_precheck(self):
+        self.start_databases()
+        self.apply_job(target_secret="wrong-credentials")
+        self.wait(lambda: self.phase() == "PrecheckFailed", "PrecheckFailed")
+        self.db.target("ALTER USER loader@'%' IDENTIFIED BY 'not-the-password'")
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p", '{"spec":{"precheck":{"recheck":"1"}}}')
+        self.wait(lambda: self.phase() in ("Copying", "Replicating"), "the job to go on after the recheck", timeout=90)
+        self.assertEqual(self.job()["status"]["precheck"]["recheck"], "1")
+
+    def test_pause_and_resume(self):
+        self.to_running()
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p", '{"spec":{"paused":true}}')
+        self.wait(lambda: self.phase() == "Paused", "Paused")
+        self.wait(lambda: self.pods(role="run") == [], "the runner pod to be gone")
+        self.db.source("INSERT INTO shop.orders (note) VALUES ('while paused')")
+        time.sleep(1)
+        self.assertEqual(self.db.target_count(), 200, "nothing is applied while paused")
+        # Scaling is accepted while paused and used on resume.
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p", '{"spec":{"capacity":4}}')
+        self.wait(lambda: self.job()["status"].get("capacity", {}).get("current") == 4, "capacity 4 accepted")
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p", '{"spec":{"paused":false}}')
+        pod = self.wait(lambda: self.running_pod(), "a new runner pod")
+        self.assertEqual(pod["metadata"]["annotations"]["tidemark.dev/capacity"], "4")
+        self.assertIn(self.phase(), ("Copying", "Replicating"))
+        self.wait(lambda: self.db.target_count() == 201, "the row written while paused", timeout=120)
+        out = self.c.kubectl("describe", "mj", "shop").stdout
+        self.assertIn("Paused", out)
+        self.assertIn("Resumed", out)
+
+    def test_delete_cleans_up_the_runner_through_the_finalizer(self):
+        self.to_running()
+        self.assertTrue(self.pods())
+        self.c.kubectl("delete", "mj", "shop", "--timeout=60s", timeout=90)
+        self.assertEqual(self.c.get_json("mj")["items"], [])
+        self.assertEqual(self.pods(), [])
+        self.wait(lambda: not [c for c in self.c.get_json("configmaps")["items"]
+                               if c["metadata"]["name"].startswith("shop-")], "the manifest ConfigMaps to go")
+
+    def test_delete_during_the_precheck(self):
+        self.start_databases()
+        self.apply_job()
+        self.wait(lambda: self.pods(), "a runner pod")
+        self.c.kubectl("delete", "mj", "shop", "--timeout=60s", timeout=90)
+        self.assertEqual(self.pods(), [])
+
+    def test_killed_runner_pod_is_replaced_and_nothing_is_lost(self):
+        self.to_running()
+        self.db.source("INSERT INTO shop.orders (note) VALUES " + ",".join("('more %d')" % i for i in range(50)))
+        pod = self.wait(lambda: self.running_pod(), "a running runner pod")
+        self.c.kubectl("delete", "pod", pod["metadata"]["name"], "--grace-period=0", "--wait=false")
+        self.wait(lambda: (self.running_pod() or {}).get("metadata", {}).get("name") not in (None, pod["metadata"]["name"]),
+                  "a replacement runner pod")
+        self.db.source("INSERT INTO shop.orders (note) VALUES ('after the kill')")
+        self.wait(lambda: self.db.target_count() == 251, "every row once in the target", timeout=120)
+        self.assertEqual(self.db.target("SELECT COUNT(DISTINCT note) FROM shop.orders"), "251")
+        self.assertGreaterEqual(self.job()["status"].get("restarts", 0), 1)
+
+
+class OperatorLimitsE2E(OperatorE2E):
+    operator_args = ("--max-jobs-per-namespace", "1")
+
+    def test_the_job_over_the_namespace_limit_gets_a_condition_and_does_nothing(self):
+        self.apply_job("first")
+        self.wait(lambda: self.pods("first"), "the first job's precheck pod")
+        time.sleep(0.5)
+        self.apply_job("second")
+        self.wait(lambda: self.condition("second", "Validated").get("reason") == "TooManyJobs", "TooManyJobs")
+        self.assertIn("limit", self.condition("second", "Validated")["message"])
+        self.assertEqual(self.pods("second"), [])
+        self.assertEqual(self.phase("second"), "Pending")
+        # The older job goes: the next one starts.
+        self.c.kubectl("delete", "mj", "first", "--timeout=60s", timeout=90)
+        self.wait(lambda: self.pods("second"), "the second job's precheck pod")
+
+    # The inherited tests run with the default limit only.
+    test_apply_prechecks_then_copies_and_replicates = None
+    test_invalid_manifest_is_refused_naming_the_field = None
+    test_failed_precheck_shows_its_items_in_describe = None
+    test_recheck_token_reruns_the_precheck = None
+    test_pause_and_resume = None
+    test_delete_cleans_up_the_runner_through_the_finalizer = None
+    test_delete_during_the_precheck = None
+    test_killed_runner_pod_is_replaced_and_nothing_is_lost = None
+
+
+if __name__ == "__main__":
+    missing = prerequisites_missing()
+    for path in (OPERATOR, RUNNER, SANDBOX, MARIADB):
+        if not missing and not os.access(path, os.X_OK):
+            missing = "%s is not built (set TIDEMARK_BUILD_DIR)" % path
+    if missing:
+        print("SKIPPED: " + missing)
+        sys.exit(SKIP)
+    unittest.main(verbosity=2)
