@@ -59,11 +59,18 @@ struct Applier::Impl {
 
     Impl(const db::ConnectOptions& o, const CheckpointStore& s) : options(o), store(s) {}
 
+    std::vector<unsigned long> lastIds;  // server session of each connection, for fencing
+
     db::Connection& conn(int i) {
         if (!conns[i]) {
-            conns[i].emplace(db::connectWithRetry(options, db::RetryPolicy{8, std::chrono::milliseconds(200),
-                                                                           std::chrono::milliseconds(5000)}));
-            prepareTargetSession(*conns[i]);
+            auto c = db::connectWithRetry(options, db::RetryPolicy{8, std::chrono::milliseconds(200),
+                                                                   std::chrono::milliseconds(5000)});
+            // The session this one replaces may still be running what it was sent: end it first.
+            if (lastIds[i]) CheckpointStore::fence(c, lastIds[i]);
+            prepareTargetSession(c);
+            store.registerSession(c, i);
+            lastIds[i] = c.threadId();
+            conns[i].emplace(std::move(c));
         }
         return *conns[i];
     }
@@ -197,6 +204,7 @@ Applier::Applier(const db::ConnectOptions& target, int connections, const Checkp
     : impl_(std::make_unique<Impl>(target, store)) {
     connections = std::max(connections, 1);
     impl_->conns.resize(connections);
+    impl_->lastIds.assign(connections, 0);
     for (int i = 0; i < connections; ++i) impl_->conn(i);
     for (int i = 0; i < connections; ++i) impl_->threads.emplace_back([this, i] { impl_->loop(i); });
 }

@@ -1,7 +1,9 @@
 #include "replay/checkpoint.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "replay/errors.h"
 
@@ -27,11 +29,41 @@ void CheckpointStore::ensureTables(db::Connection& t) const {
               "start_gtid LONGTEXT NOT NULL, end_file VARCHAR(512) NOT NULL, end_pos BIGINT UNSIGNED NOT NULL, "
               "end_gtid LONGTEXT NOT NULL, updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
               "PRIMARY KEY (job, worker))");
+    t.execute("CREATE TABLE IF NOT EXISTS " + table("replay_session") +
+              " (job VARCHAR(128) NOT NULL, conn_index INT NOT NULL, connection_id BIGINT UNSIGNED NOT NULL, "
+              "PRIMARY KEY (job, conn_index))");
     t.execute("CREATE TABLE IF NOT EXISTS " + table("replay_state") +
               " (job VARCHAR(128) NOT NULL PRIMARY KEY, safe_until_file VARCHAR(512) NOT NULL DEFAULT '', "
               "safe_until_pos BIGINT UNSIGNED NOT NULL DEFAULT 0, error_file VARCHAR(512) NOT NULL DEFAULT '', "
               "error_pos BIGINT UNSIGNED NOT NULL DEFAULT 0, error_message TEXT, "
               "updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))");
+}
+
+void CheckpointStore::registerSession(db::Connection& c, int index) const {
+    c.execute("REPLACE INTO " + table("replay_session") + " (job, conn_index, connection_id) VALUES (" + str(job_) + ", " +
+              std::to_string(index) + ", CONNECTION_ID())");
+}
+
+void CheckpointStore::fence(db::Connection& c, unsigned long id) {
+    if (id == 0 || id == c.threadId()) return;
+    try {
+        c.execute("KILL CONNECTION " + std::to_string(id));
+    } catch (const db::DbError& e) {
+        if (e.code() != 1094) throw;  // unknown thread: already gone
+    }
+    for (int i = 0; i < 600; ++i) {
+        auto n = c.scalar("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = " + std::to_string(id));
+        if (n.value_or("0") == "0") return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw ReplayError(c.options().endpoint() + ": an earlier replay session (id " + std::to_string(id) +
+                          ") does not end after KILL; waiting for it before resuming",
+                      true);
+}
+
+void CheckpointStore::fenceSessions(db::Connection& c) const {
+    auto rows = c.query("SELECT connection_id FROM " + table("replay_session") + " WHERE job = " + str(job_));
+    for (size_t i = 0; i < rows.size(); ++i) fence(c, std::stoul(rows.text(i, "connection_id")));
 }
 
 std::optional<ResumePoint> CheckpointStore::load(db::Connection& t) const {

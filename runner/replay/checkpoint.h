@@ -13,6 +13,10 @@
 //   Recovery re-reads [start_B, end_B), rebuilds the same shares with N_B, applies exactly the
 //   shares whose row does not say B, and continues from end_B: nothing is lost or applied twice,
 //   whatever the table's keys (DELETE ... LIMIT 1 on a keyless table commits with its row too).
+//   A killed runner's target sessions can outlive it (the server may still be executing the
+//   statements it last sent, COMMIT included), so before reading the rows a new run fences them:
+//   every applier connection registers its connection id, and startup KILLs the job's registered
+//   sessions and waits until they are gone; a reconnecting worker does the same for its old one.
 //   The one non-transactional step is a DDL (it commits implicitly on MySQL and TiDB): replaying
 //   it after a crash between it and its checkpoint is made harmless by IF [NOT] EXISTS rewrites
 //   and by treating "already exists / doesn't exist" errors on that first DDL as applied.
@@ -66,6 +70,15 @@ public:
     std::string upsert(const CheckpointRow& row) const;
     // The batch number a worker's row holds now (to settle an ambiguous COMMIT), or nothing.
     std::optional<uint64_t> batchOf(db::Connection& target, int worker) const;
+
+    // Records that connection `index` of this job's applier is the session `c`.
+    void registerSession(db::Connection& c, int index) const;
+    // KILLs every registered session of this job other than `c`'s own and waits until the server
+    // has finished them (their transactions committed or rolled back). Throws a retryable
+    // ReplayError when they do not go away in time.
+    void fenceSessions(db::Connection& c) const;
+    // Kills one session id (if still there) and waits for it to end.
+    static void fence(db::Connection& c, unsigned long id);
 
     ReplayJobState loadJobState(db::Connection& target) const;
     void saveSafeUntil(db::Connection& target, const Position& p) const;

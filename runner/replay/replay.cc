@@ -35,6 +35,9 @@ public:
     void run() {
         auto meta = db::connectWithRetry(target_);
         store_.ensureTables(meta);
+        // Sessions of an earlier run (killed runner, lost connection) must be over before the
+        // checkpoint rows say what is committed.
+        store_.fenceSessions(meta);
         auto resume = store_.load(meta);
         auto state = store_.loadJobState(meta);
 

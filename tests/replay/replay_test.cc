@@ -49,7 +49,7 @@ void checkSame(const std::string& database, const std::string& table) {
 
 }  // namespace
 
-TEST_CASE("positions order by file sequence and GTID sets round-trip in both flavors") {
+TEST_CASE("positions_order_by_file_sequence_and_gtid_sets_round_trip") {
     using replay::Position;
     CHECK(replay::before(Position{"bin.000009", 900, ""}, Position{"bin.000010", 4, ""}));
     CHECK(replay::before(Position{"bin.000010", 4, ""}, Position{"bin.000010", 5, ""}));
@@ -63,7 +63,7 @@ TEST_CASE("positions order by file sequence and GTID sets round-trip in both fla
     CHECK(mysql.encodeMysql().size() == 8 + 16 + 8 + 16);
 }
 
-TEST_CASE("DDL heads are parsed and translated for the target") {
+TEST_CASE("ddl_heads_are_parsed_and_translated_for_the_target") {
     api::ObjectSelection sel;
     sel.include.push_back({"shop", {}});
     sel.include.push_back({"crm", {"customers"}});
@@ -89,7 +89,7 @@ TEST_CASE("DDL heads are parsed and translated for the target") {
     CHECK(replay::parseDdl("/*!40000 ALTER TABLE `a` DISABLE KEYS */", "shop").kind == replay::DdlKind::AlterTable);
 }
 
-TEST_CASE("every column type survives INSERT, UPDATE and DELETE through the binlog") {
+TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") {
     freshDatabase("rt_types");
     auto start = now();
     auto s = sharedSource().connectRoot();
@@ -126,7 +126,7 @@ TEST_CASE("every column type survives INSERT, UPDATE and DELETE through the binl
     CHECK(t.scalar("SELECT COUNT(*) FROM rt_types.t") == std::optional<std::string>("3"));
 }
 
-TEST_CASE("an UPDATE that changes the primary key, and a chain of them, lands on the right rows") {
+TEST_CASE("update_changing_the_primary_key_lands_on_the_right_rows") {
     freshDatabase("rt_pk");
     auto start = now();
     auto s = sharedSource().connectRoot();
@@ -143,7 +143,7 @@ TEST_CASE("an UPDATE that changes the primary key, and a chain of them, lands on
     checkSame("rt_pk", "t");
 }
 
-TEST_CASE("a table without a key neither loses nor duplicates identical rows") {
+TEST_CASE("keyless_table_neither_loses_nor_duplicates_identical_rows") {
     freshDatabase("rt_nokey");
     auto start = now();
     auto s = sharedSource().connectRoot();
@@ -157,7 +157,7 @@ TEST_CASE("a table without a key neither loses nor duplicates identical rows") {
     checkSame("rt_nokey", "t");
 }
 
-TEST_CASE("DDL mid-stream is applied in order; users and grants are skipped; listed tables take no new ones") {
+TEST_CASE("ddl_mid_stream_applied_in_order_users_and_grants_skipped_listed_tables_take_no_new_ones") {
     freshDatabase("rt_ddl");
     freshDatabase("rt_listed");
     auto s = sharedSource().connectRoot();
@@ -202,7 +202,7 @@ TEST_CASE("DDL mid-stream is applied in order; users and grants are skipped; lis
     CHECK(sink.noted("skipped GRANT"));
 }
 
-TEST_CASE("status reports positions, counts and zero lag when caught up and idle") {
+TEST_CASE("status_reports_positions_counts_and_zero_lag_when_idle") {
     freshDatabase("rt_status");
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rt_status.t (id INT PRIMARY KEY)");

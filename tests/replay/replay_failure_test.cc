@@ -1,0 +1,242 @@
+// Replay when things go wrong: the runner killed with SIGKILL at random points, the source
+// restarting and rotating its binlog, a purged binlog, and duplicate keys in and out of safe mode.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "replay/binlog_streamer.h"
+#include "replay/errors.h"
+#include "tests/replay/replay_fixture.h"
+
+using namespace tidemark;
+using namespace tidemark::testing;
+
+namespace {
+
+replay::Position now() {
+    auto c = sharedSource().connectRoot();
+    return replay::currentSourcePosition(c);
+}
+
+replay::ReplayOptions from(const replay::Position& p, int workers = 3) {
+    replay::ReplayOptions o;
+    o.start = p;
+    o.workers = workers;
+    o.heartbeat = std::chrono::milliseconds(250);
+    return o;
+}
+
+void checkSame(const std::string& database, const std::string& table) {
+    auto s = sharedSource().connectRoot();
+    auto t = sharedTarget().connectRoot();
+    auto a = tableRows(s, database, table);
+    auto b = tableRows(t, database, table);
+    CHECK(a.size() == b.size());
+    CHECK(a == b);
+}
+
+// Writes a mix of transactions until stopped: keyed inserts/updates/deletes, keyless inserts and
+// DELETE ... LIMIT 1 / UPDATE ... LIMIT 1 that replay must neither repeat nor drop.
+class Load {
+public:
+    explicit Load(std::string database) : db_(std::move(database)) {
+        thread_ = std::thread([this] {
+            auto c = sharedSource().connectRoot();
+            for (int i = 1; !stop_; ++i) {
+                const std::string n = std::to_string(i);
+                c.execute("START TRANSACTION");
+                c.execute("INSERT INTO " + db_ + ".k VALUES (" + n + ", " + n + ", REPEAT('s', " + std::to_string(i % 40) + "))");
+                c.execute("UPDATE " + db_ + ".k SET v = v + 1 WHERE id = " + std::to_string(i / 2));
+                if (i % 3 == 0) c.execute("DELETE FROM " + db_ + ".k WHERE id = " + std::to_string(i - 5));
+                c.execute("INSERT INTO " + db_ + ".n VALUES (" + std::to_string(i % 7) + ", 'x')");
+                if (i % 4 == 0) c.execute("DELETE FROM " + db_ + ".n WHERE a = " + std::to_string(i % 7) + " LIMIT 1");
+                c.execute("UPDATE " + db_ + ".n SET b = CONCAT(b, 'y') WHERE a = " + std::to_string(i % 5) + " LIMIT 1");
+                if (i % 10 == 0)
+                    c.execute("INSERT INTO " + db_ + ".n SELECT a, 'bulk' FROM " + db_ + ".n WHERE b = 'x' LIMIT 30");
+                c.execute("COMMIT");
+                count_ = i;
+            }
+        });
+    }
+    ~Load() { stop(); }
+    void stop() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    int count() const { return count_; }
+
+private:
+    std::string db_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> count_{0};
+    std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("kill_during_replay_resumes_without_loss_or_duplicates_for_keyed_and_keyless_tables") {
+    freshDatabase("rk");
+    const auto start = now();
+    auto s = sharedSource().connectRoot();
+    // Created after the start position: the DDL replicates too.
+    s.execute("CREATE TABLE rk.k (id INT PRIMARY KEY, v INT, s VARCHAR(50))");
+    s.execute("CREATE TABLE rk.n (a INT, b VARCHAR(200))");
+    Load load("rk");
+    auto job = jobFor("rt-kill", {"rk"});
+    auto options = from(start, 3);
+    options.maxBatchRows = 40;  // many small batches: kills land between shares of one batch
+
+    std::mt19937 rng(4242);
+    std::uniform_int_distribution<int> pause(150, 900);
+    const int kills = 8;
+    for (int round = 0; round < kills; ++round) {
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            RecordingSink sink;
+            std::atomic<bool> stop{false};
+            try {
+                replay::runReplay(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), options,
+                                  sink, stop);
+            } catch (const std::exception& e) {
+                fprintf(stderr, "replay child failed: %s\n", e.what());
+                _exit(1);
+            }
+            _exit(0);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status));  // it was still replaying, not failed
+    }
+    load.stop();
+    MESSAGE("source transactions: " << load.count());
+    catchUp(job, options);
+    checkSame("rk", "k");
+    checkSame("rk", "n");
+}
+
+TEST_CASE("source_restart_and_binlog_rotation_reconnect_and_resume") {
+    freshDatabase("rr");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rr.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    sharedTarget().exec("CREATE TABLE rr.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    const auto start = now();
+    BackgroundReplay r(jobFor("rt-restart", {"rr"}), from(start, 2));
+    for (int i = 0; i < 20; ++i) s.execute("INSERT INTO rr.t VALUES (" + std::to_string(i) + ", 'a')");
+    s.execute("FLUSH BINARY LOGS");
+    for (int i = 20; i < 40; ++i) s.execute("INSERT INTO rr.t VALUES (" + std::to_string(i) + ", 'b')");
+    REQUIRE(waitSame("rr", "t", std::chrono::seconds(20)));
+    sharedSource().restart();
+    {
+        auto s2 = sharedSource().connectRoot();
+        for (int i = 40; i < 60; ++i) s2.execute("INSERT INTO rr.t VALUES (" + std::to_string(i) + ", 'c')");
+        s2.execute("FLUSH BINARY LOGS");
+        s2.execute("FLUSH BINARY LOGS");
+        s2.execute("UPDATE rr.t SET v = 'd' WHERE id % 2 = 0");
+    }
+    CHECK(waitSame("rr", "t", std::chrono::seconds(30)));
+    r.stop();
+    CHECK(r.sink().noted("retrying"));
+}
+
+TEST_CASE("purged_binlog_is_a_non_retryable_error_naming_file_and_retention_setting") {
+    MariaDbServer source(ServerOptions::source());
+    auto c = source.connectRoot();
+    auto first = replay::currentSourcePosition(c);
+    c.execute("CREATE DATABASE rp");
+    c.execute("FLUSH BINARY LOGS");
+    c.execute("FLUSH BINARY LOGS");
+    auto latest = replay::currentSourcePosition(c);
+    // MariaDB keeps a file until its binlog checkpoint passes it: retry the purge until it is gone.
+    for (int i = 0; i < 100; ++i) {
+        c.execute("PURGE BINARY LOGS TO " + c.quote(latest.file));
+        if (c.query("SHOW BINARY LOGS").text(0, "Log_name") != first.file) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(c.query("SHOW BINARY LOGS").text(0, "Log_name") != first.file);
+    replay::ReplayOptions o;
+    o.start = replay::Position{first.file, 4, ""};
+    o.workers = 1;
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    std::thread guard([&] {
+        for (int i = 0; i < 300 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        stop = true;
+    });
+    struct Join {
+        std::thread& t;
+        std::atomic<bool>& stop;
+        ~Join() {
+            stop = true;
+            t.join();
+        }
+    } join{guard, stop};
+    try {
+        replay::runReplay(jobFor("rt-purged", {"rp"}), source.rootOptions("source"), sharedTarget().rootOptions("target"), o,
+                          sink, stop);
+        for (auto& n : sink.notes()) MESSAGE(n);
+        FAIL("replay from a purged binlog should fail");
+    } catch (const replay::ReplayError& e) {
+        const std::string msg = e.what();
+        CHECK_FALSE(e.retryable());
+        CHECK(msg.find(first.file) != std::string::npos);
+        CHECK(msg.find("purged") != std::string::npos);
+        CHECK(msg.find("binlog_expire_logs_seconds") != std::string::npos);
+        CHECK(msg.find("expire_logs_days") != std::string::npos);
+    }
+}
+
+TEST_CASE("duplicate_key_outside_safe_mode_stops_naming_table_and_key_and_restart_after_error_replaces_it") {
+    freshDatabase("rd");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rd.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    sharedTarget().exec("CREATE TABLE rd.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    const auto start = now();
+    sharedTarget().exec("INSERT INTO rd.t VALUES (5, 'target only')");
+    s.execute("INSERT INTO rd.t VALUES (1, 'a'), (2, 'b')");
+    s.execute("INSERT INTO rd.t VALUES (5, 'source')");
+    s.execute("UPDATE rd.t SET v = 'b2' WHERE id = 2");
+    auto job = jobFor("rt-dup", {"rd"});
+    try {
+        catchUp(job, from(start, 2));
+        FAIL("a duplicate key should stop replay");
+    } catch (const replay::DuplicateKeyError& e) {
+        const std::string msg = e.what();
+        CHECK(msg.find("`rd`.`t`") != std::string::npos);
+        CHECK(msg.find("Duplicate entry '5'") != std::string::npos);
+        CHECK(msg.find("PRIMARY") != std::string::npos);
+    }
+    auto options = from(start, 2);
+    options.restartAfterError = true;
+    RecordingSink sink;
+    catchUp(job, options, &sink);
+    checkSame("rd", "t");
+    auto t = sharedTarget().connectRoot();
+    CHECK(t.scalar("SELECT v FROM rd.t WHERE id = 5") == std::optional<std::string>("source"));
+}
+
+TEST_CASE("safe_mode_until_snapshot_position_absorbs_rows_the_copy_already_wrote") {
+    freshDatabase("rs");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rs.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    sharedTarget().exec("CREATE TABLE rs.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    const auto replayFrom = now();
+    s.execute("INSERT INTO rs.t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    s.execute("UPDATE rs.t SET v = 'b2' WHERE id = 2");
+    const auto snapshot = now();
+    // What a copy at `snapshot` wrote:
+    sharedTarget().exec("INSERT INTO rs.t VALUES (1, 'a'), (2, 'b2'), (3, 'c')");
+    s.execute("INSERT INTO rs.t VALUES (4, 'd')");
+    s.execute("DELETE FROM rs.t WHERE id = 1");
+    auto options = from(replayFrom, 2);
+    options.safeUntil = snapshot;
+    catchUp(jobFor("rt-safe", {"rs"}), options);
+    checkSame("rs", "t");
+}
