@@ -38,6 +38,16 @@ struct Controller::Impl {
   }
 
   void enqueueJob(const Json& job) { queue.add(ObjectKey::of(job).str()); }
+  // Jobs waiting for a slot (job limit) or a target (physical copy) look again when another
+  // job goes away or changes phase.
+  void enqueueWaiting() {
+    for (const auto& i : jobInformers)
+      for (const auto& j : i->list()) {
+        const std::string phase = str(j, "/status/phase");
+        if (phase.empty() || phase == "Pending") enqueueJob(j);
+      }
+  }
+
   void enqueueOwner(const Json& pod) {
     const std::string job = str(pod, "/metadata/labels/tidemark.dev~1job");
     if (!job.empty()) queue.add(str(pod, "/metadata/namespace", "default") + "/" + job);
@@ -51,10 +61,14 @@ struct Controller::Impl {
       jobs.onError = [](const std::string& e) { log::warn("watch of migrationjobs", {{"error", e}}); };
       auto ji = std::make_unique<kube::Informer>(client, jobs);
       ji->addHandlers({[this](const Json& o) { enqueueJob(o); },
-                       [this](const Json&, const Json& n) { enqueueJob(n); },
+                       [this](const Json& old, const Json& n) {
+                         enqueueJob(n);
+                         if (str(old, "/status/phase") != str(n, "/status/phase")) enqueueWaiting();
+                       },
                        [this](const Json& o) {
                          metrics.forgetJob(ObjectKey::of(o).str());
                          log::info("job gone", {{"job", ObjectKey::of(o).str()}});
+                         enqueueWaiting();
                        }});
       kube::WatcherOptions pods;
       pods.resource = res::kPods;
@@ -65,11 +79,12 @@ struct Controller::Impl {
       pi->addHandlers({[this](const Json& o) { enqueueOwner(o); },
                        [this](const Json&, const Json& n) { enqueueOwner(n); },
                        [this](const Json& o) { enqueueOwner(o); }});
-      ji->start();
-      pi->start();
       jobInformers.push_back(std::move(ji));
       podInformers.push_back(std::move(pi));
     }
+    // Started only once the lists are complete: handlers read jobInformers.
+    for (auto& i : jobInformers) i->start();
+    for (auto& i : podInformers) i->start();
   }
 
   std::vector<Json> allJobs() const {

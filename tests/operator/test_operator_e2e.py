@@ -321,6 +321,42 @@ class OperatorE2E(unittest.TestCase):
         self.assertEqual(self.db.target("SELECT COUNT(DISTINCT note) FROM shop.orders"), "251")
         self.assertGreaterEqual(self.job()["status"].get("restarts", 0), 1)
 
+    def test_restart_after_an_error_replaces_conflicting_rows(self):
+        self.to_running()
+        # A row the target has and the source is about to write: replay stops on the duplicate key.
+        self.db.target("INSERT INTO shop.orders (id, note) VALUES (5000, 'target only')")
+        self.db.source("INSERT INTO shop.orders (id, note) VALUES (5000, 'from the source')")
+        self.wait(lambda: self.phase() == "Failed", "Failed on the duplicate key", timeout=120)
+        ready = self.condition("shop", "Ready")
+        self.assertEqual(ready["status"], "False")
+        self.assertIn("restartToken", ready["message"])
+        self.assertIn("Failed", self.c.kubectl("describe", "mj", "shop").stdout)
+        time.sleep(1)
+        self.assertEqual(self.phase(), "Failed", "a non-retryable failure is not retried")
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p", '{"spec":{"restartToken":"fix-1"}}')
+        pod = self.wait(lambda: self.running_pod(), "the restarted runner")
+        self.assertIn("--restart", pod["spec"]["containers"][0]["args"])
+        self.wait(lambda: self.db.target("SELECT note FROM shop.orders WHERE id = 5000") == "from the source",
+                  "the source's row to replace the target's", timeout=120)
+        self.assertEqual(self.job()["status"]["restartToken"], "fix-1")
+        self.assertIn(self.phase(), ("Copying", "Replicating"))
+
+    def test_no_second_job_on_a_target_while_a_physical_copy_holds_it(self):
+        self.start_databases()
+        physical = JOB.format(name="bulk", type="FullAndIncremental", source_port=self.db.source_port,
+                              target_port=self.db.target_port, target_secret="target-credentials")
+        physical = physical.replace("capacity: 2", "capacity: 2\n  fullMode: Physical\n  paused: true")
+        self.c.apply(physical)
+        self.wait(lambda: self.phase("bulk") == "Paused", "the physical job paused before its copy")
+        self.apply_job("shop")
+        self.wait(lambda: self.condition("shop", "Ready").get("reason") == "TargetBusy", "TargetBusy")
+        self.assertIn("bulk", self.condition("shop", "Ready")["message"])
+        self.assertEqual(self.pods("shop"), [])
+        self.assertEqual(self.phase("shop"), "Pending")
+        # The physical job goes away: the waiting one starts.
+        self.c.kubectl("delete", "mj", "bulk", "--timeout=60s", timeout=90)
+        self.wait(lambda: self.phase("shop") in ("Prechecking", "Copying", "Replicating"), "the job to start")
+
 
 class OperatorLimitsE2E(OperatorE2E):
     operator_args = ("--max-jobs-per-namespace", "1")
@@ -347,6 +383,8 @@ class OperatorLimitsE2E(OperatorE2E):
     test_delete_cleans_up_the_runner_through_the_finalizer = None
     test_delete_during_the_precheck = None
     test_killed_runner_pod_is_replaced_and_nothing_is_lost = None
+    test_restart_after_an_error_replaces_conflicting_rows = None
+    test_no_second_job_on_a_target_while_a_physical_copy_holds_it = None
 
 
 if __name__ == "__main__":
