@@ -357,6 +357,13 @@ class OperatorE2E(unittest.TestCase):
         self.c.kubectl("delete", "mj", "bulk", "--timeout=60s", timeout=90)
         self.wait(lambda: self.phase("shop") in ("Prechecking", "Copying", "Replicating"), "the job to start")
 
+    def test_examples_are_accepted_by_the_api_server(self):
+        examples = os.path.join(REPO, "examples")
+        for name in sorted(os.listdir(examples)):
+            if name.endswith(".yaml"):
+                p = self.c.kubectl("apply", "--dry-run=server", "-f", os.path.join(examples, name), check=False)
+                self.assertEqual(p.returncode, 0, "%s: %s" % (name, p.stderr))
+
 
 class OperatorLimitsE2E(OperatorE2E):
     operator_args = ("--max-jobs-per-namespace", "1")
@@ -385,6 +392,7 @@ class OperatorLimitsE2E(OperatorE2E):
     test_killed_runner_pod_is_replaced_and_nothing_is_lost = None
     test_restart_after_an_error_replaces_conflicting_rows = None
     test_no_second_job_on_a_target_while_a_physical_copy_holds_it = None
+    test_examples_are_accepted_by_the_api_server = None
 
 
 if __name__ == "__main__":
