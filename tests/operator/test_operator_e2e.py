@@ -364,6 +364,31 @@ class OperatorE2E(unittest.TestCase):
                 p = self.c.kubectl("apply", "--dry-run=server", "-f", os.path.join(examples, name), check=False)
                 self.assertEqual(p.returncode, 0, "%s: %s" % (name, p.stderr))
 
+    def test_leader_election_hands_over_to_a_standby(self):
+        lease = lambda: self.c.get_json("lease", "tidemark-operator", "-n", "default")["spec"].get("holderIdentity")
+        first = self.wait(lambda: self.c.kubectl("get", "lease", "tidemark-operator", "-n", "default",
+                                                 check=False).returncode == 0 and lease(), "a leader")
+        self.assertTrue(first.endswith("_%d" % self.op.pid), "the operator leads: " + first)
+        standby_log = open(os.path.join(self.c.dir, "standby.log"), "w+")
+        standby = subprocess.Popen([OPERATOR, "--kubeconfig", self.c.kubeconfig, "--metrics-addr", "127.0.0.1:0",
+                                    "--runner-image", "tidemark:dev", "--leader-election-namespace", "default",
+                                    "--log-format", "text"],
+                                   stdout=standby_log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            time.sleep(1)
+            self.assertTrue(lease().endswith("_%d" % self.op.pid), "the standby waits")
+            self.op.send_signal(signal.SIGTERM)
+            self.op.wait(15)
+            self.wait(lambda: lease() and lease().endswith("_%d" % standby.pid), "the standby to take the lease",
+                      timeout=30)
+            # The new leader runs jobs.
+            self.apply_job("after-handover")
+            self.wait(lambda: self.pods("after-handover"), "the new leader to start a runner pod")
+        finally:
+            standby.send_signal(signal.SIGTERM)
+            standby.wait(15)
+            standby_log.close()
+
 
 class OperatorLimitsE2E(OperatorE2E):
     operator_args = ("--max-jobs-per-namespace", "1")
@@ -393,6 +418,7 @@ class OperatorLimitsE2E(OperatorE2E):
     test_restart_after_an_error_replaces_conflicting_rows = None
     test_no_second_job_on_a_target_while_a_physical_copy_holds_it = None
     test_examples_are_accepted_by_the_api_server = None
+    test_leader_election_hands_over_to_a_standby = None
 
 
 if __name__ == "__main__":
