@@ -284,6 +284,11 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         }
         plan.tables.push_back(work);
     }
+    {
+        std::size_t n = 0;
+        for (auto& v : perTable) n += v.size();
+        sink.note("full copy: " + std::to_string(infos.size()) + " tables, " + std::to_string(n) + " chunks to copy");
+    }
     // Interleave tables so that concurrent writers mostly fill different tables.
     for (std::size_t round = 0;; ++round) {
         bool any = false;
@@ -441,13 +446,21 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         }
     };
 
+    // Finishers add the deferred indexes of tables whose data is complete, while other tables
+    // are still copied; several at once at the end, when every table completes together.
     auto finisher = [&] {
         try {
-            auto conn = db::connectWithRetry(target);
-            conn.execute("SET SESSION foreign_key_checks = 0");
+            std::optional<db::Connection> conn;
             while (auto key = finishing.pop()) {
                 if (halted()) return;
-                addDeferredIndexes(conn, *key, plan.deferred[*key]);
+                const auto& deferred = plan.deferred.at(*key);
+                if (!deferred.empty()) {
+                    if (!conn) {
+                        conn = db::connectWithRetry(target);
+                        conn->execute("SET SESSION foreign_key_checks = 0");
+                    }
+                    addDeferredIndexes(*conn, *key, deferred);
+                }
                 checkpoint.markTable(*key, TableState::Complete);
                 progress.tablesDone++;
             }
@@ -455,9 +468,11 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
             failure.set(std::make_exception_ptr(db::DbError(
                 e.kind(), e.code(), std::string(e.what()) + " [adding the deferred secondary indexes; the copy is resumable]")));
             batches.abort();
+            finishing.abort();
         } catch (...) {
             failure.set(std::current_exception());
             batches.abort();
+            finishing.abort();
         }
     };
 
@@ -469,15 +484,17 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
     progress.start();
     progress.report();
     std::vector<std::thread> readerThreads, writerThreads;
-    std::thread finisherThread(finisher);
+    std::vector<std::thread> finisherThreads;
+    for (int i = 0; i < std::max(1, std::min(writers, 4)); ++i) finisherThreads.emplace_back(finisher);
     for (auto& w : writerConns) writerThreads.emplace_back(writer, std::move(w));
     if (snap)
         for (auto& r : snap->readers) readerThreads.emplace_back(reader, std::ref(r));
     for (auto& t : readerThreads) t.join();
     batches.close();
     for (auto& t : writerThreads) t.join();
+    if (!failure.failed() && plan.chunkCount > 0) sink.note("full copy: rows copied, adding deferred indexes");
     finishing.close();
-    finisherThread.join();
+    for (auto& t : finisherThreads) t.join();
     progress.stop();
     snap.reset();
 

@@ -47,10 +47,11 @@ void Progress::report(bool final) {
     const double bytes = static_cast<double>(bytesCopied.load());
     const double rows = static_cast<double>(rowsCopied.load());
     const double estRows = static_cast<double>(std::max<std::uint64_t>(rowsEstimated.load(), rowsCopied.load()));
-    const double estBytes = static_cast<double>(std::max<std::uint64_t>(bytesEstimated.load(), bytesCopied.load()));
     const double rate = elapsed > 0 ? bytes / elapsed : 0;
+    const double rowRate = elapsed > 0 ? rows / elapsed : 0;
     double percent = final ? 100.0 : (estRows > 0 ? std::min(99.9, 100.0 * rows / estRows) : 0.0);
-    double left = final ? 0.0 : (rate > 0 && estBytes > bytes ? (estBytes - bytes) / rate : 0.0);
+    // Row estimates are closer to what is read than on-disk sizes are.
+    double left = final ? 0.0 : (rowRate > 0 && estRows > rows ? (estRows - rows) / rowRate : 0.0);
     nlohmann::json j;
     {
         std::lock_guard lock(mutex_);

@@ -131,7 +131,8 @@ Snapshot openSnapshot(const db::ConnectOptions& source, int n,
             locked = true;
             s.method = "FLUSH TABLES WITH READ LOCK";
         } catch (const db::DbError& e) {
-            if (e.kind() != db::ErrorKind::Privilege && e.kind() != db::ErrorKind::Query) throw;
+            // Managed MySQL (RDS, Aurora, ...) refuses FTWRL in several ways; LOCK TABLES is next.
+            if (e.retryable()) throw;
         }
     }
     if (!locked && !tables.empty()) {

@@ -21,7 +21,11 @@ namespace {
 class QuietSink : public status::StatusSink {
 public:
     void report(std::string_view, const nlohmann::json& fields) override { last_ = fields; }
-    void note(std::string_view message) override { std::cerr << message << "\n"; }
+    void note(std::string_view message) override {
+        std::cerr << std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() << " s: " << message
+                  << "\n";
+    }
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     void flush() override {}
     nlohmann::json last_;
 };

@@ -74,70 +74,90 @@ src sbtest -e "ANALYZE TABLE $(for i in $(seq 1 "$TABLES"); do printf 'sbtest%s,
 TOTAL_ROWS=$((TABLES * ROWS + NOPK_ROWS + BLOB_ROWS))
 echo "   loaded $TOTAL_ROWS rows in $(printf '%.1f' "$(echo "$(now) - $t0" | bc)") s"
 
+RUNS=${RUNS:-3}
+SPID=$(pgrep -f "mariadbd.*--port=$SP ")
+TPID=$(pgrep -f "mariadbd.*--port=$TP ")
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 reset_target() { tgt -e "DROP DATABASE IF EXISTS sbtest; DROP DATABASE IF EXISTS tidemark_meta"; }
-declare -A WALL
+declare -A WALL SCPU TCPU
 RSS=()
 BYTES=0
 
-run_tidemark() {  # mode
-  reset_target
-  local out
-  out=$(TIDEMARK_COPY_WORKERS=$THREADS "$DRIVER" --source-port "$SP" --target-port "$TP" --database sbtest \
-        --mode "$1" --capacity 16 --job "bench-$1" 2>"$work/tidemark-$1.log")
-  echo "   $out"
-  WALL[tidemark-$1]=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["seconds"])' "$out")
-  RSS+=("$1=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["peakRssKiB"])' "$out")")
-  BYTES=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["bytes"])' "$out")
-  "$DRIVER" --source-port "$SP" --target-port "$TP" --database sbtest --job "bench-$1" --verify >"$work/verify-$1.json" ||
-    { echo "   verify FAILED after tidemark $1:"; cat "$work/verify-$1.json"; exit 1; }
-  echo "   verify: $(cat "$work/verify-$1.json" | cut -c1-80)"
+# measure NAME PREPARE RUN: PREPARE (untimed) then RUN, $RUNS times; keeps the fastest run's
+# wall time and the CPU seconds both servers spent in it (the machine may be shared: CPU
+# seconds do not depend on what else runs, wall times do).
+measure() {
+  local name=$1 prepare=$2 run=$3
+  for r in $(seq 1 "$RUNS"); do
+    $prepare
+    local s0 t0 w0 s1 t1 w1 w
+    s0=$(cpu_ticks "$SPID"); t0=$(cpu_ticks "$TPID"); w0=$(now)
+    $run
+    w1=$(now); s1=$(cpu_ticks "$SPID"); t1=$(cpu_ticks "$TPID")
+    w=$(echo "$w1 - $w0" | bc)
+    echo "   run $r: $(printf '%.2f' "$w") s wall; source mysqld $(echo "scale=2; ($s1 - $s0) / 100" | bc) s CPU, target mysqld $(echo "scale=2; ($t1 - $t0) / 100" | bc) s CPU"
+    if [ -z "${WALL[$name]:-}" ] || [ "$(echo "$w < ${WALL[$name]}" | bc)" = 1 ]; then
+      WALL[$name]=$w
+      SCPU[$name]=$(echo "scale=2; ($s1 - $s0) / 100" | bc)
+      TCPU[$name]=$(echo "scale=2; ($t1 - $t0) / 100" | bc)
+    fi
+  done
 }
 
-timed() {  # name command...
-  local name=$1; shift
-  local t0; t0=$(now)
-  "$@"
-  WALL[$name]=$(echo "$(now) - $t0" | bc)
+tidemark_copy() {
+  local out
+  out=$(TIDEMARK_COPY_WORKERS=$THREADS "$DRIVER" --source-port "$SP" --target-port "$TP" --database sbtest \
+        --mode "$MODE" --capacity 16 --job "bench-$MODE" 2>"$work/tidemark-$MODE.log") ||
+    { cat "$work/tidemark-$MODE.log" >&2; exit 1; }
+  RSS+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["peakRssKiB"])' "$out")")
+  BYTES=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["bytes"])' "$out")
+}
+tidemark_verify() {
+  "$DRIVER" --source-port "$SP" --target-port "$TP" --database sbtest --job "bench-$MODE" --verify >"$work/verify.json" ||
+    { echo "   verify FAILED after tidemark $MODE:"; cat "$work/verify.json"; exit 1; }
+  echo "   verify: identical, $(python3 -c 'import json; print(json.load(open("'"$work/verify.json"'"))["rowsCompared"])') rows compared"
 }
 
 echo "== tidemark logical ($THREADS workers)"
-run_tidemark logical
+MODE=logical; measure tidemark-logical reset_target tidemark_copy; tidemark_verify
 echo "== tidemark physical ($THREADS workers)"
-run_tidemark physical
+MODE=physical; measure tidemark-physical reset_target tidemark_copy; tidemark_verify
 
 echo "== mydumper + myloader ($THREADS threads)"
-reset_target
 dump_dir=$work/mydumper
+reset_for_mydumper() { reset_target; rm -rf "$dump_dir"; }
 mydumper_then_myloader() {
-  rm -rf "$dump_dir"
   mydumper -h 127.0.0.1 -P "$SP" -u root -B sbtest -t "$THREADS" -r 50000 -o "$dump_dir" >/dev/null 2>&1
   myloader -h 127.0.0.1 -P "$TP" -u root -d "$dump_dir" -t "$THREADS" -o >/dev/null 2>&1
 }
-timed mydumper+myloader mydumper_then_myloader
-echo "   target rows: $(tgt -N -e "SELECT SUM(TABLE_ROWS) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sbtest'") (estimate)"
+measure mydumper+myloader reset_for_mydumper mydumper_then_myloader
+echo "   rows in the target: $(tgt -N -e "SELECT (SELECT COUNT(*) FROM sbtest.sbtest1) + (SELECT COUNT(*) FROM sbtest.nopk)") in sbtest1 + nopk"
 
 echo "== mysqldump | mysql"
-reset_target
 dump_pipe() {
   mariadb-dump --protocol=tcp -h127.0.0.1 -P"$SP" -uroot --single-transaction --databases sbtest |
     mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot
 }
-timed "mysqldump|mysql" dump_pipe
+measure "mysqldump|mysql" reset_target dump_pipe
 
-echo "== LOAD DATA INFILE of pre-exported files (ceiling)"
-reset_target
+echo "== LOAD DATA INFILE of pre-exported files (ceiling; the export is not timed)"
 src_files=$(src -N -e "SELECT @@secure_file_priv")
 tgt_files=$(tgt -N -e "SELECT @@secure_file_priv")
 tables="$(for i in $(seq 1 "$TABLES"); do printf 'sbtest%s ' "$i"; done)nopk blobs"
-tgt -e "CREATE DATABASE sbtest"
 for t in $tables; do
   rm -f "$src_files/$t.tsv"
   src sbtest -e "SELECT * FROM \`$t\` INTO OUTFILE '$src_files/$t.tsv'"
   mv "$src_files/$t.tsv" "$tgt_files/$t.tsv"
-  # The table without its plain secondary keys; they are added after the data, timed.
-  src sbtest -N -e "SHOW CREATE TABLE \`$t\`" | cut -f2- | sed 's/\\n/\n/g' | grep -v '^  KEY ' |
-    sed -z 's/,\n)/\n)/' | tgt sbtest
 done
+create_bare_tables() {
+  reset_target
+  tgt -e "CREATE DATABASE sbtest"
+  # The tables without their plain secondary keys; those are added after the data, timed.
+  for t in $tables; do
+    src sbtest -N -e "SHOW CREATE TABLE \`$t\`" | cut -f2- | sed 's/\\n/\n/g' | grep -v '^  KEY ' |
+      sed -z 's/,\n)/\n)/' | tgt sbtest
+  done
+}
 load_all() {
   for t in $tables; do echo "$t"; done |
     xargs -P "$THREADS" -I{} mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot sbtest -e \
@@ -146,22 +166,25 @@ load_all() {
     xargs -P "$THREADS" -I{} mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot sbtest -e "{}"
   tgt sbtest -e "ALTER TABLE blobs ADD KEY name (name)"
 }
-timed "LOAD DATA (ceiling)" load_all
+measure "LOAD DATA (ceiling)" create_bare_tables load_all
 
 MIB=$(echo "scale=2; $BYTES / 1048576" | bc)
 echo
-echo "== results: $TOTAL_ROWS rows, $MIB MiB of values; $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM;" \
+echo "== results ($THREADS threads each): $TOTAL_ROWS rows, $MIB MiB of values; $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM;" \
      "source and target MariaDB $(src -N -e 'SELECT VERSION()') on this machine"
-printf '| %-22s | %8s | %10s | %8s | %s |\n' "tool" "wall s" "rows/s" "MiB/s" "ratio"
-printf '|%s|%s|%s|%s|%s|\n' "------------------------" "----------" "------------" "----------" "-----------------------"
+printf '| %-22s | %7s | %9s | %6s | %11s | %11s | %s |\n' "tool" "wall s" "rows/s" "MiB/s" "source CPU s" "target CPU s" "ratio (wall)"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "------------------------" "---------" "-----------" "--------" "--------------" "--------------" "----------------------------"
 for name in tidemark-logical tidemark-physical mydumper+myloader "mysqldump|mysql" "LOAD DATA (ceiling)"; do
   w=${WALL[$name]}
   ratio=""
   case $name in
-    tidemark-logical) ratio="$(echo "scale=2; $w / ${WALL[mydumper+myloader]}" | bc)x mydumper+myloader" ;;
-    tidemark-physical) ratio="$(echo "scale=2; $w / ${WALL[LOAD DATA (ceiling)]}" | bc)x LOAD DATA" ;;
+    tidemark-logical) ratio="$(printf '%.2f' "$(echo "$w / ${WALL[mydumper+myloader]}" | bc -l)")x mydumper+myloader" ;;
+    tidemark-physical) ratio="$(printf '%.2f' "$(echo "$w / ${WALL[LOAD DATA (ceiling)]}" | bc -l)")x LOAD DATA" ;;
   esac
-  printf '| %-22s | %8.1f | %10.0f | %8.1f | %s |\n' "$name" "$w" "$(echo "$TOTAL_ROWS / $w" | bc -l)" \
-    "$(echo "$MIB / $w" | bc -l)" "$ratio"
+  printf '| %-22s | %7.2f | %9.0f | %6.1f | %12.2f | %12.2f | %s |\n' "$name" "$w" "$(echo "$TOTAL_ROWS / $w" | bc -l)" \
+    "$(echo "$MIB / $w" | bc -l)" "${SCPU[$name]}" "${TCPU[$name]}" "$ratio"
 done
-echo "tidemark peak RSS (KiB): ${RSS[*]}"
+max_rss=0
+for r in "${RSS[@]}"; do [ "$r" -gt "$max_rss" ] && max_rss=$r; done
+echo "tidemark peak RSS: $((max_rss / 1024)) MiB (largest of all runs; KiB per run: ${RSS[*]})"
+echo "best of $RUNS runs each; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

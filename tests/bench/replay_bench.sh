@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Replay benchmark: a sysbench oltp_write_only backlog on a source whose data the target already
+# holds, caught up by tidemark and by native MariaDB replicas (slave_parallel_threads=0 and 4
+# optimistic threads), then tidemark's lag while sysbench writes as fast as the source allows.
+# Prints tx/s, rows/s, the ratios, tidemark's peak RSS and the lag.
+#
+#   tests/bench/replay_bench.sh [BUILD_DIR]          (default BUILD_DIR: ./build)
+#   TABLES=4 TABLE_SIZE=50000 BACKLOG_SECONDS=30 SB_THREADS=8 WORKERS=4 LOAD_SECONDS=30 tests/bench/replay_bench.sh
+#
+# Needs the build's tidemark-replay-bench, the MariaDB client tools and sysbench
+# (hack/install-deps.sh installs it).
+set -euo pipefail
+
+BUILD=${1:-build}
+TABLES=${TABLES:-4}
+TABLE_SIZE=${TABLE_SIZE:-50000}
+BACKLOG_SECONDS=${BACKLOG_SECONDS:-30}
+SB_THREADS=${SB_THREADS:-8}
+WORKERS=${WORKERS:-4}
+LOAD_SECONDS=${LOAD_SECONDS:-30}
+DRIVER=$BUILD/tests/replay/tidemark-replay-bench
+[ -x "$DRIVER" ] || { echo "replay_bench: $DRIVER missing; build tidemark-replay-bench" >&2; exit 2; }
+command -v sysbench >/dev/null || { echo "replay_bench: sysbench missing (apt-get install sysbench)" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/tidemark-replay-bench.XXXXXX)
+servers_pid=
+cleanup() {
+  if [ -n "$servers_pid" ]; then kill "$servers_pid" 2>/dev/null || true; wait "$servers_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$DRIVER" servers --state-dir "$work" >"$work/servers.log" 2>&1 &
+servers_pid=$!
+for _ in $(seq 1 600); do grep -q ready "$work/servers.log" 2>/dev/null && break; sleep 0.1; done
+grep -q ready "$work/servers.log" || { cat "$work/servers.log" >&2; exit 1; }
+SP=$(cat "$work/source.port"); TP=$(cat "$work/target.port")
+R1=$(cat "$work/replica1.port"); R4=$(cat "$work/replica4.port")
+sql() { local port=$1; shift; mariadb --protocol=tcp -h127.0.0.1 -P"$port" -uroot -N -B "$@"; }
+now() { date +%s.%N; }
+pos() { sql "$SP" -e "SHOW MASTER STATUS" | awk '{print $1":"$2}'; }
+sb() {
+  sysbench oltp_write_only --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$SP" --mysql-user=root \
+    --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE" "$@"
+}
+
+echo "== preparing sbtest: $TABLES x $TABLE_SIZE rows, copied to target and both replicas"
+sql "$SP" -e "CREATE DATABASE sbtest"
+sb --threads="$TABLES" prepare >/dev/null
+mariadb-dump --protocol=tcp -h127.0.0.1 -P"$SP" -uroot --single-transaction --databases sbtest >"$work/sbtest.sql"
+for p in "$TP" "$R1" "$R4"; do sql "$p" <"$work/sbtest.sql" & done
+wait_jobs() { for j in $(jobs -p); do [ "$j" = "$servers_pid" ] || wait "$j"; done; }
+wait_jobs
+P0=$(pos)
+
+echo "== backlog: sysbench oltp_write_only, $SB_THREADS threads, ${BACKLOG_SECONDS}s (nobody replicating)"
+sb --threads="$SB_THREADS" --time="$BACKLOG_SECONDS" --report-interval=0 run >"$work/backlog.txt"
+P1=$(pos)
+TX=$(awk '/transactions:/ {print $2}' "$work/backlog.txt")
+SOURCE_TPS=$(awk '/transactions:/ {gsub("\\(", "", $3); print $3}' "$work/backlog.txt")
+ROWS=$((TX * 4))  # per transaction: 2 UPDATEs, 1 DELETE, 1 INSERT
+echo "   $TX transactions ($ROWS row changes) from $P0 to $P1; source ran at $SOURCE_TPS tx/s"
+
+echo "== tidemark catching up ($WORKERS workers)"
+"$DRIVER" catchup --source-port "$SP" --target-port "$TP" --from "$P0" --to "$P1" --workers "$WORKERS" \
+  >"$work/tidemark.json" 2>"$work/tidemark.err" || { cat "$work/tidemark.err" >&2; exit 1; }
+T_TM=$(python3 -c "import json;print(json.load(open('$work/tidemark.json'))['seconds'])")
+RSS=$(python3 -c "import json;print(round(json.load(open('$work/tidemark.json'))['peakRssMiB'],1))")
+
+native() {  # port threads -> seconds
+  local port=$1 threads=$2 file=${P0%%:*} off=${P0##*:} t0 t1
+  sql "$port" -e "SET GLOBAL slave_parallel_threads = $threads; SET GLOBAL slave_parallel_mode = 'optimistic';
+    CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$SP, MASTER_USER='root', MASTER_PASSWORD='',
+      MASTER_LOG_FILE='$file', MASTER_LOG_POS=$off, MASTER_USE_GTID=no"
+  t0=$(now)
+  sql "$port" -e "START SLAVE; SELECT MASTER_POS_WAIT('${P1%%:*}', ${P1##*:}, 3600)" >/dev/null
+  t1=$(now)
+  sql "$port" -e "STOP SLAVE"
+  echo "$t1 - $t0" | bc -l
+}
+echo "== native replica, slave_parallel_threads=0"
+T_N1=$(native "$R1" 0)
+echo "== native replica, 4 optimistic parallel threads"
+T_N4=$(native "$R4" 4)
+
+echo "== checking the target against the source"
+for i in $(seq 1 "$TABLES"); do
+  a=$(sql "$SP" -e "CHECKSUM TABLE sbtest.sbtest$i" | awk '{print $2}')
+  b=$(sql "$TP" -e "CHECKSUM TABLE sbtest.sbtest$i" | awk '{print $2}')
+  [ "$a" = "$b" ] || { echo "MISMATCH in sbtest$i: source $a target $b" >&2; exit 1; }
+done
+echo "   all $TABLES tables identical"
+
+echo "== lag under sustained load: sysbench unthrottled ($SB_THREADS threads, ${LOAD_SECONDS}s) while tidemark follows"
+"$DRIVER" follow --source-port "$SP" --target-port "$TP" --from "$P1" --workers "$WORKERS" \
+  --seconds $((LOAD_SECONDS + 4)) >"$work/follow.json" 2>"$work/follow.err" &
+follow_pid=$!
+sleep 2
+sb --threads="$SB_THREADS" --time="$LOAD_SECONDS" --report-interval=0 run >"$work/load.txt"
+wait "$follow_pid" || { cat "$work/follow.err" >&2; exit 1; }
+LOAD_TPS=$(awk '/transactions:/ {gsub("\\(", "", $3); print $3}' "$work/load.txt")
+
+python3 - "$TX" "$ROWS" "$T_TM" "$T_N1" "$T_N4" "$RSS" "$LOAD_TPS" "$work/follow.json" "$WORKERS" <<'PY'
+import json, sys
+tx, rows, ttm, tn1, tn4, rss, load_tps, follow, workers = sys.argv[1:]
+tx, rows, ttm, tn1, tn4 = int(tx), int(rows), float(ttm), float(tn1), float(tn4)
+f = json.load(open(follow))
+def line(name, t):
+    print(f"| {name:<38} | {t:8.2f} | {tx/t:10.0f} | {rows/t:10.0f} |")
+print()
+print(f"backlog: {tx} transactions, {rows} row changes (sysbench oltp_write_only)")
+print("| catch-up                               |  seconds |       tx/s |     rows/s |")
+print("|----------------------------------------|----------|------------|------------|")
+line(f"tidemark ({workers} workers)", ttm)
+line("MariaDB replica, parallel threads = 0", tn1)
+line("MariaDB replica, 4 optimistic threads", tn4)
+print()
+print(f"tidemark vs single-threaded replica: {tn1/ttm:.2f}x (target >= 2x)")
+print(f"tidemark vs 4-thread parallel replica: {tn4/ttm:.2f}x (target >= 1.5x)")
+print(f"tidemark peak RSS while catching up: {rss} MiB (target < 300 MiB)")
+print(f"lag with sysbench at {load_tps} tx/s: max {f['maxLag']:.1f} s, p95 {f['p95Lag']:.1f} s, avg {f['avgLag']:.2f} s "
+      f"({f['samples']} samples; peak RSS {f['peakRssMiB']:.1f} MiB)")
+PY
