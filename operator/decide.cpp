@@ -688,6 +688,7 @@ class Reconcile {
     }
     for (auto& [key, value] : desiredPrecheck_.items()) {
       const Json* had = at(status_, ("/precheck/" + key).c_str());
+      if (!had && value.is_string() && value.get<std::string>().empty()) continue;  // no token yet
       if ((had ? *had : Json()) != value) patch["precheck"][key] = value;
     }
     if (!patch.empty()) d.actions.push_back(action::PatchStatus{patch});
