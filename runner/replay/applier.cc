@@ -97,8 +97,7 @@ struct Applier::Impl {
         std::vector<Statement> stmts = buildStatements(b.changes, ids, partition->component);
         if (getenv("TIDEMARK_REPLAY_TRACE")) for (auto& st : stmts) fprintf(stderr, "SQL: %s\n", st.sql.c_str());
         std::string cp = store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end});
-        size_t shareRows = 0;
-        for (auto& s : stmts) shareRows += s.rows;
+        const size_t shareRows = ids.size();  // source row changes, whatever compaction made of them
 
         for (int attempt = 1;; ++attempt) {
             db::Connection& c = conn(connIndex);

@@ -97,7 +97,7 @@ struct BinlogStreamer::Impl {
     Position from;
 
     std::thread reader;
-    std::mutex mu;
+    mutable std::mutex mu;
     std::condition_variable cv;
     std::deque<std::string> packets;
     size_t bufferedBytes = 0;
@@ -261,6 +261,11 @@ SourceInfo BinlogStreamer::start(const Position& from) {
         c.fail("requesting the binlog stream");
     s.reader = std::thread([&s] { s.readLoop(); });
     return info;
+}
+
+bool BinlogStreamer::hasBuffered() const {
+    std::lock_guard lock(impl_->mu);
+    return !impl_->packets.empty();
 }
 
 bool BinlogStreamer::next(std::string& event, std::chrono::milliseconds timeout) {

@@ -60,6 +60,9 @@ public:
     // The next raw event, waiting at most `timeout`; false when none arrived in time.
     bool next(std::string& event, std::chrono::milliseconds timeout);
 
+    // True when events are waiting in the buffer (the reader is ahead of the caller).
+    bool hasBuffered() const;
+
     // Closes the dump connection (also done by the destructor).
     void stop();
 

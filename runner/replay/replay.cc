@@ -83,6 +83,7 @@ public:
         so.replicaName = options_.replicaName.empty() ? "tidemark-" + job_.name : options_.replicaName;
         so.heartbeat = options_.heartbeat;
         BinlogStreamer streamer(source_, so);
+        streamer_ = &streamer;
         SourceInfo info = streamer.start(from);
         streamPos_ = info.start;
         appliedPos_ = info.start;
@@ -303,7 +304,10 @@ private:
             const bool full = building_->changes.size() >= options_.maxBatchRows ||
                               building_->bytes >= options_.maxBatchBytes;
             const bool due = now - building_->opened >= options_.maxBatchDelay;
-            if (force || full || due || applier_->idle()) submit({});
+            // An idle applier takes the batch at once, unless more of the stream is already
+            // waiting: then the batch grows (catching up favours big batches).
+            const bool idleAndCaughtUp = applier_->idle() && !streamer_->hasBuffered();
+            if (force || full || due || idleAndCaughtUp) submit({});
             return;
         }
         // Nothing to apply, but the stream moved on (other tables, rotation): checkpoint it now
@@ -329,6 +333,9 @@ private:
         finishInFlight();
         lastCheckpoint_ = b->end;
         inFlight_ = b;
+        if (getenv("TIDEMARK_REPLAY_TRACE"))
+            fprintf(stderr, "batch %llu: %zu changes, %llu tx\n", (unsigned long long)b->seq, b->changes.size(),
+                    (unsigned long long)b->transactions);
         applier_->submit(b, std::move(committed));
         progressed_ = true;
     }
@@ -458,6 +465,7 @@ private:
     uint64_t& txBase_;
 
     Applier* applier_ = nullptr;
+    BinlogStreamer* streamer_ = nullptr;
     binlog::EventDecoder* decoder_ = nullptr;
     std::optional<ResumePoint> recovery_;
     uint64_t nextSeq_ = 1;

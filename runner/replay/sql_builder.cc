@@ -10,7 +10,7 @@ namespace tidemark::replay {
 
 namespace {
 
-enum class OpKind : uint8_t { Insert, Replace, DeleteKey, DeleteRow, UpdateKey, UpdateRow };
+enum class OpKind : uint8_t { Insert, Replace, DeleteKey, DeleteRow, UpdateKey, UpdateRow, Upsert };
 
 struct Op {
     OpKind kind;
@@ -56,7 +56,9 @@ void appendValue(std::string& out, const ColumnSchema& col, const binlog::Value&
     if (!appendUuidText(out, col, v)) binlog::appendSqlLiteral(out, v);
 }
 
-bool mergeable(OpKind k) { return k == OpKind::Insert || k == OpKind::Replace || k == OpKind::DeleteKey; }
+bool mergeable(OpKind k) {
+    return k == OpKind::Insert || k == OpKind::Replace || k == OpKind::DeleteKey || k == OpKind::Upsert;
+}
 
 // Columns an INSERT/REPLACE writes: present in the after image and not generated.
 std::string columnSignature(const RowChange& c) {
@@ -73,6 +75,21 @@ bool afterComplete(const RowChange& c) {
         if (!c.table->columns[i].generated &&
             (!img[i].isPresent() || img[i].kind == binlog::Value::Kind::JsonDiff))
             return false;
+    return true;
+}
+
+// An UPDATE that can join a multi-row INSERT ... ON DUPLICATE KEY UPDATE: the table's only unique
+// key is its primary key, the update keeps it, and the after image has every column. On a target
+// that holds the row (the invariant) the effect is exactly the UPDATE's.
+bool upsertable(const RowChange& c) {
+    const TableSchema& t = *c.table;
+    if (t.primaryKey.empty() || !t.uniqueKeys.empty() || !afterComplete(c)) return false;
+    for (uint32_t col : t.primaryKey) {
+        const auto& a = c.row->after[col];
+        const auto& b = c.row->before.at(col);
+        if (!b.isPresent()) return false;
+        if (binlog::sqlLiteral(a) != binlog::sqlLiteral(b)) return false;
+    }
     return true;
 }
 
@@ -181,8 +198,56 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                                        const std::vector<uint32_t>& component, const SqlLimits& limits) {
     std::vector<Op> ops;
     ops.reserve(share.size() + share.size() / 4);
+    // Compaction: in a component that is one primary key of a table whose only unique key is
+    // that key (no key changes, full images, outside safe mode), the changes collapse into their
+    // net effect: DELETE+INSERT -> upsert, INSERT+UPDATE -> INSERT, UPDATE+UPDATE -> upsert,
+    // UPDATE+DELETE -> DELETE, INSERT+DELETE -> nothing.
+    std::unordered_map<uint32_t, bool> compactable;
     for (uint32_t idx : share) {
         const RowChange& c = changes[idx];
+        bool ok = !c.safe && !c.table->primaryKey.empty() && c.table->uniqueKeys.empty();
+        if (ok && c.kind == binlog::RowsKind::Update) ok = upsertable(c);
+        if (ok && c.kind == binlog::RowsKind::Write) ok = afterComplete(c);
+        auto [it, inserted] = compactable.emplace(component[idx], ok);
+        if (!inserted) it->second = it->second && ok;
+    }
+    std::unordered_map<uint32_t, size_t> netOp;  // component -> index in ops
+    std::vector<bool> dead;
+    auto compact = [&](const RowChange& c, uint32_t comp) -> bool {
+        auto it = netOp.find(comp);
+        if (it == netOp.end()) return false;
+        Op& prev = ops[it->second];
+        using K = binlog::RowsKind;
+        if (prev.kind == OpKind::Insert && c.kind == K::Update) {
+            prev.change = &c;  // insert the final image
+            return true;
+        }
+        if (prev.kind == OpKind::Insert && c.kind == K::Delete) {
+            dead[it->second] = true;
+            netOp.erase(it);
+            return true;
+        }
+        if (prev.kind == OpKind::Upsert && c.kind == K::Update) {
+            prev.change = &c;
+            return true;
+        }
+        if (prev.kind == OpKind::Upsert && c.kind == K::Delete) {
+            prev = Op{OpKind::DeleteKey, &c, true};
+            return true;
+        }
+        if (prev.kind == OpKind::DeleteKey && c.kind == K::Write) {
+            prev = Op{OpKind::Upsert, &c, false};
+            return true;
+        }
+        return false;
+    };
+    for (uint32_t idx : share) {
+        const RowChange& c = changes[idx];
+        const uint32_t comp = component[idx];
+        if (compactable[comp]) {
+            if (compact(c, comp)) continue;
+            netOp[comp] = ops.size();
+        }
         const bool keyed = !c.table->identity.empty();
         switch (c.kind) {
             case binlog::RowsKind::Write:
@@ -197,11 +262,21 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                 } else if (c.safe && afterComplete(c)) {
                     ops.push_back({OpKind::DeleteKey, &c, true});
                     ops.push_back({OpKind::Replace, &c, false});
+                } else if (upsertable(c)) {
+                    ops.push_back({OpKind::Upsert, &c, false});
                 } else {
                     ops.push_back({OpKind::UpdateKey, &c, true});
                 }
                 break;
         }
+        dead.resize(ops.size(), false);
+    }
+    {
+        std::vector<Op> live;
+        live.reserve(ops.size());
+        for (size_t i = 0; i < ops.size(); ++i)
+            if (i >= dead.size() || !dead[i]) live.push_back(ops[i]);
+        ops = std::move(live);
     }
     // Group ids by (kind, table, written columns), in order of first appearance.
     std::unordered_map<std::string, uint32_t> groups;
@@ -217,7 +292,8 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
         op.order = static_cast<uint32_t>(i);
         std::string key(1, static_cast<char>(op.kind));
         key += op.change->table->qualified;
-        if (op.kind == OpKind::Insert || op.kind == OpKind::Replace) key += columnSignature(*op.change);
+        if (op.kind == OpKind::Insert || op.kind == OpKind::Replace || op.kind == OpKind::Upsert)
+            key += columnSignature(*op.change);
         if (!mergeable(op.kind)) key += "#" + std::to_string(i);  // one statement each
         auto [it, _] = groups.emplace(key, static_cast<uint32_t>(groups.size()));
         op.group = it->second;
@@ -250,6 +326,34 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                     if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
                     if (j > i) sql += ',';
                     appendValuesRow(sql, *ops[j].change);
+                }
+                st.rows = j - i;
+                i = j;
+                break;
+            }
+            case OpKind::Upsert: {
+                appendInsertHead(sql, *op.change, false);
+                size_t j = i;
+                for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
+                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
+                    if (j > i) sql += ',';
+                    appendValuesRow(sql, *ops[j].change);
+                }
+                sql += " ON DUPLICATE KEY UPDATE ";
+                bool first = true;
+                const auto& img = op.change->row->after;
+                for (size_t k = 0; k < img.size(); ++k) {
+                    const auto& col = t.columns[k];
+                    if (col.generated || std::find(t.primaryKey.begin(), t.primaryKey.end(), k) != t.primaryKey.end())
+                        continue;
+                    if (!first) sql += ", ";
+                    first = false;
+                    const std::string name = db::quoteIdent(col.name);
+                    sql += name + " = VALUES(" + name + ")";
+                }
+                if (first) {
+                    const std::string name = db::quoteIdent(t.columns[t.primaryKey[0]].name);
+                    sql += name + " = " + name;
                 }
                 st.rows = j - i;
                 i = j;

@@ -143,6 +143,38 @@ TEST_CASE("update_changing_the_primary_key_lands_on_the_right_rows") {
     checkSame("rt_pk", "t");
 }
 
+TEST_CASE("changes_to_one_key_within_a_batch_compact_to_their_net_effect") {
+    freshDatabase("rt_compact");
+    sharedSource().exec("CREATE TABLE rt_compact.t (id INT PRIMARY KEY, v INT, s VARCHAR(10))");
+    sharedTarget().exec("CREATE TABLE rt_compact.t (id INT PRIMARY KEY, v INT, s VARCHAR(10))");
+    auto s = sharedSource().connectRoot();
+    s.execute("INSERT INTO rt_compact.t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e')");
+    sharedTarget().exec("INSERT INTO rt_compact.t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e')");
+    auto start = now();
+    s.execute("START TRANSACTION");
+    s.execute("INSERT INTO rt_compact.t VALUES (10, 10, 'new')");   // insert + update + update
+    s.execute("UPDATE rt_compact.t SET v = 11 WHERE id = 10");
+    s.execute("UPDATE rt_compact.t SET s = 'newer' WHERE id = 10");
+    s.execute("DELETE FROM rt_compact.t WHERE id = 1");             // delete + insert
+    s.execute("INSERT INTO rt_compact.t VALUES (1, 100, 'again')");
+    s.execute("INSERT INTO rt_compact.t VALUES (20, 20, 'tmp')");   // insert + delete
+    s.execute("DELETE FROM rt_compact.t WHERE id = 20");
+    s.execute("COMMIT");
+    s.execute("UPDATE rt_compact.t SET v = 22 WHERE id = 2");       // update + delete, across transactions
+    s.execute("DELETE FROM rt_compact.t WHERE id = 2");
+    s.execute("UPDATE rt_compact.t SET v = 33 WHERE id = 3");       // update + update
+    s.execute("UPDATE rt_compact.t SET v = 34 WHERE id = 3");
+    s.execute("INSERT INTO rt_compact.t VALUES (30, 1, 'x')");      // insert + delete + insert
+    s.execute("DELETE FROM rt_compact.t WHERE id = 30");
+    s.execute("INSERT INTO rt_compact.t VALUES (30, 2, 'y')");
+    s.execute("UPDATE rt_compact.t SET id = 40 WHERE id = 4");      // key change: not compacted
+    s.execute("UPDATE rt_compact.t SET v = 41 WHERE id = 40");
+    auto o = from(start, 2);
+    o.maxBatchDelay = std::chrono::milliseconds(5000);  // one batch
+    catchUp(jobFor("rt-compact", {"rt_compact"}), o);
+    checkSame("rt_compact", "t");
+}
+
 TEST_CASE("keyless_table_neither_loses_nor_duplicates_identical_rows") {
     freshDatabase("rt_nokey");
     auto start = now();
