@@ -21,6 +21,10 @@ struct Position {
     bool operator==(const Position& o) const { return file == o.file && pos == o.pos; }
 };
 
+// From any {file, pos, gtidSet} struct, e.g. copy::BinlogPosition (FullCopyResult::replayFrom and
+// safeUntil), without this library depending on the copy stage.
+template <class P> Position positionFrom(const P& p) { return Position{p.file, p.pos, p.gtidSet}; }
+
 // Orders positions by file sequence then offset. Binlog names share a basename and differ in
 // their numeric extension, so "x.000010" > "x.000009"; unknown (empty) positions sort first.
 int comparePositions(const Position& a, const Position& b);

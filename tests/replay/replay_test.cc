@@ -234,6 +234,26 @@ TEST_CASE("ddl_mid_stream_applied_in_order_users_and_grants_skipped_listed_table
     CHECK(sink.noted("skipped GRANT"));
 }
 
+TEST_CASE("starts_from_a_mariadb_gtid_position_and_checkpoints_the_gtid_set") {
+    freshDatabase("rt_gtid");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rt_gtid.t (id INT PRIMARY KEY)");
+    sharedTarget().exec("CREATE TABLE rt_gtid.t (id INT PRIMARY KEY)");
+    s.execute("INSERT INTO rt_gtid.t VALUES (1)");  // before the start: not replayed
+    auto p = now();
+    REQUIRE(!p.gtidSet.empty());
+    s.execute("INSERT INTO rt_gtid.t VALUES (2), (3)");
+    s.execute("DELETE FROM rt_gtid.t WHERE id = 3");
+    sharedTarget().exec("INSERT INTO rt_gtid.t VALUES (1)");
+    replay::ReplayOptions o = from(replay::Position{"", 0, p.gtidSet}, 2);
+    catchUp(jobFor("rt-gtid", {"rt_gtid"}), o);
+    checkSame("rt_gtid", "t");
+    auto t = sharedTarget().connectRoot();
+    auto cp = t.scalar("SELECT end_gtid FROM tidemark_meta.replay_checkpoint WHERE job = 'rt-gtid' AND worker = 0");
+    auto gtidNow = s.scalar("SELECT @@gtid_binlog_pos");
+    CHECK(cp == gtidNow);
+}
+
 TEST_CASE("status_reports_positions_counts_and_zero_lag_when_idle") {
     freshDatabase("rt_status");
     auto s = sharedSource().connectRoot();
