@@ -2,6 +2,7 @@
 
 #include "runner/copy/full_copy.h"
 #include "runner/db/credentials.h"
+#include "runner/kube_status/kube_status_sink.h"
 #include "runner/precheck/precheck.h"
 #include "runner/replay/errors.h"
 #include "runner/replay/replay.h"
@@ -31,9 +32,14 @@ std::string isoNow() {
     return buf;
 }
 
-// The status sink of this run: the MigrationJob's status in a pod, a terminal line or JSON
-// lines otherwise.
-std::unique_ptr<status::StatusSink> makeSink() { return status::defaultSink(); }
+// Where a command reports: `local` (the console), plus the MigrationJob's status subresource
+// when the operator started this runner in a pod (it sets TIDEMARK_JOB_NAME/_NAMESPACE).
+std::unique_ptr<status::StatusSink> makeSink(std::unique_ptr<status::StatusSink> local) {
+    const char* name = std::getenv("TIDEMARK_JOB_NAME");
+    const char* ns = std::getenv("TIDEMARK_JOB_NAMESPACE");
+    if (!name || !*name || !ns || !*ns) return local;
+    return status::teeSink(status::kubeStatusSink(ns, name), std::move(local));
+}
 
 // Records why the run ended in status.lastError and returns the exit status for it.
 int fail(status::StatusSink& sink, const std::string& reason, const std::string& message, bool retryable) {
@@ -62,14 +68,17 @@ Job loadJob(const Options& o) {
 }
 
 int commandPrecheck(const Job& job, const Options& o) {
+    auto sink = makeSink(status::nullSink());
     const auto report = precheck::run(job.spec, job.source, job.target);
+    sink->report("precheck", nlohmann::json::parse(precheck::renderJson(report)));
+    sink->flush();
     if (jsonOutput(o)) std::cout << precheck::renderJson(report) << std::endl;
     else std::cout << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
     return report.mayProceed(job.spec.precheck.ignoreWarnings) ? kExitOk : kExitFailed;
 }
 
 int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) {
-    auto sink = makeSink();
+    auto sink = makeSink(status::defaultSink());
     if (!o.skipPrecheck) {
         const auto report = precheck::run(job.spec, job.source, job.target);
         sink->report("precheck", nlohmann::json::parse(precheck::renderJson(report)));
