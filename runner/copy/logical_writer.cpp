@@ -5,7 +5,6 @@
 #include <mysql.h>
 
 #include <array>
-#include <cstdlib>
 #include <chrono>
 #include <thread>
 
@@ -72,7 +71,7 @@ void prepareWriteSession(db::Connection& c, bool tidb, bool physical) {
     } else {
         optional = {"SET SESSION check_constraint_checks = 0"};
     }
-    if (physical || std::getenv("TM_EXP_UC")) optional.push_back("SET SESSION unique_checks = 0");
+    if (physical) optional.push_back("SET SESSION unique_checks = 0");
     for (auto& s : optional) {
         try {
             c.execute(s);
