@@ -51,8 +51,17 @@ void CheckpointStore::fence(db::Connection& c, unsigned long id) {
     } catch (const db::DbError& e) {
         if (e.code() != 1094) throw;  // unknown thread: already gone
     }
+    // TiDB lists the sessions of every instance in CLUSTER_PROCESSLIST; MySQL/MariaDB only have
+    // PROCESSLIST.
+    static const char* views[] = {"information_schema.CLUSTER_PROCESSLIST", "information_schema.PROCESSLIST"};
+    const char* view = views[1];
+    try {
+        c.scalar(std::string("SELECT COUNT(*) FROM ") + views[0] + " WHERE 1 = 0");
+        view = views[0];
+    } catch (const db::DbError&) {
+    }
     for (int i = 0; i < 600; ++i) {
-        auto n = c.scalar("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = " + std::to_string(id));
+        auto n = c.scalar(std::string("SELECT COUNT(*) FROM ") + view + " WHERE ID = " + std::to_string(id));
         if (n.value_or("0") == "0") return;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

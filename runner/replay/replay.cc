@@ -331,6 +331,7 @@ private:
             nextSeq_ = b->seq + 1;
         }
         finishInFlight();
+        if (!b->changes.empty()) appliedChangesOrDdl_ = true;
         lastCheckpoint_ = b->end;
         inFlight_ = b;
         if (getenv("TIDEMARK_REPLAY_TRACE"))
@@ -386,9 +387,11 @@ private:
             b->seq = nextSeq_;
         }
         nextSeq_ = b->seq + 1;
-        const bool firstOfSession = !progressed_;
+        // Only a DDL right at the checkpoint can have run before a crash without its checkpoint.
+        const bool maybeApplied = !appliedChangesOrDdl_;
+        appliedChangesOrDdl_ = true;
         if (!alreadyCommitted) {
-            bool applied = applier_->applyDdl(*b, firstOfSession);
+            bool applied = applier_->applyDdl(*b, maybeApplied);
             sink_.note("replay: " + std::string(applied ? "applied " : "already applied: ") + ddl.head + " at " +
                        here(ev.position).text());
         }
@@ -478,6 +481,7 @@ private:
     std::shared_ptr<Batch> inFlight_;
     uint64_t txApplied_ = 0;
     bool progressed_ = false;
+    bool appliedChangesOrDdl_ = false;
     Clock::time_point lastPacket_, lastHeartbeat_, lastEmptyCheckpoint_;
 };
 

@@ -240,3 +240,64 @@ TEST_CASE("safe_mode_until_snapshot_position_absorbs_rows_the_copy_already_wrote
     catchUp(jobFor("rt-safe", {"rs"}), options);
     checkSame("rs", "t");
 }
+
+TEST_CASE("minimal_row_images_with_full_metadata_replay_defaults_and_partial_updates") {
+    auto so = ServerOptions::source();
+    so.name = "minimal";
+    so.rowImage = "MINIMAL";
+    so.rowMetadata = "FULL";
+    MariaDbServer source(so);
+    auto s = source.connectRoot();
+    s.execute("CREATE DATABASE rm");
+    s.execute("CREATE TABLE rm.t (id INT PRIMARY KEY, a INT DEFAULT 7, b VARCHAR(20) DEFAULT 'dflt', "
+              "c BIGINT UNSIGNED, e ENUM('x','y') DEFAULT 'y')");
+    s.execute("CREATE TABLE rm.n (a INT, b VARCHAR(20))");
+    sharedTarget().exec("DROP DATABASE IF EXISTS rm");
+    sharedTarget().exec("CREATE DATABASE rm");
+    sharedTarget().exec("CREATE TABLE rm.t (id INT PRIMARY KEY, a INT DEFAULT 7, b VARCHAR(20) DEFAULT 'dflt', "
+                        "c BIGINT UNSIGNED, e ENUM('x','y') DEFAULT 'y')");
+    sharedTarget().exec("CREATE TABLE rm.n (a INT, b VARCHAR(20))");
+    auto start = replay::currentSourcePosition(s);
+    s.execute("INSERT INTO rm.t (id) VALUES (1), (2), (3)");
+    s.execute("INSERT INTO rm.t (id, c, e) VALUES (4, 18446744073709551615, 'x')");
+    s.execute("UPDATE rm.t SET b = 'changed' WHERE id = 2");
+    s.execute("UPDATE rm.t SET a = a + 1, c = 5 WHERE id IN (1, 4)");
+    s.execute("DELETE FROM rm.t WHERE id = 3");
+    s.execute("INSERT INTO rm.n VALUES (1, 'a'), (1, 'a'), (2, 'b')");
+    s.execute("UPDATE rm.n SET b = 'z' WHERE a = 1 LIMIT 1");
+    s.execute("DELETE FROM rm.n WHERE a = 1 LIMIT 1");
+    auto stopAt = replay::currentSourcePosition(s);
+    replay::ReplayOptions o;
+    o.start = start;
+    o.stopAt = stopAt;
+    o.workers = 2;
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    replay::runReplay(jobFor("rt-minimal", {"rm"}), source.rootOptions("source"), sharedTarget().rootOptions("target"), o,
+                      sink, stop);
+    auto t = sharedTarget().connectRoot();
+    for (const char* table : {"t", "n"}) {
+        auto a = tableRows(s, "rm", table);
+        auto b = tableRows(t, "rm", table);
+        CHECK(a == b);
+    }
+}
+
+TEST_CASE("a_ddl_that_ran_before_a_crash_but_missed_its_checkpoint_counts_as_applied") {
+    freshDatabase("rw");
+    freshDatabase("rw_other");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rw.t (id INT PRIMARY KEY)");
+    s.execute("CREATE TABLE rw_other.x (id INT PRIMARY KEY)");
+    sharedTarget().exec("CREATE TABLE rw.t (id INT PRIMARY KEY)");
+    const auto start = now();
+    s.execute("INSERT INTO rw_other.x VALUES (1)");  // not selected: only moves the stream
+    s.execute("ALTER TABLE rw.t ADD COLUMN v INT NOT NULL DEFAULT 3");
+    s.execute("INSERT INTO rw.t VALUES (1, 1)");
+    // The crashed run had applied the ALTER on the target, but not its checkpoint.
+    sharedTarget().exec("ALTER TABLE rw.t ADD COLUMN v INT NOT NULL DEFAULT 3");
+    RecordingSink sink;
+    catchUp(jobFor("rt-ddl-window", {"rw"}), from(start, 2), &sink);
+    checkSame("rw", "t");
+    CHECK(sink.noted("already applied: ALTER TABLE"));
+}
