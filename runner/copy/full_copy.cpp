@@ -304,11 +304,12 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
     // One snapshot for all readers, when there is anything to read.
     std::optional<Snapshot> snap;
     int snapshotSeq = 0;
-    if (plan.chunkCount > 0) {
+    // A first run always records a position, even with nothing to copy: replay starts there.
+    if (plan.chunkCount > 0 || checkpoint.snapshots().empty()) {
         std::vector<std::pair<std::string, std::string>> lockList;
         for (auto& t : plan.tables)
             if (t->chunksLeft > 0) lockList.push_back(t->key);
-        snap = openSnapshot(source, std::min<int>(workers, static_cast<int>(plan.chunkCount)), lockList,
+        snap = openSnapshot(source, std::max(1, std::min<int>(workers, static_cast<int>(plan.chunkCount))), lockList,
                             options.snapshot);
         snapshotSeq = checkpoint.addSnapshot(snap->from, snap->until);
         result.lockSeconds = snap->lockSeconds;

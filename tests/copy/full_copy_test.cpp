@@ -252,3 +252,16 @@ TEST_CASE("a target that goes away is a clear error and the copy resumes once it
     CHECK(r.resumed);
     CHECK(copy::verify(job("target-away", {"away_db"}), sourceOptions(), targetOpts, sink).identical);
 }
+
+TEST_CASE("a job with nothing to copy still hands over a binlog position and reports progress") {
+    reset("nothing", {"nothing_db"});
+    source().exec("CREATE DATABASE nothing_db");
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    auto r = copy::runFullCopy(job("nothing", {"nothing_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions());
+    CHECK_FALSE(r.replayFrom.file.empty());
+    CHECK(r.replayFrom == r.safeUntil);
+    CHECK(r.rows == 0);
+    CHECK(sink.last("fullCopy")["tablesTotal"] == 0);
+    CHECK(sink.last("fullCopy")["mode"] == "Logical");
+}
