@@ -124,11 +124,12 @@ Snapshot openSnapshot(const db::ConnectOptions& source, int n,
     // Lock, let every reader open its snapshot, read the position, unlock.
     auto locker = db::connectWithRetry(source);
     const auto t0 = std::chrono::steady_clock::now();
-    bool locked = false;
+    bool locked = false;  // no selected table can change now
+    bool held = false;    // a lock statement succeeded and must be released
     if (!mariadb && method == SnapshotMethod::Auto) {
         try {
             locker.execute("FLUSH TABLES WITH READ LOCK");
-            locked = true;
+            locked = held = true;
             s.method = "FLUSH TABLES WITH READ LOCK";
         } catch (const db::DbError& e) {
             // Managed MySQL (RDS, Aurora, ...) refuses FTWRL in several ways; LOCK TABLES is next.
@@ -141,13 +142,16 @@ Snapshot openSnapshot(const db::ConnectOptions& source, int n,
             sql += (i ? ", " : "") + db::qualified(tables[i].first, tables[i].second) + " READ";
         try {
             locker.execute(sql);
-            locked = true;
+            locked = held = true;
             s.method = "LOCK TABLES ... READ";
         } catch (const db::DbError& e) {
             if (e.kind() != db::ErrorKind::Privilege && e.kind() != db::ErrorKind::Query) throw;
         }
     }
-    if (!locked && tables.empty()) locked = true;  // nothing to lock
+    if (!locked && tables.empty()) {
+        locked = true;  // nothing to lock
+        s.method = "no tables to lock";
+    }
 
     if (mariadb) {
         startAll(s.readers);
@@ -167,8 +171,8 @@ Snapshot openSnapshot(const db::ConnectOptions& source, int n,
         s.from = locked ? after : before;
         s.until = after;
     }
-    if (locked && !s.method.empty()) locker.execute("UNLOCK TABLES");
-    s.lockSeconds = locked && !s.method.empty()
+    if (held) locker.execute("UNLOCK TABLES");
+    s.lockSeconds = held
                         ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
                         : 0.0;
     if (!locked) s.method = "no lock granted: snapshots between two positions";
