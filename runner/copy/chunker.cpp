@@ -33,9 +33,10 @@ std::string compare(const TableInfo& t, const std::vector<std::string>& lit, con
         for (std::size_t j = 0; j < i; ++j)
             term += keyExpression(t.columns[t.key[j]]) + " = " + lit[j] + " AND ";
         term += keyExpression(t.columns[t.key[i]]) + (i + 1 == t.key.size() ? lastOp : op) + lit[i];
+        if (t.key.size() == 1) return term;
         out += (out.empty() ? "(" : " OR (") + term + ")";
     }
-    return t.key.size() > 1 ? "(" + out + ")" : out;
+    return "(" + out + ")";
 }
 
 std::string forceIndex(const TableInfo& t) { return " FORCE INDEX (" + db::quoteIdent(t.keyName) + ")"; }

@@ -265,3 +265,50 @@ TEST_CASE("a job with nothing to copy still hands over a binlog position and rep
     CHECK(sink.last("fullCopy")["tablesTotal"] == 0);
     CHECK(sink.last("fullCopy")["mode"] == "Logical");
 }
+
+TEST_CASE("verify names the key range that differs, and tables missing on either side") {
+    reset("verify-diff", {"verify_db"});
+    auto s = source().connectRoot();
+    s.execute("CREATE DATABASE verify_db");
+    s.execute("CREATE TABLE verify_db.t (id INT PRIMARY KEY, v VARCHAR(20), n INT NULL)");
+    s.execute("INSERT INTO verify_db.t SELECT seq, CONCAT('v', seq), IF(seq % 3 = 0, NULL, seq) FROM mysql.seq_1_to_1000");
+    s.execute("CREATE TABLE verify_db.gone (id INT PRIMARY KEY)");
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    copy::runFullCopy(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions(100));
+    auto ok = copy::verify(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, testOptions(100));
+    CHECK(ok.identical);
+    CHECK(ok.rowsCompared == 1000);
+
+    auto t = target().connectRoot();
+    t.execute("UPDATE verify_db.t SET n = NULL WHERE id = 550");  // a value becomes NULL
+    t.execute("DROP TABLE verify_db.gone");
+    s.execute("CREATE TABLE verify_db.added (id INT PRIMARY KEY)");
+    auto bad = copy::verify(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, testOptions(100));
+    CHECK_FALSE(bad.identical);
+    REQUIRE(bad.differences.size() == 3);
+    std::string all;
+    for (auto& d : bad.differences) all += d + "\n";
+    MESSAGE(all);
+    CHECK(all.find("`verify_db`.`added`: missing on the target") != std::string::npos);
+    CHECK(all.find("`verify_db`.`gone`: missing on the target") != std::string::npos);
+    CHECK(all.find("`verify_db`.`t` [`id` > 500 AND `id` <= 600]: source 100 rows") != std::string::npos);
+}
+
+TEST_CASE("the export rate stays under the cap") {
+    reset("throttled", {"throttle_db"});
+    auto s = source().connectRoot();
+    s.execute("CREATE DATABASE throttle_db");
+    s.execute("CREATE TABLE throttle_db.t (id INT PRIMARY KEY, v VARCHAR(200))");
+    s.execute("INSERT INTO throttle_db.t SELECT seq, REPEAT('x', 200) FROM mysql.seq_1_to_5000");  // ~1 MiB
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = copy::runFullCopy(job("throttled", {"throttle_db"}), sourceOptions(), targetOptions(), sink, stop,
+                               testOptions(500, 1.0, 2));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double mib = static_cast<double>(r.bytes) / (1 << 20);
+    MESSAGE(mib << " MiB in " << seconds << " s");
+    CHECK(mib > 0.9);
+    CHECK(seconds >= (mib - 0.25) / 1.0);  // a quarter second of burst is allowed
+}
