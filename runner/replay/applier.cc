@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "replay/ddl.h"
 #include "replay/errors.h"
 #include "replay/sql_builder.h"
 
@@ -56,6 +57,7 @@ struct Applier::Impl {
     std::exception_ptr error;
     bool errorRetryable = true;
     std::atomic<uint64_t> rows{0};
+    int tidb = -1;  // target dialect, detected at the first DDL
 
     Impl(const db::ConnectOptions& o, const CheckpointStore& s) : options(o), store(s) {}
 
@@ -259,7 +261,15 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
                 // qualified where it matters.
             }
         }
-        c.execute(b.ddlStatement);
+        if (impl_->tidb < 0) {
+            try {
+                c.scalar("SELECT tidb_version()");
+                impl_->tidb = 1;
+            } catch (const db::DbError&) {
+                impl_->tidb = 0;
+            }
+        }
+        c.execute(impl_->tidb ? translateForTidb(b.ddlStatement) : b.ddlStatement);
     } catch (const db::DbError& e) {
         if (!(alreadyMaybeApplied && alreadyAppliedCode(e.code()))) {
             if (e.kind() == db::ErrorKind::ConnectionLost) impl_->conns[0].reset();

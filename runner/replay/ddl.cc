@@ -273,6 +273,36 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
     return d;
 }
 
+std::string translateForTidb(std::string_view statement, std::vector<std::string>* changes) {
+    static const char* supported[] = {"utf8mb4_bin", "utf8mb4_general_ci", "utf8mb4_unicode_ci", "utf8mb4_0900_ai_ci",
+                                      "utf8mb4_0900_bin", "utf8_bin", "utf8_general_ci", "utf8_unicode_ci",
+                                      "utf8mb3_bin", "utf8mb3_general_ci", "utf8mb3_unicode_ci", "latin1_bin",
+                                      "ascii_bin", "binary", "gbk_bin", "gbk_chinese_ci", "gb18030_bin",
+                                      "gb18030_chinese_ci"};
+    std::string out(statement);
+    auto toks = tokenize(statement);
+    // Replace back to front so earlier offsets stay valid.
+    for (auto it = toks.rbegin(); it != toks.rend(); ++it) {
+        if (it->kind != Token::Word && it->kind != Token::String && it->kind != Token::Quoted) continue;
+        std::string lower = it->text;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        auto us = lower.find('_');
+        if (us == std::string::npos) continue;
+        const std::string cs = lower.substr(0, us);
+        if (cs != "utf8mb4" && cs != "utf8mb3" && cs != "utf8" && cs != "latin1" && cs != "ascii") continue;
+        const bool isCollation = lower.size() > 3 && (lower.ends_with("_ci") || lower.ends_with("_bin") ||
+                                                      lower.ends_with("_cs") || lower.ends_with("_ai") ||
+                                                      lower.ends_with("_as"));
+        if (!isCollation) continue;
+        if (std::find(std::begin(supported), std::end(supported), lower) != std::end(supported)) continue;
+        const bool ci = lower.ends_with("_ci") || lower.ends_with("_ai");
+        std::string mapped = (cs == "latin1" || cs == "ascii") ? cs + "_bin" : cs + (ci ? "_general_ci" : "_bin");
+        if (changes) changes->push_back(lower + " -> " + mapped);
+        out.replace(it->begin, it->end - it->begin, it->kind == Token::Word ? mapped : "'" + mapped + "'");
+    }
+    return out;
+}
+
 std::string targetStatement(const Ddl& d, std::string_view statement, const api::ObjectSelection& sel) {
     auto selected = [&](const TableName& n) { return sel.selectsTable(n.database, n.table); };
     switch (d.kind) {

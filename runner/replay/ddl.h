@@ -44,4 +44,9 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb);
 // selectsTable() says (whole-database includes take new tables, table lists do not).
 std::string targetStatement(const Ddl& ddl, std::string_view statement, const api::ObjectSelection& selection);
 
+// Rewrites collations TiDB lacks (MariaDB's uca1400/unicode_520/nopad ones, MySQL 8's other
+// 0900 variants, single-byte ones beyond latin1_bin) to the closest it has: *_ci -> the charset's
+// general_ci, else its _bin. Everything else passes through. For TiDB targets only.
+std::string translateForTidb(std::string_view statement, std::vector<std::string>* changes = nullptr);
+
 }  // namespace tidemark::replay

@@ -75,6 +75,10 @@ native() {  # port threads -> seconds
   t0=$(now)
   sql "$port" -e "START SLAVE; SELECT MASTER_POS_WAIT('${P1%%:*}', ${P1##*:}, 3600)" >/dev/null
   t1=$(now)
+  echo "   replica settings: slave_parallel_threads=$(sql "$port" -e "SELECT @@slave_parallel_threads")," \
+    "mode=$(sql "$port" -e "SELECT @@slave_parallel_mode"); Exec_Master_Log_Pos reached" \
+    "$(mariadb --protocol=tcp -h127.0.0.1 -P"$port" -uroot -e "SHOW SLAVE STATUS\G" |
+      awk '/ Relay_Master_Log_File:| Exec_Master_Log_Pos:/ {printf "%s ", $2}')" >&2
   sql "$port" -e "STOP SLAVE"
   echo "$t1 - $t0" | bc -l
 }

@@ -89,6 +89,20 @@ TEST_CASE("ddl_heads_are_parsed_and_translated_for_the_target") {
     CHECK(replay::parseDdl("/*!40000 ALTER TABLE `a` DISABLE KEYS */", "shop").kind == replay::DdlKind::AlterTable);
 }
 
+TEST_CASE("ddl_for_tidb_maps_collations_it_lacks") {
+    std::vector<std::string> changes;
+    auto out = replay::translateForTidb(
+        "CREATE TABLE t (a VARCHAR(10) COLLATE utf8mb4_uca1400_ai_ci, b TEXT COLLATE 'utf8mb4_unicode_520_ci', "
+        "c CHAR(1) COLLATE utf8mb4_bin, d CHAR(2) CHARACTER SET latin1 COLLATE latin1_swedish_ci) "
+        "DEFAULT COLLATE=utf8mb4_0900_as_cs",
+        &changes);
+    CHECK(out ==
+          "CREATE TABLE t (a VARCHAR(10) COLLATE utf8mb4_general_ci, b TEXT COLLATE 'utf8mb4_general_ci', "
+          "c CHAR(1) COLLATE utf8mb4_bin, d CHAR(2) CHARACTER SET latin1 COLLATE latin1_bin) "
+          "DEFAULT COLLATE=utf8mb4_bin");
+    CHECK(changes.size() == 4);
+}
+
 TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") {
     freshDatabase("rt_types");
     auto start = now();
