@@ -4,6 +4,7 @@
 #include "runner/copy/full_copy.h"
 
 #include "runner/copy/checkpoint.h"
+#include "runner/copy/chunk_reader.h"
 #include "runner/copy/chunker.h"
 #include "runner/copy/inspect.h"
 #include "runner/copy/logical_writer.h"
@@ -12,9 +13,6 @@
 #include "runner/copy/progress.h"
 #include "runner/copy/schema_translate.h"
 #include "runner/copy/snapshot.h"
-
-#include <mysql.h>
-#include <mysqld_error.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -75,16 +73,6 @@ private:
     std::mutex m_;
     std::deque<std::shared_ptr<ChunkWork>> items_;
 };
-
-// A message for a failed read that says what probably happened and that the copy resumes.
-db::DbError readError(const db::DbError& e, const ChunkWork& c) {
-    std::string hint;
-    if (e.code() == ER_NO_SUCH_TABLE || e.code() == 1412 /* ER_TABLE_DEF_CHANGED */ || e.code() == ER_BAD_FIELD_ERROR)
-        hint = "; the table was dropped or altered on the source during the copy";
-    return db::DbError(e.kind(), e.code(),
-                       std::string(e.what()) + " [reading " + c.describe() + hint +
-                           "; the copy is resumable: finished chunks are kept in tidemark_meta]");
-}
 
 // Runs a checkpoint update for a chunk, naming the chunk when the target fails.
 template <typename F>
@@ -344,77 +332,21 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         });
     };
 
+    ReadContext readContext;
+    readContext.physical = physical;
+    readContext.batchBytes = batchBytes;
+    readContext.batchRows = batchRows;
+    readContext.batches = &batches;
+    readContext.throttle = &throttle;
+    readContext.halted = halted;
+
     auto reader = [&](db::Connection& src) {
         try {
             while (!halted()) {
                 auto chunk = plan.chunks.pop();
                 if (!chunk) return;
                 recording(*chunk, [&] { checkpoint.markStarted(chunk->table->key, chunk->no, snapshotSeq); });
-                const TableWork& t = *chunk->table;
-                std::string sql = t.select;
-                if (!chunk->where.empty()) sql += " WHERE " + chunk->where;
-                MYSQL* m = src.raw();
-                MYSQL_RES* res = nullptr;
-                try {
-                    if (mysql_real_query(m, sql.data(), sql.size()) != 0) src.fail("reading rows");
-                    res = mysql_use_result(m);
-                    if (!res) src.fail("reading rows");
-                } catch (const db::DbError& e) {
-                    throw readError(e, *chunk);
-                }
-                const unsigned ncols = mysql_num_fields(res);
-                auto batch = std::make_unique<Batch>();
-                auto fresh = [&] {
-                    batch = std::make_unique<Batch>();
-                    batch->chunk = chunk;
-                    batch->data.reserve(batchBytes + (64u << 10));
-                };
-                fresh();
-                bool stopped = false;
-                auto flush = [&] {
-                    chunk->rows += batch->rows;
-                    chunk->bytes += batch->bytes;
-                    ++chunk->refs;
-                    throttle.acquire(batch->bytes);
-                    if (!batches.push(std::move(batch))) {
-                        --chunk->refs;
-                        stopped = true;
-                    }
-                    fresh();
-                    if (halted()) stopped = true;
-                };
-                while (MYSQL_ROW row = mysql_fetch_row(res)) {
-                    const unsigned long* len = mysql_fetch_lengths(res);
-                    if (physical) {
-                        appendTsvRow(batch->data, t, row, len);
-                    } else {
-                        if (batch->rows == 0) batch->data += t.writePrefix;
-                        else batch->data += ',';
-                        appendValuesRow(batch->data, t, row, len);
-                    }
-                    ++batch->rows;
-                    for (unsigned i = 0; i < ncols; ++i) batch->bytes += len[i];
-                    if (batch->data.size() >= batchBytes || batch->rows >= batchRows) {
-                        flush();
-                        if (stopped) break;
-                    }
-                }
-                if (stopped) {
-                    mysql_free_result(res);  // drains the rest of the chunk
-                    abandoned = true;
-                    return;
-                }
-                if (mysql_errno(m) != 0) {
-                    mysql_free_result(res);
-                    try {
-                        src.fail("reading rows");
-                    } catch (const db::DbError& e) {
-                        throw readError(e, *chunk);
-                    }
-                }
-                mysql_free_result(res);
-                if (batch->rows > 0) flush();
-                if (stopped) {
+                if (readChunk(src, chunk, readContext) == ReadOutcome::Abandoned) {
                     abandoned = true;
                     return;
                 }
