@@ -269,6 +269,20 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
                 impl_->tidb = 0;
             }
         }
+        // Temporal literals in the DDL (DEFAULT '2024-01-01 00:00:00') mean what they meant in the
+        // source session's time zone.
+        if (!b.ddlTimeZone.empty()) c.execute("SET SESSION time_zone = " + c.quote(b.ddlTimeZone));
+        struct RestoreZone {
+            db::Connection& c;
+            bool active;
+            ~RestoreZone() {
+                if (!active) return;
+                try {
+                    c.execute("SET SESSION time_zone = '+00:00'");
+                } catch (const db::DbError&) {
+                }
+            }
+        } restore{c, !b.ddlTimeZone.empty()};
         c.execute(impl_->tidb ? translateForTidb(b.ddlStatement) : b.ddlStatement);
     } catch (const db::DbError& e) {
         if (!(alreadyMaybeApplied && alreadyAppliedCode(e.code()))) {

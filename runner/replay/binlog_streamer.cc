@@ -69,7 +69,13 @@ uint32_t replicaServerId(const std::string& name) {
 }
 
 Position currentSourcePosition(db::Connection& source) {
-    auto rows = source.query("SHOW MASTER STATUS");
+    db::Rows rows;
+    try {
+        rows = source.query("SHOW MASTER STATUS");
+    } catch (const db::DbError& e) {
+        if (e.kind() != db::ErrorKind::Query) throw;
+        rows = source.query("SHOW BINARY LOG STATUS");  // MySQL 8.2+ (8.4 dropped the old name)
+    }
     if (rows.empty())
         throw ReplayError(source.options().endpoint() +
                               ": SHOW MASTER STATUS returned nothing: binary logging is off on the source (set log_bin "

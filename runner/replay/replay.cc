@@ -372,6 +372,7 @@ private:
         b->ddlStatement = stmt;
         b->ddlDatabase = q.schema;
         b->ddlHead = ddl.head;
+        b->ddlTimeZone = q.timeZone;
         bool alreadyCommitted = false;
         if (recovery_) {
             if (!(recovery_->end == end))
