@@ -2,6 +2,8 @@
 
 #include <mysql.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -32,6 +34,11 @@ bool alreadyAppliedCode(unsigned code) {
 
 }  // namespace
 
+bool traceEnabled() {
+    static const bool on = std::getenv("TIDEMARK_REPLAY_TRACE") != nullptr;
+    return on;
+}
+
 void prepareTargetSession(db::Connection& c) {
     c.execute("SET SESSION time_zone = '+00:00'");
     c.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
@@ -61,17 +68,14 @@ struct Applier::Impl {
 
     Impl(const db::ConnectOptions& o, const CheckpointStore& s) : options(o), store(s) {}
 
-    std::vector<unsigned long> lastIds;  // server session of each connection, for fencing
-
     db::Connection& conn(int i) {
         if (!conns[i]) {
             auto c = db::connectWithRetry(options, db::RetryPolicy{8, std::chrono::milliseconds(200),
                                                                    std::chrono::milliseconds(5000)});
             // The session this one replaces may still be running what it was sent: end it first.
-            if (lastIds[i]) CheckpointStore::fence(c, lastIds[i]);
+            store.fenceIndex(c, i);
             prepareTargetSession(c);
             store.registerSession(c, i);
-            lastIds[i] = c.threadId();
             conns[i].emplace(std::move(c));
         }
         return *conns[i];
@@ -97,7 +101,8 @@ struct Applier::Impl {
         const auto& ids = partition->shares[share];
         if (share != 0 && ids.empty()) return;
         std::vector<Statement> stmts = buildStatements(b.changes, ids, partition->component);
-        if (getenv("TIDEMARK_REPLAY_TRACE")) for (auto& st : stmts) fprintf(stderr, "SQL: %s\n", st.sql.c_str());
+        if (traceEnabled())
+            for (auto& st : stmts) std::fprintf(stderr, "tidemark replay: share %d: %s\n", share, st.sql.c_str());
         std::string cp = store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end});
         const size_t shareRows = ids.size();  // source row changes, whatever compaction made of them
 
@@ -205,7 +210,6 @@ Applier::Applier(const db::ConnectOptions& target, int connections, const Checkp
     : impl_(std::make_unique<Impl>(target, store)) {
     connections = std::max(connections, 1);
     impl_->conns.resize(connections);
-    impl_->lastIds.assign(connections, 0);
     for (int i = 0; i < connections; ++i) impl_->conn(i);
     for (int i = 0; i < connections; ++i) impl_->threads.emplace_back([this, i] { impl_->loop(i); });
 }

@@ -20,6 +20,9 @@
 
 namespace tidemark::replay {
 
+// TIDEMARK_REPLAY_TRACE set in the environment: batches and statements go to stderr (debugging).
+bool traceEnabled();
+
 // Session settings the literals of binlog/sql_literal.h rely on, plus multi-statement mode.
 void prepareTargetSession(db::Connection& c);
 

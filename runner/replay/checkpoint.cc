@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -39,40 +40,66 @@ void CheckpointStore::ensureTables(db::Connection& t) const {
               "updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))");
 }
 
+namespace {
+
+// Named locks are limited to 64 characters: the job name is hashed.
+std::string lockName(const std::string& job, int index) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : job) h = (h ^ ch) * 1099511628211ull;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "tidemark-replay-%016llx-%d", static_cast<unsigned long long>(h), index);
+    return buf;
+}
+
+// TiDB lists every instance's sessions in CLUSTER_PROCESSLIST; MySQL/MariaDB in PROCESSLIST.
+bool sessionExists(db::Connection& c, unsigned long id) {
+    static const char* views[] = {"information_schema.CLUSTER_PROCESSLIST", "information_schema.PROCESSLIST"};
+    for (const char* view : views) {
+        try {
+            auto n = c.scalar(std::string("SELECT COUNT(*) FROM ") + view + " WHERE ID = " + std::to_string(id));
+            return n.value_or("0") != "0";
+        } catch (const db::DbError&) {
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 void CheckpointStore::registerSession(db::Connection& c, int index) const {
+    const std::string name = lockName(job_, index);
+    auto got = c.scalar("SELECT GET_LOCK('" + name + "', 30)");
+    if (got.value_or("0") != "1")
+        throw ReplayError(c.options().endpoint() + ": another replay session of job '" + job_ +
+                              "' still holds applier slot " + std::to_string(index),
+                          true);
     c.execute("REPLACE INTO " + table("replay_session") + " (job, conn_index, connection_id) VALUES (" + str(job_) + ", " +
               std::to_string(index) + ", CONNECTION_ID())");
 }
 
-void CheckpointStore::fence(db::Connection& c, unsigned long id) {
-    if (id == 0 || id == c.threadId()) return;
-    try {
-        c.execute("KILL CONNECTION " + std::to_string(id));
-    } catch (const db::DbError& e) {
-        if (e.code() != 1094) throw;  // unknown thread: already gone
-    }
-    // TiDB lists the sessions of every instance in CLUSTER_PROCESSLIST; MySQL/MariaDB only have
-    // PROCESSLIST.
-    static const char* views[] = {"information_schema.CLUSTER_PROCESSLIST", "information_schema.PROCESSLIST"};
-    const char* view = views[1];
-    try {
-        c.scalar(std::string("SELECT COUNT(*) FROM ") + views[0] + " WHERE 1 = 0");
-        view = views[0];
-    } catch (const db::DbError&) {
-    }
+void CheckpointStore::fenceIndex(db::Connection& c, int index) const {
+    const std::string name = lockName(job_, index);
     for (int i = 0; i < 600; ++i) {
-        auto n = c.scalar(std::string("SELECT COUNT(*) FROM ") + view + " WHERE ID = " + std::to_string(id));
-        if (n.value_or("0") == "0") return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        auto holder = c.scalar("SELECT IS_USED_LOCK('" + name + "')");
+        if (!holder || *holder == std::to_string(c.threadId())) return;
+        const unsigned long id = std::stoul(*holder);
+        if (i == 0 || i % 100 == 0) {
+            try {
+                c.execute("KILL CONNECTION " + std::to_string(id));
+            } catch (const db::DbError& e) {
+                if (e.code() != 1094) throw;  // unknown thread: already gone
+            }
+        }
+        if (sessionExists(c, id) || i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    throw ReplayError(c.options().endpoint() + ": an earlier replay session (id " + std::to_string(id) +
-                          ") does not end after KILL; waiting for it before resuming",
+    throw ReplayError(c.options().endpoint() + ": an earlier replay session of job '" + job_ +
+                          "' does not end after KILL; waiting for it before resuming",
                       true);
 }
 
 void CheckpointStore::fenceSessions(db::Connection& c) const {
-    auto rows = c.query("SELECT connection_id FROM " + table("replay_session") + " WHERE job = " + str(job_));
-    for (size_t i = 0; i < rows.size(); ++i) fence(c, std::stoul(rows.text(i, "connection_id")));
+    auto rows = c.query("SELECT conn_index FROM " + table("replay_session") + " WHERE job = " + str(job_));
+    for (size_t i = 0; i < rows.size(); ++i) fenceIndex(c, std::stoi(rows.text(i, "conn_index")));
 }
 
 std::optional<ResumePoint> CheckpointStore::load(db::Connection& t) const {

@@ -17,6 +17,8 @@
 //   statements it last sent, COMMIT included), so before reading the rows a new run fences them:
 //   every applier connection registers its connection id, and startup KILLs the job's registered
 //   sessions and waits until they are gone; a reconnecting worker does the same for its old one.
+//   A session is identified by the named lock (GET_LOCK) it holds for its lifetime, never by a
+//   connection id alone, which the server may have given to someone else since.
 //   The one non-transactional step is a DDL (it commits implicitly on MySQL and TiDB): replaying
 //   it after a crash between it and its checkpoint is made harmless by IF [NOT] EXISTS rewrites
 //   and by treating "already exists / doesn't exist" errors on that first DDL as applied.
@@ -71,14 +73,16 @@ public:
     // The batch number a worker's row holds now (to settle an ambiguous COMMIT), or nothing.
     std::optional<uint64_t> batchOf(db::Connection& target, int worker) const;
 
-    // Records that connection `index` of this job's applier is the session `c`.
+    // Makes `c` connection `index` of this job's applier: it takes the named lock of that index
+    // (held until the session ends) and records its id.
     void registerSession(db::Connection& c, int index) const;
-    // KILLs every registered session of this job other than `c`'s own and waits until the server
-    // has finished them (their transactions committed or rolled back). Throws a retryable
-    // ReplayError when they do not go away in time.
+    // Ends whatever session holds the lock of applier connection `index` (a killed runner's
+    // session still running what it was sent, or a second runner of the same job): KILL, then wait
+    // until the server has finished it. Only sessions holding this job's lock are ever killed.
+    // Throws a retryable ReplayError when it does not go away in time.
+    void fenceIndex(db::Connection& c, int index) const;
+    // fenceIndex() for every index this job ever registered.
     void fenceSessions(db::Connection& c) const;
-    // Kills one session id (if still there) and waits for it to end.
-    static void fence(db::Connection& c, unsigned long id);
 
     ReplayJobState loadJobState(db::Connection& target) const;
     void saveSafeUntil(db::Connection& target, const Position& p) const;

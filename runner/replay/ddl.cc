@@ -129,13 +129,6 @@ private:
     size_t i_ = 0;
 };
 
-bool isSkippedObject(const std::string& w) {
-    static const char* kSkipped[] = {"USER", "ROLE", "PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", "VIEW", "DEFINER",
-                                     "ALGORITHM", "SQL", "SERVER", "TABLESPACE", "LOGFILE", "AGGREGATE", "SEQUENCE",
-                                     "TEMPORARY", "PACKAGE", "RESOURCE", "SPATIAL"};
-    return std::find(std::begin(kSkipped), std::end(kSkipped), w) != std::end(kSkipped);
-}
-
 }  // namespace
 
 Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
@@ -269,7 +262,6 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
         d.head = verb;
     }
     if (d.kind == DdlKind::Skipped && d.head.empty()) d.head = verb;
-    (void)isSkippedObject;
     return d;
 }
 

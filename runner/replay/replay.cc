@@ -1,5 +1,6 @@
 #include "replay/replay.h"
 
+#include <cstdio>
 #include <thread>
 
 #include "binlog/errors.h"
@@ -133,7 +134,8 @@ public:
         applier_ = nullptr;
     }
 
-    Position errorPosition() const { return building_ ? building_->end : streamPos_; }
+    // Where a failure happened: the end of the batch being applied, else the stream position.
+    Position errorPosition() const { return inFlight_ ? inFlight_->end : streamPos_; }
 
 private:
     struct Txn {
@@ -334,9 +336,10 @@ private:
         if (!b->changes.empty()) appliedChangesOrDdl_ = true;
         lastCheckpoint_ = b->end;
         inFlight_ = b;
-        if (getenv("TIDEMARK_REPLAY_TRACE"))
-            fprintf(stderr, "batch %llu: %zu changes, %llu tx\n", (unsigned long long)b->seq, b->changes.size(),
-                    (unsigned long long)b->transactions);
+        if (traceEnabled())
+            std::fprintf(stderr, "tidemark replay: batch %llu %s .. %s: %zu changes, %llu transactions\n",
+                         static_cast<unsigned long long>(b->seq), b->start.text().c_str(), b->end.text().c_str(),
+                         b->changes.size(), static_cast<unsigned long long>(b->transactions));
         applier_->submit(b, std::move(committed));
         progressed_ = true;
     }
