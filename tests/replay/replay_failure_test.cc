@@ -218,6 +218,8 @@ TEST_CASE("duplicate_key_outside_safe_mode_stops_naming_table_and_key_and_restar
     RecordingSink sink;
     catchUp(job, options, &sink);
     checkSame("rd", "t");
+    CHECK(sink.last()["safeMode"].get<bool>());  // for safeModeDuration after the restart
+    CHECK(!sink.last()["safeModeUntil"].get<std::string>().empty());
     auto t = sharedTarget().connectRoot();
     CHECK(t.scalar("SELECT v FROM rd.t WHERE id = 5") == std::optional<std::string>("source"));
 }

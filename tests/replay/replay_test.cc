@@ -189,6 +189,19 @@ TEST_CASE("changes_to_one_key_within_a_batch_compact_to_their_net_effect") {
     checkSame("rt_compact", "t");
 }
 
+TEST_CASE("generated_columns_are_computed_by_the_target_not_written") {
+    freshDatabase("rt_gen");
+    auto start = now();
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rt_gen.t (id INT PRIMARY KEY, a INT, v INT AS (a * 2) VIRTUAL, "
+              "p VARCHAR(20) AS (CONCAT('p', a)) PERSISTENT, b INT)");
+    s.execute("INSERT INTO rt_gen.t (id, a, b) VALUES (1, 1, 1), (2, 2, 2)");
+    s.execute("UPDATE rt_gen.t SET a = 10 WHERE id = 1");
+    s.execute("DELETE FROM rt_gen.t WHERE id = 2");
+    catchUp(jobFor("rt-gen", {"rt_gen"}), from(start));
+    checkSame("rt_gen", "t");
+}
+
 TEST_CASE("keyless_table_neither_loses_nor_duplicates_identical_rows") {
     freshDatabase("rt_nokey");
     auto start = now();
