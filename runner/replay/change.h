@@ -37,7 +37,7 @@ struct Batch {
     std::string ddlDatabase;      // default database for it
     std::string ddlHead;
     std::string ddlTimeZone;      // the source session's time_zone, when it logged one
-    std::chrono::steady_clock::time_point opened{};  // when the first transaction joined
+    std::chrono::steady_clock::time_point opened{};  // when the first transaction joined (its arrival)
 };
 
 }  // namespace tidemark::replay

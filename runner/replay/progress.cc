@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 namespace tidemark::replay {
 
 void Progress::report(const ProgressSample& s, bool force) {
@@ -13,6 +15,9 @@ void Progress::report(const ProgressSample& s, bool force) {
         auto wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
         lag = std::max<double>(0, static_cast<double>(wall.count()) - *s.oldestUnappliedCommit);
     }
+    if (s.oldestUnappliedArrival)
+        lag = std::max(lag, std::chrono::duration<double>(now - *s.oldestUnappliedArrival).count());
+    lag = std::round(lag * 100) / 100;
     lastLag_ = lag;
     double rate = last_.time_since_epoch().count() == 0 || elapsed <= 0
                       ? 0

@@ -244,6 +244,7 @@ private:
         inTxn_ = true;
         txn_ = Txn{};
         txn_.firstTimestamp = ev.header.timestamp;
+        txnArrival_ = Clock::now();
     }
 
     void commitTxn(const binlog::Event& ev, bool endsAtThisEvent = true) {
@@ -430,19 +431,22 @@ private:
         s.applied = appliedPos_;
         s.gtidSet = appliedPos_.gtidSet;
         std::optional<uint32_t> oldest;
-        auto consider = [&](uint32_t ts) {
+        std::optional<Clock::time_point> arrival;
+        auto consider = [&](uint32_t ts, Clock::time_point at) {
             if (ts && (!oldest || ts < *oldest)) oldest = ts;
+            if (at != Clock::time_point{} && (!arrival || at < *arrival)) arrival = at;
         };
         if (inFlight_ && applier_->idle()) {
             finishInFlight();  // settles counters and surfaces its error, without blocking
             s.applied = appliedPos_;
             s.gtidSet = appliedPos_.gtidSet;
         }
-        if (inFlight_) consider(inFlight_->firstTimestamp);
-        if (building_) consider(building_->firstTimestamp);
-        if (inTxn_) consider(txn_.firstTimestamp);
+        if (inFlight_ && inFlight_->transactions) consider(inFlight_->firstTimestamp, inFlight_->opened);
+        if (building_ && building_->transactions) consider(building_->firstTimestamp, building_->opened);
+        if (inTxn_) consider(txn_.firstTimestamp, txnArrival_);
         // Behind the source with nothing decoded yet: the stream is still catching up.
         s.oldestUnappliedCommit = oldest;
+        s.oldestUnappliedArrival = arrival;
         s.rowsApplied = rowsBase_ + applier_->rowsApplied();
         s.transactionsApplied = txBase_ + txApplied_;
         const auto now = SafeMode::Clock::now();
@@ -480,6 +484,7 @@ private:
     Position streamPos_, sourcePos_, appliedPos_, lastCheckpoint_;
     bool inTxn_ = false;
     Txn txn_;
+    Clock::time_point txnArrival_{};
     std::optional<binlog::MysqlGtid> pendingMysqlGtid_;
     std::shared_ptr<Batch> building_;
     std::shared_ptr<Batch> inFlight_;
