@@ -5,7 +5,8 @@
 # Prints tx/s, rows/s, the ratios, tidemark's peak RSS and the lag.
 #
 #   tests/bench/replay_bench.sh [BUILD_DIR]          (default BUILD_DIR: ./build)
-#   TABLES=4 TABLE_SIZE=50000 BACKLOG_SECONDS=30 SB_THREADS=8 WORKERS=4 LOAD_SECONDS=30 tests/bench/replay_bench.sh
+#   TABLES=4 TABLE_SIZE=50000 BACKLOG_SECONDS=30 SB_THREADS=8 WORKERS=4 LOAD_SECONDS=30 RAND_TYPE=special \
+#     tests/bench/replay_bench.sh
 #
 # Needs the build's tidemark-replay-bench, the MariaDB client tools and sysbench
 # (hack/install-deps.sh installs it).
@@ -18,6 +19,7 @@ BACKLOG_SECONDS=${BACKLOG_SECONDS:-30}
 SB_THREADS=${SB_THREADS:-8}
 WORKERS=${WORKERS:-4}
 LOAD_SECONDS=${LOAD_SECONDS:-30}
+RAND_TYPE=${RAND_TYPE:-special}  # sysbench's default (skewed: hot rows); "uniform" spreads writes evenly
 DRIVER=$BUILD/tests/replay/tidemark-replay-bench
 [ -x "$DRIVER" ] || { echo "replay_bench: $DRIVER missing; build tidemark-replay-bench" >&2; exit 2; }
 command -v sysbench >/dev/null || { echo "replay_bench: sysbench missing (apt-get install sysbench)" >&2; exit 2; }
@@ -41,7 +43,7 @@ now() { date +%s.%N; }
 pos() { sql "$SP" -e "SHOW MASTER STATUS" | awk '{print $1":"$2}'; }
 sb() {
   sysbench oltp_write_only --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$SP" --mysql-user=root \
-    --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE" "$@"
+    --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE" --rand-type="$RAND_TYPE" "$@"
 }
 
 echo "== preparing sbtest: $TABLES x $TABLE_SIZE rows, copied to target and both replicas"
@@ -104,7 +106,7 @@ sb --threads="$SB_THREADS" --time="$LOAD_SECONDS" --report-interval=0 run >"$wor
 wait "$follow_pid" || { cat "$work/follow.err" >&2; exit 1; }
 LOAD_TPS=$(awk '/transactions:/ {gsub("\\(", "", $3); print $3}' "$work/load.txt")
 
-python3 - "$TX" "$ROWS" "$T_TM" "$T_N1" "$T_N4" "$RSS" "$LOAD_TPS" "$work/follow.json" "$WORKERS" <<'PY'
+RAND_TYPE=$RAND_TYPE python3 - "$TX" "$ROWS" "$T_TM" "$T_N1" "$T_N4" "$RSS" "$LOAD_TPS" "$work/follow.json" "$WORKERS" <<'PY'
 import json, sys
 tx, rows, ttm, tn1, tn4, rss, load_tps, follow, workers = sys.argv[1:]
 tx, rows, ttm, tn1, tn4 = int(tx), int(rows), float(ttm), float(tn1), float(tn4)
@@ -112,7 +114,8 @@ f = json.load(open(follow))
 def line(name, t):
     print(f"| {name:<38} | {t:8.2f} | {tx/t:10.0f} | {rows/t:10.0f} |")
 print()
-print(f"backlog: {tx} transactions, {rows} row changes (sysbench oltp_write_only)")
+import os
+print(f"backlog: {tx} transactions, {rows} row changes (sysbench oltp_write_only, --rand-type={os.environ.get('RAND_TYPE', 'special')})")
 print("| catch-up                               |  seconds |       tx/s |     rows/s |")
 print("|----------------------------------------|----------|------------|------------|")
 line(f"tidemark ({workers} workers)", ttm)
