@@ -88,7 +88,9 @@ class Reconcile {
     if (!conditions_.is_array()) conditions_ = Json::array();
     for (const auto& p : o.pods) pods_.push_back(viewPod(p));
     std::sort(pods_.begin(), pods_.end(),
-              [](const PodView& a, const PodView& b) { return a.sequence() < b.sequence(); });
+              [](const PodView& a, const PodView& b) {
+                return a.createdAt == b.createdAt ? a.sequence() < b.sequence() : a.createdAt < b.createdAt;
+              });
   }
 
   Decision run() {
@@ -256,6 +258,7 @@ class Reconcile {
   }
 
   void startPrecheck(const std::string& podName, const std::string& key, int retryCount, const std::string& token) {
+    if (waitForStoppingPod("Prechecking", "precheck")) return;
     RunnerPodRequest r{"precheck", podName, static_cast<int>(integer(job_, "/spec/capacity", 2)), retryCount, false,
                        key};
     auto built = buildRunnerPod(job_, r, s_);
@@ -344,9 +347,12 @@ class Reconcile {
       event(false, "RestartTokenRecorded", "spec.restartToken changed while the job is not failed: nothing to restart");
 
     if (!pod) {
-      if (isOneOf(observedPhase_, {"Copying", "Replicating"})) {
-        desired_["restarts"] = integer(status_, "/restarts") + 1;
-        startRun(0, false, "RunnerReplaced", "the runner pod was gone; started a new one, resuming from the checkpoint");
+      const Json* capacity = condition("CapacityApplied");
+      if (capacity && str(*capacity, "/reason") == "Scaling") {
+        startRun(0, false, "Scaled", "capacity " + std::to_string(integer(job_, "/spec/capacity", 2)) + " applied");
+      } else if (isOneOf(observedPhase_, {"Copying", "Replicating"})) {
+        startRun(0, false, "RunnerReplaced", "the runner pod was gone; started a new one, resuming from the checkpoint",
+                 /*countRestart=*/true);
       } else if (observedPhase_ == "Paused") {
         startRun(0, false, "Resumed", "resumed from the checkpoint");
       } else {
@@ -380,10 +386,7 @@ class Reconcile {
       return;
     }
     // Exit 3, a crash, a kill, or a replicating runner that ended by itself: retry.
-    retry(*pod, [&](int nextRetry) {
-      desired_["restarts"] = integer(status_, "/restarts") + 1;
-      startRun(nextRetry, pod->restart, "", "");
-    });
+    retry(*pod, [&](int nextRetry) { startRun(nextRetry, pod->restart, "", "", /*countRestart=*/true); });
     if (!desired_.contains("phase")) setPhase(runPhase(), stageFor(runPhase()), progressFor(runPhase()));
   }
 
@@ -456,11 +459,17 @@ class Reconcile {
       setCondition("Ready", "False", "RunnerStarting", "runner pod " + pod.name + " is starting");
   }
 
-  void startRun(int retryCount, bool restart, const std::string& reason, const std::string& message) {
-    int seq = 1;
-    for (const auto& p : pods_)
-      if (p.role == "run") seq = std::max(seq, p.sequence() + 1);
-    const std::string podName = name_ + "-run-" + std::to_string(seq);
+  void startRun(int retryCount, bool restart, const std::string& reason, const std::string& message,
+                bool countRestart = false) {
+    if (waitForStoppingPod(runPhase(), stageFor(runPhase()))) return;
+    if (countRestart) desired_["restarts"] = integer(status_, "/restarts") + 1;
+    // Named for the generation and restart count it runs for, so a replacement never reuses the
+    // name of the pod before it (kubectl logs of both stay apart).
+    const int64_t restarts = countRestart ? integer(status_, "/restarts") + 1 : integer(status_, "/restarts");
+    const std::string base = name_ + "-run-" + std::to_string(generation_) + "-" + std::to_string(restarts);
+    std::string podName = base;
+    for (int n = 2; std::any_of(pods_.begin(), pods_.end(), [&](const PodView& p) { return p.name == podName; }); ++n)
+      podName = base + "-" + std::to_string(n);
     const int capacity = capacityForNewRunner();
     RunnerPodRequest r{"run", podName, capacity, retryCount, restart, ""};
     auto built = buildRunnerPod(job_, r, s_);
@@ -477,6 +486,22 @@ class Reconcile {
             (message.empty() ? "" : message + "; ") + "runner pod " + podName + " started (" + what + ", capacity " +
                 std::to_string(capacity) + ")");
     }
+  }
+
+  // Two runners never overlap on a target: a new pod waits until every pod being stopped (now
+  // or before) has ended. Returns true when it must wait.
+  bool waitForStoppingPod(const std::string& phase, const std::string& stage) {
+    for (const auto& p : pods_) {
+      bool stopping = p.deleting;
+      for (const auto& a : pre_)
+        if (auto d = std::get_if<action::DeletePod>(&a); d && d->name == p.name) stopping = true;
+      if (!stopping || p.terminated()) continue;
+      setPhase(phase, stage, "waiting for runner pod " + p.name + " to stop");
+      setCondition("Ready", "False", "RunnerStopping", "waiting for runner pod " + p.name + " to stop");
+      requeue(1s);
+      return true;
+    }
+    return false;
   }
 
   // A retry of a pod that ended retryably, after base * 2^retry (capped) from when it ended.

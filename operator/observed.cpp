@@ -62,14 +62,19 @@ std::optional<Clock::time_point> parseTime(const std::string& text) {
   return Clock::from_time_t(timegm(&tm));
 }
 
-int PodView::sequence() const {
-  const auto dash = name.rfind('-');
-  if (dash == std::string::npos) return 0;
-  try {
-    return std::stoi(name.substr(dash + 1));
-  } catch (...) {
-    return 0;
+std::vector<long long> PodView::sequence() const {
+  std::vector<long long> out;
+  size_t end = name.size();
+  while (end > 0) {
+    const size_t dash = name.rfind('-', end - 1);
+    const std::string part = name.substr(dash == std::string::npos ? 0 : dash + 1,
+                                         end - (dash == std::string::npos ? 0 : dash + 1));
+    if (part.empty() || part.size() > 15 || part.find_first_not_of("0123456789") != std::string::npos) break;
+    out.insert(out.begin(), std::stoll(part));
+    if (dash == std::string::npos) break;
+    end = dash;
   }
+  return out;
 }
 
 PodView viewPod(const Json& pod) {

@@ -68,7 +68,8 @@ struct PodView {
   std::string waitingMessage;
 
   bool terminated() const { return exitCode.has_value() || phase == "Succeeded" || phase == "Failed"; }
-  int sequence() const;  // the trailing number of the name (run pods), 0 if none
+  // The numbers at the end of the name ("shop-run-3-1" -> {3, 1}): orders the pods of one role.
+  std::vector<long long> sequence() const;
 };
 PodView viewPod(const Json& pod);
 

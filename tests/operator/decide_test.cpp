@@ -237,6 +237,8 @@ TEST_CASE("a spec change while running stops the runner and prechecks again") {
   w.step();
   CHECK(w.phase() == "Prechecking");
   CHECK(w.pod("run") == nullptr);
+  CHECK(w.pod("precheck") == nullptr);  // not while the runner may still be stopping
+  w.step();
   CHECK(w.pod("precheck") != nullptr);
 }
 
@@ -600,4 +602,48 @@ TEST_CASE("status patches only touch operator fields") {
     CHECK(!p.status.contains("lastError"));
     if (p.status.contains("precheck")) CHECK(!p.status["precheck"].contains("items"));
   }
+}
+
+TEST_CASE("a new runner waits until the old one has stopped: two runners never overlap on a target") {
+  World w;
+  w.toRunning();
+  w.job["status"]["fullCopy"] = {{"percent", 100}};
+  w.step();
+  w.job["spec"]["capacity"] = 4;
+  // The API server keeps the pod while it terminates.
+  Json stopping = *w.pod("run");
+  w.step();
+  stopping["metadata"]["deletionTimestamp"] = formatTime(at(1));
+  w.pods.push_back(stopping);
+  auto d = w.step();
+  CHECK(w.creates() == 0);
+  CHECK(d.requeueAfter);
+  CHECK(condition(w.job, "Ready")["reason"] == "RunnerStopping");
+  CHECK(!w.job["status"].contains("restarts"));
+  w.step();
+  CHECK(!w.job["status"].contains("restarts"));
+  // Gone: the new runner starts with the new size, a scaling rather than a replacement.
+  w.pods.clear();
+  d = w.step();
+  REQUIRE(w.creates() == 1);
+  CHECK(hasEvent(d, "Scaled"));
+  CHECK(!hasEvent(d, "RunnerReplaced"));
+  CHECK(!w.job["status"].contains("restarts"));
+  CHECK(actionsOf<action::CreatePod>(d)[0].pod["metadata"]["annotations"]["tidemark.dev/capacity"] == "4");
+}
+
+TEST_CASE("a spec change waits for the running runner to stop before prechecking") {
+  World w;
+  w.toRunning();
+  Json running = *w.pod("run");
+  w.job["spec"]["target"]["port"] = 4001;
+  w.step();
+  running["metadata"]["deletionTimestamp"] = formatTime(at(1));
+  w.pods.push_back(running);
+  w.step();
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "Prechecking");
+  w.pods.clear();
+  w.step();
+  CHECK(w.creates() == 1);
 }
