@@ -303,3 +303,37 @@ TEST_CASE("a_ddl_that_ran_before_a_crash_but_missed_its_checkpoint_counts_as_app
     checkSame("rw", "t");
     CHECK(sink.noted("already applied: ALTER TABLE"));
 }
+
+TEST_CASE("target_connections_killed_mid_batch_are_retried_without_loss_or_duplicates") {
+    freshDatabase("rx");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rx.k (id INT PRIMARY KEY, v INT, s VARCHAR(50))");
+    s.execute("CREATE TABLE rx.n (a INT, b VARCHAR(200))");
+    sharedTarget().exec("CREATE TABLE rx.k (id INT PRIMARY KEY, v INT, s VARCHAR(50))");
+    sharedTarget().exec("CREATE TABLE rx.n (a INT, b VARCHAR(200))");
+    const auto start = now();
+    auto job = jobFor("rt-target-kill", {"rx"});
+    auto options = from(start, 3);
+    options.maxBatchRows = 30;
+    {
+        Load load("rx");
+        BackgroundReplay r(job, options);
+        auto t = sharedTarget().connectRoot();
+        for (int round = 0; round < 15; ++round) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(150));
+            auto ids = t.query("SELECT connection_id FROM tidemark_meta.replay_session WHERE job = 'rt-target-kill'");
+            for (auto& row : ids.rows) {
+                try {
+                    t.execute("KILL CONNECTION " + row[0].value_or("0"));
+                } catch (const db::DbError&) {
+                }
+            }
+        }
+        load.stop();
+        CHECK(waitSame("rx", "k", std::chrono::seconds(30)));
+        CHECK(waitSame("rx", "n", std::chrono::seconds(30)));
+        r.stop();
+    }
+    checkSame("rx", "k");
+    checkSame("rx", "n");
+}
