@@ -52,7 +52,8 @@ spec:
 class Databases:
     """A source and a target MariaDB (tidemark-sandbox), with a migration user on each."""
 
-    def __init__(self):
+    def __init__(self, rows=200):
+        self.rows = rows
         self.dir = tempfile.mkdtemp(prefix="tidemark-op-e2e-db-")
         self.log = open(os.path.join(self.dir, "sandbox.log"), "w+")
         self.proc = subprocess.Popen([SANDBOX, "--state-dir", self.dir], stdout=self.log, stderr=subprocess.STDOUT,
@@ -73,6 +74,12 @@ class Databases:
                     "INSERT INTO shop.orders (note) VALUES " + ",".join("('order %d')" % i for i in range(200)) + ";")
         self.target("CREATE USER loader@'%' IDENTIFIED BY 'target-pw';"
                     "GRANT ALL PRIVILEGES ON *.* TO loader@'%';")
+        while rows > 200:  # doubling, up to the size asked for
+            n = int(self.source("SELECT COUNT(*) FROM shop.orders"))
+            if n >= rows:
+                break
+            self.source("INSERT INTO shop.orders (note) SELECT LEFT(CONCAT('bulk ', id, ' ', RPAD('', 50, 'x')), 64) "
+                        "FROM shop.orders LIMIT %d" % (rows - n))
 
     def sql(self, port, statements):
         p = subprocess.run([MARIADB, "-h127.0.0.1", "-P%d" % port, "-uroot", "-N", "-B", "-e", statements],
@@ -175,8 +182,8 @@ class OperatorE2E(unittest.TestCase):
                 return p
         return None
 
-    def start_databases(self):
-        self.db = Databases()
+    def start_databases(self, rows=200):
+        self.db = Databases(rows)
         self.c.kubectl("create", "secret", "generic", "source-credentials",
                        "--from-literal=username=migrator", "--from-literal=password=source-pw")
         self.c.kubectl("create", "secret", "generic", "target-credentials",
@@ -425,6 +432,50 @@ class OperatorE2E(unittest.TestCase):
         self.assertRegex(out, r"shop\s+Replicating\s+replay\s+lag")
         self.assertIsNotNone(self.job()["status"]["incremental"].get("lagSeconds"))
 
+    def test_runner_killed_mid_copy_is_replaced_and_the_copy_completes_exactly(self):
+        self.start_databases(rows=400000)
+        self.apply_job()
+        pod = self.wait(lambda: self.running_pod(), "the runner to start copying", timeout=60)
+        time.sleep(0.3)
+        copied = self.db.target_count()
+        self.c.kubectl("delete", "pod", pod["metadata"]["name"], "--grace-period=0", "--wait=false")
+        self.wait(lambda: (self.running_pod() or {}).get("metadata", {}).get("name") not in (None, pod["metadata"]["name"]),
+                  "a replacement runner pod")
+        self.wait(lambda: self.db.target_count() == 400000, "every row in the target", timeout=240)
+        digest = "SELECT COUNT(DISTINCT id), SUM(id), SUM(CRC32(note)) FROM shop.orders"
+        self.assertEqual(self.db.target(digest), self.db.source(digest), "the target holds the source's rows, once")
+        print("rows in the target when the runner was killed: %d" % copied)
+
+    def test_delete_during_the_copy_cleans_up(self):
+        self.start_databases(rows=400000)
+        self.apply_job()
+        self.wait(lambda: self.running_pod(), "the runner to start copying", timeout=60)
+        self.c.kubectl("delete", "mj", "shop", "--timeout=60s", timeout=90)
+        self.assertEqual(self.c.get_json("mj")["items"], [])
+        self.assertEqual(self.pods(), [])
+        n = self.db.target_count()
+        time.sleep(1)
+        self.assertEqual(self.db.target_count(), n, "nothing writes after the job is gone")
+
+    def test_scale_during_the_snapshot_export_is_refused(self):
+        self.start_databases(rows=400000)
+        self.apply_job()
+        pod = self.wait(lambda: self.running_pod(), "the runner to start copying", timeout=60)
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p", '{"spec":{"capacity":8}}')
+        cond = self.wait(lambda: (lambda c: c if c.get("reason") == "ScaleRefused" else None)(
+            self.condition("shop", "CapacityApplied")), "the scale to be refused", timeout=30)
+        self.assertEqual(cond["status"], "False")
+        self.assertIn("snapshot export", cond["message"])
+        self.assertEqual(self.job()["status"]["capacity"]["current"], 2, "the old capacity is kept")
+        self.assertEqual(self.running_pod()["metadata"]["name"], pod["metadata"]["name"], "the runner was not restarted")
+        self.assertIn("ScaleRefused", self.c.kubectl("describe", "mj", "shop").stdout)
+        try:
+            self.wait_replicating()
+        except unittest.SkipTest:
+            return
+        # Once the export is done the new capacity applies.
+        self.wait(lambda: self.job()["status"]["capacity"]["current"] == 8, "capacity 8 after the export", timeout=60)
+
 
 class OperatorLimitsE2E(OperatorE2E):
     operator_args = ("--max-jobs-per-namespace", "1")
@@ -457,6 +508,32 @@ class OperatorLimitsE2E(OperatorE2E):
     test_leader_election_hands_over_to_a_standby = None
     test_scale_while_replicating_restarts_the_runner_with_the_new_size = None
     test_replicating_job_reports_progress_and_synced = None
+    test_runner_killed_mid_copy_is_replaced_and_the_copy_completes_exactly = None
+    test_delete_during_the_copy_cleans_up = None
+    test_scale_during_the_snapshot_export_is_refused = None
+
+
+class OperatorNamespacesE2E(unittest.TestCase):
+    def test_watches_only_the_namespaces_it_is_told(self):
+        c = Cluster(extra_args=("--bin-dir", BUILD))
+        log = open(os.path.join(c.dir, "operator.log"), "w+")
+        op = subprocess.Popen([OPERATOR, "--kubeconfig", c.kubeconfig, "--metrics-addr", "0", "--no-leader-elect",
+                               "--runner-image", "tidemark:dev", "--namespace", "team-a,team-b"],
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            for ns in ("team-a", "team-c"):
+                c.kubectl("create", "namespace", ns)
+                c.kubectl("apply", "-n", ns, "-f", "-", stdin=JOB.format(
+                    name="shop", type="FullAndIncremental", source_port=3306, target_port=4000, target_secret="t"))
+            c.wait_for(lambda: c.get_json("mj", "shop", "-n", "team-a").get("status", {}).get("phase"),
+                       "team-a's job to be picked up", timeout=30)
+            time.sleep(2)
+            self.assertNotIn("status", c.get_json("mj", "shop", "-n", "team-c"), "team-c is not watched")
+        finally:
+            op.send_signal(signal.SIGTERM)
+            op.wait(15)
+            log.close()
+            c.stop()
 
 
 if __name__ == "__main__":
@@ -468,3 +545,4 @@ if __name__ == "__main__":
         print("SKIPPED: " + missing)
         sys.exit(SKIP)
     unittest.main(verbosity=2)
+
