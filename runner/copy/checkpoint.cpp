@@ -116,6 +116,14 @@ std::map<TableKey, TableRecord> Checkpoint::tables() {
     return out;
 }
 
+std::pair<std::uint64_t, std::uint64_t> Checkpoint::copiedSoFar() {
+    std::lock_guard lock(mutex_);
+    auto r = conn_.query("SELECT COALESCE(SUM(rows_copied), 0), COALESCE(SUM(bytes_copied), 0) FROM "
+                         "tidemark_meta.copy_chunk WHERE state = 2 AND job = " + conn_.quote(job_));
+    if (r.empty()) return {0, 0};
+    return {num(r.rows[0][0]), num(r.rows[0][1])};
+}
+
 std::vector<ChunkRecord> Checkpoint::plan(const TableKey& t) {
     std::lock_guard lock(mutex_);
     auto c = conn_.query("SELECT chunk, where_sql, state FROM tidemark_meta.copy_chunk WHERE job = " + conn_.quote(job_) +

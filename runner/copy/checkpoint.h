@@ -65,6 +65,9 @@ public:
     void markDone(const TableKey& t, int chunk, std::uint64_t rows, std::uint64_t bytes);
     void markTable(const TableKey& t, TableState state);
 
+    // Rows and bytes of the chunks already done (by earlier runs, on a resume).
+    std::pair<std::uint64_t, std::uint64_t> copiedSoFar();
+
     // The chunk plan stored for a table, if any (verify reuses the copy's ranges).
     std::vector<ChunkRecord> plan(const TableKey& t);
 

@@ -219,6 +219,11 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         }
     }
 
+    if (result.resumed) {
+        auto [rows, bytes] = checkpoint.copiedSoFar();
+        progress.setCopiedBefore(rows, bytes);
+    }
+
     Plan plan;
     std::vector<std::vector<std::shared_ptr<ChunkWork>>> perTable;
     for (auto& info : infos) {

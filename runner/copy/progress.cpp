@@ -18,6 +18,13 @@ void Progress::setSnapshot(const BinlogPosition& position, double lockSeconds, b
     resumed_ = resumed;
 }
 
+void Progress::setCopiedBefore(std::uint64_t rows, std::uint64_t bytes) {
+    rowsBefore_ = rows;
+    bytesBefore_ = bytes;
+    rowsCopied += rows;
+    bytesCopied += bytes;
+}
+
 void Progress::start() {
     started_ = std::chrono::steady_clock::now();
     thread_ = std::thread([this] {
@@ -47,8 +54,8 @@ void Progress::report(bool final) {
     const double bytes = static_cast<double>(bytesCopied.load());
     const double rows = static_cast<double>(rowsCopied.load());
     const double estRows = static_cast<double>(std::max<std::uint64_t>(rowsEstimated.load(), rowsCopied.load()));
-    const double rate = elapsed > 0 ? bytes / elapsed : 0;
-    const double rowRate = elapsed > 0 ? rows / elapsed : 0;
+    const double rate = elapsed > 0 ? (bytes - static_cast<double>(bytesBefore_)) / elapsed : 0;
+    const double rowRate = elapsed > 0 ? (rows - static_cast<double>(rowsBefore_)) / elapsed : 0;
     double percent = final ? 100.0 : (estRows > 0 ? std::min(99.9, 100.0 * rows / estRows) : 0.0);
     // Row estimates are closer to what is read than on-disk sizes are.
     double left = final ? 0.0 : (rowRate > 0 && estRows > rows ? (estRows - rows) / rowRate : 0.0);

@@ -23,6 +23,8 @@ public:
     std::atomic<std::uint64_t> rowsEstimated{0}, bytesEstimated{0};
 
     void setSnapshot(const BinlogPosition& position, double lockSeconds, bool resumed);
+    // Rows and bytes copied by earlier runs: counted as copied, not in this run's rate.
+    void setCopiedBefore(std::uint64_t rows, std::uint64_t bytes);
     void start();                     // reports every second from a thread until stop()
     void stop();
     void report(bool final = false);  // one report now
@@ -37,6 +39,7 @@ private:
     BinlogPosition position_;
     double lockSeconds_ = 0;
     bool resumed_ = false;
+    std::uint64_t rowsBefore_ = 0, bytesBefore_ = 0;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -84,6 +84,8 @@ void killAndResume(api::FullMode mode, const std::string& jobName, const std::st
     CHECK(r.resumed);
     CHECK(r.rows < 11000);  // finished chunks were not copied again
     CHECK(sink.last("fullCopy")["resumed"] == true);
+    CHECK(sink.last("fullCopy")["rowsCopied"] == 11000);  // earlier runs' chunks count too
+    CHECK(sink.last("fullCopy")["percent"] == 100.0);
     const auto after = chunks(jobName);
     CHECK(after.done == after.total);
     CHECK(after.total == seen.total);
