@@ -1,5 +1,7 @@
 #include "runner/copy/physical_writer.h"
 
+#include "runner/copy/full_copy.h"
+
 #include <mysql.h>
 
 #include <array>
@@ -89,7 +91,15 @@ void LoadDataWriter::execute(const Batch& b) {
     offset_ = 0;
     mysql_set_local_infile_handler(conn_.raw(), &InfileCallbacks::init, &InfileCallbacks::read, &InfileCallbacks::end,
                                    &InfileCallbacks::error, this);
-    conn_.execute(b.chunk->table->writePrefix);
+    try {
+        conn_.execute(b.chunk->table->writePrefix);
+    } catch (const db::DbError& e) {
+        // ER_NOT_ALLOWED_COMMAND, ER_CLIENT_LOCAL_FILES_DISABLED, ER_LOAD_INFILE_CAPABILITY_DISABLED.
+        if (e.code() == 1148 || e.code() == 3948 || e.code() == 4166 /* MariaDB */)
+            throw CopyError(options_.endpoint() + ": the target refuses LOAD DATA LOCAL INFILE, which physical mode "
+                            "needs (" + e.what() + "); enable it with SET GLOBAL local_infile = ON or use logical mode");
+        throw;
+    }
 }
 
 bool targetHasRows(db::Connection& target, const std::string& dbName, const std::string& table) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -97,6 +98,8 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     std::size_t next = 0;
     std::exception_ptr error;
     std::atomic<std::uint64_t> rows{0};
+    std::atomic<std::size_t> chunksDone{0};
+    auto lastReport = std::chrono::steady_clock::now();
     std::vector<std::string> diffs;
     auto work = [&] {
         try {
@@ -120,8 +123,14 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
                     targetError = e.what();
                 }
                 rows += std::stoull(a.count);
+                const auto done = ++chunksDone;
+                const auto now = std::chrono::steady_clock::now();
+                std::lock_guard lock(m);
+                if (now - lastReport > std::chrono::seconds(1)) {
+                    lastReport = now;
+                    sink.report("verify", {{"chunksDone", done}, {"chunksTotal", items.size()}, {"rowsCompared", rows.load()}});
+                }
                 if (!targetError.empty() || !(a == b)) {
-                    std::lock_guard lock(m);
                     diffs.push_back(item.table->qualified() + " [" + describeRange(item.where) + "]: source " + a.text() +
                                     "; target " + (targetError.empty() ? b.text() : "error: " + targetError));
                 }

@@ -312,3 +312,21 @@ TEST_CASE("the export rate stays under the cap") {
     CHECK(mib > 0.9);
     CHECK(seconds >= (mib - 0.25) / 1.0);  // a quarter second of burst is allowed
 }
+
+TEST_CASE("physical mode into a target that refuses LOAD DATA LOCAL says how to fix it") {
+    auto o = testing::ServerOptions::target();
+    o.name = "noinfile";
+    o.extraArgs = {"--local-infile=0"};
+    testing::MariaDbServer noInfile(o);
+    reset("no-infile", {"infile_db"});
+    auto s = source().connectRoot();
+    s.execute("CREATE DATABASE infile_db");
+    s.execute("CREATE TABLE infile_db.t (id INT PRIMARY KEY)");
+    s.execute("INSERT INTO infile_db.t VALUES (1), (2)");
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    CHECK_THROWS_WITH_AS(copy::runFullCopy(job("no-infile", {"infile_db"}, api::FullMode::Physical), sourceOptions(),
+                                           noInfile.rootOptions("target"), sink, stop, testOptions()),
+                         doctest::Contains("enable it with SET GLOBAL local_infile = ON or use logical mode"),
+                         copy::CopyError);
+}
