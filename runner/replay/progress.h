@@ -24,7 +24,6 @@ struct ProgressSample {
     // When that transaction's commit reached tidemark: binlog timestamps have 1 s resolution, so
     // lag is the larger of (now - commit time, in whole seconds) and (now - arrival).
     std::optional<std::chrono::steady_clock::time_point> oldestUnappliedArrival;
-    bool streamAlive = true;
     uint64_t rowsApplied = 0;
     uint64_t transactionsApplied = 0;
     bool safeMode = false;

@@ -102,11 +102,9 @@ public:
 
         std::string raw;
         std::vector<binlog::Event> events;
-        lastPacket_ = Clock::now();
         try {
             while (!stop_.load()) {
                 if (streamer.next(raw, std::chrono::milliseconds(20))) {
-                    lastPacket_ = Clock::now();
                     events.clear();
                     decoder.decode(std::move(raw), events);
                     for (auto& ev : events) handle(std::move(ev));
@@ -160,6 +158,9 @@ private:
     template <class T> void on(T&, binlog::Event&) {}
 
     void on(binlog::Rotate& r, binlog::Event&) {
+        // Connected by GTID: the server's fake ROTATE names the file but not where in it the
+        // stream starts; the position becomes known at the first transaction's end.
+        if (r.fake && !streamPos_.known()) return;
         if (!inTxn_) {
             streamPos_ = Position{r.nextFile, r.position, gtid_.text()};
             reachedRecoveryEnd();
@@ -168,7 +169,6 @@ private:
 
     void on(binlog::Heartbeat& hb, binlog::Event&) {
         if (!hb.file.empty()) sourcePos_ = Position{hb.file, hb.position, ""};
-        lastHeartbeat_ = Clock::now();
     }
 
     void on(binlog::MariaGtid& g, binlog::Event& ev) {
@@ -315,7 +315,7 @@ private:
         }
         // Nothing to apply, but the stream moved on (other tables, rotation): checkpoint it now
         // and then, so a restart does not re-read (or need purged) binlogs.
-        if (comparePositions(streamPos_, lastCheckpoint_) > 0 &&
+        if (streamPos_.known() && comparePositions(streamPos_, lastCheckpoint_) > 0 &&
             (force || now - lastEmptyCheckpoint_ >= std::chrono::seconds(1))) {
             lastEmptyCheckpoint_ = now;
             building();
@@ -491,7 +491,7 @@ private:
     uint64_t txApplied_ = 0;
     bool progressed_ = false;
     bool appliedChangesOrDdl_ = false;
-    Clock::time_point lastPacket_, lastHeartbeat_, lastEmptyCheckpoint_;
+    Clock::time_point lastEmptyCheckpoint_;
 };
 
 }  // namespace

@@ -275,6 +275,10 @@ TEST_CASE("starts_from_a_mariadb_gtid_position_and_checkpoints_the_gtid_set") {
     replay::ReplayOptions o = from(replay::Position{"", 0, p.gtidSet}, 2);
     catchUp(jobFor("rt-gtid", {"rt_gtid"}), o);
     checkSame("rt_gtid", "t");
+    // Resuming from the checkpoint continues where the GTID start left off.
+    s.execute("INSERT INTO rt_gtid.t VALUES (4)");
+    catchUp(jobFor("rt-gtid", {"rt_gtid"}), o);
+    checkSame("rt_gtid", "t");
     auto t = sharedTarget().connectRoot();
     auto cp = t.scalar("SELECT end_gtid FROM tidemark_meta.replay_checkpoint WHERE job = 'rt-gtid' AND worker = 0");
     auto gtidNow = s.scalar("SELECT @@gtid_binlog_pos");
