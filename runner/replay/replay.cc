@@ -1,5 +1,6 @@
 #include "replay/replay.h"
 
+#include <cctype>
 #include <cstdio>
 #include <thread>
 
@@ -193,7 +194,15 @@ private:
                 inTxn_ = false;
                 streamPos_ = here(ev.nextPosition);
                 return;
-            case binlog::QueryKind::Savepoint: case binlog::QueryKind::Xa: case binlog::QueryKind::StatementDml:
+            case binlog::QueryKind::Xa: {
+                // XA: the rows come with XA START .. XA END and are applied at XA PREPARE (the
+                // XA_PREPARE_LOG event); the later XA COMMIT/ROLLBACK is a group of its own.
+                std::string head = q.statement.substr(0, 12);
+                for (auto& ch : head) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                if (head.starts_with("XA COMMIT") || head.starts_with("XA ROLLBACK")) commitTxn(ev);
+                return;
+            }
+            case binlog::QueryKind::Savepoint: case binlog::QueryKind::StatementDml:
                 return;
             case binlog::QueryKind::Other:
                 break;
@@ -210,6 +219,7 @@ private:
     }
 
     void on(binlog::Xid&, binlog::Event& ev) { commitTxn(ev); }
+    void on(binlog::XaPrepare&, binlog::Event& ev) { commitTxn(ev); }
 
     void on(binlog::RowsEvent& rows, binlog::Event& ev) {
         if (!rows.table || rows.rows.empty()) return;

@@ -202,6 +202,28 @@ TEST_CASE("generated_columns_are_computed_by_the_target_not_written") {
     checkSame("rt_gen", "t");
 }
 
+// Skipped until the binlog decoder reads MariaDB GTID events of XA transactions (flags2 0x40/0x80):
+// today it stops with "MARIADB_GTID ... truncated: need 1 bytes, 0 left" on the XA START group.
+TEST_CASE("xa_transactions_apply_at_prepare" * doctest::skip(true)) {
+    freshDatabase("rt_xa");
+    sharedSource().exec("CREATE TABLE rt_xa.t (id INT PRIMARY KEY, v INT)");
+    sharedTarget().exec("CREATE TABLE rt_xa.t (id INT PRIMARY KEY, v INT)");
+    auto start = now();
+    auto s = sharedSource().connectRoot();
+    s.execute("XA START 'x1'");
+    s.execute("INSERT INTO rt_xa.t VALUES (1, 1), (2, 2)");
+    s.execute("XA END 'x1'");
+    s.execute("XA PREPARE 'x1'");
+    s.execute("XA COMMIT 'x1'");
+    s.execute("INSERT INTO rt_xa.t VALUES (3, 3)");
+    s.execute("XA START 'x2'");
+    s.execute("UPDATE rt_xa.t SET v = 20 WHERE id = 2");
+    s.execute("XA END 'x2'");
+    s.execute("XA COMMIT 'x2' ONE PHASE");
+    catchUp(jobFor("rt-xa", {"rt_xa"}), from(start));
+    checkSame("rt_xa", "t");
+}
+
 TEST_CASE("keyless_table_neither_loses_nor_duplicates_identical_rows") {
     freshDatabase("rt_nokey");
     auto start = now();
