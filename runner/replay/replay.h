@@ -8,6 +8,11 @@
 //
 // Resumes from tidemark_meta's checkpoint for the job when there is one (the start option is
 // then ignored); otherwise starts at ReplayOptions::start, or at the source's current position.
+//
+// Limits: a source transaction is held in memory whole until its batch commits (memory grows
+// with the largest transaction); rows of different shares of one batch become visible on the
+// target at slightly different moments (each batch is consistent once all its shares commit);
+// XA transactions are applied at XA PREPARE (a later XA ROLLBACK is not undone).
 #pragma once
 
 #include <atomic>
