@@ -182,8 +182,6 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         sink.note("full copy of job " + job.name + " already finished; nothing to copy");
         return result;
     }
-    checkpoint.beginJob(api::nameOf(job.fullMode));
-    if (result.resumed) sink.note("full copy: resuming job " + job.name + " from tidemark_meta");
 
     auto srcMeta = db::connectWithRetry(source);
     auto srcKeys = db::connectWithRetry(source);
@@ -219,7 +217,10 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         }
     }
 
+    // Nothing is written to the target before this point.
+    checkpoint.beginJob(api::nameOf(job.fullMode));
     if (result.resumed) {
+        sink.note("full copy: resuming job " + job.name + " from tidemark_meta");
         auto [rows, bytes] = checkpoint.copiedSoFar();
         progress.setCopiedBefore(rows, bytes);
     }
