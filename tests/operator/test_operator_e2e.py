@@ -56,8 +56,13 @@ class Databases:
         self.rows = rows
         self.dir = tempfile.mkdtemp(prefix="tidemark-op-e2e-db-")
         self.log = open(os.path.join(self.dir, "sandbox.log"), "w+")
-        self.proc = subprocess.Popen([SANDBOX, "--state-dir", self.dir], stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        # Each server keeps its temporary tables in a directory of its own, not the shared /tmp.
+        tmp = {side: os.path.join(self.dir, "tmp-" + side) for side in ("source", "target")}
+        for d in tmp.values():
+            os.makedirs(d)
+        self.proc = subprocess.Popen([SANDBOX, "--state-dir", self.dir, "--source-arg=--tmpdir=" + tmp["source"],
+                                      "--target-arg=--tmpdir=" + tmp["target"]],
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 120
         while not os.path.exists(os.path.join(self.dir, "target.port")):
             if self.proc.poll() is not None or time.monotonic() > deadline:
