@@ -63,10 +63,16 @@ class Databases:
         self.proc = subprocess.Popen([SANDBOX, "--state-dir", self.dir, "--source-arg=--tmpdir=" + tmp["source"],
                                       "--target-arg=--tmpdir=" + tmp["target"]],
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._prepare(rows)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _prepare(self, rows):
         deadline = time.monotonic() + 120
         while not os.path.exists(os.path.join(self.dir, "target.port")):
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
                 raise RuntimeError("tidemark-sandbox did not start")
             time.sleep(0.1)
         time.sleep(0.2)
@@ -103,6 +109,8 @@ class Databases:
             return -1
 
     def stop(self):
+        if self.log.closed:
+            return
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
