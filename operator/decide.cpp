@@ -202,7 +202,7 @@ class Reconcile {
     if (current) {  // failed for this spec: wait for a change or a recheck
       for (const auto& p : pods_)
         if (!p.deleting && (p.role != "precheck" || p.precheckKey != key)) deletePod(p.name);
-      setPhase("PrecheckFailed", "precheck", str(*cond, "/message"));
+      setPhase("PrecheckFailed", "precheck", shortProgress(str(*cond, "/message")));
       setCondition("Ready", "False", "PrecheckFailed", str(*cond, "/message"));
       return false;
     }
@@ -243,7 +243,7 @@ class Reconcile {
         return true;
       }
       setCondition("PrecheckPassed", "False", "PrecheckFailed", summary);
-      setPhase("PrecheckFailed", "precheck", summary);
+      setPhase("PrecheckFailed", "precheck", shortProgress(summary));
       setCondition("Ready", "False", "PrecheckFailed", summary);
       event(true, "PrecheckFailed", summary);
       return false;  // the pod stays for `kubectl logs`
@@ -596,6 +596,16 @@ class Reconcile {
     if (p.waitingReason.empty() || p.waitingReason == "ContainerCreating") return "";
     return "runner pod " + p.name + " cannot start: " + p.waitingReason +
            (p.waitingMessage.empty() ? "" : " (" + p.waitingMessage + ")");
+  }
+
+  // The printer column: "1 failed (target_connection)" rather than the whole instruction.
+  static std::string shortProgress(std::string msg) {
+    const std::string prefix = "precheck failed: ";
+    if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
+    for (const char* cut : {"; ", ", then "})
+      if (auto at = msg.find(cut); at != std::string::npos) msg.resize(at);
+    if (msg.size() > 80) msg = msg.substr(0, 77) + "...";
+    return msg;
   }
 
   static std::string validReason(std::string r) {

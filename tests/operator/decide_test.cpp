@@ -170,6 +170,7 @@ TEST_CASE("a failed precheck stops the job and names its failed items") {
   const Json c = condition(w.job, "PrecheckPassed");
   CHECK(c["status"] == "False");
   CHECK(c["message"].get<std::string>().find("binlog_format") != std::string::npos);
+  CHECK(w.job["status"]["progress"] == "1 failed (binlog_format)");
   CHECK(w.creates() == 0);
   CHECK(w.pod("precheck") != nullptr);  // kept for kubectl logs
   // Nothing more happens until the spec or the recheck token changes.
