@@ -235,6 +235,23 @@ class OperatorE2E(unittest.TestCase):
         self.wait(lambda: self.db.target_count() == 201, "replay of a new source row", timeout=120)
         out = self.c.kubectl("get", "mj", "shop").stdout
         self.assertRegex(out, r"shop\s+(Copying|Replicating)")
+        # verify, with the manifest the runner pod runs and the Secrets laid out as it mounts them.
+        self.wait(lambda: self.db.target("SELECT COUNT(*) FROM shop.orders") ==
+                  self.db.source("SELECT COUNT(*) FROM shop.orders"), "the target to catch up")
+        manifest = self.c.kubectl("get", "configmap", self.running_pod()["metadata"]["name"],
+                                  "-o", "jsonpath={.data.job\\.yaml}").stdout
+        secrets = os.path.join(self.c.dir, "verify-secrets")
+        for secret, user, password in (("source-credentials", "migrator", "source-pw"),
+                                        ("target-credentials", "loader", "target-pw")):
+            os.makedirs(os.path.join(secrets, secret))
+            for key, value in (("username", user), ("password", password)):
+                with open(os.path.join(secrets, secret, key), "w") as f:
+                    f.write(value)
+        with open(os.path.join(self.c.dir, "job.yaml"), "w") as f:
+            f.write(manifest)
+        v = subprocess.run([RUNNER, "verify", "-f", os.path.join(self.c.dir, "job.yaml"), "--secrets-dir", secrets,
+                            "--output", "json"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(v.returncode, 0, "verify: %s %s" % (v.stdout[-2000:], v.stderr[-2000:]))
         if self.job().get("status", {}).get("fullCopy"):  # the runner reports into the status
             self.wait(lambda: self.phase() == "Replicating", "phase Replicating")
         events = self.c.kubectl("describe", "mj", "shop").stdout
