@@ -1,5 +1,6 @@
 #include "operator/controller.h"
 
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
