@@ -63,12 +63,14 @@ MariaGtid parseMariaGtid(ByteReader& r, uint32_t serverId) {
     g.domainId = r.u32();
     g.serverId = serverId;
     g.flags2 = r.u8();
+    const bool xa = g.flags2 & (0x40 | 0x80);  // FL_PREPARED_XA | FL_COMPLETED_XA
     if (g.flags2 & 0x02) {
         g.commitId = r.u64();
-    } else {
-        r.skip(std::min<size_t>(6, r.remaining()));
+    } else if (!xa) {
+        r.skip(std::min<size_t>(6, r.remaining()));  // zero padding to the 19-byte post-header
     }
-    if ((g.flags2 & (0x40 | 0x80)) && !r.empty()) {
+    // The XID follows at once (a server writes no padding before it).
+    if (xa) {
         r.u32();  // formatID
         uint8_t gtridLen = r.u8(), bqualLen = r.u8();
         g.xid = r.bytes(static_cast<size_t>(gtridLen) + bqualLen);

@@ -49,8 +49,6 @@ int fail(status::StatusSink& sink, const std::string& reason, const std::string&
     return retryable ? kExitRetryable : kExitFailed;
 }
 
-replay::Position toReplayPosition(const copy::BinlogPosition& p) { return {p.file, p.pos, p.gtidSet}; }
-
 }  // namespace
 
 Job loadJob(const Options& o) {
@@ -99,8 +97,8 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
             sink->flush();
             sink->note("full copy done: " + std::to_string(copied.rows) + " rows" + (copied.resumed ? " (resumed)" : "") +
                        ", snapshot at " + copied.safeUntil.file + ":" + std::to_string(copied.safeUntil.pos));
-            replayOptions.start = toReplayPosition(copied.replayFrom);
-            replayOptions.safeUntil = toReplayPosition(copied.safeUntil);
+            replayOptions.start = replay::positionFrom(copied.replayFrom);
+            replayOptions.safeUntil = replay::positionFrom(copied.safeUntil);
         } else if (const auto& start = job.spec.incremental.start) {
             replayOptions.start = replay::Position{start->binlogFile, start->binlogPos, start->gtidSet};
         }

@@ -104,9 +104,12 @@ TEST_CASE("MariaDB standalone GTID (DDL) and XA GTID") {
     EventDecoder d = mariaDecoder();
     auto ddl = decodeAll(d, makeEvent(162, Bytes().u64(5).u32(0).u8(0x01 | 0x20).raw(std::string(6, '\0')), {.crc = true}));
     CHECK(ddl.at(0).as<MariaGtid>()->standalone());
-    auto xa = decodeAll(d, makeEvent(162, Bytes().u64(6).u32(0).u8(0x40).raw(std::string(6, '\0')).u32(1).u8(3).u8(1).raw("abcd"),
+    // As MariaDB 10.11 writes XA PREPARE's GTID (captured): the XID follows flags2 with no
+    // padding, then the extra-flags byte.
+    auto xa = decodeAll(d, makeEvent(162, Bytes().u64(6).u32(0).u8(0x40 | 0x08 | 0x04).u32(7).u8(3).u8(1).raw("abcq").u8(1).u8(0xff),
                                      {.crc = true}));
-    CHECK(xa.at(0).as<MariaGtid>()->xid == "abcd");
+    CHECK(xa.at(0).as<MariaGtid>()->xid == "abcq");
+    CHECK(xa.at(0).as<MariaGtid>()->seqNo == 6);
 }
 
 TEST_CASE("MariaDB compressed QUERY and compressed WRITE_ROWS are inflated") {
