@@ -2,8 +2,8 @@
 // (see dump_format.h). Exit status 1 and the decoder's message on the first bad event.
 #include <iostream>
 
-#include "binlog/binlog_file_source.h"
-#include "binlog/dump_format.h"
+#include "runner/binlog/binlog_file_source.h"
+#include "runner/binlog/dump_format.h"
 
 int main(int argc, char** argv) {
     if (argc < 2) {

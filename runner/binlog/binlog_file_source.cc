@@ -1,10 +1,10 @@
-#include "binlog/binlog_file_source.h"
+#include "runner/binlog/binlog_file_source.h"
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 
-#include "binlog/errors.h"
+#include "runner/binlog/errors.h"
 
 namespace tidemark::binlog {
 

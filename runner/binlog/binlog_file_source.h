@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "binlog/event_decoder.h"
+#include "runner/binlog/event_decoder.h"
 
 namespace tidemark::binlog {
 

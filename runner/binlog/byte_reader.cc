@@ -1,4 +1,4 @@
-#include "binlog/byte_reader.h"
+#include "runner/binlog/byte_reader.h"
 
 #include <cstdio>
 #include <string>

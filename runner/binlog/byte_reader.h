@@ -10,7 +10,7 @@
 #include <span>
 #include <string_view>
 
-#include "binlog/errors.h"
+#include "runner/binlog/errors.h"
 
 namespace tidemark::binlog {
 

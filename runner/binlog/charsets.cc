@@ -1,4 +1,4 @@
-#include "binlog/charsets.h"
+#include "runner/binlog/charsets.h"
 
 #include <algorithm>
 #include <cctype>

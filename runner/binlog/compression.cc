@@ -1,10 +1,10 @@
-#include "binlog/compression.h"
+#include "runner/binlog/compression.h"
 
 #include <algorithm>
 #include <zlib.h>
 #include <zstd.h>
 
-#include "binlog/errors.h"
+#include "runner/binlog/errors.h"
 
 namespace tidemark::binlog {
 

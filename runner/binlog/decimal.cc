@@ -1,4 +1,4 @@
-#include "binlog/decimal.h"
+#include "runner/binlog/decimal.h"
 
 #include <array>
 

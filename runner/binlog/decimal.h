@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "binlog/byte_reader.h"
+#include "runner/binlog/byte_reader.h"
 
 namespace tidemark::binlog {
 

@@ -1,10 +1,10 @@
-#include "binlog/dump_format.h"
+#include "runner/binlog/dump_format.h"
 
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
 
-#include "binlog/temporal.h"
+#include "runner/binlog/temporal.h"
 
 namespace tidemark::binlog {
 

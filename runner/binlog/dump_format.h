@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "binlog/events.h"
+#include "runner/binlog/events.h"
 
 namespace tidemark::binlog {
 

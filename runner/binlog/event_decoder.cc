@@ -1,4 +1,4 @@
-#include "binlog/event_decoder.h"
+#include "runner/binlog/event_decoder.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,12 +6,12 @@
 #include <unordered_map>
 #include <zlib.h>
 
-#include "binlog/byte_reader.h"
-#include "binlog/compression.h"
-#include "binlog/errors.h"
-#include "binlog/gtid_events.h"
-#include "binlog/query_event.h"
-#include "binlog/row_decoder.h"
+#include "runner/binlog/byte_reader.h"
+#include "runner/binlog/compression.h"
+#include "runner/binlog/errors.h"
+#include "runner/binlog/gtid_events.h"
+#include "runner/binlog/query_event.h"
+#include "runner/binlog/row_decoder.h"
 
 namespace tidemark::binlog {
 

@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "binlog/events.h"
+#include "runner/binlog/events.h"
 
 namespace tidemark::binlog {
 

@@ -1,6 +1,6 @@
-#include "binlog/event_header.h"
+#include "runner/binlog/event_header.h"
 
-#include "binlog/byte_reader.h"
+#include "runner/binlog/byte_reader.h"
 
 namespace tidemark::binlog {
 

@@ -1,4 +1,4 @@
-#include "binlog/events.h"
+#include "runner/binlog/events.h"
 
 #include <cstdio>
 

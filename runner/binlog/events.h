@@ -10,9 +10,9 @@
 #include <variant>
 #include <vector>
 
-#include "binlog/event_header.h"
-#include "binlog/table_map.h"
-#include "binlog/value.h"
+#include "runner/binlog/event_header.h"
+#include "runner/binlog/table_map.h"
+#include "runner/binlog/value.h"
 
 namespace tidemark::binlog {
 

@@ -1,4 +1,4 @@
-#include "binlog/gtid_events.h"
+#include "runner/binlog/gtid_events.h"
 
 #include <algorithm>
 

@@ -1,14 +1,14 @@
-#include "binlog/json_binary.h"
+#include "runner/binlog/json_binary.h"
 
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 
-#include "binlog/byte_reader.h"
-#include "binlog/decimal.h"
-#include "binlog/errors.h"
-#include "binlog/table_map.h"
-#include "binlog/temporal.h"
+#include "runner/binlog/byte_reader.h"
+#include "runner/binlog/decimal.h"
+#include "runner/binlog/errors.h"
+#include "runner/binlog/table_map.h"
+#include "runner/binlog/temporal.h"
 
 namespace tidemark::binlog {
 

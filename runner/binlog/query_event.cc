@@ -1,9 +1,9 @@
-#include "binlog/query_event.h"
+#include "runner/binlog/query_event.h"
 
 #include <cctype>
 #include <string>
 
-#include "binlog/compression.h"
+#include "runner/binlog/compression.h"
 
 namespace tidemark::binlog {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "binlog/byte_reader.h"
-#include "binlog/events.h"
+#include "runner/binlog/byte_reader.h"
+#include "runner/binlog/events.h"
 
 namespace tidemark::binlog {
 

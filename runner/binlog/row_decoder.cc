@@ -1,12 +1,12 @@
-#include "binlog/row_decoder.h"
+#include "runner/binlog/row_decoder.h"
 
 #include <bit>
 #include <cstring>
 
-#include "binlog/compression.h"
-#include "binlog/decimal.h"
-#include "binlog/json_binary.h"
-#include "binlog/temporal.h"
+#include "runner/binlog/compression.h"
+#include "runner/binlog/decimal.h"
+#include "runner/binlog/json_binary.h"
+#include "runner/binlog/temporal.h"
 
 namespace tidemark::binlog {
 

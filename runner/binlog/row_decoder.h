@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "binlog/byte_reader.h"
-#include "binlog/events.h"
-#include "binlog/table_map.h"
+#include "runner/binlog/byte_reader.h"
+#include "runner/binlog/events.h"
+#include "runner/binlog/table_map.h"
 
 namespace tidemark::binlog {
 

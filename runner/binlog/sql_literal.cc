@@ -1,10 +1,10 @@
-#include "binlog/sql_literal.h"
+#include "runner/binlog/sql_literal.h"
 
 #include <charconv>
 #include <stdexcept>
 
-#include "binlog/charsets.h"
-#include "binlog/temporal.h"
+#include "runner/binlog/charsets.h"
+#include "runner/binlog/temporal.h"
 
 namespace tidemark::binlog {
 

@@ -29,7 +29,7 @@
 #include <string>
 #include <string_view>
 
-#include "binlog/value.h"
+#include "runner/binlog/value.h"
 
 namespace tidemark::binlog {
 

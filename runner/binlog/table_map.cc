@@ -1,7 +1,7 @@
-#include "binlog/table_map.h"
+#include "runner/binlog/table_map.h"
 
-#include "binlog/byte_reader.h"
-#include "binlog/charsets.h"
+#include "runner/binlog/byte_reader.h"
+#include "runner/binlog/charsets.h"
 
 namespace tidemark::binlog {
 

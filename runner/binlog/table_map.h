@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "binlog/column_hint.h"
+#include "runner/binlog/column_hint.h"
 
 namespace tidemark::binlog {
 

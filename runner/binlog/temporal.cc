@@ -1,4 +1,4 @@
-#include "binlog/temporal.h"
+#include "runner/binlog/temporal.h"
 
 #include <cstdio>
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "binlog/byte_reader.h"
-#include "binlog/value.h"
+#include "runner/binlog/byte_reader.h"
+#include "runner/binlog/value.h"
 
 namespace tidemark::binlog {
 

@@ -1,4 +1,4 @@
-#include "binlog/value.h"
+#include "runner/binlog/value.h"
 
 namespace tidemark::binlog {
 

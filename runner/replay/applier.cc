@@ -1,4 +1,4 @@
-#include "replay/applier.h"
+#include "runner/replay/applier.h"
 
 #include <mysql.h>
 
@@ -9,9 +9,9 @@
 #include <optional>
 #include <thread>
 
-#include "replay/ddl.h"
-#include "replay/errors.h"
-#include "replay/sql_builder.h"
+#include "runner/replay/ddl.h"
+#include "runner/replay/errors.h"
+#include "runner/replay/sql_builder.h"
 
 namespace tidemark::replay {
 

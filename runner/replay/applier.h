@@ -13,9 +13,9 @@
 #include <memory>
 #include <vector>
 
-#include "replay/causality.h"
-#include "replay/change.h"
-#include "replay/checkpoint.h"
+#include "runner/replay/causality.h"
+#include "runner/replay/change.h"
+#include "runner/replay/checkpoint.h"
 #include "runner/db/connection.h"
 
 namespace tidemark::replay {

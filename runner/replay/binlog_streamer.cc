@@ -1,4 +1,4 @@
-#include "replay/binlog_streamer.h"
+#include "runner/replay/binlog_streamer.h"
 
 #include <mysql.h>
 #include <sys/socket.h>
@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "replay/errors.h"
+#include "runner/replay/errors.h"
 
 namespace tidemark::replay {
 

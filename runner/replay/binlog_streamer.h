@@ -17,8 +17,8 @@
 #include <memory>
 #include <string>
 
-#include "binlog/events.h"
-#include "replay/position.h"
+#include "runner/binlog/events.h"
+#include "runner/replay/position.h"
 #include "runner/db/connection.h"
 
 namespace tidemark::replay {

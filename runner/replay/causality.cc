@@ -1,11 +1,11 @@
-#include "replay/causality.h"
+#include "runner/replay/causality.h"
 
 #include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <unordered_map>
 
-#include "binlog/sql_literal.h"
+#include "runner/binlog/sql_literal.h"
 
 namespace tidemark::replay {
 

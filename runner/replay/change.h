@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "binlog/events.h"
-#include "replay/position.h"
-#include "replay/schema_tracker.h"
+#include "runner/binlog/events.h"
+#include "runner/replay/position.h"
+#include "runner/replay/schema_tracker.h"
 
 namespace tidemark::replay {
 

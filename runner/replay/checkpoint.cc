@@ -1,4 +1,4 @@
-#include "replay/checkpoint.h"
+#include "runner/replay/checkpoint.h"
 
 #include <algorithm>
 #include <chrono>
@@ -6,7 +6,7 @@
 #include <map>
 #include <thread>
 
-#include "replay/errors.h"
+#include "runner/replay/errors.h"
 
 namespace tidemark::replay {
 

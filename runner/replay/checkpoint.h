@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "replay/position.h"
+#include "runner/replay/position.h"
 #include "runner/db/connection.h"
 
 namespace tidemark::replay {

@@ -1,4 +1,4 @@
-#include "replay/ddl.h"
+#include "runner/replay/ddl.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "replay/position.h"
+#include "runner/replay/position.h"
 
 #include <algorithm>
 #include <cctype>

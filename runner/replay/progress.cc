@@ -1,4 +1,4 @@
-#include "replay/progress.h"
+#include "runner/replay/progress.h"
 
 #include <nlohmann/json.hpp>
 

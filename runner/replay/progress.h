@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "replay/position.h"
+#include "runner/replay/position.h"
 #include "runner/status/status_sink.h"
 
 namespace tidemark::replay {

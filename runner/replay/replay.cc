@@ -1,19 +1,19 @@
-#include "replay/replay.h"
+#include "runner/replay/replay.h"
 
 #include <cctype>
 #include <cstdio>
 #include <thread>
 
-#include "binlog/errors.h"
-#include "binlog/event_decoder.h"
-#include "replay/applier.h"
-#include "replay/binlog_streamer.h"
-#include "replay/checkpoint.h"
-#include "replay/ddl.h"
-#include "replay/errors.h"
-#include "replay/progress.h"
-#include "replay/safe_mode.h"
-#include "replay/schema_tracker.h"
+#include "runner/binlog/errors.h"
+#include "runner/binlog/event_decoder.h"
+#include "runner/replay/applier.h"
+#include "runner/replay/binlog_streamer.h"
+#include "runner/replay/checkpoint.h"
+#include "runner/replay/ddl.h"
+#include "runner/replay/errors.h"
+#include "runner/replay/progress.h"
+#include "runner/replay/safe_mode.h"
+#include "runner/replay/schema_tracker.h"
 
 namespace tidemark::replay {
 

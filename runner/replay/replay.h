@@ -21,7 +21,7 @@
 #include <string>
 
 #include "api/migration_job.h"
-#include "replay/position.h"
+#include "runner/replay/position.h"
 #include "runner/db/connection.h"
 #include "runner/status/status_sink.h"
 

@@ -1,4 +1,4 @@
-#include "replay/safe_mode.h"
+#include "runner/replay/safe_mode.h"
 
 #include <ctime>
 

@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "replay/position.h"
+#include "runner/replay/position.h"
 
 namespace tidemark::replay {
 

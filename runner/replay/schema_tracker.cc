@@ -1,4 +1,4 @@
-#include "replay/schema_tracker.h"
+#include "runner/replay/schema_tracker.h"
 
 #include <algorithm>
 

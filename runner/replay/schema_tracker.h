@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "api/migration_job.h"
-#include "binlog/column_hint.h"
+#include "runner/binlog/column_hint.h"
 #include "runner/db/connection.h"
 
 namespace tidemark::replay {

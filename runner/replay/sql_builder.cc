@@ -1,10 +1,10 @@
-#include "replay/sql_builder.h"
+#include "runner/replay/sql_builder.h"
 
 #include <algorithm>
 #include <map>
 #include <unordered_map>
 
-#include "binlog/sql_literal.h"
+#include "runner/binlog/sql_literal.h"
 
 namespace tidemark::replay {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "replay/change.h"
+#include "runner/replay/change.h"
 
 namespace tidemark::replay {
 

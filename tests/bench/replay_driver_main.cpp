@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "replay/replay.h"
+#include "runner/replay/replay.h"
 #include "tests/support/mariadb_server.h"
 
 using namespace tidemark;

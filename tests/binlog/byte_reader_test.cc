@@ -1,7 +1,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "binlog/byte_reader.h"
+#include "runner/binlog/byte_reader.h"
 #include "event_builder.h"
 
 using namespace tidemark::binlog;

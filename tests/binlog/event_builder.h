@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "binlog/event_decoder.h"
+#include "runner/binlog/event_decoder.h"
 
 namespace tidemark::binlog::test {
 

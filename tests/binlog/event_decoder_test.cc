@@ -5,8 +5,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "binlog/errors.h"
-#include "binlog/sql_literal.h"
+#include "runner/binlog/errors.h"
+#include "runner/binlog/sql_literal.h"
 #include "event_builder.h"
 
 using namespace tidemark::binlog;

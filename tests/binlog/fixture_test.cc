@@ -8,11 +8,11 @@
 #include <sstream>
 #include <zlib.h>
 
-#include "binlog/binlog_file_source.h"
-#include "binlog/dump_format.h"
-#include "binlog/event_decoder.h"
-#include "binlog/errors.h"
-#include "binlog/sql_literal.h"
+#include "runner/binlog/binlog_file_source.h"
+#include "runner/binlog/dump_format.h"
+#include "runner/binlog/event_decoder.h"
+#include "runner/binlog/errors.h"
+#include "runner/binlog/sql_literal.h"
 #include "event_builder.h"
 
 using namespace tidemark::binlog;

@@ -1,8 +1,8 @@
 // MySQL binary JSON documents built by hand (layout: binlog-protocol-notes §3.3).
 #include <doctest/doctest.h>
 
-#include "binlog/errors.h"
-#include "binlog/json_binary.h"
+#include "runner/binlog/errors.h"
+#include "runner/binlog/json_binary.h"
 #include "event_builder.h"
 
 using namespace tidemark::binlog;

@@ -3,10 +3,10 @@
 // against bytes no one here wrote by hand.
 #include <doctest/doctest.h>
 
-#include "binlog/decimal.h"
-#include "binlog/sql_literal.h"
-#include "binlog/table_map.h"
-#include "binlog/temporal.h"
+#include "runner/binlog/decimal.h"
+#include "runner/binlog/sql_literal.h"
+#include "runner/binlog/table_map.h"
+#include "runner/binlog/temporal.h"
 #include "event_builder.h"
 
 using namespace tidemark::binlog;

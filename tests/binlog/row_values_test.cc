@@ -4,7 +4,7 @@
 
 #include <zlib.h>
 
-#include "binlog/sql_literal.h"
+#include "runner/binlog/sql_literal.h"
 #include "event_builder.h"
 
 using namespace tidemark::binlog;

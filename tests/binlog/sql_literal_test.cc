@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "binlog/sql_literal.h"
+#include "runner/binlog/sql_literal.h"
 
 using namespace tidemark::binlog;
 

@@ -9,8 +9,8 @@
 
 #include <random>
 
-#include "replay/binlog_streamer.h"
-#include "replay/errors.h"
+#include "runner/replay/binlog_streamer.h"
+#include "runner/replay/errors.h"
 #include "tests/replay/replay_fixture.h"
 
 using namespace tidemark;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "replay/binlog_streamer.h"
+#include "runner/replay/binlog_streamer.h"
 
 namespace tidemark::testing {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "api/migration_job.h"
-#include "replay/replay.h"
+#include "runner/replay/replay.h"
 #include "runner/status/status_sink.h"
 #include "tests/support/mariadb_server.h"
 

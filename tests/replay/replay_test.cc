@@ -3,9 +3,9 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "replay/binlog_streamer.h"
-#include "replay/ddl.h"
-#include "replay/position.h"
+#include "runner/replay/binlog_streamer.h"
+#include "runner/replay/ddl.h"
+#include "runner/replay/position.h"
 #include "tests/replay/replay_fixture.h"
 
 using namespace tidemark;
