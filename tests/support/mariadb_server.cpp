@@ -245,6 +245,7 @@ MariaDbServer::MariaDbServer(ServerOptions options) : options_(std::move(options
     const auto tmpl = templateDir();
     dir_ = makeDir("srv", options_.name);
     run("cp -a " + shellQuote(tmpl.string()) + " " + shellQuote((dir_ / "data").string()));
+    fs::create_directories(dir_ / "tmp");
     for (int attempt = 1;; ++attempt) {
         port_ = freePort();
         try {
@@ -288,6 +289,7 @@ void MariaDbServer::launch() {
         "--max-connections=300",
         "--local-infile=1",
         "--secure-file-priv=" + dir_.string(),
+        "--tmpdir=" + (dir_ / "tmp").string(),  // not the shared /tmp: servers must not collide
         "--server-id=" + std::to_string(options_.serverId),
     };
     args.insert(args.end(), kInnodbArgs.begin(), kInnodbArgs.end());
