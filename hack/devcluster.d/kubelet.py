@@ -242,12 +242,16 @@ class PodWorker:
         return out
 
     @staticmethod
-    def _write_files(target, data, items, mode):
+    def _write_files(target, data, items, mode, optional=False):
+        """Writes `data` (or its `items`); a missing key is an error unless the source is optional,
+        as the kubelet does."""
         os.makedirs(target, exist_ok=True)
         pairs = [(i["key"], i.get("path", i["key"]), i.get("mode", mode)) for i in items] if items \
             else [(k, k, mode) for k in data]
         for key, path, m in pairs:
             if key not in data:
+                if optional:
+                    continue
                 raise ConfigError("CreateContainerConfigError", "couldn't find key %s" % key)
             p = os.path.join(target, path)
             os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -262,19 +266,19 @@ class PodWorker:
             if "secret" in v:
                 src = v["secret"]
                 data = self._secret(src.get("secretName"), src.get("optional", False)) or {}
-                self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644))
+                self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644), src.get("optional", False))
             elif "configMap" in v:
                 src = v["configMap"]
                 data = self._configmap(src.get("name"), src.get("optional", False)) or {}
-                self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644))
+                self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644), src.get("optional", False))
             elif "projected" in v:
                 for s in v["projected"].get("sources") or []:
                     if "secret" in s:
                         data = self._secret(s["secret"].get("name"), s["secret"].get("optional", False)) or {}
-                        self._write_files(target, data, s["secret"].get("items"), 0o644)
+                        self._write_files(target, data, s["secret"].get("items"), 0o644, s["secret"].get("optional", False))
                     elif "configMap" in s:
                         data = self._configmap(s["configMap"].get("name"), s["configMap"].get("optional", False)) or {}
-                        self._write_files(target, data, s["configMap"].get("items"), 0o644)
+                        self._write_files(target, data, s["configMap"].get("items"), 0o644, s["configMap"].get("optional", False))
                     elif "serviceAccountToken" in s:
                         self._write_files(target, {"t": b"devcluster"},
                                           [{"key": "t", "path": s["serviceAccountToken"].get("path", "token")}], 0o644)
