@@ -5,7 +5,7 @@
 # each into an emptied target; prints wall time, rows/s, MiB/s, tidemark's peak RSS and ratios.
 #
 #   tests/bench/full_copy_bench.sh [BUILD_DIR]        (default BUILD_DIR: ./build)
-#   ROWS=250000 TABLES=4 THREADS=4 NOPK_ROWS=200000 BLOB_ROWS=4000 tests/bench/full_copy_bench.sh
+#   ROWS=250000 TABLES=4 THREADS=4 NOPK_ROWS=200000 BLOB_ROWS=4000 RUNS=5 tests/bench/full_copy_bench.sh
 #
 # Needs the build's tidemark-sandbox and tidemark-copy-bench, the MariaDB client tools, and
 # mydumper (installed with apt-get when missing, like hack/install-deps.sh does).
@@ -78,7 +78,7 @@ src sbtest -e "ANALYZE TABLE $(for i in $(seq 1 "$TABLES"); do printf 'sbtest%s,
 TOTAL_ROWS=$((TABLES * ROWS + NOPK_ROWS + BLOB_ROWS))
 echo "   loaded $TOTAL_ROWS rows in $(printf '%.1f' "$(echo "$(now) - $t0" | bc)") s"
 
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 SPID=$(pgrep -f "mariadbd.*--port=$SP ")
 TPID=$(pgrep -f "mariadbd.*--port=$TP ")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
