@@ -13,7 +13,7 @@
 #include "kube/errors.h"
 #include "kube/leader_election.h"
 #include "operator/controller.h"
-#include "operator/http_server.h"
+#include "runner/status/http_server.h"
 #include "operator/log.h"
 #include "operator/options.h"
 
@@ -70,22 +70,22 @@ int main(int argc, char** argv) {
     bool lead = false, lost = false;
     std::atomic<bool> started{false};
 
-    std::unique_ptr<op::HttpServer> http;
+    std::unique_ptr<status::HttpServer> http;
     if (options.metricsAddr != "0" && !options.metricsAddr.empty()) {
-      http = std::make_unique<op::HttpServer>(
+      http = std::make_unique<status::HttpServer>(
           options.metricsAddr,
-          std::map<std::string, op::HttpServer::Handler>{
-              {"/healthz", [] { return op::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}; }},
+          std::map<std::string, status::HttpServer::Handler>{
+              {"/healthz", [] { return status::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}; }},
               {"/readyz",
                [&] {
                  // A standby is ready (it serves probes and waits for the lease); the leader is
                  // ready once its caches hold the initial lists.
                  const bool ready = !started || controller.synced();
-                 return op::HttpResponse{ready ? 200 : 503, "text/plain; charset=utf-8",
+                 return status::HttpResponse{ready ? 200 : 503, "text/plain; charset=utf-8",
                                          ready ? "ok\n" : "informers not synced\n"};
                }},
               {"/metrics", [&] {
-                 return op::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()};
+                 return status::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()};
                }}});
       http->start();
       op::log::info("serving /healthz /readyz /metrics", {{"addr", options.metricsAddr}, {"port", http->port()}});

@@ -51,7 +51,11 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
 
   Json args = Json::array({r.role == "precheck" ? "precheck" : "run", "-f", std::string(kJobMountDir) + "/job.yaml",
                            "--secrets-dir", kSecretsMountDir, "--output", "json"});
-  if (r.role == "run") args.push_back("--skip-precheck");
+  if (r.role == "run") {
+    args.push_back("--skip-precheck");
+    args.push_back("--metrics-addr");
+    args.push_back(":" + std::to_string(kRunnerMetricsPort));
+  }
   if (r.restart) args.push_back("--restart");
 
   Json volumes = Json::array({{{"name", "job"}, {"configMap", {{"name", r.podName}}}},
@@ -115,6 +119,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
            {"imagePullPolicy", settings.runnerImagePullPolicy},
            {"command", {"tidemark-runner"}},
            {"args", args},
+           {"ports", Json::array({{{"name", "metrics"}, {"containerPort", kRunnerMetricsPort}, {"protocol", "TCP"}}})},
            {"env", env},
            {"resources",
             {{"requests", {{"cpu", res.cpuRequest}, {"memory", res.memoryRequest}}},

@@ -19,6 +19,7 @@ namespace tidemark::op {
 
 inline constexpr const char* kJobMountDir = "/etc/tidemark/job";
 inline constexpr const char* kSecretsMountDir = "/etc/tidemark/secrets";
+inline constexpr int kRunnerMetricsPort = 9090;  // run pods serve /metrics and /healthz here
 inline constexpr const char* kTmpMountDir = "/var/run/tidemark/tmp";  // emptyDir (read-only root fs)
 
 struct RunnerPodRequest {

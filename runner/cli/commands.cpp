@@ -6,6 +6,7 @@
 #include "runner/precheck/precheck.h"
 #include "runner/replay/errors.h"
 #include "runner/replay/replay.h"
+#include "runner/status/metrics_sink.h"
 #include "runner/status/status_sink.h"
 
 #include <nlohmann/json.hpp>
@@ -77,6 +78,14 @@ int commandPrecheck(const Job& job, const Options& o) {
 
 int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) {
     auto sink = makeSink(status::defaultSink());
+    if (!o.metricsAddr.empty()) {
+        // Metrics are for watching the job, not part of it: a port in use costs the metrics only.
+        try {
+            sink = status::teeSink(std::make_unique<status::MetricsSink>(o.metricsAddr, job.spec.name), std::move(sink));
+        } catch (const std::exception& e) {
+            sink->note(std::string("metrics are off: ") + e.what());
+        }
+    }
     if (!o.skipPrecheck) {
         const auto report = precheck::run(job.spec, job.source, job.target);
         sink->report("precheck", nlohmann::json::parse(precheck::renderJson(report)));

@@ -6,7 +6,7 @@ namespace tidemark::cli {
 
 const char* usage() {
     return "usage: tidemark-runner <precheck|run|verify> -f JOB.yaml [--secrets-dir DIR] [--output table|json]\n"
-           "                       [--restart] [--skip-precheck]\n"
+           "                       [--restart] [--skip-precheck] [--metrics-addr HOST:PORT]\n"
            "\n"
            "  precheck   check source, target and job; exit 0 when the job may proceed, 1 when not\n"
            "  run        precheck, then the whole job: full copy and/or binlog replay (until SIGTERM)\n"
@@ -18,6 +18,7 @@ const char* usage() {
            "  --output         table (terminal), json; default: table on a terminal, json otherwise\n"
            "  --restart        resume after an error, replaying in safe mode (replaces conflicting target rows)\n"
            "  --skip-precheck  run without the precheck (the operator ran it already)\n"
+           "  --metrics-addr   serve Prometheus /metrics and /healthz there while running (e.g. :9090)\n"
            "\n"
            "exit status: 0 done or may proceed, 1 failed or may not proceed, 2 bad input, 3 failed but retryable\n";
 }
@@ -40,6 +41,8 @@ Options parseOptions(const std::vector<std::string>& args) {
         else if (a.rfind("--output=", 0) == 0) o.output = a.substr(9);
         else if (a == "--restart") o.restart = true;
         else if (a == "--skip-precheck") o.skipPrecheck = true;
+        else if (a == "--metrics-addr") o.metricsAddr = value(a);
+        else if (a.rfind("--metrics-addr=", 0) == 0) o.metricsAddr = a.substr(15);
         else if (a == "-h" || a == "--help") o.command = "help";
         else if (!a.empty() && a[0] == '-') throw UsageError("unknown option '" + a + "'");
         else if (o.command.empty()) o.command = a;

@@ -14,6 +14,7 @@ struct Options {
     std::string output = "auto";  // --output table|json|auto
     bool restart = false;      // --restart: resume after an error, replaying in safe mode
     bool skipPrecheck = false; // --skip-precheck (run only): the operator ran it already
+    std::string metricsAddr;   // --metrics-addr HOST:PORT (run only): serve /metrics and /healthz
 };
 
 class UsageError : public std::runtime_error {

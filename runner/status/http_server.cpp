@@ -1,4 +1,4 @@
-#include "operator/http_server.h"
+#include "runner/status/http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace tidemark::op {
+namespace tidemark::status {
 
 struct HttpServer::Impl {
   std::string addr;
@@ -120,4 +120,4 @@ void HttpServer::stop() {
 
 int HttpServer::port() const { return impl_->port; }
 
-}  // namespace tidemark::op
+}  // namespace tidemark::status

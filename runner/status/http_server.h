@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace tidemark::op {
+namespace tidemark::status {
 
 struct HttpResponse {
   int status = 200;
@@ -30,4 +30,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace tidemark::op
+}  // namespace tidemark::status
