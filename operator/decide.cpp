@@ -1,5 +1,7 @@
 #include "operator/decide.h"
 
+#include "runner/status/status_sink.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,17 +20,7 @@ bool isOneOf(const std::string& v, std::initializer_list<const char*> set) {
   return std::any_of(set.begin(), set.end(), [&](const char* s) { return v == s; });
 }
 
-std::string humanBytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) {
-    bytes /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return buf;
-}
+using status::humanBytes;
 
 std::string fmtNumber(double v) {
   char buf[32];

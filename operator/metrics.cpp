@@ -1,5 +1,7 @@
 #include "operator/metrics.h"
 
+#include "runner/status/metrics_sink.h"
+
 #include <cstdio>
 #include <set>
 #include <sstream>
@@ -7,18 +9,7 @@
 namespace tidemark::op {
 
 namespace {
-std::string escape(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
+using status::prometheusLabel;
 std::string num(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", v);
@@ -70,14 +61,14 @@ std::string Metrics::render() const {
   for (const char* p : kPhases) byPhase[p] = 0;
   for (const auto& [key, j] : jobs_) ++byPhase[j.phase];
   out << "# HELP tidemark_jobs MigrationJobs by phase.\n# TYPE tidemark_jobs gauge\n";
-  for (const auto& [phase, n] : byPhase) out << "tidemark_jobs{phase=\"" << escape(phase) << "\"} " << n << "\n";
+  for (const auto& [phase, n] : byPhase) out << "tidemark_jobs{phase=\"" << prometheusLabel(phase) << "\"} " << n << "\n";
 
   auto perJob = [&](const char* name, const char* help, const char* type, auto value, bool skipNegative) {
     out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
     for (const auto& [key, j] : jobs_) {
       const double v = value(j);
       if (skipNegative && v < 0) continue;
-      out << name << "{namespace=\"" << escape(j.ns) << "\",name=\"" << escape(j.name) << "\"} " << num(v) << "\n";
+      out << name << "{namespace=\"" << prometheusLabel(j.ns) << "\",name=\"" << prometheusLabel(j.name) << "\"} " << num(v) << "\n";
     }
   };
   perJob("tidemark_job_rows_copied", "Rows the full copy wrote, as the runner reports.", "gauge",
@@ -96,7 +87,7 @@ std::string Metrics::render() const {
   out << "# HELP tidemark_reconcile_errors_total Reconciles that failed (API errors); they are retried.\n"
       << "# TYPE tidemark_reconcile_errors_total counter\ntidemark_reconcile_errors_total " << reconcileErrors_ << "\n";
   out << "# HELP tidemark_actions_total API actions taken, by kind.\n# TYPE tidemark_actions_total counter\n";
-  for (const auto& [kind, n] : actions_) out << "tidemark_actions_total{kind=\"" << escape(kind) << "\"} " << n << "\n";
+  for (const auto& [kind, n] : actions_) out << "tidemark_actions_total{kind=\"" << prometheusLabel(kind) << "\"} " << n << "\n";
   out << "# HELP tidemark_leader 1 when this operator instance is the leader.\n# TYPE tidemark_leader gauge\n"
       << "tidemark_leader " << (leader_ ? 1 : 0) << "\n";
   return out.str();

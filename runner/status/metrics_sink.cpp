@@ -18,10 +18,7 @@ struct MetricsSink::Impl {
     std::unique_ptr<HttpServer> server;
 };
 
-namespace {
-
-// Prometheus label values escape backslash, quote and newline.
-std::string escapeLabel(const std::string& v) {
+std::string prometheusLabel(const std::string& v) {
     std::string out;
     for (char c : v) {
         if (c == '\\' || c == '"') out += '\\';
@@ -34,6 +31,8 @@ std::string escapeLabel(const std::string& v) {
     return out;
 }
 
+namespace {
+
 double number(const nlohmann::json& block, const char* key) {
     auto it = block.find(key);
     if (it == block.end() || !it->is_number()) return 0;
@@ -43,7 +42,7 @@ double number(const nlohmann::json& block, const char* key) {
 }  // namespace
 
 MetricsSink::MetricsSink(const std::string& addr, const std::string& job) : impl_(std::make_unique<Impl>()) {
-    impl_->jobLabel = "job=\"" + escapeLabel(job) + "\"";
+    impl_->jobLabel = "job=\"" + prometheusLabel(job) + "\"";
     impl_->server = std::make_unique<HttpServer>(
         addr, std::map<std::string, HttpServer::Handler>{
                   {"/healthz", [] { return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}; }},

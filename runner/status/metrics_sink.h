@@ -10,6 +10,9 @@
 
 namespace tidemark::status {
 
+// `value` escaped for a Prometheus label value (backslash, quote, newline).
+std::string prometheusLabel(const std::string& value);
+
 class MetricsSink : public StatusSink {
 public:
     // Serves on `addr` ("HOST:PORT", ":PORT"; port 0 picks one). Throws std::runtime_error
