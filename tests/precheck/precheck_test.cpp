@@ -307,3 +307,20 @@ TEST_CASE("skipped items do not run and are listed as skipped") {
     CHECK(r.skipped == std::vector<std::string>{"source_version", "primary_keys"});
     CHECK(r.mayProceed(false));
 }
+
+TEST_CASE("privileges granted through a default role count, read with MariaDB's renamed privileges") {
+    createShop(sharedSource());
+    auto c = sharedSource().connectRoot();
+    c.execute("CREATE ROLE IF NOT EXISTS migration_role");
+    c.execute("GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO migration_role");
+    c.execute("CREATE USER IF NOT EXISTS 'roleuser'@'%' IDENTIFIED BY 'pw-roleuser'");
+    c.execute("GRANT migration_role TO 'roleuser'@'%'");
+    c.execute("SET DEFAULT ROLE migration_role FOR 'roleuser'@'%'");
+    auto src = sharedSource().rootOptions("source");
+    src.user = "roleuser";
+    src.password = "pw-roleuser";
+    auto r = precheck::run(job(sharedSource(), sharedTarget(), kShop), src, sharedTarget().rootOptions("target"));
+    const auto& i = item(r, "source_privileges");
+    INFO(i.message);
+    CHECK(i.state == State::Pass);
+}
