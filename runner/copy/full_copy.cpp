@@ -3,6 +3,8 @@
 // deferred indexes, and a progress reporter.
 #include "runner/copy/full_copy.h"
 
+#include "runner/db/catalog.h"
+
 #include "runner/copy/checkpoint.h"
 #include "runner/copy/chunk_reader.h"
 #include "runner/copy/chunker.h"
@@ -132,20 +134,6 @@ CopyOptions CopyOptions::fromEnvironment() {
     return o;
 }
 
-std::vector<std::pair<std::string, std::string>> selectedTables(db::Connection& source,
-                                                                const api::ObjectSelection& objects) {
-    auto rows = source.query(
-        "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'");
-    std::vector<std::pair<std::string, std::string>> out;
-    for (auto& r : rows.rows) {
-        std::string d = r[0].value_or(""), t = r[1].value_or("");
-        if (d == "tidemark_meta" || api::isSystemSchema(d)) continue;
-        if (objects.selectsTable(d, t)) out.emplace_back(std::move(d), std::move(t));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
                            const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop) {
     return runFullCopy(job, source, target, sink, stop, CopyOptions::fromEnvironment());
@@ -191,7 +179,7 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
     const bool tidb = isTidb(tgtAdmin);
 
     // Inspect and plan every selected table.
-    const auto names = selectedTables(srcMeta, job.objects);
+    const auto names = db::selectedTables(srcMeta, job.objects);
     std::vector<TableInfo> infos;
     for (auto& [d, t] : names) infos.push_back(inspectTable(srcMeta, d, t));
     std::stable_sort(infos.begin(), infos.end(),

@@ -104,8 +104,5 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
 VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source,
                     const db::ConnectOptions& target, status::StatusSink& sink, const CopyOptions& options);
 
-// Names of the selected source base tables (db, table), sorted — the precheck uses this too.
-std::vector<std::pair<std::string, std::string>> selectedTables(db::Connection& source,
-                                                                const api::ObjectSelection& objects);
 
 }  // namespace tidemark::copy

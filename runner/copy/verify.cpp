@@ -2,6 +2,7 @@
 // copy's own ranges when tidemark_meta has them), by row count and two order-independent
 // checksums of each row's bytes (NULLs distinct from any value).
 #include "runner/copy/full_copy.h"
+#include "runner/db/catalog.h"
 
 #include "runner/copy/checkpoint.h"
 #include "runner/copy/chunker.h"
@@ -59,11 +60,11 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     VerifyResult result;
     auto src = db::connectWithRetry(source);
     auto tgt = db::connectWithRetry(target);
-    auto names = selectedTables(src, job.objects);
+    auto names = db::selectedTables(src, job.objects);
 
     // Tables on the target, in the selected databases, that the source lacks.
     std::set<std::pair<std::string, std::string>> sourceSet(names.begin(), names.end());
-    auto targetTables = selectedTables(tgt, job.objects);
+    auto targetTables = db::selectedTables(tgt, job.objects);
     for (auto& t : targetTables)
         if (!sourceSet.count(t))
             result.differences.push_back(db::qualified(t.first, t.second) + ": on the target but not on the source");

@@ -1,3 +1,4 @@
+#include "runner/db/catalog.h"
 #include "runner/precheck/checks.h"
 #include "runner/precheck/grants.h"
 #include "runner/precheck/instructions.h"
@@ -339,13 +340,8 @@ void checkSource(Context& ctx) {
     }
     // The selected tables are needed for the table-level privilege check.
     try {
-        for (auto& row : ctx.source->query(
-                                     "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
-                                     "WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME")
-                             .rows) {
-            TableRef t{row[0].value_or(""), row[1].value_or("")};
-            if (ctx.job.objects.selectsTable(t.database, t.table)) ctx.tables.push_back(std::move(t));
-        }
+        for (auto& [database, table] : db::selectedTables(*ctx.source, ctx.job.objects))
+            ctx.tables.push_back({database, table});
     } catch (const db::DbError&) {
     }
     checkVersion(ctx);

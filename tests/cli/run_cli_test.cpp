@@ -61,6 +61,14 @@ public:
         int status = 0;
         return pid_ > 0 && waitpid(pid_, &status, WNOHANG) == 0;
     }
+    // Waits (up to a minute) until the runner's output holds `text`.
+    bool printed(const std::string& text) const {
+        for (int i = 0; i < 600; ++i) {
+            if ((slurp(out_) + slurp(err_)).find(text) != std::string::npos) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
     std::string err() const { return slurp(err_); }
     std::string out() const { return slurp(out_); }
 
@@ -194,6 +202,8 @@ TEST_CASE("a runner killed with SIGKILL at random moments resumes with nothing l
     CHECK(eventually(s.target, kRows, want));
     const auto events = *s.source.connectRoot().scalar("SELECT COUNT(*) FROM app.events");
     CHECK(eventually(s.target, "SELECT COUNT(*) FROM app.events", events));
+    // The target may match before this runner has even started; SIGTERM it once it replicates.
+    CHECK(last.printed("\"block\":\"incremental\""));
     CHECK(last.stop(SIGTERM) == 0);
     std::string output;
     CHECK(runToEnd(s.dir, s.args("verify"), &output) == 0);
