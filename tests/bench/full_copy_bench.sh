@@ -19,7 +19,6 @@ NOPK_ROWS=${NOPK_ROWS:-200000}
 BLOB_ROWS=${BLOB_ROWS:-4000}
 SANDBOX=$BUILD/tests/support/tidemark-sandbox
 DRIVER=$BUILD/tests/bench/tidemark-copy-bench
-[ -x "$DRIVER" ] || DRIVER=$BUILD/tests/copy/bench/tidemark-copy-bench  # built through tests/copy
 for f in "$SANDBOX" "$DRIVER"; do
   [ -x "$f" ] || { echo "full_copy_bench: $f missing; build tidemark-sandbox and tidemark-copy-bench" >&2; exit 2; }
 done

@@ -20,7 +20,7 @@ SB_THREADS=${SB_THREADS:-8}
 WORKERS=${WORKERS:-4}
 LOAD_SECONDS=${LOAD_SECONDS:-30}
 RAND_TYPE=${RAND_TYPE:-special}  # sysbench's default (skewed: hot rows); "uniform" spreads writes evenly
-DRIVER=$BUILD/tests/replay/tidemark-replay-bench
+DRIVER=$BUILD/tests/bench/tidemark-replay-bench
 [ -x "$DRIVER" ] || { echo "replay_bench: $DRIVER missing; build tidemark-replay-bench" >&2; exit 2; }
 command -v sysbench >/dev/null || { echo "replay_bench: sysbench missing (apt-get install sysbench)" >&2; exit 2; }
 
