@@ -34,6 +34,9 @@ struct Context {
 void checkSource(Context& ctx);   // version, privileges, binlog settings, start position, limits
 void checkTarget(Context& ctx);   // privileges, limits
 void checkSchemas(Context& ctx);  // selection, keys, foreign keys, charsets, types, target tables
+// Item `item`: `side` ("source"/"target") has room for the `needed` connections the job opens.
+void checkConnectionLimit(Context& ctx, db::Connection& conn, const std::string& item, int needed,
+                          const std::string& side);
 
 // "a, b, c and 4 more" for lists in messages.
 std::string summarize(const std::vector<std::string>& names, std::size_t shown = 5);

@@ -326,8 +326,6 @@ void checkStartPosition(Context& ctx) {
 
 }  // namespace
 
-void checkConnectionLimit(Context& ctx, db::Connection& conn, const std::string& item, int needed, const std::string& side);
-
 void checkSource(Context& ctx) {
     auto vars = ctx.source->query(
         "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'binlog_row_image', "

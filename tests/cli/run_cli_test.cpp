@@ -20,7 +20,10 @@ namespace {
 // A runner process with its output in files.
 class Runner {
 public:
-    Runner(const TempDir& dir, const std::vector<std::string>& args) : out_(dir.path() / "run.out"), err_(dir.path() / "run.err") {
+    // Each runner gets output files of its own, so what one prints is never read as another's.
+    Runner(const TempDir& dir, const std::vector<std::string>& args)
+        : out_(dir.path() / ("run-" + std::to_string(++count_) + ".out")),
+          err_(dir.path() / ("run-" + std::to_string(count_) + ".err")) {
         std::fflush(stdout);  // or the child's freopen flushes our buffered output a second time
         std::fflush(stderr);
         pid_ = fork();
@@ -79,6 +82,7 @@ private:
         ss << in.rdbuf();
         return ss.str();
     }
+    static inline int count_ = 0;
     pid_t pid_ = -1;
     std::filesystem::path out_, err_;
 };
