@@ -66,11 +66,19 @@ Job loadJob(const Options& o) {
     return job;
 }
 
+namespace {
+// Runs the precheck and reports its items as status.precheck.
+precheck::Report precheckInto(const Job& job, status::StatusSink& sink) {
+    auto report = precheck::run(job.spec, job.source, job.target);
+    sink.report("precheck", precheck::toJson(report));
+    sink.flush();
+    return report;
+}
+}  // namespace
+
 int commandPrecheck(const Job& job, const Options& o) {
     auto sink = makeSink(status::nullSink());
-    const auto report = precheck::run(job.spec, job.source, job.target);
-    sink->report("precheck", nlohmann::json::parse(precheck::renderJson(report)));
-    sink->flush();
+    const auto report = precheckInto(job, *sink);
     if (jsonOutput(o)) std::cout << precheck::renderJson(report) << std::endl;
     else std::cout << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
     return report.mayProceed(job.spec.precheck.ignoreWarnings) ? kExitOk : kExitFailed;
@@ -87,8 +95,7 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
         }
     }
     if (!o.skipPrecheck) {
-        const auto report = precheck::run(job.spec, job.source, job.target);
-        sink->report("precheck", nlohmann::json::parse(precheck::renderJson(report)));
+        const auto report = precheckInto(job, *sink);
         std::cerr << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
         if (!report.mayProceed(job.spec.precheck.ignoreWarnings))
             return fail(*sink, "PrecheckFailed",
@@ -127,6 +134,8 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
         return fail(*sink, "ReplayFailed", e.what(), e.retryable());
     } catch (const db::DbError& e) {
         return fail(*sink, std::string(db::nameOf(e.kind())), e.what(), e.retryable());
+    } catch (const std::exception& e) {
+        return fail(*sink, "Failed", e.what(), false);
     }
 }
 

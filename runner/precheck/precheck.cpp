@@ -112,7 +112,7 @@ std::string renderTable(const Report& report) {
     return out.str();
 }
 
-std::string renderJson(const Report& report) {
+nlohmann::json toJson(const Report& report) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& i : report.items) {
         nlohmann::json item = {{"name", i.name}, {"state", nameOf(i.state)}, {"message", i.message}};
@@ -124,7 +124,9 @@ std::string renderJson(const Report& report) {
                           {"passed", report.count(State::Pass)},
                           {"warnings", report.count(State::Warning)},
                           {"failed", report.count(State::Failed)}};
-    return out.dump(2);
+    return out;
 }
+
+std::string renderJson(const Report& report) { return toJson(report).dump(2); }
 
 }  // namespace tidemark::precheck

@@ -6,6 +6,8 @@
 #include "api/migration_job.h"
 #include "runner/db/connection.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
@@ -39,6 +41,7 @@ Report run(const api::MigrationJob& job, const db::ConnectOptions& source, const
 
 // A readable table for a terminal, and the JSON form (status.precheck).
 std::string renderTable(const Report& report);
-std::string renderJson(const Report& report);
+nlohmann::json toJson(const Report& report);
+std::string renderJson(const Report& report);  // toJson(), indented
 
 }  // namespace tidemark::precheck
