@@ -18,28 +18,6 @@ using namespace tidemark::testing;
 
 namespace {
 
-replay::Position now() {
-    auto c = sharedSource().connectRoot();
-    return replay::currentSourcePosition(c);
-}
-
-replay::ReplayOptions from(const replay::Position& p, int workers = 3) {
-    replay::ReplayOptions o;
-    o.start = p;
-    o.workers = workers;
-    o.heartbeat = std::chrono::milliseconds(250);
-    return o;
-}
-
-void checkSame(const std::string& database, const std::string& table) {
-    auto s = sharedSource().connectRoot();
-    auto t = sharedTarget().connectRoot();
-    auto a = tableRows(s, database, table);
-    auto b = tableRows(t, database, table);
-    CHECK(a.size() == b.size());
-    CHECK(a == b);
-}
-
 // Writes a mix of transactions until stopped: keyed inserts/updates/deletes, keyless inserts and
 // DELETE ... LIMIT 1 / UPDATE ... LIMIT 1 that replay must neither repeat nor drop.
 class Load {
@@ -81,14 +59,14 @@ private:
 
 TEST_CASE("kill_during_replay_resumes_without_loss_or_duplicates_for_keyed_and_keyless_tables") {
     freshDatabase("rk");
-    const auto start = now();
+    const auto start = sourceNow();
     auto s = sharedSource().connectRoot();
     // Created after the start position: the DDL replicates too.
     s.execute("CREATE TABLE rk.k (id INT PRIMARY KEY, v INT, s VARCHAR(50))");
     s.execute("CREATE TABLE rk.n (a INT, b VARCHAR(200))");
     Load load("rk");
     auto job = jobFor("rt-kill", {"rk"});
-    auto options = from(start, 3);
+    auto options = startingAt(start, 3);
     options.maxBatchRows = 40;  // many small batches: kills land between shares of one batch
 
     std::mt19937 rng(4242);
@@ -127,8 +105,8 @@ TEST_CASE("source_restart_and_binlog_rotation_reconnect_and_resume") {
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rr.t (id INT PRIMARY KEY, v VARCHAR(20))");
     sharedTarget().exec("CREATE TABLE rr.t (id INT PRIMARY KEY, v VARCHAR(20))");
-    const auto start = now();
-    BackgroundReplay r(jobFor("rt-restart", {"rr"}), from(start, 2));
+    const auto start = sourceNow();
+    BackgroundReplay r(jobFor("rt-restart", {"rr"}), startingAt(start, 2));
     for (int i = 0; i < 20; ++i) s.execute("INSERT INTO rr.t VALUES (" + std::to_string(i) + ", 'a')");
     s.execute("FLUSH BINARY LOGS");
     for (int i = 20; i < 40; ++i) s.execute("INSERT INTO rr.t VALUES (" + std::to_string(i) + ", 'b')");
@@ -198,14 +176,14 @@ TEST_CASE("duplicate_key_outside_safe_mode_stops_naming_table_and_key_and_restar
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rd.t (id INT PRIMARY KEY, v VARCHAR(20))");
     sharedTarget().exec("CREATE TABLE rd.t (id INT PRIMARY KEY, v VARCHAR(20))");
-    const auto start = now();
+    const auto start = sourceNow();
     sharedTarget().exec("INSERT INTO rd.t VALUES (5, 'target only')");
     s.execute("INSERT INTO rd.t VALUES (1, 'a'), (2, 'b')");
     s.execute("INSERT INTO rd.t VALUES (5, 'source')");
     s.execute("UPDATE rd.t SET v = 'b2' WHERE id = 2");
     auto job = jobFor("rt-dup", {"rd"});
     try {
-        catchUp(job, from(start, 2));
+        catchUp(job, startingAt(start, 2));
         FAIL("a duplicate key should stop replay");
     } catch (const replay::DuplicateKeyError& e) {
         const std::string msg = e.what();
@@ -213,7 +191,7 @@ TEST_CASE("duplicate_key_outside_safe_mode_stops_naming_table_and_key_and_restar
         CHECK(msg.find("Duplicate entry '5'") != std::string::npos);
         CHECK(msg.find("PRIMARY") != std::string::npos);
     }
-    auto options = from(start, 2);
+    auto options = startingAt(start, 2);
     options.restartAfterError = true;
     RecordingSink sink;
     catchUp(job, options, &sink);
@@ -229,15 +207,15 @@ TEST_CASE("safe_mode_until_snapshot_position_absorbs_rows_the_copy_already_wrote
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rs.t (id INT PRIMARY KEY, v VARCHAR(20))");
     sharedTarget().exec("CREATE TABLE rs.t (id INT PRIMARY KEY, v VARCHAR(20))");
-    const auto replayFrom = now();
+    const auto replayFrom = sourceNow();
     s.execute("INSERT INTO rs.t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
     s.execute("UPDATE rs.t SET v = 'b2' WHERE id = 2");
-    const auto snapshot = now();
+    const auto snapshot = sourceNow();
     // What a copy at `snapshot` wrote:
     sharedTarget().exec("INSERT INTO rs.t VALUES (1, 'a'), (2, 'b2'), (3, 'c')");
     s.execute("INSERT INTO rs.t VALUES (4, 'd')");
     s.execute("DELETE FROM rs.t WHERE id = 1");
-    auto options = from(replayFrom, 2);
+    auto options = startingAt(replayFrom, 2);
     options.safeUntil = snapshot;
     catchUp(jobFor("rt-safe", {"rs"}), options);
     checkSame("rs", "t");
@@ -292,14 +270,14 @@ TEST_CASE("a_ddl_that_ran_before_a_crash_but_missed_its_checkpoint_counts_as_app
     s.execute("CREATE TABLE rw.t (id INT PRIMARY KEY)");
     s.execute("CREATE TABLE rw_other.x (id INT PRIMARY KEY)");
     sharedTarget().exec("CREATE TABLE rw.t (id INT PRIMARY KEY)");
-    const auto start = now();
+    const auto start = sourceNow();
     s.execute("INSERT INTO rw_other.x VALUES (1)");  // not selected: only moves the stream
     s.execute("ALTER TABLE rw.t ADD COLUMN v INT NOT NULL DEFAULT 3");
     s.execute("INSERT INTO rw.t VALUES (1, 1)");
     // The crashed run had applied the ALTER on the target, but not its checkpoint.
     sharedTarget().exec("ALTER TABLE rw.t ADD COLUMN v INT NOT NULL DEFAULT 3");
     RecordingSink sink;
-    catchUp(jobFor("rt-ddl-window", {"rw"}), from(start, 2), &sink);
+    catchUp(jobFor("rt-ddl-window", {"rw"}), startingAt(start, 2), &sink);
     checkSame("rw", "t");
     CHECK(sink.noted("already applied: ALTER TABLE"));
 }
@@ -311,9 +289,9 @@ TEST_CASE("target_connections_killed_mid_batch_are_retried_without_loss_or_dupli
     s.execute("CREATE TABLE rx.n (a INT, b VARCHAR(200))");
     sharedTarget().exec("CREATE TABLE rx.k (id INT PRIMARY KEY, v INT, s VARCHAR(50))");
     sharedTarget().exec("CREATE TABLE rx.n (a INT, b VARCHAR(200))");
-    const auto start = now();
+    const auto start = sourceNow();
     auto job = jobFor("rt-target-kill", {"rx"});
-    auto options = from(start, 3);
+    auto options = startingAt(start, 3);
     options.maxBatchRows = 30;
     {
         Load load("rx");

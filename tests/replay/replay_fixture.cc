@@ -1,5 +1,7 @@
 #include "tests/replay/replay_fixture.h"
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 
 #include "runner/replay/binlog_streamer.h"
@@ -118,6 +120,39 @@ bool waitSame(const std::string& database, const std::string& table, std::chrono
         }
         if (std::chrono::steady_clock::now() > deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+replay::Position sourceNow() {
+    auto c = sharedSource().connectRoot();
+    return replay::currentSourcePosition(c);
+}
+
+replay::ReplayOptions startingAt(const replay::Position& p, int workers) {
+    replay::ReplayOptions o;
+    o.start = p;
+    o.workers = workers;
+    o.heartbeat = std::chrono::milliseconds(250);
+    return o;
+}
+
+void checkSame(const std::string& database, const std::string& table) {
+    auto s = sharedSource().connectRoot();
+    auto t = sharedTarget().connectRoot();
+    auto a = tableRows(s, database, table);
+    auto b = tableRows(t, database, table);
+    CHECK(a.size() == b.size());
+    CHECK(a == b);
+    if (a == b) return;
+    for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+        std::string x = i < a.size() ? a[i] : "", y = i < b.size() ? b[i] : "";
+        if (x == y) continue;
+        // The first differing column of the row.
+        size_t p = 0;
+        while (p < x.size() && p < y.size() && x[p] == y[p]) ++p;
+        size_t from = x.rfind('|', p);
+        from = from == std::string::npos ? 0 : from + 1;
+        MESSAGE("source: " << x.substr(from, 200) << "\ntarget: " << y.substr(from, 200));
     }
 }
 

@@ -65,6 +65,16 @@ private:
     std::thread thread_;
 };
 
+// The source's current binlog position.
+replay::Position sourceNow();
+
+// Replay options that start at `p` with `workers` appliers and a short heartbeat.
+replay::ReplayOptions startingAt(const replay::Position& p, int workers = 3);
+
+// Checks (doctest CHECKs) that db.table holds the same rows on source and target, row for row,
+// and shows the first differing column of each differing row.
+void checkSame(const std::string& database, const std::string& table);
+
 // Waits until the target's rows of db.table equal the source's (or times out, returning false).
 bool waitSame(const std::string& database, const std::string& table, std::chrono::seconds timeout);
 

@@ -11,43 +11,6 @@
 using namespace tidemark;
 using namespace tidemark::testing;
 
-namespace {
-
-replay::Position now() {
-    auto c = sharedSource().connectRoot();
-    return replay::currentSourcePosition(c);
-}
-
-replay::ReplayOptions from(const replay::Position& p, int workers = 3) {
-    replay::ReplayOptions o;
-    o.start = p;
-    o.workers = workers;
-    o.heartbeat = std::chrono::milliseconds(250);
-    return o;
-}
-
-void checkSame(const std::string& database, const std::string& table) {
-    auto s = sharedSource().connectRoot();
-    auto t = sharedTarget().connectRoot();
-    auto a = tableRows(s, database, table);
-    auto b = tableRows(t, database, table);
-    CHECK(a.size() == b.size());
-    CHECK(a == b);
-    if (a != b) {
-        for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
-            std::string x = i < a.size() ? a[i] : "", y = i < b.size() ? b[i] : "";
-            if (x == y) continue;
-            // The first differing column of the row.
-            size_t p = 0;
-            while (p < x.size() && p < y.size() && x[p] == y[p]) ++p;
-            size_t from = x.rfind('|', p);
-            from = from == std::string::npos ? 0 : from + 1;
-            MESSAGE("source: " << x.substr(from, 200) << "\ntarget: " << y.substr(from, 200));
-        }
-    }
-}
-
-}  // namespace
 
 TEST_CASE("positions_order_by_file_sequence_and_gtid_sets_round_trip") {
     using replay::Position;
@@ -105,7 +68,7 @@ TEST_CASE("ddl_for_tidb_maps_collations_it_lacks") {
 
 TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") {
     freshDatabase("rt_types");
-    auto start = now();
+    auto start = sourceNow();
     auto s = sharedSource().connectRoot();
     s.execute(
         "CREATE TABLE rt_types.t (id INT PRIMARY KEY, "
@@ -134,7 +97,7 @@ TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") 
     s.execute("DELETE FROM rt_types.t WHERE id = 3");
     s.execute("INSERT INTO rt_types.t (id, fl, db, y, ts) VALUES (4, -0.0001, 1e-300, 1901, '1970-01-01 02:00:01')");
 
-    catchUp(jobFor("rt-types", {"rt_types"}), from(start));
+    catchUp(jobFor("rt-types", {"rt_types"}), startingAt(start));
     checkSame("rt_types", "t");
     auto t = sharedTarget().connectRoot();
     CHECK(t.scalar("SELECT COUNT(*) FROM rt_types.t") == std::optional<std::string>("3"));
@@ -142,7 +105,7 @@ TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") 
 
 TEST_CASE("update_changing_the_primary_key_lands_on_the_right_rows") {
     freshDatabase("rt_pk");
-    auto start = now();
+    auto start = sourceNow();
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rt_pk.t (id INT PRIMARY KEY, u INT NOT NULL, v VARCHAR(20), UNIQUE KEY (u))");
     s.execute("INSERT INTO rt_pk.t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, 'c')");
@@ -153,7 +116,7 @@ TEST_CASE("update_changing_the_primary_key_lands_on_the_right_rows") {
     s.execute("DELETE FROM rt_pk.t WHERE id = 3");
     s.execute("INSERT INTO rt_pk.t VALUES (3, 99, 'again')");
     s.execute("COMMIT");
-    catchUp(jobFor("rt-pk", {"rt_pk"}), from(start));
+    catchUp(jobFor("rt-pk", {"rt_pk"}), startingAt(start));
     checkSame("rt_pk", "t");
 }
 
@@ -164,7 +127,7 @@ TEST_CASE("changes_to_one_key_within_a_batch_compact_to_their_net_effect") {
     auto s = sharedSource().connectRoot();
     s.execute("INSERT INTO rt_compact.t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e')");
     sharedTarget().exec("INSERT INTO rt_compact.t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e')");
-    auto start = now();
+    auto start = sourceNow();
     s.execute("START TRANSACTION");
     s.execute("INSERT INTO rt_compact.t VALUES (10, 10, 'new')");   // insert + update + update
     s.execute("UPDATE rt_compact.t SET v = 11 WHERE id = 10");
@@ -183,7 +146,7 @@ TEST_CASE("changes_to_one_key_within_a_batch_compact_to_their_net_effect") {
     s.execute("INSERT INTO rt_compact.t VALUES (30, 2, 'y')");
     s.execute("UPDATE rt_compact.t SET id = 40 WHERE id = 4");      // key change: not compacted
     s.execute("UPDATE rt_compact.t SET v = 41 WHERE id = 40");
-    auto o = from(start, 2);
+    auto o = startingAt(start, 2);
     o.maxBatchDelay = std::chrono::milliseconds(5000);  // one batch
     catchUp(jobFor("rt-compact", {"rt_compact"}), o);
     checkSame("rt_compact", "t");
@@ -191,14 +154,14 @@ TEST_CASE("changes_to_one_key_within_a_batch_compact_to_their_net_effect") {
 
 TEST_CASE("generated_columns_are_computed_by_the_target_not_written") {
     freshDatabase("rt_gen");
-    auto start = now();
+    auto start = sourceNow();
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rt_gen.t (id INT PRIMARY KEY, a INT, v INT AS (a * 2) VIRTUAL, "
               "p VARCHAR(20) AS (CONCAT('p', a)) PERSISTENT, b INT)");
     s.execute("INSERT INTO rt_gen.t (id, a, b) VALUES (1, 1, 1), (2, 2, 2)");
     s.execute("UPDATE rt_gen.t SET a = 10 WHERE id = 1");
     s.execute("DELETE FROM rt_gen.t WHERE id = 2");
-    catchUp(jobFor("rt-gen", {"rt_gen"}), from(start));
+    catchUp(jobFor("rt-gen", {"rt_gen"}), startingAt(start));
     checkSame("rt_gen", "t");
 }
 
@@ -208,7 +171,7 @@ TEST_CASE("xa_transactions_apply_at_prepare") {
     freshDatabase("rt_xa");
     sharedSource().exec("CREATE TABLE rt_xa.t (id INT PRIMARY KEY, v INT)");
     sharedTarget().exec("CREATE TABLE rt_xa.t (id INT PRIMARY KEY, v INT)");
-    auto start = now();
+    auto start = sourceNow();
     auto s = sharedSource().connectRoot();
     s.execute("XA START 'x1'");
     s.execute("INSERT INTO rt_xa.t VALUES (1, 1), (2, 2)");
@@ -220,13 +183,13 @@ TEST_CASE("xa_transactions_apply_at_prepare") {
     s.execute("UPDATE rt_xa.t SET v = 20 WHERE id = 2");
     s.execute("XA END 'x2'");
     s.execute("XA COMMIT 'x2' ONE PHASE");
-    catchUp(jobFor("rt-xa", {"rt_xa"}), from(start));
+    catchUp(jobFor("rt-xa", {"rt_xa"}), startingAt(start));
     checkSame("rt_xa", "t");
 }
 
 TEST_CASE("keyless_table_neither_loses_nor_duplicates_identical_rows") {
     freshDatabase("rt_nokey");
-    auto start = now();
+    auto start = sourceNow();
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rt_nokey.t (a INT, b VARCHAR(10), f FLOAT)");
     s.execute("INSERT INTO rt_nokey.t VALUES (1, 'x', 1.1), (1, 'x', 1.1), (1, 'x', 1.1), (2, NULL, NULL)");
@@ -234,7 +197,7 @@ TEST_CASE("keyless_table_neither_loses_nor_duplicates_identical_rows") {
     s.execute("UPDATE rt_nokey.t SET b = 'y' WHERE a = 1 LIMIT 1");
     s.execute("UPDATE rt_nokey.t SET a = 3 WHERE b IS NULL");
     s.execute("INSERT INTO rt_nokey.t VALUES (2, NULL, NULL)");
-    catchUp(jobFor("rt-nokey", {"rt_nokey"}), from(start));
+    catchUp(jobFor("rt-nokey", {"rt_nokey"}), startingAt(start));
     checkSame("rt_nokey", "t");
 }
 
@@ -244,7 +207,7 @@ TEST_CASE("ddl_mid_stream_applied_in_order_users_and_grants_skipped_listed_table
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rt_listed.keep (id INT PRIMARY KEY)");
     sharedTarget().exec("CREATE TABLE rt_listed.keep (id INT PRIMARY KEY)");
-    auto start = now();
+    auto start = sourceNow();
     s.execute("CREATE TABLE rt_ddl.t (id INT PRIMARY KEY, a INT)");
     s.execute("INSERT INTO rt_ddl.t VALUES (1, 1), (2, 2)");
     s.execute("ALTER TABLE rt_ddl.t ADD COLUMN b VARCHAR(10) DEFAULT 'dflt', ADD UNIQUE KEY (a)");
@@ -269,7 +232,7 @@ TEST_CASE("ddl_mid_stream_applied_in_order_users_and_grants_skipped_listed_table
     auto job = jobFor("rt-ddl", {"rt_ddl"});
     job.objects.include.push_back(api::ObjectRule{"rt_listed", {"keep"}});
     RecordingSink sink;
-    catchUp(job, from(start), &sink);
+    catchUp(job, startingAt(start), &sink);
     checkSame("rt_ddl", "t");
     checkSame("rt_ddl", "renamed");
     checkSame("rt_listed", "keep");
@@ -289,12 +252,12 @@ TEST_CASE("starts_from_a_mariadb_gtid_position_and_checkpoints_the_gtid_set") {
     s.execute("CREATE TABLE rt_gtid.t (id INT PRIMARY KEY)");
     sharedTarget().exec("CREATE TABLE rt_gtid.t (id INT PRIMARY KEY)");
     s.execute("INSERT INTO rt_gtid.t VALUES (1)");  // before the start: not replayed
-    auto p = now();
+    auto p = sourceNow();
     REQUIRE(!p.gtidSet.empty());
     s.execute("INSERT INTO rt_gtid.t VALUES (2), (3)");
     s.execute("DELETE FROM rt_gtid.t WHERE id = 3");
     sharedTarget().exec("INSERT INTO rt_gtid.t VALUES (1)");
-    replay::ReplayOptions o = from(replay::Position{"", 0, p.gtidSet}, 2);
+    replay::ReplayOptions o = startingAt(replay::Position{"", 0, p.gtidSet}, 2);
     catchUp(jobFor("rt-gtid", {"rt_gtid"}), o);
     checkSame("rt_gtid", "t");
     // Resuming from the checkpoint continues where the GTID start left off.
@@ -312,8 +275,8 @@ TEST_CASE("status_reports_positions_counts_and_zero_lag_when_idle") {
     auto s = sharedSource().connectRoot();
     s.execute("CREATE TABLE rt_status.t (id INT PRIMARY KEY)");
     sharedTarget().exec("CREATE TABLE rt_status.t (id INT PRIMARY KEY)");
-    auto start = now();
-    BackgroundReplay r(jobFor("rt-status", {"rt_status"}), from(start, 2));
+    auto start = sourceNow();
+    BackgroundReplay r(jobFor("rt-status", {"rt_status"}), startingAt(start, 2));
     for (int i = 0; i < 50; ++i) s.execute("INSERT INTO rt_status.t VALUES (" + std::to_string(i) + ")");
     REQUIRE(waitSame("rt_status", "t", std::chrono::seconds(20)));
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // idle: heartbeats only
