@@ -90,11 +90,12 @@ class KubeStatusSink final : public StatusSink {
   }
 
   // Sends everything pending as one status merge patch. Called with the lock held; releases it
-  // during the request so report() never waits on the network.
+  // during the request so report() never waits on the network. One publish at a time, in order.
   void publishLocked(std::unique_lock<std::mutex>& lock) {
-    if (pending_.empty() || gone_) return;
+    // Wait for a publish in flight first, even with nothing pending: flush() promises that
+    // everything reported before it is on the server when it returns.
     while (publishing_) done_.wait(lock);
-    if (pending_.empty()) return;
+    if (pending_.empty() || gone_) return;
     json patch = {{"status", pending_}};
     pending_ = json::object();
     publishing_ = true;
