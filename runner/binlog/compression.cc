@@ -4,6 +4,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <memory>
+
 #include "runner/binlog/errors.h"
 
 namespace tidemark::binlog {
@@ -39,37 +41,21 @@ std::string zstdDecompress(std::string_view in, uint64_t expected) {
     std::string out;
     // The header's size is only a hint: never trust it for more than a modest reservation.
     out.reserve(static_cast<size_t>(std::min<uint64_t>(expected, uint64_t{64} << 20)));
-    ZSTD_DStream* ds = ZSTD_createDStream();
+    std::unique_ptr<ZSTD_DStream, decltype(&ZSTD_freeDStream)> ds(ZSTD_createDStream(), &ZSTD_freeDStream);
     if (!ds) throw DecodeError("zstd: out of memory");
-    ZSTD_initDStream(ds);
+    ZSTD_initDStream(ds.get());
     ZSTD_inBuffer input{in.data(), in.size(), 0};
     std::string chunk(ZSTD_DStreamOutSize(), '\0');
-    size_t rc = 1;
-    while (input.pos < input.size) {
+    // Until the input is consumed and zstd holds nothing back (rc == 0 ends a frame).
+    for (size_t rc = 1; input.pos < input.size || rc != 0;) {
+        const bool inputLeft = input.pos < input.size;
         ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
-        rc = ZSTD_decompressStream(ds, &output, &input);
-        if (ZSTD_isError(rc)) {
-            ZSTD_freeDStream(ds);
-            throw DecodeError(std::string("zstd: ") + ZSTD_getErrorName(rc));
-        }
+        rc = ZSTD_decompressStream(ds.get(), &output, &input);
+        if (ZSTD_isError(rc)) throw DecodeError(std::string("zstd: ") + ZSTD_getErrorName(rc));
         out.append(chunk.data(), output.pos);
-        if (rc == 0 && input.pos < input.size) ZSTD_initDStream(ds);  // concatenated frames
+        if (rc == 0 && input.pos < input.size) ZSTD_initDStream(ds.get());  // concatenated frames
+        if (!inputLeft && output.pos == 0 && rc != 0) throw DecodeError("zstd: truncated frame");
     }
-    // Drain anything zstd still buffers.
-    while (rc != 0) {
-        ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
-        rc = ZSTD_decompressStream(ds, &output, &input);
-        if (ZSTD_isError(rc)) {
-            ZSTD_freeDStream(ds);
-            throw DecodeError(std::string("zstd: ") + ZSTD_getErrorName(rc));
-        }
-        out.append(chunk.data(), output.pos);
-        if (output.pos == 0 && rc != 0) {
-            ZSTD_freeDStream(ds);
-            throw DecodeError("zstd: truncated frame");
-        }
-    }
-    ZSTD_freeDStream(ds);
     return out;
 }
 

@@ -423,7 +423,7 @@ TEST_CASE("TRANSACTION_PAYLOAD: zstd and uncompressed payloads expand into their
     std::string inner = innerEvents();
     std::string compressed(ZSTD_compressBound(inner.size()), '\0');
     compressed.resize(ZSTD_compress(compressed.data(), compressed.size(), inner.data(), inner.size(), 3));
-    for (auto [compression, payload] : {std::pair<uint64_t, std::string>{0, compressed}, {255, inner}}) {
+    for (const auto& [compression, payload] : {std::pair<uint64_t, std::string>{0, compressed}, {255, inner}}) {
         CAPTURE(compression);
         EventDecoder d = mysqlDecoder();
         std::string ev = makeEvent(40, payloadBody(compression, payload, inner.size()), {.startPos = 1000, .crc = true});
@@ -439,6 +439,10 @@ TEST_CASE("TRANSACTION_PAYLOAD: zstd and uncompressed payloads expand into their
     EventDecoder d = mysqlDecoder();
     std::string bad = makeEvent(40, payloadBody(0, "not zstd at all", 10), {.crc = true});
     CHECK(errorOf([&] { decodeAll(d, bad); }).find("TRANSACTION_PAYLOAD") != std::string::npos);
+    // A frame cut short is an error, not a silently shorter transaction.
+    EventDecoder d2 = mysqlDecoder();
+    std::string cut = makeEvent(40, payloadBody(0, compressed.substr(0, compressed.size() - 4), inner.size()), {.crc = true});
+    CHECK(errorOf([&] { decodeAll(d2, cut); }).find("zstd") != std::string::npos);
 }
 
 TEST_CASE("FDE with checksum alg OFF still ends with the alg byte and 4 checksum bytes") {

@@ -135,16 +135,18 @@ class Cluster:
         os.chmod(path, 0o755)
         return path
 
-    def wait_for(self, predicate, what, timeout=10.0):
+    def wait_for(self, predicate, what, timeout=10.0, interval=0.1, details=None):
+        """Polls `predicate` until it returns something true; on timeout fails with `details()`
+        (default: the end of the dev cluster's log)."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
             last = predicate()
             if last:
                 return last
-            time.sleep(0.1)
-        raise AssertionError("FAILED: timed out waiting for %s (last value %r)\ndevcluster log:\n%s"
-                             % (what, last, self.logs()[-3000:]))
+            time.sleep(interval)
+        raise AssertionError("FAILED: timed out waiting for %s (last value %r)\n%s"
+                             % (what, last, details() if details else "devcluster log:\n" + self.logs()[-3000:]))
 
     def stop(self):
         for p in self.background:

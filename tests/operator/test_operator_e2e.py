@@ -158,16 +158,9 @@ class OperatorE2E(unittest.TestCase):
             return f.read()
 
     def wait(self, predicate, what, timeout=60):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            last = predicate()
-            if last:
-                return last
-            time.sleep(0.25)
-        raise AssertionError("timed out waiting for %s (last %r)\n--- operator log:\n%s\n--- describe:\n%s"
-                             % (what, last, self.operator_log()[-6000:],
-                                self.c.kubectl("describe", "mj", check=False).stdout[-4000:]))
+        return self.c.wait_for(predicate, what, timeout, interval=0.25, details=lambda: (
+            "--- operator log:\n%s\n--- describe:\n%s" % (self.operator_log()[-6000:],
+                                                       self.c.kubectl("describe", "mj", check=False).stdout[-4000:])))
 
     def job(self, name="shop"):
         return self.c.get_json("mj", name)
