@@ -47,7 +47,15 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
         batch = std::make_unique<Batch>();
         batch->chunk = chunk;
         batch->data.reserve(ctx.batchBytes + (64u << 10));
+        if (!ctx.physical) {
+            batch->lengths.reserve(t.rowsPerStatement * ncols);
+            batch->nulls.reserve(t.rowsPerStatement * ncols);
+        }
     };
+    // Logical batches are one prepared statement's rows; a batch of rows far larger than the
+    // table's average is sent early (as a plain statement) to keep memory bounded.
+    const std::uint64_t rowsPerBatch = ctx.physical ? ctx.batchRows : t.rowsPerStatement;
+    const std::size_t bytesPerBatch = ctx.physical ? ctx.batchBytes : 4 * ctx.batchBytes;
     // Hands the batch on; false when the chunk must be abandoned.
     auto flush = [&] {
         chunk->rows += batch->rows;
@@ -69,12 +77,15 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
         if (ctx.physical) {
             appendTsvRow(batch->data, t, row, len);
         } else {
-            batch->data += batch->rows == 0 ? std::string_view(t.writePrefix) : std::string_view(",");
-            appendValuesRow(batch->data, t, row, len);
+            for (unsigned i = 0; i < ncols; ++i) {
+                batch->nulls.push_back(row[i] == nullptr);
+                batch->lengths.push_back(row[i] ? len[i] : 0);
+                if (row[i]) batch->data.append(row[i], len[i]);
+            }
         }
         ++batch->rows;
         for (unsigned i = 0; i < ncols; ++i) batch->bytes += len[i];
-        if ((batch->data.size() >= ctx.batchBytes || batch->rows >= ctx.batchRows) && !flush()) {
+        if ((batch->data.size() >= bytesPerBatch || batch->rows >= rowsPerBatch) && !flush()) {
             stopped = true;
             break;
         }

@@ -5,7 +5,9 @@
 #include <mysql.h>
 
 #include <array>
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 namespace tidemark::copy {
@@ -42,19 +44,47 @@ void appendQuoted(std::string& out, const char* p, std::size_t n) {
     out += '\'';
 }
 
-void appendValuesRow(std::string& out, const TableWork& t, char** row, const unsigned long* lengths) {
-    out += '(';
-    for (std::size_t i = 0; i < t.written.size(); ++i) {
-        if (i) out += ',';
-        if (!row[i]) {
+std::string replacePlaceholders(const TableWork& t, std::uint64_t rows) {
+    std::string row = "(";
+    for (std::size_t i = 0; i < t.written.size(); ++i) row += i ? ",?" : "?";
+    row += ')';
+    std::string s = replacePrefix(t);
+    s.reserve(s.size() + rows * (row.size() + 1));
+    for (std::uint64_t r = 0; r < rows; ++r) {
+        if (r) s += ',';
+        s += row;
+    }
+    return s;
+}
+
+std::string replaceText(const Batch& b) {
+    const TableWork& t = *b.chunk->table;
+    const std::size_t cols = t.written.size();
+    std::string out = t.writePrefix;
+    out.reserve(out.size() + b.data.size() + b.data.size() / 8 + b.rows * cols * 3);
+    const char* value = b.data.data();
+    for (std::size_t i = 0; i < b.lengths.size(); ++i) {
+        const std::size_t col = i % cols;
+        out += col == 0 ? (i ? "),(" : "(") : ",";
+        if (b.nulls[i]) {
             out += "NULL";
             continue;
         }
-        const auto kind = t.info.columns[t.written[i]].kind;
-        if (kind == ValueKind::Number || kind == ValueKind::Bit) out.append(row[i], lengths[i]);
-        else appendQuoted(out, row[i], lengths[i]);
+        const auto kind = t.info.columns[t.written[col]].kind;
+        if (kind == ValueKind::Number || kind == ValueKind::Bit) out.append(value, b.lengths[i]);
+        else appendQuoted(out, value, b.lengths[i]);
+        value += b.lengths[i];
     }
-    out += ')';
+    if (!b.lengths.empty()) out += ')';
+    return out;
+}
+
+std::uint64_t rowsPerStatement(const TableInfo& info, std::size_t columns, std::size_t batchBytes,
+                               std::uint64_t maxRows) {
+    const double avg = info.estimatedRows > 0 ? double(info.estimatedBytes) / double(info.estimatedRows) : 0;
+    std::uint64_t rows = avg > 0 ? static_cast<std::uint64_t>(double(batchBytes) / avg) : 1000;
+    rows = std::min<std::uint64_t>({rows, maxRows, 65535 / std::max<std::size_t>(1, columns)});
+    return std::max<std::uint64_t>(rows, 1);
 }
 
 void prepareWriteSession(db::Connection& c, bool tidb, bool physical) {
@@ -86,12 +116,62 @@ BatchWriter::BatchWriter(const db::ConnectOptions& target, bool tidb, bool physi
     prepareWriteSession(conn_, tidb_, physical_);
 }
 
+BatchWriter::~BatchWriter() = default;
+
 void BatchWriter::connect() {
+    statements_.clear();
+    cachedParams_ = 0;
     conn_ = db::connectWithRetry(options_, db::RetryPolicy{2, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)});
     prepareWriteSession(conn_, tidb_, physical_);
 }
 
-void BatchWriter::execute(const Batch& b) { conn_.execute(b.data); }
+void BatchWriter::execute(const Batch& b) {
+    if (b.rows == b.chunk->table->rowsPerStatement) executePrepared(b);
+    else conn_.execute(replaceText(b));
+}
+
+void BatchWriter::executePrepared(const Batch& b) {
+    const TableWork& t = *b.chunk->table;
+    auto it = statements_.find(&t);
+    if (it == statements_.end()) {
+        // Bounded: each placeholder costs client memory, and the server counts statements.
+        const std::uint64_t params = t.rowsPerStatement * t.written.size();
+        if (statements_.size() >= 16 || cachedParams_ + params > 262'144) {
+            statements_.clear();
+            cachedParams_ = 0;
+        }
+        it = statements_.emplace(&t, db::Statement(conn_, replacePlaceholders(t, t.rowsPerStatement))).first;
+        cachedParams_ += params;
+    }
+    const std::size_t cols = t.written.size();
+    const std::size_t n = b.lengths.size();
+    binds_.assign(n, MYSQL_BIND{});
+    bits_.resize(n);
+    // The batch outlives the execution; libmariadb only reads through these pointers.
+    char* value = const_cast<char*>(b.data.data());
+    for (std::size_t i = 0; i < n; ++i) {
+        MYSQL_BIND& p = binds_[i];
+        p.is_null = const_cast<my_bool*>(&b.nulls[i]);
+        if (b.nulls[i]) {
+            p.buffer_type = MYSQL_TYPE_NULL;
+            continue;
+        }
+        if (t.info.columns[t.written[i % cols]].kind == ValueKind::Bit) {
+            // Read as `b + 0`: its decimal text. As a string the target would store the digits' bytes.
+            bits_[i] = std::strtoull(std::string(value, b.lengths[i]).c_str(), nullptr, 10);
+            p.buffer_type = MYSQL_TYPE_LONGLONG;
+            p.is_unsigned = 1;
+            p.buffer = &bits_[i];
+        } else {
+            p.buffer_type = MYSQL_TYPE_STRING;
+            p.buffer = value;
+            p.buffer_length = b.lengths[i];
+            p.length = const_cast<unsigned long*>(&b.lengths[i]);
+        }
+        value += b.lengths[i];
+    }
+    it->second.execute(binds_.data());
+}
 
 void BatchWriter::checkWarnings(const Batch& b) {
     if (mysql_warning_count(conn_.raw()) == 0) return;

@@ -21,6 +21,7 @@ struct TableWork {
     std::string select;                  // SELECT <read expressions> FROM `db`.`t` [FORCE INDEX]
     std::string writePrefix;             // REPLACE INTO ... VALUES  /  LOAD DATA ... statement
     std::vector<std::size_t> written;    // columns read and written (generated ones skipped)
+    std::uint64_t rowsPerStatement = 1;  // logical: rows of a full batch (one prepared statement)
     std::atomic<int> chunksLeft{0};
 };
 
@@ -36,7 +37,11 @@ struct ChunkWork {
 
 struct Batch {
     std::shared_ptr<ChunkWork> chunk;
-    std::string data;                    // a REPLACE statement, or LOAD DATA file contents
+    // Physical: LOAD DATA file contents. Logical: the values row by row, back to back, each
+    // with its length and NULL flag in `lengths` / `nulls` (the layout of MYSQL_BIND arrays).
+    std::string data;
+    std::vector<unsigned long> lengths;
+    std::vector<char> nulls;
     std::uint64_t rows = 0;
     std::uint64_t bytes = 0;             // value bytes read from the source
 };

@@ -179,15 +179,20 @@ Connection::~Connection() {
     if (mysql_) mysql_close(mysql_);
 }
 
-void Connection::fail(std::string_view doing) const {
-    const unsigned code = mysql_errno(mysql_);
+namespace {
+[[noreturn]] void throwFor(const ConnectOptions& o, unsigned code, const char* text, std::string_view doing) {
     const auto kind = classify(code);
-    std::string message = options_.endpoint() + ": " + std::string(doing) + ": ";
+    std::string message = o.endpoint() + ": " + std::string(doing) + ": ";
     if (kind == ErrorKind::Query || kind == ErrorKind::Other)
-        message += mysql_error(mysql_);
+        message += text;
     else
-        message += explain(kind, options_) + ": " + mysql_error(mysql_);
+        message += explain(kind, o) + ": " + text;
     throw DbError(kind, code, message);
+}
+}  // namespace
+
+void Connection::fail(std::string_view doing) const {
+    throwFor(options_, mysql_errno(mysql_), mysql_error(mysql_), doing);
 }
 
 namespace {
@@ -306,6 +311,45 @@ std::string hexLiteral(std::string_view bytes) {
     }
     out += '\'';
     return out;
+}
+
+Statement::Statement(Connection& connection, std::string_view sql)
+    : connection_(&connection), sql_(shorten(sql)) {
+    stmt_ = mysql_stmt_init(connection.raw());
+    if (!stmt_) connection.fail("preparing `" + sql_ + "`");
+    if (mysql_stmt_prepare(stmt_, sql.data(), sql.size()) != 0) fail("preparing");
+}
+
+Statement::Statement(Statement&& o) noexcept
+    : connection_(o.connection_), stmt_(o.stmt_), sql_(std::move(o.sql_)) {
+    o.stmt_ = nullptr;
+}
+
+Statement& Statement::operator=(Statement&& o) noexcept {
+    if (this != &o) {
+        if (stmt_) mysql_stmt_close(stmt_);
+        connection_ = o.connection_;
+        stmt_ = o.stmt_;
+        sql_ = std::move(o.sql_);
+        o.stmt_ = nullptr;
+    }
+    return *this;
+}
+
+Statement::~Statement() {
+    if (stmt_) mysql_stmt_close(stmt_);
+}
+
+unsigned long Statement::paramCount() const { return mysql_stmt_param_count(stmt_); }
+
+void Statement::execute(MYSQL_BIND* params) {
+    if (mysql_stmt_bind_param(stmt_, params) != 0) fail("binding the values of");
+    if (mysql_stmt_execute(stmt_) != 0) fail("running");
+}
+
+void Statement::fail(std::string_view doing) const {
+    throwFor(connection_->options(), mysql_stmt_errno(stmt_), mysql_stmt_error(stmt_),
+             std::string(doing) + " `" + sql_ + "`");
 }
 
 }  // namespace tidemark::db

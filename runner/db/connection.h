@@ -16,7 +16,9 @@
 #include <string_view>
 #include <vector>
 
-struct st_mysql;  // libmariadb's MYSQL, kept out of this header
+struct st_mysql;       // libmariadb's MYSQL, kept out of this header
+struct st_mysql_stmt;  // MYSQL_STMT
+struct st_mysql_bind;  // MYSQL_BIND
 
 namespace tidemark::db {
 
@@ -125,6 +127,29 @@ private:
     Connection(st_mysql* mysql, ConnectOptions options);
     st_mysql* mysql_ = nullptr;
     ConnectOptions options_;
+};
+
+// A server-side prepared statement (binary protocol: values travel as bytes, nothing is
+// escaped or parsed per execution). Move-only; must not outlive its connection, and is dead
+// once that connection is lost. Failures throw DbError like Connection's.
+class Statement {
+public:
+    Statement(Connection& connection, std::string_view sql);   // prepares it
+    Statement(Statement&&) noexcept;
+    Statement& operator=(Statement&&) noexcept;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    unsigned long paramCount() const;
+    // Binds `params` (paramCount() of them) and runs the statement.
+    void execute(st_mysql_bind* params);
+
+private:
+    [[noreturn]] void fail(std::string_view doing) const;
+    Connection* connection_;
+    st_mysql_stmt* stmt_ = nullptr;
+    std::string sql_;  // shortened, for messages
 };
 
 // How hard to try before giving up on a retryable error.

@@ -102,12 +102,17 @@ void checkSame() {
 }  // namespace
 
 TEST_CASE("every data type round-trips byte for byte in logical mode") {
+    // A batch of a table's full statement size runs as a prepared statement (values bound as
+    // bytes), a shorter one as a plain statement (values escaped inline): both must be exact.
+    auto options = testOptions(2);
+    SUBCASE("prepared statements") { options.batchBytes = 1; }          // one row per statement: all full
+    SUBCASE("plain statements") { options.batchBytes = 1u << 30; }     // 2-row chunks: all shorter
     reset("types-logical", {});
     createTypes();
     target().connectRoot().execute("DROP DATABASE IF EXISTS types_db");
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    auto r = copy::runFullCopy(job("types-logical", {kDb}), sourceOptions(), targetOptions(), sink, stop, testOptions(2));
+    auto r = copy::runFullCopy(job("types-logical", {kDb}), sourceOptions(), targetOptions(), sink, stop, options);
     CHECK(r.rows == 5);
     checkSame();
     auto v = copy::verify(job("types-logical", {kDb}), sourceOptions(), targetOptions(), sink);

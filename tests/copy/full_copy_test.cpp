@@ -155,6 +155,25 @@ TEST_CASE("logical mode reuses an existing table with the same columns and repla
     CHECK(v.differences[0].find("`existing_db`.`t`") == 0);
 }
 
+TEST_CASE("a value the target would change fails the copy, naming the table and chunk") {
+    auto options = testOptions();
+    SUBCASE("prepared statements") { options.batchBytes = 1; }
+    SUBCASE("plain statements") { options.batchBytes = 1u << 30; }
+    reset("narrow", {"narrow_db"});
+    auto s = source().connectRoot();
+    auto t = target().connectRoot();
+    s.execute("CREATE DATABASE narrow_db");
+    s.execute("CREATE TABLE narrow_db.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    s.execute("INSERT INTO narrow_db.t VALUES (1, 'short'), (2, 'much too long for it')");
+    t.execute("CREATE DATABASE narrow_db");
+    t.execute("CREATE TABLE narrow_db.t (id INT PRIMARY KEY, v VARCHAR(5))");  // same columns, narrower
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    CHECK_THROWS_WITH_AS(
+        copy::runFullCopy(job("narrow", {"narrow_db"}), sourceOptions(), targetOptions(), sink, stop, options),
+        doctest::Contains("writing `narrow_db`.`t` chunk 1/1: the target changed a value"), copy::CopyError);
+}
+
 TEST_CASE("an existing target table with other columns is a clear error naming it") {
     reset("mismatch", {"mismatch_db"});
     auto s = source().connectRoot();
