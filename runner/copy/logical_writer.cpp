@@ -126,7 +126,7 @@ void BatchWriter::connect() {
 }
 
 void BatchWriter::execute(const Batch& b) {
-    if (b.rows == b.chunk->table->rowsPerStatement) executePrepared(b);
+    if (prepared_ && b.rows == b.chunk->table->rowsPerStatement) executePrepared(b);
     else conn_.execute(replaceText(b));
 }
 
@@ -140,7 +140,16 @@ void BatchWriter::executePrepared(const Batch& b) {
             statements_.clear();
             cachedParams_ = 0;
         }
-        it = statements_.emplace(&t, db::Statement(conn_, replacePlaceholders(t, t.rowsPerStatement))).first;
+        try {
+            it = statements_.emplace(&t, db::Statement(conn_, replacePlaceholders(t, t.rowsPerStatement))).first;
+        } catch (const db::DbError& e) {
+            if (e.kind() != db::ErrorKind::Query) throw;
+            // A target (or a proxy in front of it) that refuses prepared statements gets plain
+            // ones; a real problem with the table fails the plain statement the same way.
+            prepared_ = false;
+            conn_.execute(replaceText(b));
+            return;
+        }
         cachedParams_ += params;
     }
     const std::size_t cols = t.written.size();

@@ -174,6 +174,24 @@ TEST_CASE("a value the target would change fails the copy, naming the table and 
         doctest::Contains("writing `narrow_db`.`t` chunk 1/1: the target changed a value"), copy::CopyError);
 }
 
+TEST_CASE("a target that refuses prepared statements gets plain ones") {
+    reset("no-prepare", {"noprep_db"});
+    auto s = source().connectRoot();
+    auto t = target().connectRoot();
+    s.execute("CREATE DATABASE noprep_db");
+    s.execute("CREATE TABLE noprep_db.t (id INT PRIMARY KEY, v VARCHAR(20))");
+    s.execute("INSERT INTO noprep_db.t SELECT seq, CONCAT('v', seq) FROM mysql.seq_1_to_500");
+    t.execute("SET GLOBAL max_prepared_stmt_count = 0");
+    auto options = testOptions();
+    options.batchBytes = 1;  // every batch a full one: all would be prepared
+    RecordingSink sink;
+    std::atomic<bool> stop{false};
+    auto r = copy::runFullCopy(job("no-prepare", {"noprep_db"}), sourceOptions(), targetOptions(), sink, stop, options);
+    t.execute("SET GLOBAL max_prepared_stmt_count = DEFAULT");
+    CHECK(r.rows == 500);
+    CHECK(copy::verify(job("no-prepare", {"noprep_db"}), sourceOptions(), targetOptions(), sink).identical);
+}
+
 TEST_CASE("an existing target table with other columns is a clear error naming it") {
     reset("mismatch", {"mismatch_db"});
     auto s = source().connectRoot();
