@@ -1,5 +1,5 @@
 // Reads one chunk from a snapshot connection as a stream (mysql_use_result) and hands it on
-// as batches of encoded rows (REPLACE statements or LOAD DATA text) through the bounded queue.
+// as batches (the values of a REPLACE statement, or LOAD DATA text) through the bounded queue.
 #pragma once
 
 #include "runner/copy/pipeline.h"
@@ -12,8 +12,10 @@ namespace tidemark::copy {
 
 struct ReadContext {
     bool physical = false;
-    std::size_t batchBytes = 1 << 20;     // a batch is sent when it reaches this size...
-    std::uint64_t batchRows = 10'000;     // ...or this many rows
+    // Physical: a batch is sent at batchBytes or batchRows. Logical: at the table's
+    // rowsPerStatement, or early at 4 x batchBytes when its rows are far above the average.
+    std::size_t batchBytes = 1 << 20;
+    std::uint64_t batchRows = 10'000;
     BoundedQueue<std::unique_ptr<Batch>>* batches = nullptr;
     Throttle* throttle = nullptr;
     std::function<bool()> halted;         // stop or failure elsewhere: abandon the chunk

@@ -88,13 +88,39 @@ void recording(const ChunkWork& c, F&& f) {
     }
 }
 
+// What the job's capacity and the options make of this run.
+struct Settings {
+    bool physical = false;
+    int workers = 1;                  // source readers
+    int writers = 1;                  // target connections
+    double exportCap = 0;             // MiB/s; <= 0: none
+    std::size_t batchBytes = 0;
+    std::uint64_t batchRows = 0;
+    std::uint64_t chunkRows = 0;      // 0: about a second of work per chunk
+};
+
+Settings settingsFor(const api::MigrationJob& job, const CopyOptions& options) {
+    Settings s;
+    s.physical = job.fullMode == api::FullMode::Physical;
+    const auto capacity = api::capacityPlan(job.capacity);
+    s.workers = options.workers > 0 ? options.workers : capacity.workers;
+    s.writers = options.writers > 0 ? options.writers : s.workers;
+    s.exportCap = options.exportMiBPerSecond != 0 ? options.exportMiBPerSecond : capacity.exportMiBPerSecond;
+    // Logical statements of about 128 KiB cost the target the least CPU per row (measured: 1 MiB
+    // ones about 15% more, as the server's per-placeholder work grows with the statement).
+    s.batchBytes = options.batchBytes > 0 ? options.batchBytes : (s.physical ? 4u << 20 : 128u << 10);
+    s.batchRows = s.physical ? 1'000'000 : 10'000;
+    s.chunkRows = options.chunkRows;
+    return s;
+}
+
+// The tables, their chunks left to copy (tables interleaved), and the deferred indexes.
 struct Plan {
     std::vector<std::shared_ptr<TableWork>> tables;
     std::map<TableKey, std::vector<DeferredIndex>> deferred;
     std::vector<TableKey> toFinish;  // data done earlier, indexes not yet added
     ChunkQueue chunks;
     std::size_t chunkCount = 0;
-    std::uint64_t rowsDoneBefore = 0;
 };
 
 std::shared_ptr<TableWork> makeTableWork(const TableInfo& info, bool physical, std::size_t batchBytes,
@@ -124,119 +150,57 @@ void addDeferredIndexes(db::Connection& target, const TableKey& key, const std::
     if (!sql.empty()) target.execute("ALTER TABLE " + db::qualified(key.first, key.second) + " " + sql);
 }
 
-}  // namespace
 
-CopyOptions CopyOptions::fromEnvironment() {
-    CopyOptions o;
-    o.chunkRows = static_cast<std::uint64_t>(envNumber("TIDEMARK_COPY_CHUNK_ROWS", 0));
-    o.workers = static_cast<int>(envNumber("TIDEMARK_COPY_WORKERS", 0));
-    o.writers = static_cast<int>(envNumber("TIDEMARK_COPY_WRITERS", 0));
-    o.exportMiBPerSecond = envNumber("TIDEMARK_COPY_EXPORT_MIBPS", 0);
-    o.batchBytes = static_cast<std::size_t>(envNumber("TIDEMARK_COPY_BATCH_BYTES", 0));
-    return o;
+// The earliest and the latest snapshot the job's chunks were copied at.
+void summarizeSnapshots(Checkpoint& checkpoint, FullCopyResult& result) {
+    auto snaps = checkpoint.snapshots();
+    if (snaps.empty()) return;
+    result.replayFrom = snaps.front().from;
+    result.safeUntil = snaps.front().until;
+    for (auto& s : snaps) {
+        if (positionLess(s.from, result.replayFrom)) result.replayFrom = s.from;
+        if (positionLess(result.safeUntil, s.until)) result.safeUntil = s.until;
+    }
 }
 
-FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
-                           const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop) {
-    return runFullCopy(job, source, target, sink, stop, CopyOptions::fromEnvironment());
+// Physical mode: a target table not planned yet must be empty. Checked before anything is written.
+void refuseNonEmptyTargets(db::Connection& target, const std::vector<TableInfo>& infos,
+                           const std::map<TableKey, TableRecord>& records) {
+    for (auto& info : infos) {
+        if (records.count({info.db, info.name})) continue;
+        auto exists = target.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                                    target.quote(info.db) + " AND TABLE_NAME = " + target.quote(info.name));
+        if (exists && targetHasRows(target, info.db, info.name))
+            throw CopyError(target.options().endpoint() + ": physical mode needs empty target tables, and " +
+                            info.qualified() + " holds rows; empty it or use logical mode");
+    }
 }
 
-FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
-                           const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop,
-                           const CopyOptions& options) {
-    const bool physical = job.fullMode == api::FullMode::Physical;
-    const auto capacity = api::capacityPlan(job.capacity);
-    const int workers = options.workers > 0 ? options.workers : capacity.workers;
-    const int writers = options.writers > 0 ? options.writers : workers;
-    const double cap = options.exportMiBPerSecond != 0 ? options.exportMiBPerSecond : capacity.exportMiBPerSecond;
-    // Logical statements of about 128 KiB cost the target the least CPU per row (measured: 1 MiB
-    // ones about 15% more, as the server's per-placeholder work grows with the statement).
-    const std::size_t batchBytes = options.batchBytes > 0 ? options.batchBytes : (physical ? 4u << 20 : 128u << 10);
-    const std::uint64_t batchRows = physical ? 1'000'000 : 10'000;
-
-    Checkpoint checkpoint(target, job.name);
-    FullCopyResult result;
-    const auto priorState = checkpoint.jobState();
-    result.resumed = priorState.has_value();
-
-    auto summarize = [&] {
-        auto snaps = checkpoint.snapshots();
-        if (snaps.empty()) return;
-        result.replayFrom = snaps.front().from;
-        result.safeUntil = snaps.front().until;
-        for (auto& s : snaps) {
-            if (positionLess(s.from, result.replayFrom)) result.replayFrom = s.from;
-            if (positionLess(result.safeUntil, s.until)) result.safeUntil = s.until;
-        }
-    };
-    if (priorState == std::optional<std::string>("done")) {
-        summarize();
-        sink.note("full copy of job " + job.name + " already finished; nothing to copy");
-        return result;
-    }
-
-    auto srcMeta = db::connectWithRetry(source);
-    auto srcKeys = db::connectWithRetry(source);
-    prepareReadSession(srcKeys);
-    auto tgtAdmin = db::connectWithRetry(target);
-    tgtAdmin.execute("SET SESSION foreign_key_checks = 0");
-    const bool tidb = isTidb(tgtAdmin);
-
-    // Inspect and plan every selected table.
-    const auto names = db::selectedTables(srcMeta, job.objects);
-    std::vector<TableInfo> infos;
-    for (auto& [d, t] : names) infos.push_back(inspectTable(srcMeta, d, t));
-    std::stable_sort(infos.begin(), infos.end(),
-                     [](const TableInfo& a, const TableInfo& b) { return a.estimatedBytes > b.estimatedBytes; });
-    auto records = checkpoint.tables();
-
-    Progress progress(sink, std::string(api::nameOf(job.fullMode)));
-    progress.tablesTotal = infos.size();
-    for (auto& i : infos) {
-        progress.rowsEstimated += i.estimatedRows;
-        progress.bytesEstimated += i.estimatedBytes;
-    }
-
-    if (physical) {
-        for (auto& info : infos) {
-            auto rec = records.find({info.db, info.name});
-            if (rec != records.end()) continue;
-            auto exists = tgtAdmin.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                                          tgtAdmin.quote(info.db) + " AND TABLE_NAME = " + tgtAdmin.quote(info.name));
-            if (exists && targetHasRows(tgtAdmin, info.db, info.name))
-                throw CopyError(target.endpoint() + ": physical mode needs empty target tables, and " +
-                                info.qualified() + " holds rows; empty it or use logical mode");
-        }
-    }
-
-    // Nothing is written to the target before this point.
-    checkpoint.beginJob(api::nameOf(job.fullMode));
-    if (result.resumed) {
-        sink.note("full copy: resuming job " + job.name + " from tidemark_meta");
-        auto [rows, bytes] = checkpoint.copiedSoFar();
-        progress.setCopiedBefore(rows, bytes);
-    }
-
-    Plan plan;
+// Fills `plan`: creates each target table and records its chunk plan (checkpointed before any
+// row is written), or takes up what an earlier run recorded and removes the rows of chunks it
+// had started. Tables whose rows are all copied but whose indexes are not go to toFinish.
+void planTables(const std::vector<TableInfo>& infos, const std::map<TableKey, TableRecord>& records,
+                const Settings& settings, bool tidb, db::Connection& srcMeta, db::Connection& srcKeys,
+                db::Connection& tgtAdmin, Checkpoint& checkpoint, status::StatusSink& sink, Progress& progress,
+                Plan& plan) {
     std::vector<std::vector<std::shared_ptr<ChunkWork>>> perTable;
     for (auto& info : infos) {
         const TableKey key{info.db, info.name};
-        auto work = makeTableWork(info, physical, batchBytes, batchRows);
+        auto work = makeTableWork(info, settings.physical, settings.batchBytes, settings.batchRows);
         auto rec = records.find(key);
         std::vector<ChunkRecord> chunks;
         TableState state;
         if (rec == records.end() || rec->second.state == TableState::Creating) {
             auto prep = prepareTargetTable(srcMeta, tgtAdmin, info, tidb, true);
             std::vector<DeferredIndex> deferred =
-                rec != records.end() ? rec->second.deferred : prep.deferred;
-            if (!prep.exists) deferred = prep.deferred;
+                rec != records.end() && prep.exists ? rec->second.deferred : prep.deferred;
             checkpoint.recordTable(key, deferred, info.estimatedRows);
             if (!prep.exists) {
                 tgtAdmin.execute(prep.createDatabase);
                 tgtAdmin.execute(prep.createTable);
             }
             for (auto& w : prep.warnings) sink.note("schema: " + w);
-            chunks = planChunks(srcKeys, info, options.chunkRows ? options.chunkRows : autoChunkRows(info));
+            chunks = planChunks(srcKeys, info, settings.chunkRows ? settings.chunkRows : autoChunkRows(info));
             checkpoint.recordPlan(key, chunks);
             plan.deferred[key] = deferred;
             state = TableState::Planned;
@@ -270,11 +234,6 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         }
         plan.tables.push_back(work);
     }
-    {
-        std::size_t n = 0;
-        for (auto& v : perTable) n += v.size();
-        sink.note("full copy: " + std::to_string(infos.size()) + " tables, " + std::to_string(n) + " chunks to copy");
-    }
     // Interleave tables so that concurrent writers mostly fill different tables.
     for (std::size_t round = 0;; ++round) {
         bool any = false;
@@ -286,17 +245,234 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
             }
         if (!any) break;
     }
+}
 
-    // One snapshot for all readers, when there is anything to read.
+// Readers (one per snapshot connection) -> bounded batch queue -> writers, and finishers that
+// add a table's deferred indexes as soon as all its chunks are done. The first failure of any
+// thread stops the others and is rethrown by run().
+class Pipeline {
+public:
+    Pipeline(Plan& plan, const Settings& settings, Checkpoint& checkpoint, Progress& progress, int snapshotSeq,
+             const std::atomic<bool>& stop)
+        : plan_(plan), settings_(settings), checkpoint_(checkpoint), progress_(progress), snapshotSeq_(snapshotSeq),
+          stop_(stop), batches_(static_cast<std::size_t>(2 * settings.writers)), throttle_(settings.exportCap) {
+        for (auto& k : plan_.toFinish) finishing_.push(k);
+    }
+
+    struct Outcome {
+        std::uint64_t rows = 0, bytes = 0;  // copied by this run
+        bool abandoned = false;             // a reader stopped part way through a chunk
+    };
+
+    // Writers connect first, so a target that is away fails before any read.
+    Outcome run(std::vector<db::Connection>* readers, const db::ConnectOptions& target, bool tidb,
+                status::StatusSink& sink) {
+        std::vector<std::unique_ptr<BatchWriter>> writers;
+        for (int i = 0; i < (plan_.chunkCount ? settings_.writers : 0); ++i)
+            writers.push_back(settings_.physical ? std::make_unique<LoadDataWriter>(target, tidb)
+                                                 : std::make_unique<BatchWriter>(target, tidb, false));
+        progress_.start();
+        progress_.report();
+        std::vector<std::thread> readerThreads, writerThreads, finisherThreads;
+        for (int i = 0; i < std::max(1, std::min(settings_.writers, 4)); ++i)
+            finisherThreads.emplace_back([this, &target] { finisher(target); });
+        for (auto& w : writers) writerThreads.emplace_back([this, w = std::move(w)]() mutable { writer(*w); });
+        if (readers)
+            for (auto& r : *readers) readerThreads.emplace_back([this, &r] { reader(r); });
+        for (auto& t : readerThreads) t.join();
+        batches_.close();
+        for (auto& t : writerThreads) t.join();
+        if (!failure_.failed() && plan_.chunkCount > 0) sink.note("full copy: rows copied, adding deferred indexes");
+        finishing_.close();
+        for (auto& t : finisherThreads) t.join();
+        progress_.stop();
+        if (failure_.failed()) {
+            progress_.report();
+            sink.flush();
+            failure_.rethrow();
+        }
+        return {rows_, bytes_, abandoned_};
+    }
+
+private:
+    bool halted() const { return failure_.failed() || stop_.load(); }
+
+    void fail(std::exception_ptr e) {
+        failure_.set(std::move(e));
+        batches_.abort();
+        finishing_.abort();
+    }
+
+    // Drops one reference to a chunk; the last one marks it done, and its table's last chunk
+    // hands the table to the finishers.
+    void release(ChunkWork& c) {
+        if (--c.refs != 0) return;
+        recording(c, [&] {
+            checkpoint_.markDone(c.table->key, c.no, c.rows, c.bytes);
+            if (--c.table->chunksLeft == 0) {
+                checkpoint_.markTable(c.table->key, TableState::DataDone);
+                finishing_.push(c.table->key);
+            }
+        });
+    }
+
+    void reader(db::Connection& src) {
+        ReadContext ctx;
+        ctx.physical = settings_.physical;
+        ctx.batchBytes = settings_.batchBytes;
+        ctx.batchRows = settings_.batchRows;
+        ctx.batches = &batches_;
+        ctx.throttle = &throttle_;
+        ctx.halted = [this] { return halted(); };
+        try {
+            while (!halted()) {
+                auto chunk = plan_.chunks.pop();
+                if (!chunk) return;
+                recording(*chunk, [&] { checkpoint_.markStarted(chunk->table->key, chunk->no, snapshotSeq_); });
+                if (readChunk(src, chunk, ctx) == ReadOutcome::Abandoned) {
+                    abandoned_ = true;
+                    return;
+                }
+                release(*chunk);
+            }
+        } catch (...) {
+            fail(std::current_exception());
+        }
+    }
+
+    void writer(BatchWriter& w) {
+        try {
+            while (auto b = batches_.pop()) {
+                if (failure_.failed()) return;
+                w.write(**b);
+                progress_.rowsCopied += (*b)->rows;
+                progress_.bytesCopied += (*b)->bytes;
+                rows_ += (*b)->rows;
+                bytes_ += (*b)->bytes;
+                auto chunk = (*b)->chunk;
+                b->reset();
+                release(*chunk);
+            }
+        } catch (...) {
+            fail(std::current_exception());
+        }
+    }
+
+    // Adds the deferred indexes of tables whose rows are complete, while other tables are still
+    // copied; several at once at the end, when every table completes together.
+    void finisher(const db::ConnectOptions& target) {
+        try {
+            std::optional<db::Connection> conn;
+            while (auto key = finishing_.pop()) {
+                if (halted()) return;
+                const auto& deferred = plan_.deferred.at(*key);
+                if (!deferred.empty()) {
+                    if (!conn) {
+                        conn = db::connectWithRetry(target);
+                        conn->execute("SET SESSION foreign_key_checks = 0");
+                    }
+                    addDeferredIndexes(*conn, *key, deferred);
+                }
+                checkpoint_.markTable(*key, TableState::Complete);
+                progress_.tablesDone++;
+            }
+        } catch (const db::DbError& e) {
+            fail(std::make_exception_ptr(db::DbError(
+                e.kind(), e.code(), std::string(e.what()) + " [adding the deferred secondary indexes; the copy is resumable]")));
+        } catch (...) {
+            fail(std::current_exception());
+        }
+    }
+
+    Plan& plan_;
+    const Settings& settings_;
+    Checkpoint& checkpoint_;
+    Progress& progress_;
+    const int snapshotSeq_;
+    const std::atomic<bool>& stop_;
+    Failure failure_;
+    BoundedQueue<std::unique_ptr<Batch>> batches_;
+    BoundedQueue<TableKey> finishing_{1u << 20};
+    Throttle throttle_;
+    std::atomic<std::uint64_t> rows_{0}, bytes_{0};
+    std::atomic<bool> abandoned_{false};
+};
+
+}  // namespace
+
+CopyOptions CopyOptions::fromEnvironment() {
+    CopyOptions o;
+    o.chunkRows = static_cast<std::uint64_t>(envNumber("TIDEMARK_COPY_CHUNK_ROWS", 0));
+    o.workers = static_cast<int>(envNumber("TIDEMARK_COPY_WORKERS", 0));
+    o.writers = static_cast<int>(envNumber("TIDEMARK_COPY_WRITERS", 0));
+    o.exportMiBPerSecond = envNumber("TIDEMARK_COPY_EXPORT_MIBPS", 0);
+    o.batchBytes = static_cast<std::size_t>(envNumber("TIDEMARK_COPY_BATCH_BYTES", 0));
+    return o;
+}
+
+FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
+                           const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop) {
+    return runFullCopy(job, source, target, sink, stop, CopyOptions::fromEnvironment());
+}
+
+FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
+                           const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop,
+                           const CopyOptions& options) {
+    const Settings settings = settingsFor(job, options);
+    Checkpoint checkpoint(target, job.name);
+    FullCopyResult result;
+    const auto priorState = checkpoint.jobState();
+    result.resumed = priorState.has_value();
+    if (priorState == std::optional<std::string>("done")) {
+        summarizeSnapshots(checkpoint, result);
+        sink.note("full copy of job " + job.name + " already finished; nothing to copy");
+        return result;
+    }
+
+    auto srcMeta = db::connectWithRetry(source);
+    auto srcKeys = db::connectWithRetry(source);
+    prepareReadSession(srcKeys);
+    auto tgtAdmin = db::connectWithRetry(target);
+    tgtAdmin.execute("SET SESSION foreign_key_checks = 0");
+    const bool tidb = isTidb(tgtAdmin);
+
+    // Inspect every selected table, largest first.
+    std::vector<TableInfo> infos;
+    for (auto& [d, t] : db::selectedTables(srcMeta, job.objects)) infos.push_back(inspectTable(srcMeta, d, t));
+    std::stable_sort(infos.begin(), infos.end(),
+                     [](const TableInfo& a, const TableInfo& b) { return a.estimatedBytes > b.estimatedBytes; });
+    const auto records = checkpoint.tables();
+
+    Progress progress(sink, std::string(api::nameOf(job.fullMode)));
+    progress.tablesTotal = infos.size();
+    for (auto& i : infos) {
+        progress.rowsEstimated += i.estimatedRows;
+        progress.bytesEstimated += i.estimatedBytes;
+    }
+    if (settings.physical) refuseNonEmptyTargets(tgtAdmin, infos, records);
+
+    // Nothing is written to the target before this point.
+    checkpoint.beginJob(api::nameOf(job.fullMode));
+    if (result.resumed) {
+        sink.note("full copy: resuming job " + job.name + " from tidemark_meta");
+        auto [rows, bytes] = checkpoint.copiedSoFar();
+        progress.setCopiedBefore(rows, bytes);
+    }
+    Plan plan;
+    planTables(infos, records, settings, tidb, srcMeta, srcKeys, tgtAdmin, checkpoint, sink, progress, plan);
+    sink.note("full copy: " + std::to_string(infos.size()) + " tables, " + std::to_string(plan.chunkCount) +
+              " chunks to copy");
+
+    // One snapshot for all readers, when there is anything to read. A first run always records
+    // a position, even with nothing to copy: replay starts there.
     std::optional<Snapshot> snap;
     int snapshotSeq = 0;
-    // A first run always records a position, even with nothing to copy: replay starts there.
     if (plan.chunkCount > 0 || checkpoint.snapshots().empty()) {
-        std::vector<std::pair<std::string, std::string>> lockList;
+        std::vector<TableKey> lockList;
         for (auto& t : plan.tables)
             if (t->chunksLeft > 0) lockList.push_back(t->key);
-        snap = openSnapshot(source, std::max(1, std::min<int>(workers, static_cast<int>(plan.chunkCount))), lockList,
-                            options.snapshot);
+        const int readers = std::max(1, std::min<int>(settings.workers, static_cast<int>(plan.chunkCount)));
+        snap = openSnapshot(source, readers, lockList, options.snapshot);
         snapshotSeq = checkpoint.addSnapshot(snap->from, snap->until);
         result.lockSeconds = snap->lockSeconds;
         sink.note("full copy: snapshot at " + snap->from.file + ":" + std::to_string(snap->from.pos) +
@@ -310,133 +486,12 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
     srcMeta = db::Connection::open(source);  // keep the source quiet: the planning connections are done
     srcKeys = db::Connection::open(source);
 
-    Failure failure;
-    std::atomic<bool> abandoned{false};
-    auto halted = [&] { return failure.failed() || stop.load(); };
-    BoundedQueue<std::unique_ptr<Batch>> batches(static_cast<std::size_t>(2 * writers));
-    BoundedQueue<TableKey> finishing(1u << 20);
-    for (auto& k : plan.toFinish) finishing.push(k);
-    Throttle throttle(cap);
-    std::atomic<std::uint64_t> rowsThisRun{0}, bytesThisRun{0};
-
-    auto release = [&](ChunkWork& c) {
-        if (--c.refs != 0) return;
-        recording(c, [&] {
-            checkpoint.markDone(c.table->key, c.no, c.rows, c.bytes);
-            if (--c.table->chunksLeft == 0) {
-                checkpoint.markTable(c.table->key, TableState::DataDone);
-                finishing.push(c.table->key);
-            }
-        });
-    };
-
-    ReadContext readContext;
-    readContext.physical = physical;
-    readContext.batchBytes = batchBytes;
-    readContext.batchRows = batchRows;
-    readContext.batches = &batches;
-    readContext.throttle = &throttle;
-    readContext.halted = halted;
-
-    auto reader = [&](db::Connection& src) {
-        try {
-            while (!halted()) {
-                auto chunk = plan.chunks.pop();
-                if (!chunk) return;
-                recording(*chunk, [&] { checkpoint.markStarted(chunk->table->key, chunk->no, snapshotSeq); });
-                if (readChunk(src, chunk, readContext) == ReadOutcome::Abandoned) {
-                    abandoned = true;
-                    return;
-                }
-                release(*chunk);
-            }
-        } catch (...) {
-            failure.set(std::current_exception());
-            batches.abort();
-            finishing.abort();
-        }
-    };
-
-    auto writer = [&](std::unique_ptr<BatchWriter> w) {
-        try {
-            while (auto b = batches.pop()) {
-                if (failure.failed()) return;
-                w->write(**b);
-                progress.rowsCopied += (*b)->rows;
-                progress.bytesCopied += (*b)->bytes;
-                rowsThisRun += (*b)->rows;
-                bytesThisRun += (*b)->bytes;
-                auto chunk = (*b)->chunk;
-                b->reset();
-                release(*chunk);
-            }
-        } catch (...) {
-            failure.set(std::current_exception());
-            batches.abort();
-            finishing.abort();
-        }
-    };
-
-    // Finishers add the deferred indexes of tables whose data is complete, while other tables
-    // are still copied; several at once at the end, when every table completes together.
-    auto finisher = [&] {
-        try {
-            std::optional<db::Connection> conn;
-            while (auto key = finishing.pop()) {
-                if (halted()) return;
-                const auto& deferred = plan.deferred.at(*key);
-                if (!deferred.empty()) {
-                    if (!conn) {
-                        conn = db::connectWithRetry(target);
-                        conn->execute("SET SESSION foreign_key_checks = 0");
-                    }
-                    addDeferredIndexes(*conn, *key, deferred);
-                }
-                checkpoint.markTable(*key, TableState::Complete);
-                progress.tablesDone++;
-            }
-        } catch (const db::DbError& e) {
-            failure.set(std::make_exception_ptr(db::DbError(
-                e.kind(), e.code(), std::string(e.what()) + " [adding the deferred secondary indexes; the copy is resumable]")));
-            batches.abort();
-            finishing.abort();
-        } catch (...) {
-            failure.set(std::current_exception());
-            batches.abort();
-            finishing.abort();
-        }
-    };
-
-    // Writers connect first so a target that is away fails before any read.
-    std::vector<std::unique_ptr<BatchWriter>> writerConns;
-    for (int i = 0; i < (plan.chunkCount ? writers : 0); ++i)
-        writerConns.push_back(physical ? std::make_unique<LoadDataWriter>(target, tidb)
-                                       : std::make_unique<BatchWriter>(target, tidb, false));
-    progress.start();
-    progress.report();
-    std::vector<std::thread> readerThreads, writerThreads;
-    std::vector<std::thread> finisherThreads;
-    for (int i = 0; i < std::max(1, std::min(writers, 4)); ++i) finisherThreads.emplace_back(finisher);
-    for (auto& w : writerConns) writerThreads.emplace_back(writer, std::move(w));
-    if (snap)
-        for (auto& r : snap->readers) readerThreads.emplace_back(reader, std::ref(r));
-    for (auto& t : readerThreads) t.join();
-    batches.close();
-    for (auto& t : writerThreads) t.join();
-    if (!failure.failed() && plan.chunkCount > 0) sink.note("full copy: rows copied, adding deferred indexes");
-    finishing.close();
-    for (auto& t : finisherThreads) t.join();
-    progress.stop();
+    Pipeline pipeline(plan, settings, checkpoint, progress, snapshotSeq, stop);
+    const auto outcome = pipeline.run(snap ? &snap->readers : nullptr, target, tidb, sink);
     snap.reset();
-
-    result.rows = rowsThisRun;
-    result.bytes = bytesThisRun;
-    if (failure.failed()) {
-        progress.report();
-        sink.flush();
-        failure.rethrow();
-    }
-    if (abandoned || !plan.chunks.empty() || (stop.load() && progress.tablesDone < progress.tablesTotal)) {
+    result.rows = outcome.rows;
+    result.bytes = outcome.bytes;
+    if (outcome.abandoned || !plan.chunks.empty() || (stop.load() && progress.tablesDone < progress.tablesTotal)) {
         progress.report();
         sink.flush();
         throw CopyInterrupted("full copy of job " + job.name + " stopped; " + std::to_string(progress.tablesDone.load()) +
@@ -444,7 +499,7 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
                               " tables done; running it again resumes from tidemark_meta");
     }
     checkpoint.finishJob();
-    summarize();
+    summarizeSnapshots(checkpoint, result);
     progress.report(true);
     sink.note("full copy done: " + std::to_string(result.rows) + " rows, " + status::humanBytes(double(result.bytes)) +
               (result.resumed ? " (resumed)" : ""));

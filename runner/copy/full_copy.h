@@ -72,7 +72,7 @@ struct CopyOptions {
     int workers = 0;                 // source readers (snapshot connections); 0 = capacityPlan
     int writers = 0;                 // target connections; 0 = workers
     double exportMiBPerSecond = 0;   // read-rate cap; 0 = capacityPlan's cap; < 0 = none
-    std::size_t batchBytes = 0;      // bytes per statement / LOAD DATA; 0 = 1 MiB logical, 4 MiB physical
+    std::size_t batchBytes = 0;      // bytes per statement / LOAD DATA; 0 = 128 KiB logical, 4 MiB physical
     SnapshotMethod snapshot = SnapshotMethod::Auto;
     std::function<void()> afterSnapshot;  // tests: runs once the snapshot is open, before any read
 

@@ -4,8 +4,8 @@
 
 #include <mysql.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
