@@ -8,7 +8,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build ccache pkg-config git \
       libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev libmariadb-dev libssl-dev \
-      libspdlog-dev libfmt-dev doctest-dev libzstd-dev zlib1g-dev \
+      libspdlog-dev libfmt-dev doctest-dev libzstd-dev zlib1g-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ FROM debian:12-slim
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libcpprest2.10 libyaml-cpp0.7 libmariadb3 libssl3 libspdlog1.10 libfmt9 libzstd1 zlib1g \
+      ca-certificates libcpprest2.10 libyaml-cpp0.7 libmariadb3 libssl3 libspdlog1.10 libfmt9 libzstd1 zlib1g libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
 # Fails the build if a shared library is missing.

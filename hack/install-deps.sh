@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries
   libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev libmariadb-dev libssl-dev
-  libspdlog-dev libfmt-dev doctest-dev libzstd-dev zlib1g-dev
+  libspdlog-dev libfmt-dev doctest-dev libzstd-dev zlib1g-dev libjemalloc-dev
   # throwaway servers for tests and demos
   mariadb-server mariadb-client openssl
   # dev cluster and scripts
