@@ -1,5 +1,6 @@
 #include "runner/binlog/sql_literal.h"
 
+#include <array>
 #include <charconv>
 #include <stdexcept>
 
@@ -10,14 +11,11 @@ namespace tidemark::binlog {
 
 namespace {
 
-void appendHex(std::string& out, std::string_view bytes) {
-    static const char* digits = "0123456789ABCDEF";
-    out += "X'";
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    out += '\'';
+// `bytes` as `_charset'...'`; utf8mb3 is written _utf8 (TiDB's name).
+void appendIntroduced(std::string& out, std::string_view charset, std::string_view bytes) {
+    out += '_';
+    out += charset == "utf8mb3" ? std::string_view("utf8") : charset;
+    appendQuotedBytes(out, bytes);
 }
 
 // Only for text we generated ourselves (digits, '-', ':', ' ', '.'), never source data.
@@ -66,18 +64,13 @@ void appendSqlLiteral(std::string& out, const Value& v) {
             return;
         case Value::Kind::String: {
             std::string_view cs = charsetOfCollation(v.collation);
-            if (!cs.empty() && cs != "binary") {
-                out += '_';
-                out += cs == "utf8mb3" ? std::string_view("utf8") : cs;  // TiDB knows only _utf8
-                out += ' ';
-            }
-            appendHex(out, v.data());
+            appendIntroduced(out, cs.empty() ? "binary" : cs, v.data());
             return;
         }
-        case Value::Kind::Bytes: case Value::Kind::Geometry: appendHex(out, v.data()); return;
+        case Value::Kind::Bytes: case Value::Kind::Geometry: appendIntroduced(out, "binary", v.data()); return;
         case Value::Kind::Json:
-            out += "CAST(_utf8mb4 ";
-            appendHex(out, v.text);
+            out += "CAST(";
+            appendIntroduced(out, "utf8mb4", v.text);
             out += " AS JSON)";
             return;
         case Value::Kind::JsonDiff:
@@ -85,6 +78,27 @@ void appendSqlLiteral(std::string& out, const Value& v) {
         case Value::Kind::Missing:
             throw std::invalid_argument("the column is not present in this row image");
     }
+}
+
+void appendQuotedBytes(std::string& out, std::string_view bytes) {
+    static const auto escaped = [] {
+        std::array<char, 256> a{};
+        a[0] = '0'; a['\''] = '\''; a['\\'] = '\\'; a['\n'] = 'n'; a['\r'] = 'r'; a[0x1a] = 'Z';
+        return a;
+    }();
+    out.reserve(out.size() + bytes.size() + 8);
+    out += '\'';
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const char e = escaped[static_cast<unsigned char>(bytes[i])];
+        if (e == 0) continue;
+        out.append(bytes.data() + start, i - start);
+        out += '\\';
+        out += e;
+        start = i + 1;
+    }
+    out.append(bytes.data() + start, bytes.size() - start);
+    out += '\'';
 }
 
 std::string sqlLiteral(const Value& v) {
@@ -97,13 +111,13 @@ std::string jsonDiffExpression(std::string_view columnExpr, const Value& v) {
     if (v.kind != Value::Kind::JsonDiff) throw std::invalid_argument("not a partial JSON update");
     std::string expr(columnExpr);
     for (const JsonDiff& d : v.diffs) {
-        std::string path = "_utf8mb4 ";
-        appendHex(path, d.path);
+        std::string path;
+        appendIntroduced(path, "utf8mb4", d.path);
         switch (d.op) {
             case JsonDiff::Op::Replace:
             case JsonDiff::Op::Insert: {
-                std::string value = "CAST(_utf8mb4 ";
-                appendHex(value, d.value);
+                std::string value = "CAST(";
+                appendIntroduced(value, "utf8mb4", d.value);
                 value += " AS JSON)";
                 expr = std::string(d.op == JsonDiff::Op::Replace ? "JSON_REPLACE(" : "JSON_INSERT(") + expr + ", " +
                        path + ", " + value + ")";

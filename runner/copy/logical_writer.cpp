@@ -2,10 +2,11 @@
 
 #include "runner/copy/full_copy.h"
 
+#include "runner/binlog/sql_literal.h"
+
 #include <mysql.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -21,27 +22,6 @@ std::string replacePrefix(const TableWork& t) {
     for (std::size_t i = 0; i < t.written.size(); ++i)
         s += (i ? ", " : "") + db::quoteIdent(t.info.columns[t.written[i]].name);
     return s + ") VALUES ";
-}
-
-void appendQuoted(std::string& out, const char* p, std::size_t n) {
-    static const auto special = [] {
-        std::array<char, 256> a{};
-        a[0] = '0'; a['\''] = '\''; a['\\'] = '\\'; a['\n'] = 'n'; a['\r'] = 'r'; a[0x1a] = 'Z';
-        return a;
-    }();
-    out.reserve(out.size() + n + 8);
-    out += '\'';
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const char e = special[static_cast<unsigned char>(p[i])];
-        if (e == 0 && p[i] != 0) continue;
-        out.append(p + start, i - start);
-        out += '\\';
-        out += e;
-        start = i + 1;
-    }
-    out.append(p + start, n - start);
-    out += '\'';
 }
 
 std::string replacePlaceholders(const TableWork& t, std::uint64_t rows) {
@@ -72,7 +52,7 @@ std::string replaceText(const Batch& b) {
         }
         const auto kind = t.info.columns[t.written[col]].kind;
         if (kind == ValueKind::Number || kind == ValueKind::Bit) out.append(value, b.lengths[i]);
-        else appendQuoted(out, value, b.lengths[i]);
+        else binlog::appendQuotedBytes(out, {value, b.lengths[i]});
         value += b.lengths[i];
     }
     if (!b.lengths.empty()) out += ')';

@@ -23,8 +23,6 @@ std::string replacePrefix(const TableWork& t);
 std::string replacePlaceholders(const TableWork& t, std::uint64_t rows);
 // A batch as one plain statement, values inline.
 std::string replaceText(const Batch& b);
-// Appends `bytes` as a quoted SQL string, escaped for a session without NO_BACKSLASH_ESCAPES.
-void appendQuoted(std::string& out, const char* bytes, std::size_t n);
 // Rows in a full logical batch: about `batchBytes` of the table's average row, at most
 // `maxRows`, and within the protocol's 65,535 placeholders of one statement.
 std::uint64_t rowsPerStatement(const TableInfo& info, std::size_t columns, std::size_t batchBytes,

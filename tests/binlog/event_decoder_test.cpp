@@ -387,8 +387,8 @@ TEST_CASE("PARTIAL_UPDATE_ROWS: several JSON diffs in one column, a full JSON va
     CHECK(row.after[2].kind == Value::Kind::Json);
     CHECK(row.after[2].text == "\"new\"");
     CHECK(jsonDiffExpression("`doc`", diff) ==
-          "JSON_REMOVE(JSON_INSERT(JSON_REPLACE(`doc`, _utf8mb4 X'242E61', CAST(_utf8mb4 X'35' AS JSON)), "
-          "_utf8mb4 X'242E62', CAST(_utf8mb4 X'227822' AS JSON)), _utf8mb4 X'242E63')");
+          "JSON_REMOVE(JSON_INSERT(JSON_REPLACE(`doc`, _utf8mb4'$.a', CAST(_utf8mb4'5' AS JSON)), "
+          "_utf8mb4'$.b', CAST(_utf8mb4'\"x\"' AS JSON)), _utf8mb4'$.c')");
 }
 
 namespace {

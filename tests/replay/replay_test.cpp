@@ -103,6 +103,31 @@ TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") 
     CHECK(t.scalar("SELECT COUNT(*) FROM rt_types.t") == std::optional<std::string>("3"));
 }
 
+TEST_CASE("strings_with_every_byte_value_and_multibyte_charsets_replay_byte_for_byte") {
+    // Values travel as quoted bytes with backslash escapes: every byte value, and a GBK
+    // character whose second byte is 0x5C (a backslash on its own), must land unchanged.
+    freshDatabase("rt_bytes");
+    auto start = sourceNow();
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rt_bytes.t (id INT PRIMARY KEY, g VARCHAR(20) CHARACTER SET gbk, "
+              "l VARCHAR(300) CHARACTER SET latin1, b BLOB, u VARCHAR(40) CHARACTER SET utf8mb4)");
+    std::string every;
+    for (int k = 0; k < 256; ++k) every += static_cast<char>(k);
+    std::string high;
+    for (int k = 0x80; k < 256; ++k) high += static_cast<char>(k);
+    s.execute("INSERT INTO rt_bytes.t VALUES (1, _gbk x'955C41955C', _latin1 " + db::hexLiteral(high) + ", " +
+              db::hexLiteral(every) + ", _utf8mb4 x'27225C0D0A1A00F09F9880')");
+    s.execute("INSERT INTO rt_bytes.t VALUES (2, _gbk x'5C5C', 'x', x'5C27', 'y')");
+    s.execute("UPDATE rt_bytes.t SET g = _gbk x'41955C', b = " + db::hexLiteral(every + every) + " WHERE id = 1");
+    s.execute("UPDATE rt_bytes.t SET l = _latin1 x'5C00275C', u = _utf8mb4 x'5C5C' WHERE id = 2");
+
+    catchUp(jobFor("rt-bytes", {"rt_bytes"}), startingAt(start));
+    checkSame("rt_bytes", "t");
+    auto t = sharedTarget().connectRoot();
+    CHECK(t.scalar("SELECT HEX(g) FROM rt_bytes.t WHERE id = 1") == std::optional<std::string>("41955C"));
+    CHECK(t.scalar("SELECT LENGTH(b) FROM rt_bytes.t WHERE id = 1") == std::optional<std::string>("512"));
+}
+
 TEST_CASE("update_changing_the_primary_key_lands_on_the_right_rows") {
     freshDatabase("rt_pk");
     auto start = sourceNow();
