@@ -88,8 +88,10 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
     auto sink = makeSink(status::defaultSink());
     if (!o.metricsAddr.empty()) {
         // Metrics are for watching the job, not part of it: a port in use costs the metrics only.
+        // The metrics sink is made before `sink` is handed over: when it throws, `sink` stays.
         try {
-            sink = status::teeSink(std::make_unique<status::MetricsSink>(o.metricsAddr, job.spec.name), std::move(sink));
+            auto metrics = std::make_unique<status::MetricsSink>(o.metricsAddr, job.spec.name);
+            sink = status::teeSink(std::move(metrics), std::move(sink));
         } catch (const std::exception& e) {
             sink->note(std::string("metrics are off: ") + e.what());
         }

@@ -2,7 +2,10 @@
 // SIGKILL and restart, then compare source and target row for row with `verify`.
 #include "tests/precheck/precheck_fixture.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,6 +163,31 @@ TEST_CASE("a full-only job copies, exits 0 by itself, and verify finds source an
     s.target.exec("UPDATE app.accounts SET balance = 0 WHERE id = 42");
     CHECK(runToEnd(s.dir, s.args("verify"), &output) == 1);
     CHECK(output.find("accounts") != std::string::npos);
+}
+
+TEST_CASE("a metrics port already in use costs only the metrics: the job runs and says so") {
+    // Two runners on one host (a node, or parallel tests) ask for the same port.
+    const int busy = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(busy >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(busy, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(busy, 1) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(busy, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const std::string port = std::to_string(ntohs(addr.sin_port));
+
+    Setup s("Full");
+    auto args = s.args("run");
+    args.push_back("--metrics-addr");
+    args.push_back("127.0.0.1:" + port);
+    std::string output;
+    CHECK(runToEnd(s.dir, args, &output) == 0);
+    INFO(output);
+    CHECK(output.find("metrics are off") != std::string::npos);
+    CHECK(output.find("full copy done") != std::string::npos);
+    ::close(busy);
 }
 
 TEST_CASE("full plus incremental keeps the target in step with a writing source until SIGTERM") {
