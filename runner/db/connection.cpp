@@ -189,13 +189,7 @@ namespace {
         message += explain(kind, o) + ": " + text;
     throw DbError(kind, code, message);
 }
-}  // namespace
 
-void Connection::fail(std::string_view doing) const {
-    throwFor(options_, mysql_errno(mysql_), mysql_error(mysql_), doing);
-}
-
-namespace {
 std::string shorten(std::string_view sql) {
     constexpr std::size_t kMax = 120;
     std::string s(sql.substr(0, kMax));
@@ -204,6 +198,10 @@ std::string shorten(std::string_view sql) {
     return s;
 }
 }  // namespace
+
+void Connection::fail(std::string_view doing) const {
+    throwFor(options_, mysql_errno(mysql_), mysql_error(mysql_), doing);
+}
 
 void Connection::execute(std::string_view sql) {
     if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail("running `" + shorten(sql) + "`");
@@ -317,7 +315,14 @@ Statement::Statement(Connection& connection, std::string_view sql)
     : connection_(&connection), sql_(shorten(sql)) {
     stmt_ = mysql_stmt_init(connection.raw());
     if (!stmt_) connection.fail("preparing `" + sql_ + "`");
-    if (mysql_stmt_prepare(stmt_, sql.data(), sql.size()) != 0) fail("preparing");
+    if (mysql_stmt_prepare(stmt_, sql.data(), sql.size()) != 0) {
+        try {
+            fail("preparing");
+        } catch (...) {
+            mysql_stmt_close(stmt_);  // no destructor runs for a constructor that throws
+            throw;
+        }
+    }
 }
 
 Statement::Statement(Statement&& o) noexcept
@@ -339,8 +344,6 @@ Statement& Statement::operator=(Statement&& o) noexcept {
 Statement::~Statement() {
     if (stmt_) mysql_stmt_close(stmt_);
 }
-
-unsigned long Statement::paramCount() const { return mysql_stmt_param_count(stmt_); }
 
 void Statement::execute(MYSQL_BIND* params) {
     if (mysql_stmt_bind_param(stmt_, params) != 0) fail("binding the values of");

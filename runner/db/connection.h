@@ -141,8 +141,7 @@ public:
     Statement& operator=(const Statement&) = delete;
     ~Statement();
 
-    unsigned long paramCount() const;
-    // Binds `params` (paramCount() of them) and runs the statement.
+    // Binds `params` (one per placeholder) and runs the statement.
     void execute(st_mysql_bind* params);
 
 private:
