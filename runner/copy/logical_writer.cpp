@@ -1,8 +1,7 @@
 #include "runner/copy/logical_writer.h"
 
-#include "runner/copy/full_copy.h"
-
 #include "runner/binlog/sql_literal.h"
+#include "runner/copy/full_copy.h"
 
 #include <mysql.h>
 
