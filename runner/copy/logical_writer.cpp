@@ -27,7 +27,7 @@ std::string replacePlaceholders(const TableWork& t, std::uint64_t rows) {
     std::string row = "(";
     for (std::size_t i = 0; i < t.written.size(); ++i) row += i ? ",?" : "?";
     row += ')';
-    std::string s = replacePrefix(t);
+    std::string s = t.writePrefix;
     s.reserve(s.size() + rows * (row.size() + 1));
     for (std::uint64_t r = 0; r < rows; ++r) {
         if (r) s += ',';

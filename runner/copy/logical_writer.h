@@ -19,7 +19,8 @@ namespace tidemark::copy {
 
 // "REPLACE INTO `db`.`t` (`a`, `b`) VALUES "
 std::string replacePrefix(const TableWork& t);
-// The prefix and `rows` rows of placeholders "(?,?),(?,?)": a full batch's prepared statement.
+// t.writePrefix (replacePrefix) and `rows` rows of placeholders "(?,?),(?,?)": a full batch's
+// prepared statement.
 std::string replacePlaceholders(const TableWork& t, std::uint64_t rows);
 // A batch as one plain statement, values inline.
 std::string replaceText(const Batch& b);

@@ -381,18 +381,12 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                 ++i;
                 break;
             case OpKind::UpdateKey:
-                sql += "UPDATE " + t.qualified + " SET ";
-                appendSet(sql, *op.change);
-                sql += " WHERE ";
-                appendWhereKey(sql, *op.change);
-                st.rows = 1;
-                ++i;
-                break;
             case OpKind::UpdateRow:
                 sql += "UPDATE " + t.qualified + " SET ";
                 appendSet(sql, *op.change);
                 sql += " WHERE ";
-                appendWhereRow(sql, *op.change);
+                if (op.kind == OpKind::UpdateKey) appendWhereKey(sql, *op.change);
+                else appendWhereRow(sql, *op.change);
                 st.rows = 1;
                 ++i;
                 break;

@@ -23,6 +23,17 @@ KUBECTL = os.environ.get("KUBECTL", "/usr/bin/kubectl")
 SKIP = 77          # ctest SKIP_RETURN_CODE
 
 
+def stop_process(proc, timeout):
+    """SIGTERM, then SIGKILL to its process group if it has not ended within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def read(path):
     with open(path) as f:
         return f.read()
@@ -156,12 +167,6 @@ class Cluster:
                 except ProcessLookupError:
                     pass
             p.wait()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_process(self.proc, 10)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)

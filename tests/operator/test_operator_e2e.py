@@ -18,7 +18,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-from devcluster_harness import SKIP, Cluster, prerequisites_missing, read  # noqa: E402
+from devcluster_harness import SKIP, Cluster, prerequisites_missing, read, stop_process  # noqa: E402
 
 BUILD = os.path.abspath(os.environ.get("TIDEMARK_BUILD_DIR", os.path.join(REPO, "build")))
 OPERATOR = os.path.join(BUILD, "operator", "tidemark-operator")
@@ -111,13 +111,7 @@ class Databases:
     def stop(self):
         if self.log.closed:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_process(self.proc, 60)
         self.log.close()
         subprocess.run(["rm", "-rf", self.dir])
 
@@ -138,13 +132,7 @@ class OperatorE2E(unittest.TestCase):
                                    stdout=self.op_log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def tearDown(self):
-        if self.op.poll() is None:
-            self.op.send_signal(signal.SIGTERM)
-            try:
-                self.op.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.op.pid, signal.SIGKILL)
-                self.op.wait()
+        stop_process(self.op, 15)
         self.op_log.close()
         self.c.stop()
         if self.db:
@@ -414,8 +402,7 @@ class OperatorE2E(unittest.TestCase):
             self.apply_job("after-handover")
             self.wait(lambda: self.pods("after-handover"), "the new leader to start a runner pod")
         finally:
-            standby.send_signal(signal.SIGTERM)
-            standby.wait(15)
+            stop_process(standby, 15)
             standby_log.close()
 
     def wait_replicating(self):
@@ -549,8 +536,7 @@ class OperatorNamespacesE2E(unittest.TestCase):
             time.sleep(2)
             self.assertNotIn("status", c.get_json("mj", "shop", "-n", "team-c"), "team-c is not watched")
         finally:
-            op.send_signal(signal.SIGTERM)
-            op.wait(15)
+            stop_process(op, 15)
             log.close()
             c.stop()
 
