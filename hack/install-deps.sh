@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev libfmt-dev doctest-dev libzstd-dev zlib1g-dev libjemalloc-dev
   # throwaway servers for tests and demos
   mariadb-server mariadb-client openssl
+  # a MySQL server for tests: a Debian unstable root made by debootstrap (hack/install-mysql.sh)
+  debootstrap
   # dev cluster and scripts
   python3 python3-yaml curl procps
   # benchmarks: the tools users would pick instead, and the load generator
@@ -42,4 +44,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$created_policy" = 1 ]; then "${sudo_cmd[@]}" rm -f "$policy"; fi
 else
   echo "install-deps: all packages present"
+fi
+
+# A real MySQL server for the tests' MySQL half and the benchmarks' MySQL rows (cached after the
+# first run). Debian 12 has no MySQL package; see hack/install-mysql.sh.
+if [ "$(id -u)" -eq 0 ]; then
+  bash "$(dirname "$0")/install-mysql.sh"
+else
+  "${sudo_cmd[@]}" env HOME="$HOME" XDG_CACHE_HOME="${XDG_CACHE_HOME:-}" bash "$(dirname "$0")/install-mysql.sh"
 fi

@@ -1,6 +1,7 @@
 #include "runner/copy/inspect.h"
 
 #include "runner/copy/full_copy.h"
+#include "runner/db/table_schema.h"
 
 #include <algorithm>
 #include <map>
@@ -21,7 +22,8 @@ ValueKind kindOf(const std::string& dataType) {
         {"longblob", ValueKind::Binary},  {"geometry", ValueKind::Binary}, {"point", ValueKind::Binary},
         {"linestring", ValueKind::Binary}, {"polygon", ValueKind::Binary}, {"multipoint", ValueKind::Binary},
         {"multilinestring", ValueKind::Binary}, {"multipolygon", ValueKind::Binary},
-        {"geometrycollection", ValueKind::Binary},
+        {"geometrycollection", ValueKind::Binary}, {"vector", ValueKind::Binary},
+        {"json", ValueKind::Json},
     };
     auto it = kinds.find(dataType);
     return it == kinds.end() ? ValueKind::Text : it->second;
@@ -63,20 +65,15 @@ TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::
     t.estimatedBytes = number(sizes.text(0, "DATA_LENGTH"));
     t.avgRowLength = number(sizes.text(0, "AVG_ROW_LENGTH"));
 
-    auto cols = c.query(
-        "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME, IS_NULLABLE, "
-        "EXTRA, IS_GENERATED FROM information_schema.COLUMNS" + where + " ORDER BY ORDINAL_POSITION");
-    for (std::size_t i = 0; i < cols.size(); ++i) {
+    for (auto& def : db::readColumns(c, "c.TABLE_SCHEMA = " + c.quote(dbName) + " AND c.TABLE_NAME = " + c.quote(table))) {
         Column col;
-        col.name = cols.text(i, "COLUMN_NAME");
-        col.dataType = lower(cols.text(i, "DATA_TYPE"));
-        col.columnType = cols.text(i, "COLUMN_TYPE");
-        col.charset = cols.text(i, "CHARACTER_SET_NAME");
-        col.collation = cols.text(i, "COLLATION_NAME");
-        col.nullable = cols.text(i, "IS_NULLABLE") == "YES";
-        const std::string extra = lower(cols.text(i, "EXTRA"));
-        col.generated = cols.text(i, "IS_GENERATED") == "ALWAYS" || extra.find("generated") != std::string::npos ||
-                        extra.find("virtual") != std::string::npos || extra.find("persistent") != std::string::npos;
+        col.name = std::move(def.name);
+        col.dataType = std::move(def.dataType);
+        col.columnType = std::move(def.columnType);
+        col.charset = std::move(def.charset);
+        col.collation = std::move(def.collation);
+        col.nullable = def.nullable;
+        col.generated = def.generated;
         col.kind = kindOf(col.dataType);
         if (col.kind == ValueKind::Text && col.charset == "binary") col.kind = ValueKind::Binary;
         t.columns.push_back(std::move(col));
@@ -119,6 +116,11 @@ TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::
     return t;
 }
 
+std::string writeExpression(const Column& c, std::string_view value) {
+    if (c.kind == ValueKind::Json) return "CONVERT(" + std::string(value) + " USING utf8mb4)";
+    return std::string(value);
+}
+
 std::string readExpression(const Column& c) {
     if (c.kind == ValueKind::Bit) return "(" + db::quoteIdent(c.name) + " + 0)";
     // FLOAT prints with 6 digits; as a DOUBLE (exact) it prints with all the digits it needs.
@@ -135,7 +137,8 @@ std::string keyLiteral(const Column& c, std::string_view value) {
     switch (c.kind) {
         case ValueKind::Number:
         case ValueKind::Bit: return value.empty() ? "0" : std::string(value);
-        case ValueKind::Binary: return db::hexLiteral(value);
+        case ValueKind::Binary:
+        case ValueKind::Json: return db::hexLiteral(value);
         case ValueKind::EnumSet: return std::string(value);
         case ValueKind::Temporal: return "CAST(" + db::hexLiteral(value) + " AS CHAR CHARACTER SET latin1)";
         case ValueKind::Text:

@@ -16,8 +16,9 @@ enum class ValueKind {
     Number,    // integers, DECIMAL, FLOAT, DOUBLE: the text is a valid SQL literal
     Bit,       // BIT: read as `col + 0` (an unsigned integer)
     EnumSet,   // ENUM/SET: written by value, compared by ordinal in key ranges
-    Text,      // character strings (CHAR, VARCHAR, TEXT, JSON, ...): bytes in `charset`
-    Binary,    // BINARY, VARBINARY, BLOB, GEOMETRY
+    Text,      // character strings (CHAR, VARCHAR, TEXT, ...): bytes in `charset`
+    Json,      // MySQL/TiDB JSON: utf8mb4 text, written as such (a binary string is refused, 3144)
+    Binary,    // BINARY, VARBINARY, BLOB, GEOMETRY, VECTOR
     Temporal,  // DATE, TIME, DATETIME, TIMESTAMP, YEAR
 };
 
@@ -48,6 +49,10 @@ struct TableInfo {
 
 // Reads a table's definition from information_schema. Throws CopyError if it does not exist.
 TableInfo inspectTable(db::Connection& source, const std::string& db, const std::string& table);
+
+// What a written value of `c` is wrapped in, around `value` (a placeholder or literal):
+// CONVERT(value USING utf8mb4) for JSON, which must not arrive as a binary string; else as is.
+std::string writeExpression(const Column& c, std::string_view value);
 
 // The expression that reads column `c` (`col`; `col + 0` for BIT; `col + 0e0` for FLOAT).
 std::string readExpression(const Column& c);

@@ -35,6 +35,10 @@ void prepareWriteSession(db::Connection& c, bool tidb, bool physical);
 
 // Executes batches on one target connection, retrying lock conflicts and reconnecting after
 // a lost connection; fails with a message naming the target and the chunk.
+// True when `message` (a target warning 1265 "Data truncated for column 'c' at row N") is an
+// ENUM column's '' error value in `b`, written as the source stored it: the value is kept.
+bool legacyEnumBlank(const TableWork& t, const Batch& b, std::string_view message);
+
 class BatchWriter {
 public:
     BatchWriter(const db::ConnectOptions& target, bool tidb, bool physical);

@@ -1,5 +1,7 @@
 #include "runner/copy/snapshot.h"
 
+#include "runner/db/binlog_status.h"
+
 #include <mysql.h>
 
 #include <algorithm>
@@ -47,25 +49,10 @@ void mariadbGtid(db::Connection& c, BinlogPosition& p) {
     }
 }
 
-// SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4+); empty when binlog is off.
+// The source's position now (db::readBinlogStatus); empty when binlog is off.
 BinlogPosition masterStatus(db::Connection& c) {
-    db::Rows rows;
-    try {
-        rows = c.query("SHOW MASTER STATUS");
-    } catch (const db::DbError& e) {
-        if (e.kind() != db::ErrorKind::Query) throw;
-        rows = c.query("SHOW BINARY LOG STATUS");
-    }
     BinlogPosition p;
-    if (rows.empty()) return p;
-    p.file = rows.text(0, "File");
-    p.pos = num(rows.text(0, "Position"));
-    try {
-        p.gtidSet = rows.text(0, "Executed_Gtid_Set");
-        p.gtidSet.erase(std::remove(p.gtidSet.begin(), p.gtidSet.end(), '\n'), p.gtidSet.end());
-    } catch (const std::out_of_range&) {
-    }
-    if (c.isMariaDB()) mariadbGtid(c, p);
+    if (auto status = db::readBinlogStatus(c)) p = {status->file, status->pos, status->gtidSet};
     return p;
 }
 

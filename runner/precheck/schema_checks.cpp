@@ -1,5 +1,7 @@
 #include "runner/precheck/checks.h"
 
+#include "runner/db/table_schema.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -36,16 +38,11 @@ std::map<std::pair<std::string, std::string>, TableInfo> describe(db::Connection
         out[{t.database, t.table}];
     }
     const auto where = "TABLE_SCHEMA IN (" + inList(c, dbs) + ")";
-    for (auto& r : c.query("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
-                           "CHARACTER_SET_NAME, COLLATION_NAME, IS_NULLABLE, EXTRA FROM information_schema.COLUMNS WHERE " +
-                           where + " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")
-                      .rows) {
-        auto it = out.find({r[0].value_or(""), r[1].value_or("")});
+    for (auto& def : db::readColumns(c, "c." + where)) {
+        auto it = out.find({def.database, def.table});
         if (it == out.end()) continue;
-        const auto extra = r[8].value_or("");
-        it->second.columns.push_back({r[2].value_or(""), r[3].value_or(""), r[4].value_or(""), r[5].value_or(""),
-                                      r[6].value_or(""), r[7] == std::optional<std::string>("YES"),
-                                      extra.find("GENERATED") != std::string::npos});
+        it->second.columns.push_back({def.name, def.dataType, def.columnType, def.charset, def.collation, def.nullable,
+                                      def.generated});
     }
     for (auto& r : c.query("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
                            "WHERE NON_UNIQUE = 0 AND " + where + " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")
@@ -186,9 +183,16 @@ void checkSchemas(Context& ctx) {
         if (target.columns.empty()) continue;  // absent: it will be created
         const auto& source = info[{t.database, t.table}];
         std::vector<std::string> a, b;
-        for (const auto& c : source.columns) a.push_back(c.name + " " + c.columnType);
-        for (const auto& c : target.columns) b.push_back(c.name + " " + c.columnType);
-        if (a != b) differ.push_back(t.label());
+        // Types compare normalized: MySQL 8.0.19+ and TiDB spell int(11) as int, and so on.
+        for (const auto& c : source.columns) a.push_back(c.name + " " + db::normalizedColumnType(c.dataType, c.columnType));
+        for (const auto& c : target.columns) b.push_back(c.name + " " + db::normalizedColumnType(c.dataType, c.columnType));
+        if (a != b) {
+            // Name the first difference, so the user sees what to change.
+            std::size_t i = 0;
+            while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+            const auto side = [&](const std::vector<std::string>& v) { return i < v.size() ? v[i] : std::string("nothing"); };
+            differ.push_back(t.label() + " (source " + side(a) + ", target " + side(b) + ")");
+        }
         if (ctx.job.fullMode == api::FullMode::Physical) {
             try {
                 if (!ctx.target->query("SELECT 1 FROM " + db::qualified(t.database, t.table) + " LIMIT 1").empty())

@@ -1,3 +1,4 @@
+#include "runner/db/binlog_status.h"
 #include "runner/db/catalog.h"
 #include "runner/precheck/checks.h"
 #include "runner/precheck/grants.h"
@@ -55,18 +56,19 @@ void checkVersion(Context& ctx) {
     }
     const int major = std::stoi(m[1]), minor = std::stoi(m[2]);
     const std::string mm = std::to_string(major) + "." + std::to_string(minor);
-    if ((major == 5 && (minor == 6 || minor == 7)) || (major == 8 && minor == 0)) {
+    if ((major == 5 && (minor == 6 || minor == 7)) || major == 8 || major == 9) {
         if (major == 5 && minor == 6 && (flavor == SourceFlavor::RDSMySQL || flavor == SourceFlavor::AzureMySQL))
             ctx.add({"source_version", State::Warning, "MySQL 5.6 on this provider is past its end of support",
-                     "Upgrade the source to MySQL 5.7 or 8.0."});
+                     "Upgrade the source to MySQL 5.7 or later."});
         else
             ctx.add({"source_version", State::Pass, "MySQL " + version + " is supported", ""});
-    } else if (major > 8 || (major == 8 && minor > 0)) {
-        ctx.add({"source_version", State::Warning, "MySQL " + mm + " is newer than the versions tidemark is tested with (5.6, 5.7, 8.0)",
+    } else if (major > 9) {
+        ctx.add({"source_version", State::Warning,
+                 "MySQL " + mm + " is newer than the versions tidemark is tested with (5.6 to 9.x)",
                  "Test the migration on a copy first."});
     } else {
-        ctx.add({"source_version", State::Failed, "MySQL " + version + " is not supported (need 5.6, 5.7 or 8.0)",
-                 "Upgrade the source to MySQL 5.7 or 8.0."});
+        ctx.add({"source_version", State::Failed, "MySQL " + version + " is not supported (need 5.6 or later)",
+                 "Upgrade the source to MySQL 8.0 or later."});
     }
 }
 
@@ -208,25 +210,11 @@ void checkBinlog(Context& ctx) {
              ""});
 
     try {
-        auto status = ctx.source->query("SHOW MASTER STATUS");
+        const auto status = db::readBinlogStatus(*ctx.source);
         std::vector<std::string> hidden;
-        if (!status.empty()) {
-            auto split = [](const std::string& s) {
-                std::vector<std::string> out;
-                std::string cur;
-                for (char c : s) {
-                    if (c == ',') {
-                        if (!cur.empty()) out.push_back(cur);
-                        cur.clear();
-                    } else {
-                        cur += c;
-                    }
-                }
-                if (!cur.empty()) out.push_back(cur);
-                return out;
-            };
-            const auto doDb = split(status.text(0, "Binlog_Do_DB"));
-            const auto ignoreDb = split(status.text(0, "Binlog_Ignore_DB"));
+        if (status) {
+            const auto& doDb = status->doDbs;
+            const auto& ignoreDb = status->ignoreDbs;
             std::vector<std::string> dbs;
             for (const auto& t : ctx.tables)
                 if (std::find(dbs.begin(), dbs.end(), t.database) == dbs.end()) dbs.push_back(t.database);
@@ -243,7 +231,7 @@ void checkBinlog(Context& ctx) {
                      "the source's binlog_do_db/binlog_ignore_db keep changes to " + summarize(hidden) + " out of the binary log",
                      "Remove binlog-do-db/binlog-ignore-db from the source's configuration (or the selected databases from the job) and restart the source."});
     } catch (const db::DbError& e) {
-        ctx.add({"binlog_db_filter", State::Warning, std::string("cannot run SHOW MASTER STATUS: ") + e.what(),
+        ctx.add({"binlog_db_filter", State::Warning, "cannot read the binary log status (" + db::binlogStatusStatement(ctx.source->serverVersion()) + "): " + e.what(),
                  grantInstruction(flavor, ctx.sourceOptions.user, "REPLICATION CLIENT", "*.*")});
     }
 

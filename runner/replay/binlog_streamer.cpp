@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "runner/db/binlog_status.h"
 #include "runner/replay/errors.h"
 
 namespace tidemark::replay {
@@ -69,31 +70,13 @@ uint32_t replicaServerId(const std::string& name) {
 }
 
 Position currentSourcePosition(db::Connection& source) {
-    db::Rows rows;
-    try {
-        rows = source.query("SHOW MASTER STATUS");
-    } catch (const db::DbError& e) {
-        if (e.kind() != db::ErrorKind::Query) throw;
-        rows = source.query("SHOW BINARY LOG STATUS");  // MySQL 8.2+ (8.4 dropped the old name)
-    }
-    if (rows.empty())
+    auto status = db::readBinlogStatus(source);
+    if (!status)
         throw ReplayError(source.options().endpoint() +
-                              ": SHOW MASTER STATUS returned nothing: binary logging is off on the source (set log_bin "
+                              ": the source reports no binary log position: binary logging is off (set log_bin "
                               "and binlog_format=ROW)",
                           false);
-    Position p;
-    p.file = rows.text(0, "File");
-    p.pos = std::stoull(rows.text(0, "Position"));
-    if (source.isMariaDB()) {
-        p.gtidSet = source.scalar("SELECT BINLOG_GTID_POS(" + source.quote(p.file) + ", " + std::to_string(p.pos) + ")")
-                        .value_or("");
-    } else {
-        try {
-            p.gtidSet = rows.text(0, "Executed_Gtid_Set");
-        } catch (const std::out_of_range&) {
-        }
-    }
-    return p;
+    return Position{status->file, status->pos, status->gtidSet};
 }
 
 struct BinlogStreamer::Impl {

@@ -42,7 +42,8 @@ struct SourceInfo {
 // people give real replicas (it has bit 30 set).
 uint32_t replicaServerId(const std::string& name);
 
-// The source's current binlog position (SHOW MASTER STATUS) and GTID set.
+// The source's current binlog position and GTID set (db::readBinlogStatus); throws ReplayError when
+// binary logging is off.
 Position currentSourcePosition(db::Connection& source);
 
 class BinlogStreamer {

@@ -1,5 +1,7 @@
 #include "runner/replay/schema_tracker.h"
 
+#include "runner/db/table_schema.h"
+
 #include <algorithm>
 
 namespace tidemark::replay {
@@ -45,7 +47,7 @@ std::vector<std::string> parseMembers(std::string_view columnType) {
 
 bool isBinaryType(const std::string& t) {
     return t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" || t == "mediumblob" ||
-           t == "longblob" || t == "uuid" || t == "inet6" || t == "inet4";
+           t == "longblob" || t == "uuid" || t == "inet6" || t == "inet4" || t == "vector";
 }
 
 }  // namespace
@@ -69,18 +71,14 @@ void SchemaTracker::forgetDatabase(const std::string& database) {
 }
 
 void SchemaTracker::load(db::Connection& conn, const std::string& where) {
-    auto cols = conn.query(
-        "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.CHARACTER_SET_NAME, "
-        "c.IS_NULLABLE, c.EXTRA FROM information_schema.COLUMNS c JOIN information_schema.TABLES t "
-        "ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE' WHERE " +
-        where + " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION");
+    const auto cols = db::readColumns(conn, where);
     auto keys = conn.query(
         "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.COLUMN_NAME, c.NULLABLE FROM information_schema.STATISTICS c "
         "WHERE c.NON_UNIQUE = 0 AND " + where + " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.SEQ_IN_INDEX");
 
     std::map<std::pair<std::string, std::string>, std::shared_ptr<TableSchema>> fresh;
-    for (size_t i = 0; i < cols.size(); ++i) {
-        auto key = std::make_pair(cols.text(i, "TABLE_SCHEMA"), cols.text(i, "TABLE_NAME"));
+    for (const auto& def : cols) {
+        auto key = std::make_pair(def.database, def.table);
         if (tables_.count(key) || !selection_.selectsTable(key.first, key.second)) continue;
         auto& t = fresh[key];
         if (!t) {
@@ -90,20 +88,18 @@ void SchemaTracker::load(db::Connection& conn, const std::string& where) {
             t->qualified = db::qualified(key.first, key.second);
         }
         ColumnSchema c;
-        c.name = cols.text(i, "COLUMN_NAME");
-        c.dataType = lower(cols.text(i, "DATA_TYPE"));
-        const std::string columnType = lower(cols.text(i, "COLUMN_TYPE"));
-        const std::string extra = lower(cols.text(i, "EXTRA"));
-        c.generated = extra.find("generated") != std::string::npos || extra.find("virtual") != std::string::npos ||
-                      extra.find("persistent") != std::string::npos || extra.find("stored") != std::string::npos;
+        c.name = def.name;
+        c.dataType = def.dataType;
+        const std::string columnType = lower(def.columnType);
+        c.generated = def.generated;
         c.approximate = c.dataType == "float" || c.dataType == "double" || c.dataType == "real";
         binlog::ColumnHint h;
         h.name = c.name;
         h.isUnsigned = columnType.find("unsigned") != std::string::npos;
-        h.charset = isBinaryType(c.dataType) ? "binary" : lower(cols.text(i, "CHARACTER_SET_NAME"));
+        h.charset = isBinaryType(c.dataType) ? "binary" : lower(def.charset);
         if (h.charset == "binary") h.collation = 63;
-        if (c.dataType == "enum") h.enumValues = parseMembers(cols.text(i, "COLUMN_TYPE"));
-        if (c.dataType == "set") h.setValues = parseMembers(cols.text(i, "COLUMN_TYPE"));
+        if (c.dataType == "enum") h.enumValues = parseMembers(def.columnType);
+        if (c.dataType == "set") h.setValues = parseMembers(def.columnType);
         h.isJson = c.dataType == "json";
         t->hint.columns.push_back(std::move(h));
         t->columns.push_back(std::move(c));

@@ -23,7 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runner/replay/replay.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 using namespace tidemark;
 
@@ -78,7 +78,7 @@ api::MigrationJob benchJob() {
 }
 
 int servers(const std::string& dir) {
-    using testing::MariaDbServer;
+    using testing::DbServer;
     using testing::ServerOptions;
     const std::vector<std::string> common = {"--innodb-buffer-pool-size=512M", "--max-connections=500"};
     auto so = ServerOptions::source();
@@ -90,9 +90,9 @@ int servers(const std::string& dir) {
         o.extraArgs = common;
         specs.emplace_back(name, o);
     }
-    std::vector<std::unique_ptr<MariaDbServer>> running;
+    std::vector<std::unique_ptr<DbServer>> running;
     for (auto& [name, o] : specs) {
-        running.push_back(std::make_unique<MariaDbServer>(o));
+        running.push_back(std::make_unique<DbServer>(o));
         std::ofstream(dir + "/" + name + ".port") << running.back()->port() << "\n";
     }
     std::signal(SIGTERM, onSignal);

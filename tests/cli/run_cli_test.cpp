@@ -98,7 +98,7 @@ int runToEnd(const TempDir& dir, const std::vector<std::string>& args, std::stri
 }
 
 // Waits until `sql` on `server` returns `want`, up to a minute.
-bool eventually(const MariaDbServer& server, const std::string& sql, const std::string& want) {
+bool eventually(const DbServer& server, const std::string& sql, const std::string& want) {
     for (int i = 0; i < 600; ++i) {
         try {
             if (server.connectRoot().scalar(sql).value_or("") == want) return true;
@@ -110,8 +110,8 @@ bool eventually(const MariaDbServer& server, const std::string& sql, const std::
 }
 
 struct Setup {
-    MariaDbServer source{ServerOptions::source()};
-    MariaDbServer target{ServerOptions::target()};
+    DbServer source{ServerOptions::source()};
+    DbServer target{ServerOptions::target()};
     TempDir dir{"run"};
     SecretsDir secrets;
     std::string jobFile;
@@ -135,7 +135,7 @@ struct Setup {
 };
 
 // Writes a mix of inserts, updates and deletes, including to the keyless table.
-void churn(const MariaDbServer& source, int round) {
+void churn(const DbServer& source, int round) {
     auto c = source.connectRoot();
     c.execute("START TRANSACTION");
     c.execute("INSERT INTO app.accounts VALUES (" + std::to_string(100000 + round) + ", 'new', 1.00, NOW(6))");

@@ -2,13 +2,13 @@
 
 namespace tidemark::copytest {
 
-const testing::MariaDbServer& source() {
-    static testing::MariaDbServer s(testing::ServerOptions::source());
+const testing::DbServer& source() {
+    static testing::DbServer s(testing::ServerOptions::source());
     return s;
 }
 
-const testing::MariaDbServer& target() {
-    static testing::MariaDbServer s(testing::ServerOptions::target());
+const testing::DbServer& target() {
+    static testing::DbServer s(testing::ServerOptions::target());
     return s;
 }
 

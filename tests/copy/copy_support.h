@@ -5,7 +5,7 @@
 
 #include "runner/copy/checkpoint.h"
 #include "runner/copy/full_copy.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,8 +15,8 @@
 
 namespace tidemark::copytest {
 
-const testing::MariaDbServer& source();
-const testing::MariaDbServer& target();
+const testing::DbServer& source();
+const testing::DbServer& target();
 
 api::MigrationJob job(const std::string& name, const std::vector<std::string>& databases,
                       api::FullMode mode = api::FullMode::Logical);

@@ -260,7 +260,7 @@ TEST_CASE("a source table dropped during the copy is a clear error and the copy 
 }
 
 TEST_CASE("a target that goes away is a clear error and the copy resumes once it is back") {
-    testing::MariaDbServer lonely(testing::ServerOptions::target());
+    testing::DbServer lonely(testing::ServerOptions::target());
     reset("target-away", {"away_db"});
     auto s = source().connectRoot();
     s.execute("CREATE DATABASE away_db");
@@ -363,7 +363,7 @@ TEST_CASE("physical mode into a target that refuses LOAD DATA LOCAL says how to 
     auto o = testing::ServerOptions::target();
     o.name = "noinfile";
     o.extraArgs = {"--local-infile=0"};
-    testing::MariaDbServer noInfile(o);
+    testing::DbServer noInfile(o);
     reset("no-infile", {"infile_db"});
     auto s = source().connectRoot();
     s.execute("CREATE DATABASE infile_db");

@@ -2,23 +2,23 @@
 #include <doctest/doctest.h>
 
 #include "runner/db/connection.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 #include <cstdlib>
 
 using namespace tidemark;
-using tidemark::testing::MariaDbServer;
+using tidemark::testing::DbServer;
 using tidemark::testing::ServerOptions;
 
 namespace {
 
-const MariaDbServer& plainServer() {
-    static MariaDbServer server(ServerOptions::target());
+const DbServer& plainServer() {
+    static DbServer server(ServerOptions::target());
     return server;
 }
 
-const MariaDbServer& tlsServer() {
-    static MariaDbServer server([] {
+const DbServer& tlsServer() {
+    static DbServer server([] {
         auto o = ServerOptions::target();
         o.name = "tls";
         o.tls = true;

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "runner/db/credentials.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 using namespace tidemark;
 

@@ -3,7 +3,7 @@
 
 #include "api/migration_job.h"
 #include "runner/precheck/precheck.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 #include <doctest/doctest.h>
 
@@ -12,12 +12,12 @@
 namespace tidemark::testing {
 
 // A source (binlog ROW/FULL) and a target shared by the tests that don't change server settings.
-inline MariaDbServer& sharedSource() {
-    static MariaDbServer s(ServerOptions::source());
+inline DbServer& sharedSource() {
+    static DbServer s(ServerOptions::source());
     return s;
 }
-inline MariaDbServer& sharedTarget() {
-    static MariaDbServer s(ServerOptions::target());
+inline DbServer& sharedTarget() {
+    static DbServer s(ServerOptions::target());
     return s;
 }
 
@@ -35,12 +35,12 @@ inline std::string manifest(unsigned sourcePort, unsigned targetPort, const std:
            extraSpec;
 }
 
-inline api::MigrationJob job(const MariaDbServer& source, const MariaDbServer& target, const std::string& extraSpec,
+inline api::MigrationJob job(const DbServer& source, const DbServer& target, const std::string& extraSpec,
                              const std::string& type = "FullAndIncremental") {
     return api::parseManifest(manifest(source.port(), target.port(), extraSpec, type), "test.yaml");
 }
 
-inline precheck::Report runAsRoot(const api::MigrationJob& j, const MariaDbServer& source, const MariaDbServer& target) {
+inline precheck::Report runAsRoot(const api::MigrationJob& j, const DbServer& source, const DbServer& target) {
     return precheck::run(j, source.rootOptions("source"), target.rootOptions("target"));
 }
 

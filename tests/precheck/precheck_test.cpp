@@ -12,17 +12,17 @@ namespace {
 
 const std::string kShop = "  objects: {include: [{database: pc_shop}]}\n";
 
-void createShop(const MariaDbServer& s) {
+void createShop(const DbServer& s) {
     s.exec("CREATE DATABASE IF NOT EXISTS pc_shop");
     s.exec("CREATE TABLE IF NOT EXISTS pc_shop.orders (id INT PRIMARY KEY, total DECIMAL(10,2))");
     s.exec("CREATE TABLE IF NOT EXISTS pc_shop.customers (id INT NOT NULL, email VARCHAR(100) NOT NULL, UNIQUE KEY (email))");
 }
 
-MariaDbServer serverWith(const std::string& name, const std::function<void(ServerOptions&)>& tweak) {
+DbServer serverWith(const std::string& name, const std::function<void(ServerOptions&)>& tweak) {
     auto o = ServerOptions::source();
     o.name = name;
     tweak(o);
-    return MariaDbServer(o);
+    return DbServer(o);
 }
 
 }  // namespace
@@ -153,7 +153,7 @@ TEST_CASE("a target user without write privileges fails target_privileges") {
 
 TEST_CASE("physical mode fails when a target table holds rows, passes when it is empty") {
     createShop(sharedSource());
-    auto target = MariaDbServer(ServerOptions::target());
+    auto target = DbServer(ServerOptions::target());
     target.exec("CREATE DATABASE pc_shop");
     target.exec("CREATE TABLE pc_shop.orders (id INT PRIMARY KEY, total DECIMAL(10,2))");
     const std::string physical = kShop + "  fullMode: Physical\n";
@@ -201,7 +201,7 @@ TEST_CASE("object selection must resolve to a table, and never to system schemas
                           sharedSource(), sharedTarget());
     CHECK(item(none, "object_selection").state == State::Failed);
 
-    auto src = MariaDbServer(ServerOptions::source());
+    auto src = DbServer(ServerOptions::source());
     src.exec("CREATE DATABASE only_one");
     src.exec("CREATE TABLE only_one.t (id INT PRIMARY KEY)");
     auto all = runAsRoot(job(src, sharedTarget(), ""), src, sharedTarget());
@@ -210,7 +210,7 @@ TEST_CASE("object selection must resolve to a table, and never to system schemas
 }
 
 TEST_CASE("table schemas: missing keys and foreign keys warn, TiDB-less types fail, charsets warn") {
-    auto src = MariaDbServer(ServerOptions::source());
+    auto src = DbServer(ServerOptions::source());
     src.exec("CREATE DATABASE pc_schema");
     src.exec("CREATE TABLE pc_schema.parent (id INT PRIMARY KEY)");
     src.exec("CREATE TABLE pc_schema.child (id INT PRIMARY KEY, parent_id INT, FOREIGN KEY (parent_id) REFERENCES pc_schema.parent(id))");
@@ -232,7 +232,7 @@ TEST_CASE("table schemas: missing keys and foreign keys warn, TiDB-less types fa
 
 TEST_CASE("an existing target table with other columns fails target_tables") {
     createShop(sharedSource());
-    auto target = MariaDbServer(ServerOptions::target());
+    auto target = DbServer(ServerOptions::target());
     target.exec("CREATE DATABASE pc_shop");
     target.exec("CREATE TABLE pc_shop.orders (id INT PRIMARY KEY, total DECIMAL(10,2))");  // same: reused
     auto same = runAsRoot(job(sharedSource(), target, kShop), sharedSource(), target);
@@ -292,7 +292,7 @@ TEST_CASE("a target that cannot take the job's connections fails the limit item"
     createShop(sharedSource());
     auto o = ServerOptions::target();
     o.extraArgs.push_back("--max-connections=10");  // MariaDB's minimum
-    auto small = MariaDbServer(o);
+    auto small = DbServer(o);
     auto r = runAsRoot(job(sharedSource(), small, kShop + "  capacity: 16\n"), sharedSource(), small);
     CHECK(item(r, "target_connection_limit").state == State::Failed);
     CHECK(item(r, "target_connection_limit").message.find("up to 17 connections") != std::string::npos);

@@ -125,7 +125,7 @@ TEST_CASE("source_restart_and_binlog_rotation_reconnect_and_resume") {
 }
 
 TEST_CASE("purged_binlog_is_a_non_retryable_error_naming_file_and_retention_setting") {
-    MariaDbServer source(ServerOptions::source());
+    DbServer source(ServerOptions::source());
     auto c = source.connectRoot();
     auto first = replay::currentSourcePosition(c);
     c.execute("CREATE DATABASE rp");
@@ -226,7 +226,7 @@ TEST_CASE("minimal_row_images_with_full_metadata_replay_defaults_and_partial_upd
     so.name = "minimal";
     so.rowImage = "MINIMAL";
     so.rowMetadata = "FULL";
-    MariaDbServer source(so);
+    DbServer source(so);
     auto s = source.connectRoot();
     s.execute("CREATE DATABASE rm");
     s.execute("CREATE TABLE rm.t (id INT PRIMARY KEY, a INT DEFAULT 7, b VARCHAR(20) DEFAULT 'dflt', "

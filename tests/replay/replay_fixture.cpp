@@ -33,13 +33,13 @@ bool RecordingSink::noted(std::string_view fragment) const {
     return std::any_of(notes_.begin(), notes_.end(), [&](const std::string& n) { return n.find(fragment) != std::string::npos; });
 }
 
-MariaDbServer& sharedSource() {
-    static MariaDbServer server(ServerOptions::source());
+DbServer& sharedSource() {
+    static DbServer server(ServerOptions::source());
     return server;
 }
 
-MariaDbServer& sharedTarget() {
-    static MariaDbServer server(ServerOptions::target());
+DbServer& sharedTarget() {
+    static DbServer server(ServerOptions::target());
     return server;
 }
 
@@ -70,7 +70,7 @@ std::vector<std::string> tableRows(db::Connection& c, const std::string& databas
 }
 
 void freshDatabase(const std::string& database) {
-    for (MariaDbServer* s : {&sharedSource(), &sharedTarget()}) {
+    for (DbServer* s : {&sharedSource(), &sharedTarget()}) {
         auto c = s->connectRoot();
         c.execute("DROP DATABASE IF EXISTS " + db::quoteIdent(database));
         c.execute("CREATE DATABASE " + db::quoteIdent(database));

@@ -13,7 +13,7 @@
 #include "api/migration_job.h"
 #include "runner/replay/replay.h"
 #include "runner/status/status_sink.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 namespace tidemark::testing {
 
@@ -33,8 +33,8 @@ private:
 };
 
 // A source (binlog ROW/FULL, CRC32) and a target, shared by the tests of one process.
-MariaDbServer& sharedSource();
-MariaDbServer& sharedTarget();
+DbServer& sharedSource();
+DbServer& sharedTarget();
 
 api::MigrationJob jobFor(const std::string& name, const std::vector<std::string>& databases);
 

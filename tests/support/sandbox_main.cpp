@@ -5,7 +5,7 @@
 // Starts a source (binlog ROW/FULL) and a target on free loopback ports, writes
 // DIR/source.port and DIR/target.port (root@127.0.0.1, no password), prints "ready", and keeps
 // them up until SIGTERM or SIGINT; then stops both and removes their directories.
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 #include <csignal>
 #include <fstream>
@@ -19,7 +19,7 @@ void onSignal(int) { g_stop = 1; }
 }  // namespace
 
 int main(int argc, char** argv) {
-    using tidemark::testing::MariaDbServer;
+    using tidemark::testing::DbServer;
     using tidemark::testing::ServerOptions;
     std::string stateDir;
     auto source = ServerOptions::source();
@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
     }
     // Our own handler replaces the support library's, so stop cleanly through destructors.
     try {
-        auto src = std::make_unique<MariaDbServer>(source);
-        auto tgt = std::make_unique<MariaDbServer>(target);
+        auto src = std::make_unique<DbServer>(source);
+        auto tgt = std::make_unique<DbServer>(target);
         std::signal(SIGTERM, onSignal);
         std::signal(SIGINT, onSignal);
         std::signal(SIGHUP, onSignal);

@@ -2,7 +2,7 @@
 // test, even one that is interrupted.
 #include <doctest/doctest.h>
 
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,11 +11,11 @@
 #include <thread>
 
 using namespace tidemark;
-using tidemark::testing::MariaDbServer;
+using tidemark::testing::DbServer;
 using tidemark::testing::ServerOptions;
 
 namespace {
-std::string variable(const MariaDbServer& s, const std::string& name) {
+std::string variable(const DbServer& s, const std::string& name) {
     auto rows = s.connectRoot().query("SHOW GLOBAL VARIABLES LIKE '" + name + "'");
     return rows.empty() ? "" : rows.text(0, "Value");
 }
@@ -27,25 +27,25 @@ TEST_CASE("source variants carry the binlog settings they name") {
     o.rowImage = "NOBLOB";
     o.rowMetadata = "FULL";
     o.checksum = "NONE";
-    MariaDbServer s(o);
+    DbServer s(o);
     CHECK(variable(s, "log_bin") == "ON");
     CHECK(variable(s, "binlog_format") == "MIXED");
     CHECK(variable(s, "binlog_row_image") == "NOBLOB");
     CHECK(variable(s, "binlog_row_metadata") == "FULL");
     CHECK(variable(s, "binlog_checksum") == "NONE");
 
-    MariaDbServer plain(ServerOptions::source());
+    DbServer plain(ServerOptions::source());
     CHECK(variable(plain, "binlog_format") == "ROW");
     CHECK(variable(plain, "binlog_row_image") == "FULL");
     CHECK(variable(plain, "binlog_checksum") == "CRC32");
     CHECK(variable(plain, "server_id") != variable(s, "server_id"));
 
-    MariaDbServer target(ServerOptions::target());
+    DbServer target(ServerOptions::target());
     CHECK(variable(target, "log_bin") == "OFF");
 }
 
 TEST_CASE("a server keeps its data across restart and stops on kill") {
-    MariaDbServer s(ServerOptions::source());
+    DbServer s(ServerOptions::source());
     s.exec("CREATE DATABASE keep");
     s.exec("CREATE TABLE keep.t (id INT PRIMARY KEY)");
     s.exec("INSERT INTO keep.t VALUES (1)");
@@ -68,7 +68,7 @@ TEST_CASE("an interrupted test leaves no server and no directory behind") {
     if (child == 0) {
         ::close(pipeFd[0]);
         try {
-            MariaDbServer s(ServerOptions::source());
+            DbServer s(ServerOptions::source());
             const std::string line = s.dir().string() + "\n";
             (void)!write(pipeFd[1], line.data(), line.size());
             ::close(pipeFd[1]);

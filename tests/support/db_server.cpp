@@ -1,4 +1,4 @@
-#include "tests/support/mariadb_server.h"
+#include "tests/support/db_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -29,10 +29,43 @@ constexpr const char* kMariadbd = "/usr/sbin/mariadbd";
 constexpr const char* kInstallDb = "/usr/bin/mariadb-install-db";
 
 // Options that must match between the template's bootstrap and every server started from it.
-const std::vector<std::string> kInnodbArgs = {
+const std::vector<std::string> kMariaDbInnodbArgs = {
     "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M", "--innodb-log-buffer-size=16M",
     "--innodb-flush-log-at-trx-commit=2", "--character-set-server=utf8mb4",
     "--collation-server=utf8mb4_general_ci"};
+// MySQL keeps its own defaults for the charset (utf8mb4, utf8mb4_0900_ai_ci), as users meet them.
+const std::vector<std::string> kMySqlInnodbArgs = {
+    "--innodb-buffer-pool-size=128M", "--innodb-redo-log-capacity=128M", "--innodb-log-buffer-size=16M",
+    "--innodb-flush-log-at-trx-commit=2"};
+
+const std::vector<std::string>& innodbArgs(Flavor f) {
+    return f == Flavor::MySQL ? kMySqlInnodbArgs : kMariaDbInnodbArgs;
+}
+
+Flavor parseFlavor(const std::string& value, const std::string& whole) {
+    if (value == "mariadb") return Flavor::MariaDB;
+    if (value == "mysql") return Flavor::MySQL;
+    throw std::runtime_error("test support: TIDEMARK_TEST_SERVERS='" + whole +
+                             "' is not SOURCE[,TARGET] of the flavors mariadb and mysql");
+}
+
+// TIDEMARK_TEST_SERVERS: "FLAVOR" for source and target, or "SOURCE,TARGET"; MariaDB when unset.
+std::pair<Flavor, Flavor> flavorsFromEnv() {
+    const char* v = std::getenv("TIDEMARK_TEST_SERVERS");
+    const std::string value = v ? v : "";
+    if (value.empty()) return {Flavor::MariaDB, Flavor::MariaDB};
+    const auto comma = value.find(',');
+    const auto source = parseFlavor(value.substr(0, comma), value);
+    return {source, comma == std::string::npos ? source : parseFlavor(value.substr(comma + 1), value)};
+}
+
+// The Debian unstable root with mysql-server-core (hack/install-mysql.sh).
+fs::path mysqlRoot() {
+    if (const char* r = std::getenv("TIDEMARK_MYSQL_ROOT"); r && *r) return r;
+    if (const char* c = std::getenv("XDG_CACHE_HOME"); c && *c) return fs::path(c) / "tidemark" / "mysql-root";
+    const char* home = std::getenv("HOME");
+    return fs::path(home && *home ? home : "/root") / ".cache" / "tidemark" / "mysql-root";
+}
 
 std::string shellQuote(const std::string& s) {
     std::string out = "'";
@@ -72,8 +105,8 @@ void cleanUpAfter(int owner) {
         const auto name = entry.path().filename().string();
         if (name.rfind("tidemark-srv-", 0) != 0 && name.rfind("tidemark-tmp-", 0) != 0) continue;
         if (std::atoi(name.c_str() + 13) != owner) continue;
-        // Only a mariadbd of this directory: a stale pid file may name a recycled pid.
-        int spid = std::atoi(readFile(entry.path() / "mariadbd.pid").c_str());
+        // Only a server of this directory: a stale pid file may name a recycled pid.
+        int spid = std::atoi(readFile(entry.path() / "server.pid").c_str());
         const auto cmdline = spid > 0 ? readFile("/proc/" + std::to_string(spid) + "/cmdline") : std::string();
         if (cmdline.find(entry.path().string()) == std::string::npos) spid = 0;
         if (spid > 0) ::kill(spid, SIGKILL);
@@ -159,13 +192,42 @@ unsigned freePort() {
 
 bool isRoot() { return geteuid() == 0; }
 
-// A data directory initialised once per machine and MariaDB version, copied for each server:
-// mariadb-install-db takes seconds, a copy takes milliseconds.
-fs::path templateDir() {
-    static std::once_flag once;
-    static fs::path dir;
-    std::call_once(once, [] {
-        const auto base = tmpRoot() / ("tidemark-mariadb-template-" + std::to_string(geteuid()));
+// mysqld runs from the unstable root through that root's own dynamic loader and libraries (it
+// needs a newer C library than the host's), so it sees the host's paths: no chroot, any user.
+std::vector<std::string> mysqldCommand() {
+    const auto root = mysqlRoot();
+    return {(root / "usr/lib64/ld-linux-x86-64.so.2").string(),
+            "--library-path",
+            (root / "usr/lib/x86_64-linux-gnu").string(),
+            (root / "usr/sbin/mysqld").string(),
+            "--no-defaults",
+            "--basedir=" + (root / "usr").string(),
+            "--lc-messages-dir=" + (root / "usr/share/mysql").string(),
+            "--character-sets-dir=" + (root / "usr/share/mysql/charsets").string(),
+            "--plugin-dir=" + (root / "usr/lib/mysql/plugin").string()};
+}
+
+std::string joinQuoted(const std::vector<std::string>& args) {
+    std::string out;
+    for (const auto& a : args) out += (out.empty() ? "" : " ") + shellQuote(a);
+    return out;
+}
+
+// The MySQL root's version line, e.g. "/usr/sbin/mysqld  Ver 9.7.4-2 for Linux on x86_64 ((Debian))".
+std::string mysqlStamp() { return readFile(mysqlRoot() / ".tidemark-ready"); }
+
+// A data directory initialised once per machine and server version, copied for each server:
+// bootstrapping takes seconds, a copy takes milliseconds.
+fs::path templateDir(Flavor flavor) {
+    static std::once_flag once[2];
+    static fs::path dirs[2];
+    const int index = flavor == Flavor::MySQL ? 1 : 0;
+    std::call_once(once[index], [flavor, index] {
+        const std::string key = flavor == Flavor::MySQL
+                                    ? "mysql-" + std::to_string(std::hash<std::string>{}(mysqlStamp()) % 1000000)
+                                    : "mariadb";
+        const auto base = tmpRoot() / ("tidemark-" + key + "-template-" + std::to_string(geteuid()));
+        auto& dir = dirs[index];
         dir = base / "data";
         fs::create_directories(base);
         const auto lockPath = base / "lock";
@@ -178,23 +240,43 @@ fs::path templateDir() {
         } lock{::open(lockPath.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600)};
         if (lock.fd < 0 || ::flock(lock.fd, LOCK_EX) != 0)
             throw std::runtime_error("test support: cannot lock " + lockPath.string());
-        if (!fs::exists(base / "ready")) {
-            fs::remove_all(dir);
-            const auto building = base / "building";
-            fs::remove_all(building);
+        if (fs::exists(base / "ready")) return;
+        fs::remove_all(dir);
+        const auto building = base / "building";
+        fs::remove_all(building);
+        std::string cmd;
+        if (flavor == Flavor::MySQL) {
+            // --initialize-insecure makes root@localhost with no password; the init file adds
+            // the TCP root the tests connect as (MySQL has no other account creation at bootstrap).
+            const auto init = base / "init.sql";
+            writeFile(init,
+                      "CREATE USER 'root'@'127.0.0.1' IDENTIFIED BY '';\n"
+                      "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n");
+            auto args = mysqldCommand();
+            args.insert(args.end(), {"--initialize-insecure", "--datadir=" + building.string(),
+                                     "--init-file=" + init.string()});
+            if (isRoot()) args.push_back("--user=root");
+            args.insert(args.end(), kMySqlInnodbArgs.begin(), kMySqlInnodbArgs.end());
+            cmd = joinQuoted(args);
+        } else {
             fs::create_directories(building);
-            std::string cmd = std::string(kInstallDb) + " --no-defaults --datadir=" + shellQuote(building.string()) +
-                              " --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve" +
-                              (isRoot() ? " --user=root" : "");
-            for (const auto& a : kInnodbArgs) cmd += " " + a;
-            cmd += " > " + shellQuote((base / "install.log").string()) + " 2>&1";
-            run(cmd);
+            cmd = std::string(kInstallDb) + " --no-defaults --datadir=" + shellQuote(building.string()) +
+                  " --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve" +
+                  (isRoot() ? " --user=root" : "");
+            for (const auto& a : kMariaDbInnodbArgs) cmd += " " + a;
             // install-db creates root@localhost, root@127.0.0.1 and root@::1 with no password.
-            fs::rename(building, dir);
-            writeFile(base / "ready", "");
         }
+        cmd += " > " + shellQuote((base / "install.log").string()) + " 2>&1";
+        try {
+            run(cmd);
+        } catch (const std::exception&) {
+            throw std::runtime_error("test support: cannot initialise a " + std::string(flavorName(flavor)) +
+                                     " data directory; its log:\n" + readFile(base / "install.log"));
+        }
+        fs::rename(building, dir);
+        writeFile(base / "ready", "");
     });
-    return dir;
+    return dirs[index];
 }
 
 unsigned nextServerId() {
@@ -203,6 +285,24 @@ unsigned nextServerId() {
 }
 
 }  // namespace
+
+// --- Flavors -------------------------------------------------------------------------------
+
+Flavor sourceFlavor() { return flavorsFromEnv().first; }
+Flavor targetFlavor() { return flavorsFromEnv().second; }
+const char* flavorName(Flavor f) { return f == Flavor::MySQL ? "MySQL" : "MariaDB"; }
+
+bool available(Flavor f, std::string* why) {
+    if (f == Flavor::MariaDB) {
+        if (::access(kMariadbd, X_OK) == 0) return true;
+        if (why) *why = std::string(kMariadbd) + " is missing (hack/install-deps.sh installs mariadb-server)";
+        return false;
+    }
+    const auto root = mysqlRoot();
+    if (fs::exists(root / ".tidemark-ready") && ::access((root / "usr/sbin/mysqld").c_str(), X_OK) == 0) return true;
+    if (why) *why = "no MySQL server root at " + root.string() + " (hack/install-mysql.sh prepares it)";
+    return false;
+}
 
 // --- TLS ---------------------------------------------------------------------------------
 
@@ -238,11 +338,14 @@ const TlsMaterial& testTls() {
     return tls;
 }
 
-// --- MariaDbServer -------------------------------------------------------------------------
+// --- DbServer -------------------------------------------------------------------------
 
-MariaDbServer::MariaDbServer(ServerOptions options) : options_(std::move(options)) {
+DbServer::DbServer(ServerOptions options) : options_(std::move(options)) {
     if (options_.serverId == 0) options_.serverId = nextServerId();
-    const auto tmpl = templateDir();
+    if (std::string why; !available(options_.flavor, &why))
+        throw std::runtime_error(std::string("test support: cannot start a ") + flavorName(options_.flavor) +
+                                 " server: " + why);
+    const auto tmpl = templateDir(options_.flavor);
     dir_ = makeDir("srv", options_.name);
     run("cp -a " + shellQuote(tmpl.string()) + " " + shellQuote((dir_ / "data").string()));
     fs::create_directories(dir_ / "tmp");
@@ -262,25 +365,25 @@ MariaDbServer::MariaDbServer(ServerOptions options) : options_(std::move(options
     }
 }
 
-MariaDbServer::~MariaDbServer() {
+DbServer::~DbServer() {
     if (pid_ > 0) kill();
     std::error_code ec;
     if (!std::getenv("TIDEMARK_KEEP_SERVERS")) fs::remove_all(dir_, ec);
 }
 
-void MariaDbServer::start() {
+void DbServer::start() {
     if (pid_ > 0) return;
     launch();
     waitReady();
 }
 
-void MariaDbServer::launch() {
-    std::vector<std::string> args = {
-        kMariadbd,
-        "--no-defaults",
+std::vector<std::string> DbServer::serverArgs() const {
+    const bool mysql = isMySql();
+    std::vector<std::string> args = mysql ? mysqldCommand() : std::vector<std::string>{kMariadbd, "--no-defaults"};
+    args.insert(args.end(), {
         "--datadir=" + (dir_ / "data").string(),
         "--socket=" + (dir_ / "mysqld.sock").string(),
-        "--pid-file=" + (dir_ / "mariadbd.pid").string(),
+        "--pid-file=" + (dir_ / "server.pid").string(),
         "--log-error=" + (dir_ / "error.log").string(),
         "--port=" + std::to_string(port_),
         "--bind-address=127.0.0.1",
@@ -291,8 +394,10 @@ void MariaDbServer::launch() {
         "--secure-file-priv=" + dir_.string(),
         "--tmpdir=" + (dir_ / "tmp").string(),  // not the shared /tmp: servers must not collide
         "--server-id=" + std::to_string(options_.serverId),
-    };
-    args.insert(args.end(), kInnodbArgs.begin(), kInnodbArgs.end());
+    });
+    const auto& innodb = innodbArgs(options_.flavor);
+    args.insert(args.end(), innodb.begin(), innodb.end());
+    if (mysql) args.insert(args.end(), {"--mysqlx=OFF", "--log-error-verbosity=2"});
     if (isRoot()) args.push_back("--user=root");
     if (options_.binlog) {
         args.push_back("--log-bin=" + (dir_ / "data" / "mysql-bin").string());
@@ -300,6 +405,9 @@ void MariaDbServer::launch() {
         args.push_back("--binlog-row-image=" + options_.rowImage);
         args.push_back("--binlog-checksum=" + options_.checksum);
         if (!options_.rowMetadata.empty()) args.push_back("--binlog-row-metadata=" + options_.rowMetadata);
+        if (mysql && options_.gtid) args.insert(args.end(), {"--gtid-mode=ON", "--enforce-gtid-consistency=ON"});
+    } else if (mysql) {
+        args.push_back("--skip-log-bin");  // MySQL logs binlogs by default; MariaDB does not
     }
     if (options_.tls) {
         const auto& t = testTls();
@@ -308,7 +416,11 @@ void MariaDbServer::launch() {
         args.push_back("--ssl-key=" + t.serverKey.string());
     }
     args.insert(args.end(), options_.extraArgs.begin(), options_.extraArgs.end());
+    return args;
+}
 
+void DbServer::launch() {
+    auto args = serverArgs();
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -334,7 +446,7 @@ void MariaDbServer::launch() {
     pid_ = pid;
 }
 
-void MariaDbServer::waitReady() {
+void DbServer::waitReady() {
     using namespace std::chrono;
     const auto deadline = steady_clock::now() + seconds(60);
     auto opts = rootOptions();
@@ -343,7 +455,7 @@ void MariaDbServer::waitReady() {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("test support: mariadbd '" + options_.name + "' exited at start; its log:\n" +
+            throw std::runtime_error("test support: " + std::string(flavorName(options_.flavor)) + " server '" + options_.name + "' exited at start; its log:\n" +
                                      errorLog());
         }
         try {
@@ -353,14 +465,14 @@ void MariaDbServer::waitReady() {
         }
         if (steady_clock::now() > deadline) {
             kill();
-            throw std::runtime_error("test support: mariadbd '" + options_.name + "' not ready in 60 s; its log:\n" +
+            throw std::runtime_error("test support: " + std::string(flavorName(options_.flavor)) + " server '" + options_.name + "' not ready in 60 s; its log:\n" +
                                      errorLog());
         }
         std::this_thread::sleep_for(milliseconds(50));
     }
 }
 
-void MariaDbServer::stop() {
+void DbServer::stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
     int status = 0;
@@ -374,7 +486,7 @@ void MariaDbServer::stop() {
     kill();
 }
 
-void MariaDbServer::kill() {
+void DbServer::kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
     int status = 0;
@@ -382,9 +494,9 @@ void MariaDbServer::kill() {
     pid_ = -1;
 }
 
-std::string MariaDbServer::errorLog() const { return readFile(dir_ / "error.log") + readFile(dir_ / "stdout.log"); }
+std::string DbServer::errorLog() const { return readFile(dir_ / "error.log") + readFile(dir_ / "stdout.log"); }
 
-db::ConnectOptions MariaDbServer::rootOptions(const std::string& role) const {
+db::ConnectOptions DbServer::rootOptions(const std::string& role) const {
     db::ConnectOptions o;
     o.role = role;
     o.host = host_;
@@ -395,11 +507,13 @@ db::ConnectOptions MariaDbServer::rootOptions(const std::string& role) const {
     return o;
 }
 
-db::Connection MariaDbServer::connectRoot() const { return db::Connection::open(rootOptions()); }
+std::string DbServer::version() const { return connectRoot().scalar("SELECT VERSION()").value_or(""); }
 
-void MariaDbServer::exec(const std::string& sql) const { connectRoot().execute(sql); }
+db::Connection DbServer::connectRoot() const { return db::Connection::open(rootOptions()); }
 
-db::ConnectOptions MariaDbServer::createUser(const std::string& user, const std::string& password,
+void DbServer::exec(const std::string& sql) const { connectRoot().execute(sql); }
+
+db::ConnectOptions DbServer::createUser(const std::string& user, const std::string& password,
                                              const std::vector<std::string>& grants, const std::string& role) const {
     auto c = connectRoot();
     c.execute("CREATE USER " + c.quote(user) + "@'%' IDENTIFIED BY " + c.quote(password));

@@ -1,8 +1,9 @@
-// Throwaway MariaDB servers for tests, benchmarks and demos.
+// Throwaway MariaDB and MySQL servers for tests, benchmarks and demos.
 //
-// Each MariaDbServer runs mariadbd as the current user (root included) in a fresh temporary
-// directory on a free loopback port, and is stopped and its directory removed when the object
-// is destroyed. When the test process ends any other way (a signal, SIGKILL, a crash), its
+// Each DbServer runs mariadbd (Debian 12's MariaDB 10.11) or mysqld (Oracle MySQL from the
+// Debian unstable root that hack/install-mysql.sh prepares) as the current user (root included)
+// in a fresh temporary directory on a free loopback port, and is stopped and its directory
+// removed when the object is destroyed. When the test process ends any other way (a signal, SIGKILL, a crash), its
 // servers die with it (PR_SET_PDEATHSIG on the thread that started them) and a watchdog
 // process removes their directories.
 #pragma once
@@ -16,7 +17,21 @@
 
 namespace tidemark::testing {
 
+enum class Flavor { MariaDB, MySQL };
+
+// The flavors a test process runs its servers as, from TIDEMARK_TEST_SERVERS: "mariadb" or
+// "mysql" for both, or "SOURCE,TARGET" such as "mysql,mariadb"; MariaDB when unset. ctest
+// registers every integration suite once per pair (tests/CMakeLists.txt). An unknown value throws.
+Flavor sourceFlavor();
+Flavor targetFlavor();
+const char* flavorName(Flavor f);  // "MariaDB" | "MySQL"
+
+// Whether servers of `f` can start on this machine; when not, why (for a test's skip message):
+// MySQL needs the root that hack/install-mysql.sh prepares, and root privileges.
+bool available(Flavor f, std::string* why = nullptr);
+
 struct ServerOptions {
+    Flavor flavor = sourceFlavor();
     std::string name = "server";       // shows in the directory name and in errors
     bool binlog = true;
     std::string binlogFormat = "ROW";  // ROW | STATEMENT | MIXED
@@ -25,7 +40,8 @@ struct ServerOptions {
     std::string checksum = "CRC32";    // CRC32 | NONE
     bool tls = false;                  // serve TLS with the shared test CA's server certificate
     unsigned serverId = 0;             // 0: a unique id per server
-    std::vector<std::string> extraArgs;  // more mariadbd options, e.g. "--max-connections=20"
+    bool gtid = true;                  // MySQL: gtid_mode=ON (MariaDB always has GTIDs)
+    std::vector<std::string> extraArgs;  // more server options, e.g. "--max-connections=20"
 
     static ServerOptions source() {
         ServerOptions o;
@@ -34,6 +50,7 @@ struct ServerOptions {
     }
     static ServerOptions target() {
         ServerOptions o;
+        o.flavor = targetFlavor();
         o.name = "target";
         o.binlog = false;
         return o;
@@ -47,17 +64,20 @@ struct TlsMaterial {
 };
 const TlsMaterial& testTls();
 
-class MariaDbServer {
+class DbServer {
 public:
-    explicit MariaDbServer(ServerOptions options = {});
-    ~MariaDbServer();
-    MariaDbServer(const MariaDbServer&) = delete;
-    MariaDbServer& operator=(const MariaDbServer&) = delete;
+    explicit DbServer(ServerOptions options = {});
+    ~DbServer();
+    DbServer(const DbServer&) = delete;
+    DbServer& operator=(const DbServer&) = delete;
 
     const std::string& host() const { return host_; }
     unsigned port() const { return port_; }
     const std::filesystem::path& dir() const { return dir_; }
     const ServerOptions& options() const { return options_; }
+    Flavor flavor() const { return options_.flavor; }
+    bool isMySql() const { return options_.flavor == Flavor::MySQL; }
+    std::string version() const;  // SELECT VERSION()
 
     // Options for the all-powerful root@127.0.0.1 account (empty password), as `role`.
     db::ConnectOptions rootOptions(const std::string& role = "admin") const;
@@ -79,6 +99,7 @@ public:
 private:
     void launch();
     void waitReady();
+    std::vector<std::string> serverArgs() const;
 
     ServerOptions options_;
     std::string host_ = "127.0.0.1";
