@@ -1,5 +1,6 @@
 #include "runner/binlog/dump_format.h"
 
+#include <bit>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -77,6 +78,7 @@ std::string typeString(const ColumnDef& c) {
             }
         case ColumnType::Json: return "JSON";
         case ColumnType::Geometry: return "GEOMETRY";
+        case ColumnType::Vector: return "VECTOR";
         default: return columnTypeName(c.realType);
     }
 }
@@ -118,6 +120,15 @@ std::string valueText(const Value& v, const ColumnDef& c) {
             if (v.width == 0) return std::to_string(v.i);
             return std::to_string(v.i) + fmt(".%06u", v.t.micro).substr(0, 1 + v.width);
         case Value::Kind::String: case Value::Kind::Bytes: case Value::Kind::Geometry: return quoted(v.data());
+        case Value::Kind::Vector: {
+            std::string s = "[";
+            for (size_t i = 0; i + 4 <= v.data().size(); i += 4) {
+                uint32_t u = 0;
+                for (size_t b = 0; b < 4; ++b) u |= static_cast<uint32_t>(static_cast<uint8_t>(v.data()[i + b])) << (8 * b);
+                s += (i ? "," : "") + fmt("%.7g", static_cast<double>(std::bit_cast<float>(u)));
+            }
+            return s + "]";
+        }
         case Value::Kind::Enum: return std::to_string(v.u);
         case Value::Kind::Set: return bits(v.u, c.length * 8);
         case Value::Kind::Bit: return bits(v.u, v.width);
@@ -162,6 +173,7 @@ const char* mysqlIgnorableName(uint8_t type) {
         case EventType::Gtid: return "MySQL Gtid";
         case EventType::AnonymousGtid: return "MySQL Anonymous_Gtid";
         case EventType::PreviousGtids: return "MySQL Previous_gtids";
+        case EventType::GtidTagged: return "MySQL Gtid_tagged";
         default: return "Unknown";
     }
 }
@@ -193,7 +205,7 @@ void DumpPrinter::print(const Event& ev) {
                 printHeaderLine(ev, "Start: binlog v " + std::to_string(b.binlogVersion) + ", server v " + b.serverVersion +
                                         " created " + timestampText(h.timestamp) +
                                         (b.createTimestamp ? " at startup" : ""));
-                if (h.flags & 0x1) out_ << "# Warning: this binlog is either in use or was not closed properly.\n";
+                if (h.flags & kFlagBinlogInUse) out_ << "# Warning: this binlog is either in use or was not closed properly.\n";
             } else if constexpr (std::is_same_v<T, Query>) {
                 printHeaderLine(ev, fmt("Query\tthread_id=%u\texec_time=%u\terror_code=%u\txid=%" PRIu64, b.threadId,
                                         b.execTime, unsigned(b.errorCode), b.mariaXid.value_or(0)));

@@ -18,6 +18,7 @@ namespace tidemark::binlog {
 namespace {
 
 constexpr size_t kChecksumSize = 4;
+constexpr size_t kFlagsOffset = 17;  // of the common header's flags (little-endian u16)
 // Table ids of the "end of statement" rows events some servers write without rows or TABLE_MAP.
 constexpr uint64_t kDummyTableId = 0x00FFFFFF;
 constexpr uint64_t kDummyTableId48 = 0xFFFFFFFFFFFF;
@@ -187,6 +188,9 @@ struct EventDecoder::State {
             case EventType::Gtid: case EventType::AnonymousGtid:
                 ev.body = parseMysqlGtid(r, type == EventType::AnonymousGtid);
                 break;
+            case EventType::GtidTagged:
+                ev.body = parseMysqlGtidTagged(r);
+                break;
             case EventType::PreviousGtids:
                 ev.body = parsePreviousGtids(r);
                 break;
@@ -245,8 +249,6 @@ struct EventDecoder::State {
                 throw DecodeError("statement-based LOAD DATA cannot be replayed; set binlog_format=ROW on the source");
             case EventType::PreGaWriteRows: case EventType::PreGaUpdateRows: case EventType::PreGaDeleteRows:
                 throw DecodeError("pre-GA rows events (MySQL 5.1 beta) are not supported");
-            case EventType::GtidTagged:
-                throw DecodeError("tagged GTIDs (MySQL 8.3+) are not supported");
             default:
                 if (h.flags & kFlagIgnorable) {
                     ev.body = Skipped{h.type};
@@ -266,6 +268,15 @@ struct EventDecoder::State {
         ev.checksum = stored;
         if (!options.verifyChecksum) return;
         uint32_t actual = static_cast<uint32_t>(crc32(0L, p, static_cast<uInt>(n)));
+        if (actual != stored && ev.header.eventType() == EventType::FormatDescription &&
+            (ev.header.flags & kFlagBinlogInUse)) {
+            // A file still open (copied from a running server, or left by a crash): the server
+            // computed the FDE's CRC with the in-use flag clear, as the file will read once
+            // closed, and set the flag in the file only.
+            std::string cleared(raw.substr(0, n));
+            cleared[kFlagsOffset] = static_cast<char>(cleared[kFlagsOffset] & ~kFlagBinlogInUse);
+            actual = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(cleared.data()), static_cast<uInt>(n)));
+        }
         if (actual != stored) {
             char buf[80];
             std::snprintf(buf, sizeof buf, "CRC32 mismatch: stored 0x%08x, computed 0x%08x", stored, actual);

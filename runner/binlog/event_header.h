@@ -71,6 +71,7 @@ enum class EventType : uint8_t {
 std::string eventTypeName(uint8_t type);
 
 inline constexpr size_t kHeaderSize = 19;
+inline constexpr uint16_t kFlagBinlogInUse = 0x1;  // LOG_EVENT_BINLOG_IN_USE_F: FDE of an open file
 inline constexpr uint16_t kFlagArtificial = 0x20;
 inline constexpr uint16_t kFlagIgnorable = 0x80;  // LOG_EVENT_IGNORABLE_F: skip if unknown
 

@@ -15,16 +15,24 @@ std::string uuidText(const std::array<uint8_t, 16>& b) {
 
 std::string MysqlGtid::sidText() const { return uuidText(sid); }
 
+std::string MysqlGtid::tsidText() const { return tag.empty() ? sidText() : sidText() + ":" + tag; }
+
 std::string MysqlGtid::text() const {
     if (anonymous) return "ANONYMOUS";
-    return sidText() + ":" + std::to_string(gno);
+    return tsidText() + ":" + std::to_string(gno);
 }
 
 std::string PreviousGtids::text() const {
     std::string s;
+    const std::array<uint8_t, 16>* last = nullptr;
     for (const Sid& sidEntry : sids) {
-        if (!s.empty()) s += ",";
-        s += uuidText(sidEntry.sid);
+        // One entry per uuid, its tags after its untagged intervals: "uuid:1-3:tag:1-5".
+        if (!last || *last != sidEntry.sid) {
+            if (!s.empty()) s += ",";
+            s += uuidText(sidEntry.sid);
+            last = &sidEntry.sid;
+        }
+        if (!sidEntry.tag.empty()) s += ":" + sidEntry.tag;
         for (const GtidInterval& iv : sidEntry.intervals) {
             s += ":" + std::to_string(iv.start);
             if (iv.end - 1 != iv.start) s += "-" + std::to_string(iv.end - 1);

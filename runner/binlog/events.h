@@ -88,10 +88,12 @@ struct RowsEvent {
     bool stmtEnd() const { return (flags & kRowsFlagStmtEnd) != 0; }
 };
 
+// GTID, ANONYMOUS_GTID and (MySQL 8.3+) GTID_TAGGED: the transaction's id is sid (+ tag), gno.
 struct MysqlGtid {
     bool anonymous = false;
     uint8_t flags = 0;  // 1 = may have changed data (commit flag)
     std::array<uint8_t, 16> sid{};
+    std::string tag;    // empty = untagged; lower case (GTID_TAGGED events only)
     int64_t gno = 0;
     int64_t lastCommitted = 0;
     int64_t sequenceNumber = 0;
@@ -100,8 +102,9 @@ struct MysqlGtid {
     uint64_t transactionLength = 0;
     uint32_t immediateServerVersion = 0;
     uint32_t originalServerVersion = 0;
-    std::string sidText() const;  // "3e11fa47-71ca-11e1-9e33-c80aa9429562"
-    std::string text() const;     // "sid:gno" ("ANONYMOUS" when anonymous)
+    std::string sidText() const;   // "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+    std::string tsidText() const;  // sidText(), then ":tag" when tagged: what GtidSet::addMysql takes
+    std::string text() const;      // "sid:gno" or "sid:tag:gno" ("ANONYMOUS" when anonymous)
 };
 
 struct GtidInterval {
@@ -112,10 +115,12 @@ struct GtidInterval {
 struct PreviousGtids {
     struct Sid {
         std::array<uint8_t, 16> sid{};
+        std::string tag;  // empty = untagged
         std::vector<GtidInterval> intervals;
     };
-    std::vector<Sid> sids;
-    std::string text() const;  // "uuid:1-5:7,uuid2:1-3" (inclusive, as MySQL prints gtid sets)
+    std::vector<Sid> sids;  // as written: by uuid, then tag, the untagged entry first
+    // "uuid:1-5:7,uuid2:1-3:tag:1-2" (inclusive, as MySQL prints gtid sets)
+    std::string text() const;
 };
 
 struct MariaGtid {

@@ -1,8 +1,37 @@
 #include "runner/binlog/gtid_events.h"
 
 #include <algorithm>
+#include <bit>
+#include <cctype>
 
 namespace tidemark::binlog {
+
+namespace {
+
+// mysql::serialization's variable-length unsigned integer: the first byte's trailing one bits
+// count the extra bytes (0..8), the value follows them, little-endian.
+uint64_t readVarlen(ByteReader& r) {
+    const uint8_t first = r.u8();
+    const int n = std::countr_one(first) + 1;  // bytes in all
+    if (n == 1) return first >> 1;
+    uint64_t v = n < 8 ? first >> n : 0;
+    const uint64_t rest = r.uintLE(static_cast<size_t>(n - 1));
+    return v | (rest << (8 - n + ((n + 7) >> 4)));
+}
+
+int64_t readVarlenSigned(ByteReader& r) {
+    const uint64_t u = readVarlen(r);
+    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));  // sign in bit 0
+}
+
+// A tag as written in GTID_TAGGED and the tagged GTID set format: a varlen length, the bytes.
+std::string readTag(ByteReader& r) {
+    const uint64_t n = readVarlen(r);
+    if (n > 32) throw DecodeError("GTID tag of " + std::to_string(n) + " bytes (at most 32)");
+    return std::string(r.bytes(static_cast<size_t>(n)));
+}
+
+}  // namespace
 
 MysqlGtid parseMysqlGtid(ByteReader& r, bool anonymous) {
     MysqlGtid g;
@@ -37,14 +66,67 @@ MysqlGtid parseMysqlGtid(ByteReader& r, bool anonymous) {
     return g;
 }
 
+MysqlGtid parseMysqlGtidTagged(ByteReader& r) {
+    // A message: format version, its size in bytes (counting these header fields), the id of the
+    // last field a reader must understand, then (field id, value) pairs in id order; optional
+    // fields equal to their default are left out. Field ids are those of MySQL's
+    // Gtid_event::define_fields().
+    MysqlGtid g;
+    const uint8_t* start = r.data();
+    readVarlen(r);  // serialization format version
+    const uint64_t size = readVarlen(r);
+    const uint64_t lastRequired = readVarlen(r);
+    constexpr uint64_t kKnownFields = 12;
+    if (lastRequired > kKnownFields)
+        throw DecodeError("GTID_TAGGED with unknown required field " + std::to_string(lastRequired - 1) +
+                          " (written by a newer MySQL)");
+    const size_t headerBytes = static_cast<size_t>(r.data() - start);
+    if (size < headerBytes || size - headerBytes > r.remaining())
+        throw DecodeError("GTID_TAGGED message of " + std::to_string(size) + " bytes does not fit the event");
+    ByteReader m(r.span(static_cast<size_t>(size) - headerBytes));
+    bool originalTs = false, originalVersion = false;
+    while (!m.empty()) {
+        const uint64_t id = readVarlen(m);
+        switch (id) {
+            case 0: g.flags = static_cast<uint8_t>(readVarlen(m)); break;
+            case 1:
+                for (auto& b : g.sid) b = static_cast<uint8_t>(readVarlen(m));
+                break;
+            case 2: g.gno = readVarlenSigned(m); break;
+            case 3: g.tag = readTag(m); break;
+            case 4: g.lastCommitted = readVarlenSigned(m); break;
+            case 5: g.sequenceNumber = readVarlenSigned(m); break;
+            case 6: g.immediateCommitTs = readVarlen(m); break;
+            case 7: g.originalCommitTs = readVarlen(m); originalTs = true; break;
+            case 8: g.transactionLength = readVarlen(m); break;
+            case 9: g.immediateServerVersion = static_cast<uint32_t>(readVarlen(m)); break;
+            case 10: g.originalServerVersion = static_cast<uint32_t>(readVarlen(m)); originalVersion = true; break;
+            case 11: readVarlen(m); break;  // commit_group_ticket
+            default:
+                m = ByteReader();  // a newer, ignorable field: its size is unknown, so stop here
+        }
+    }
+    r.rest();  // anything after the message belongs to no field we know
+    if (!originalTs) g.originalCommitTs = g.immediateCommitTs;
+    if (!originalVersion) g.originalServerVersion = g.immediateServerVersion;
+    for (char& c : g.tag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return g;
+}
+
 PreviousGtids parsePreviousGtids(ByteReader& r) {
     PreviousGtids p;
-    uint64_t n = r.u64();
-    if (n >> 56) throw DecodeError("tagged GTID set format (MySQL 8.3+) is not supported");
+    // Untagged: the count. Tagged (8.3+): format 1 in the top byte and in the bottom byte, the
+    // count in between.
+    const uint64_t word = r.u64();
+    const uint8_t format = static_cast<uint8_t>(word >> 56);
+    if (format > 1) throw DecodeError("unknown GTID set format " + std::to_string(format));
+    const bool tagged = format == 1;
+    const uint64_t n = tagged ? (word & 0x00FFFFFFFFFFFF00ULL) >> 8 : word;
     for (uint64_t i = 0; i < n; ++i) {
         PreviousGtids::Sid s;
         std::span<const uint8_t> sid = r.span(16);
         std::copy(sid.begin(), sid.end(), s.sid.begin());
+        if (tagged) s.tag = readTag(r);
         uint64_t intervals = r.u64();
         for (uint64_t k = 0; k < intervals; ++k) {
             GtidInterval iv;

@@ -195,6 +195,10 @@ void readColumnValue(ByteReader& r, const ColumnDef& c, Value& v) {
             v.kind = Value::Kind::Geometry;
             v.setView(r.bytes(readLength(r, c.length)));
             return;
+        case ColumnType::Vector:
+            v.kind = Value::Kind::Vector;
+            v.setView(r.bytes(readLength(r, c.length)));
+            return;
         case ColumnType::MariaBlobCompressed:
             setStringValue(c, {}, v);
             v.setOwned(inflateMariaColumn(r.bytes(readLength(r, c.length))));

@@ -67,7 +67,9 @@ void appendSqlLiteral(std::string& out, const Value& v) {
             appendIntroduced(out, cs.empty() ? "binary" : cs, v.data());
             return;
         }
-        case Value::Kind::Bytes: case Value::Kind::Geometry: appendIntroduced(out, "binary", v.data()); return;
+        case Value::Kind::Bytes: case Value::Kind::Geometry: case Value::Kind::Vector:
+            appendIntroduced(out, "binary", v.data());
+            return;
         case Value::Kind::Json:
             out += "CAST(";
             appendIntroduced(out, "utf8mb4", v.text);

@@ -24,6 +24,7 @@
 //                   written _utf8 (TiDB's name). A charset the target lacks makes the statement
 //                   fail rather than silently transcode.
 //   Bytes/Geometry  _binary'..'
+//   Vector          _binary'..' (the float32 bytes, which a VECTOR column takes as they are)
 //   Enum            1-based index (0 = the '' error value); Set: bitmask; Bit: unsigned integer
 //   Json            CAST(_utf8mb4'..' AS JSON)
 //   JsonDiff        not a literal: use jsonDiffExpression()

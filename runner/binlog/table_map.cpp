@@ -25,7 +25,7 @@ void readColumnMeta(ByteReader& r, ColumnDef& c) {
             c.scale = static_cast<uint8_t>(c.meta);
             break;
         case ColumnType::Blob: case ColumnType::TinyBlob: case ColumnType::MediumBlob: case ColumnType::LongBlob:
-        case ColumnType::Geometry: case ColumnType::Json: case ColumnType::MariaBlobCompressed:
+        case ColumnType::Geometry: case ColumnType::Json: case ColumnType::MariaBlobCompressed: case ColumnType::Vector:
             c.meta = r.u8();
             c.length = c.meta;
             if (c.length < 1 || c.length > 4) throw DecodeError("invalid BLOB pack length " + std::to_string(c.length));
@@ -242,7 +242,7 @@ std::shared_ptr<const TableMap> parseTableMap(std::span<const uint8_t> body, uin
     for (size_t i = 0; i < n; ++i) t->columns[i].nullable = (static_cast<uint8_t>(nullBits[i / 8]) >> (i % 8)) & 1;
     for (auto& c : t->columns) {
         if (c.realType == ColumnType::Enum || c.realType == ColumnType::Set) c.length = c.meta & 0xFF;
-        if (c.type == ColumnType::Json || c.type == ColumnType::Geometry) c.collation = 63;
+        if (c.type == ColumnType::Json || c.type == ColumnType::Geometry || c.type == ColumnType::Vector) c.collation = 63;
     }
     if (!r.empty()) {
         t->hasOptionalMetadata = true;

@@ -30,6 +30,7 @@ const char* kindName(Value::Kind kind) {
         case Value::Kind::Json: return "Json";
         case Value::Kind::JsonDiff: return "JsonDiff";
         case Value::Kind::Geometry: return "Geometry";
+        case Value::Kind::Vector: return "Vector";
     }
     return "?";
 }

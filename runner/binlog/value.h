@@ -26,6 +26,8 @@
 //   JSON (MariaDB, a LONGTEXT)          String      (MariaDB has no JSON type on the wire)
 //   JSON partial update (event 39)      JsonDiff    diffs, applied in order to the old value
 //   GEOMETRY                            Geometry    data() = 4-byte SRID LE + WKB, raw
+//   VECTOR (MySQL 9)                    Vector      data() = the column's bytes: 4 per dimension,
+//                                                   each an IEEE float32, little-endian
 //   not in this image (MINIMAL/NOBLOB)  Missing
 //   SQL NULL                            Null
 //
@@ -63,7 +65,7 @@ struct JsonDiff {
 struct Value {
     enum class Kind : uint8_t {
         Missing, Null, Int, UInt, Float, Double, Decimal, Year, Date, Time, DateTime, Timestamp,
-        String, Bytes, Enum, Set, Bit, Json, JsonDiff, Geometry,
+        String, Bytes, Enum, Set, Bit, Json, JsonDiff, Geometry, Vector,
     };
 
     Kind kind = Kind::Missing;
@@ -81,7 +83,7 @@ struct Value {
 
     Value() : i(0) {}
 
-    // Bytes of String/Bytes/Geometry and the Enum label.
+    // Bytes of String/Bytes/Geometry/Vector and the Enum label.
     std::string_view data() const { return owned_ ? std::string_view(text) : view_; }
     void setView(std::string_view v) { view_ = v; owned_ = false; }
     void setOwned(std::string v) { text = std::move(v); owned_ = true; }

@@ -33,7 +33,10 @@ inline bool before(const Position& a, const Position& b) { return comparePositio
 // A GTID set of either flavor, updated transaction by transaction.
 //   MariaDB: the last sequence number per replication domain ("domain-server-seq", one per
 //            domain): what @slave_connect_state takes.
-//   MySQL:   executed intervals per source uuid ("uuid:1-5:7-9"): what COM_BINLOG_DUMP_GTID takes.
+//   MySQL:   executed intervals per TSID ("uuid:1-5:7-9"): what COM_BINLOG_DUMP_GTID takes. A
+//            TSID is a source uuid, or (MySQL 8.3+) a uuid and a tag: "uuid:tag" in
+//            MysqlGtid::tsidText(). Text is MySQL's: one entry per uuid, its untagged intervals
+//            first, then each tag's ("uuid:1-3:tag:1-5"); tags are lower case.
 // Parsing accepts both; a set is of one flavor (the first GTID decides).
 class GtidSet {
 public:
@@ -42,13 +45,16 @@ public:
     static GtidSet parse(std::string_view text);
 
     void addMaria(uint32_t domain, uint32_t serverId, uint64_t seq);
-    void addMysql(const std::string& uuid, int64_t gno);
-    void addMysqlRange(const std::string& uuid, int64_t first, int64_t last);  // inclusive
+    // `tsid`: "uuid" or "uuid:tag", either case. Throws std::invalid_argument on a bad one.
+    void addMysql(std::string_view tsid, int64_t gno);
+    void addMysqlRange(std::string_view tsid, int64_t first, int64_t last);  // inclusive
     bool empty() const { return maria_.empty() && mysql_.empty(); }
     bool isMaria() const { return !maria_.empty(); }
+    bool hasTags() const;
     std::string text() const;
 
-    // MySQL's binary encoding (the PREVIOUS_GTIDS body layout) for COM_BINLOG_DUMP_GTID.
+    // MySQL's binary encoding (the PREVIOUS_GTIDS body layout) for COM_BINLOG_DUMP_GTID: the
+    // tagged format (8.3+) only when the set holds a tag, so older sources get what they know.
     std::string encodeMysql() const;
 
 private:
@@ -57,7 +63,9 @@ private:
         uint64_t seq = 0;
     };
     std::map<uint32_t, MariaGtid> maria_;
-    // uuid (lower-case text) -> sorted, disjoint, inclusive [start, end] intervals
+    // TSID ("uuid" or "uuid:tag", lower case) -> sorted, disjoint, inclusive [start, end]
+    // intervals. The uuid is fixed-width, so the map's order is MySQL's: by uuid, then by tag,
+    // the untagged entry first.
     std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> mysql_;
 };
 

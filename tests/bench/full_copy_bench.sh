@@ -3,13 +3,25 @@
 #   tidemark logical, tidemark physical, mydumper+myloader (same threads), mysqldump | mysql,
 #   and the target's own LOAD DATA INFILE of pre-exported files (the ceiling),
 # each into an emptied target; prints wall time, rows/s, MiB/s, tidemark's peak RSS and ratios.
+# It runs once per server flavor in SERVERS (default: "mariadb mysql", MariaDB 10.11 into
+# MariaDB, then MySQL 9.7 into MySQL with MySQL's own mysqldump and mysql client).
 #
 #   tests/bench/full_copy_bench.sh [BUILD_DIR]        (default BUILD_DIR: ./build)
-#   ROWS=250000 TABLES=4 THREADS=4 NOPK_ROWS=200000 BLOB_ROWS=4000 RUNS=5 tests/bench/full_copy_bench.sh
+#   ROWS=250000 TABLES=4 THREADS=4 NOPK_ROWS=200000 BLOB_ROWS=4000 RUNS=5 SERVERS=mysql tests/bench/full_copy_bench.sh
 #
-# Needs the build's tidemark-sandbox and tidemark-copy-bench, the MariaDB client tools, and
-# mydumper (installed with apt-get when missing, like hack/install-deps.sh does).
+# Needs the build's tidemark-sandbox and tidemark-copy-bench, the MariaDB client tools, the
+# MySQL root (hack/install-mysql.sh) and mydumper (installed with apt-get when missing, like
+# hack/install-deps.sh does).
 set -euo pipefail
+
+SERVERS=${SERVERS:-mariadb mysql}
+if [ "$(wc -w <<<"$SERVERS")" -gt 1 ]; then
+  for flavor in $SERVERS; do SERVERS=$flavor bash "$0" "$@"; done
+  exit 0
+fi
+case $SERVERS in mariadb | mysql) ;; *) echo "full_copy_bench: SERVERS='$SERVERS': mariadb and/or mysql" >&2; exit 2 ;; esac
+export TIDEMARK_TEST_SERVERS=$SERVERS  # tidemark-sandbox starts servers of this flavor
+HACK=$(cd "$(dirname "$0")/../../hack" && pwd)
 
 BUILD=${1:-build}
 ROWS=${ROWS:-250000}
@@ -38,7 +50,8 @@ trap cleanup EXIT
 
 # Both servers get room for the dataset: a 1 GiB buffer pool and a 512 MiB redo log (the test
 # servers' 64 MiB redo log makes every tool stall on checkpoint flushing, by different amounts).
-server_args=(--innodb-buffer-pool-size=1G --innodb-log-file-size=512M --max-allowed-packet=256M)
+server_args=(--innodb-buffer-pool-size=1G --max-allowed-packet=256M)
+if [ "$SERVERS" = mysql ]; then server_args+=(--innodb-redo-log-capacity=1G); else server_args+=(--innodb-log-file-size=512M); fi
 "$SANDBOX" --state-dir "$work" "${server_args[@]/#/--source-arg=}" "${server_args[@]/#/--target-arg=}" \
   >"$work/sandbox.log" 2>&1 &
 sandbox_pid=$!
@@ -49,6 +62,9 @@ TP=$(cat "$work/target.port")
 src() { mariadb --protocol=tcp -h127.0.0.1 -P"$SP" -uroot "$@"; }
 tgt() { mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot "$@"; }
 now() { date +%s.%N; }
+# Rows 1..N without a helper table: MariaDB's seq_1_to_N engine does not exist on MySQL.
+if [ "$SERVERS" = mysql ]; then depth=cte_max_recursion_depth; else depth=max_recursive_iterations; fi
+seq_rows() { echo "(WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < $1) SELECT seq FROM s) AS numbers"; }
 
 echo "== loading the dataset: $TABLES x $ROWS sbtest rows, $NOPK_ROWS rows without a key, $BLOB_ROWS blob rows"
 t0=$(now)
@@ -56,21 +72,21 @@ src -e "CREATE DATABASE sbtest"
 loaders=()
 groups() { local n=$1 s="LPAD(FLOOR(RAND()*1e11), 11, '0')"; local out=$s; for _ in $(seq 2 "$n"); do out="$out, $s"; done; echo "CONCAT_WS('-', $out)"; }
 for i in $(seq 1 "$TABLES"); do
-  src sbtest -e "CREATE TABLE sbtest$i (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
+  src sbtest -e "SET SESSION $depth = 100000000; CREATE TABLE sbtest$i (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
       c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB;
     INSERT INTO sbtest$i (id, k, c, pad) SELECT seq, FLOOR(1 + RAND() * $ROWS), $(groups 10), $(groups 5)
-      FROM mysql.seq_1_to_$ROWS;
+      FROM $(seq_rows "$ROWS");
     ALTER TABLE sbtest$i ADD KEY k_$i (k);" &
   loaders+=($!)
 done
-src sbtest -e "CREATE TABLE nopk (a INT, b VARCHAR(64), c DOUBLE, d DATETIME(6)) ENGINE=InnoDB;
-  INSERT INTO nopk SELECT seq % 1000, MD5(seq), RAND() * 1e6, NOW(6) - INTERVAL seq SECOND FROM mysql.seq_1_to_$NOPK_ROWS;" &
+src sbtest -e "SET SESSION $depth = 100000000; CREATE TABLE nopk (a INT, b VARCHAR(64), c DOUBLE, d DATETIME(6)) ENGINE=InnoDB;
+  INSERT INTO nopk SELECT seq % 1000, HEX(RANDOM_BYTES(16)), RAND() * 1e6, NOW(6) - INTERVAL seq SECOND FROM $(seq_rows "$NOPK_ROWS");" &
 loaders+=($!)
-src sbtest -e "CREATE TABLE blobs (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, payload MEDIUMBLOB, note TEXT,
+src sbtest -e "SET SESSION $depth = 100000000; CREATE TABLE blobs (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, payload MEDIUMBLOB, note TEXT,
     KEY name (name)) ENGINE=InnoDB;
   INSERT INTO blobs SELECT seq, CONCAT('blob-', seq), CONCAT(RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024),
       RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024), RANDOM_BYTES(1024),
-      REPEAT(X'00FF', 4096)), REPEAT('note ', 200) FROM mysql.seq_1_to_$BLOB_ROWS;" &
+      REPEAT(X'00FF', 4096)), REPEAT('note ', 200) FROM $(seq_rows "$BLOB_ROWS");" &
 loaders+=($!)
 for p in "${loaders[@]}"; do wait "$p"; done
 src sbtest -e "ANALYZE TABLE $(for i in $(seq 1 "$TABLES"); do printf 'sbtest%s, ' "$i"; done) nopk, blobs" >/dev/null
@@ -78,8 +94,8 @@ TOTAL_ROWS=$((TABLES * ROWS + NOPK_ROWS + BLOB_ROWS))
 echo "   loaded $TOTAL_ROWS rows in $(printf '%.1f' "$(echo "$(now) - $t0" | bc)") s"
 
 RUNS=${RUNS:-5}
-SPID=$(pgrep -f "mariadbd.*--port=$SP ")
-TPID=$(pgrep -f "mariadbd.*--port=$TP ")
+SPID=$(pgrep -f "(mariadbd|mysqld).*--port=$SP( |$)")
+TPID=$(pgrep -f "(mariadbd|mysqld).*--port=$TP( |$)")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 reset_target() { tgt -e "DROP DATABASE IF EXISTS sbtest; DROP DATABASE IF EXISTS tidemark_meta"; }
 declare -A WALL SCPU TCPU
@@ -143,8 +159,14 @@ echo "   rows in the target: $(tgt -N -e "SELECT (SELECT COUNT(*) FROM sbtest.sb
 
 echo "== mysqldump | mysql"
 dump_pipe() {
-  mariadb-dump --protocol=tcp -h127.0.0.1 -P"$SP" -uroot --single-transaction --databases sbtest |
-    mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot
+  if [ "$SERVERS" = mysql ]; then  # MySQL's own tools, as its users would run them
+    "$HACK/mysql-tool.sh" mysqldump --no-defaults --protocol=tcp -h127.0.0.1 -P"$SP" -uroot --single-transaction \
+      --set-gtid-purged=OFF --databases sbtest |
+      "$HACK/mysql-tool.sh" mysql --no-defaults --protocol=tcp -h127.0.0.1 -P"$TP" -uroot
+  else
+    mariadb-dump --protocol=tcp -h127.0.0.1 -P"$SP" -uroot --single-transaction --databases sbtest |
+      mariadb --protocol=tcp -h127.0.0.1 -P"$TP" -uroot
+  fi
 }
 measure "mysqldump|mysql" reset_target dump_pipe
 
@@ -179,7 +201,7 @@ measure "LOAD DATA (ceiling)" create_bare_tables load_all
 MIB=$(echo "scale=2; $BYTES / 1048576" | bc)
 echo
 echo "== results ($THREADS threads each): $TOTAL_ROWS rows, $MIB MiB of values; $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM;" \
-     "source and target MariaDB $(src -N -e 'SELECT VERSION()') on this machine"
+     "source and target $SERVERS $(src -N -e 'SELECT VERSION()') on this machine"
 printf '| %-22s | %7s | %9s | %6s | %11s | %11s | %s |\n' "tool" "wall s" "rows/s" "MiB/s" "source CPU s" "target CPU s" "ratio (wall)"
 printf '|%s|%s|%s|%s|%s|%s|%s|\n' "------------------------" "---------" "-----------" "--------" "--------------" "--------------" "----------------------------"
 for name in tidemark-logical tidemark-physical mydumper+myloader "mysqldump|mysql" "LOAD DATA (ceiling)"; do

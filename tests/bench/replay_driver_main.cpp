@@ -88,6 +88,9 @@ int servers(const std::string& dir) {
         auto o = ServerOptions::target();
         o.name = name;
         o.extraArgs = common;
+        // A MySQL replica of a source with GTIDs must have them too (it needs no binlog for that).
+        if (o.flavor == testing::Flavor::MySQL && std::string(name) != "target")
+            o.extraArgs.insert(o.extraArgs.end(), {"--gtid-mode=ON", "--enforce-gtid-consistency=ON"});
         specs.emplace_back(name, o);
     }
     std::vector<std::unique_ptr<DbServer>> running;

@@ -1,6 +1,7 @@
 """End-to-end: tidemark-operator on hack/devcluster, driven with the real kubectl, with real
-MariaDB servers (tidemark-sandbox) as source and target. Runner pods run the locally built
-tidemark-runner as processes.
+MariaDB or MySQL servers (tidemark-sandbox) as source and target: TIDEMARK_TEST_SERVERS=mysql
+runs MySQL 9.7 (tests/support/db_server.h). Runner pods run the locally built tidemark-runner
+as processes.
 
 Run one test:  TIDEMARK_BUILD_DIR=build /usr/bin/python3 tests/operator/test_operator_e2e.py \
                    OperatorE2E.test_apply_prechecks_then_copies_and_replicates
@@ -25,6 +26,8 @@ OPERATOR = os.path.join(BUILD, "operator", "tidemark-operator")
 RUNNER = os.path.join(BUILD, "runner", "cli", "tidemark-runner")
 SANDBOX = os.path.join(BUILD, "tests", "support", "tidemark-sandbox")
 MARIADB = "/usr/bin/mariadb"
+# The servers' flavor, as tidemark-sandbox reads it (tests/support/db_server.h).
+MYSQL = os.environ.get("TIDEMARK_TEST_SERVERS", "mariadb").split(",")[0] == "mysql"
 
 JOB = """
 apiVersion: tidemark.dev/v1alpha1
@@ -34,7 +37,7 @@ metadata:
 spec:
   type: {type}
   source:
-    flavor: MariaDB
+    flavor: {flavor}
     host: 127.0.0.1
     port: {source_port}
     credentialsSecret: {{name: source-credentials}}
@@ -50,7 +53,7 @@ spec:
 
 
 class Databases:
-    """A source and a target MariaDB (tidemark-sandbox), with a migration user on each."""
+    """A source and a target server (tidemark-sandbox), with a migration user on each."""
 
     def __init__(self, rows=200):
         self.rows = rows
@@ -78,16 +81,20 @@ class Databases:
         time.sleep(0.2)
         self.source_port = int(read(os.path.join(self.dir, "source.port")))
         self.target_port = int(read(os.path.join(self.dir, "target.port")))
+        # MySQL reads the binary log status with REPLICATION CLIENT, MariaDB with BINLOG MONITOR.
+        monitor = "REPLICATION CLIENT" if MYSQL else "BINLOG MONITOR"
         self.source("CREATE USER migrator@'%' IDENTIFIED BY 'source-pw';"
-                    "GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR, RELOAD ON *.* TO migrator@'%';"
+                    "GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, " + monitor + ", RELOAD ON *.* TO migrator@'%';"
                     "CREATE DATABASE shop;"
                     "CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, note VARCHAR(64));"
                     "INSERT INTO shop.orders (note) VALUES " + ",".join("('order %d')" % i for i in range(200)) + ";")
         self.target("CREATE USER loader@'%' IDENTIFIED BY 'target-pw';"
                     "GRANT ALL PRIVILEGES ON *.* TO loader@'%';")
-        if rows > 200:  # MariaDB's SEQUENCE engine: no temporary table, one statement
-            self.source("USE shop; INSERT INTO shop.orders (note) SELECT CONCAT('bulk ', seq, ' ', RPAD('', 40, 'x')) "
-                        "FROM seq_1_to_%d" % (rows - 200))
+        if rows > 200:  # one statement, no temporary table: a recursive CTE over 1000-row steps
+            depth = "cte_max_recursion_depth" if MYSQL else "max_recursive_iterations"
+            self.source("SET SESSION " + depth + " = 1000000;"
+                        "INSERT INTO shop.orders (note) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+                        "FROM seq WHERE n < %d) SELECT CONCAT('bulk ', n, ' ', RPAD('', 40, 'x')) FROM seq" % (rows - 200))
 
     def sql(self, port, statements):
         p = subprocess.run([MARIADB, "-h127.0.0.1", "-P%d" % port, "-uroot", "-N", "-B", "-e", statements],
@@ -183,7 +190,7 @@ class OperatorE2E(unittest.TestCase):
                        "--from-literal=username=loader", "--from-literal=password=not-the-password")
 
     def apply_job(self, name="shop", type_="FullAndIncremental", target_secret="target-credentials"):
-        return self.c.apply(JOB.format(name=name, type=type_, source_port=self.db.source_port if self.db else 3306,
+        return self.c.apply(JOB.format(name=name, type=type_, flavor="MySQL" if MYSQL else "MariaDB", source_port=self.db.source_port if self.db else 3306,
                                        target_port=self.db.target_port if self.db else 4000,
                                        target_secret=target_secret))
 
