@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job, on one machine with no cluster: installs and builds tidemark, starts a
-# demo source (MariaDB with a sample shop and a steady stream of writes) and an empty target,
+# demo source (MySQL 9.7 with a sample shop and a steady stream of writes; SERVERS=mariadb for
+# MariaDB 10.11) and an empty target of the same kind,
 # starts the local dev cluster (hack/devcluster) and tidemark-operator, applies a MigrationJob
 # with the real kubectl, shows its progress until it replicates with low lag, then verifies
 # that source and target match row for row. Everything it starts is stopped when it ends.
@@ -21,8 +22,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 wait_for_file() { for _ in $(seq 1 600); do [ -s "$1" ] && return 0; sleep 0.1; done; echo "timed out waiting for $1" >&2; exit 1; }
 
-echo "== starting a demo source and target (MariaDB, throwaway, loopback only)"
-"$repo/build/tests/support/tidemark-sandbox" --state-dir "$work" > "$work/sandbox.log" 2>&1 &
+SERVERS=${SERVERS:-mysql}
+case $SERVERS in
+  mysql) flavor=MySQL; monitor="REPLICATION CLIENT" ;;
+  mariadb) flavor=MariaDB; monitor="BINLOG MONITOR" ;;
+  *) echo "quickstart: SERVERS='$SERVERS': mysql or mariadb" >&2; exit 2 ;;
+esac
+echo "== starting a demo source and target ($flavor, throwaway, loopback only)"
+TIDEMARK_TEST_SERVERS=$SERVERS "$repo/build/tests/support/tidemark-sandbox" --state-dir "$work" > "$work/sandbox.log" 2>&1 &
 pids+=($!)
 wait_for_file "$work/target.port"
 src_port=$(cat "$work/source.port"); tgt_port=$(cat "$work/target.port")
@@ -32,7 +39,7 @@ tgt() { mariadb --default-character-set=utf8mb4 -h127.0.0.1 -P"$tgt_port" -uroot
 echo "== loading the demo shop into the source (127.0.0.1:$src_port); the target (127.0.0.1:$tgt_port) is empty"
 src < hack/demo/shop.sql
 src -e "CREATE USER migrator@'%' IDENTIFIED BY 'demo-source-pw';
-        GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO migrator@'%';"
+        GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, $monitor ON *.* TO migrator@'%';"
 tgt -e "CREATE USER loader@'%' IDENTIFIED BY 'demo-target-pw';
         GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, ALTER, DROP, INDEX ON *.* TO loader@'%';"
 
@@ -72,7 +79,7 @@ metadata: {name: shop-demo}
 spec:
   type: FullAndIncremental
   source:
-    flavor: MariaDB
+    flavor: $flavor
     host: 127.0.0.1
     port: $src_port
     credentialsSecret: {name: source-credentials}

@@ -79,22 +79,23 @@ void prepareWriteSession(db::Connection& c, bool tidb, bool physical) {
     c.execute("SET SESSION time_zone = '+00:00'");
     c.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
     c.execute("SET SESSION foreign_key_checks = 0");
-    c.execute("SET SESSION max_error_count = 65535");  // every warning of a batch is checked
     c.execute("SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600");
-    // Optional settings: each may be unknown to the target.
-    std::vector<std::string> optional;
+    // Optional settings: each may be unknown to the target, or need a privilege the user lacks
+    // (MySQL 8+ wants SESSION_VARIABLES_ADMIN for max_error_count; without it checkWarnings
+    // sees the default 1,024 warnings of a batch and stops when there are more).
+    std::vector<std::string> optional = {"SET SESSION max_error_count = 65535"};
     if (tidb) {
-        optional = {"SET SESSION tidb_txn_mode = 'optimistic'"};
+        optional.push_back("SET SESSION tidb_txn_mode = 'optimistic'");
         if (physical) optional.push_back("SET SESSION tidb_dml_type = 'bulk'");
     } else {
-        optional = {"SET SESSION check_constraint_checks = 0"};
+        optional.push_back("SET SESSION check_constraint_checks = 0");
     }
     if (physical) optional.push_back("SET SESSION unique_checks = 0");
     for (auto& s : optional) {
         try {
             c.execute(s);
         } catch (const db::DbError& e) {
-            if (e.kind() != db::ErrorKind::Query) throw;
+            if (e.kind() != db::ErrorKind::Query && e.kind() != db::ErrorKind::Privilege) throw;
         }
     }
 }
