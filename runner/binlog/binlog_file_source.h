@@ -1,5 +1,8 @@
 // Reads a binlog file from disk (magic "\xfebin", then events) and yields decoded events
 // through the same EventDecoder a network reader uses, so fixtures replay without a server.
+// A file its server still has open (copied while it runs, or left by a crash) reads like a
+// closed one: its FORMAT_DESCRIPTION's "in use" flag does not fail the CRC check. (A copy that
+// ends inside an event still fails there, see next().)
 #pragma once
 
 #include <cstdint>

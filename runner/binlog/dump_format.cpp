@@ -120,11 +120,12 @@ std::string valueText(const Value& v, const ColumnDef& c) {
             if (v.width == 0) return std::to_string(v.i);
             return std::to_string(v.i) + fmt(".%06u", v.t.micro).substr(0, 1 + v.width);
         case Value::Kind::String: case Value::Kind::Bytes: case Value::Kind::Geometry: return quoted(v.data());
-        case Value::Kind::Vector: {
+        case Value::Kind::Vector: {  // as VECTOR_TO_STRING shows it, shorter
+            const std::string_view bytes = v.data();
             std::string s = "[";
-            for (size_t i = 0; i + 4 <= v.data().size(); i += 4) {
+            for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
                 uint32_t u = 0;
-                for (size_t b = 0; b < 4; ++b) u |= static_cast<uint32_t>(static_cast<uint8_t>(v.data()[i + b])) << (8 * b);
+                for (size_t b = 0; b < 4; ++b) u |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + b])) << (8 * b);
                 s += (i ? "," : "") + fmt("%.7g", static_cast<double>(std::bit_cast<float>(u)));
             }
             return s + "]";

@@ -275,7 +275,8 @@ struct EventDecoder::State {
             // closed, and set the flag in the file only.
             std::string cleared(raw.substr(0, n));
             cleared[kFlagsOffset] = static_cast<char>(cleared[kFlagsOffset] & ~kFlagBinlogInUse);
-            actual = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(cleared.data()), static_cast<uInt>(n)));
+            const auto* c = reinterpret_cast<const Bytef*>(cleared.data());
+            actual = static_cast<uint32_t>(crc32(0L, c, static_cast<uInt>(n)));
         }
         if (actual != stored) {
             char buf[80];

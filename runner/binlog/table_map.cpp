@@ -209,6 +209,8 @@ bool ColumnDef::isCharacter(bool mariadb) const {
     switch (realType) {
         case ColumnType::Geometry:
             return mariadb;
+        case ColumnType::Vector:  // MySQL 9 lists it (binary, 63) among the charset columns
+            return !mariadb;
         case ColumnType::String: case ColumnType::VarString: case ColumnType::Varchar: case ColumnType::Blob:
         case ColumnType::TinyBlob: case ColumnType::MediumBlob: case ColumnType::LongBlob:
         case ColumnType::MariaBlobCompressed: case ColumnType::MariaVarcharCompressed:
@@ -242,7 +244,8 @@ std::shared_ptr<const TableMap> parseTableMap(std::span<const uint8_t> body, uin
     for (size_t i = 0; i < n; ++i) t->columns[i].nullable = (static_cast<uint8_t>(nullBits[i / 8]) >> (i % 8)) & 1;
     for (auto& c : t->columns) {
         if (c.realType == ColumnType::Enum || c.realType == ColumnType::Set) c.length = c.meta & 0xFF;
-        if (c.type == ColumnType::Json || c.type == ColumnType::Geometry || c.type == ColumnType::Vector) c.collation = 63;
+        if (c.type == ColumnType::Json || c.type == ColumnType::Geometry || c.type == ColumnType::Vector)
+            c.collation = 63;
     }
     if (!r.empty()) {
         t->hasOptionalMetadata = true;

@@ -47,7 +47,7 @@ struct ColumnDef {
 
     bool isBinary() const { return collation == 63; }
     // The columns the charset metadata blocks count: CHAR/VARCHAR/TEXT/BLOB, plus GEOMETRY on
-    // MariaDB.
+    // MariaDB and VECTOR on MySQL.
     bool isCharacter(bool mariadb = false) const;
     bool isNumeric() const;    // the columns MySQL's signedness metadata counts
 };

@@ -369,7 +369,7 @@ private:
                 if (!deferred.empty()) {
                     if (!conn) {
                         conn = db::connectWithRetry(target);
-                        conn->execute("SET SESSION foreign_key_checks = 0");
+                        prepareAdminSession(*conn);  // an ALTER checks DEFAULT '0000-00-00' clauses
                     }
                     addDeferredIndexes(*conn, *key, deferred);
                 }
@@ -407,6 +407,8 @@ CopyOptions CopyOptions::fromEnvironment() {
     o.writers = static_cast<int>(envNumber("TIDEMARK_COPY_WRITERS", 0));
     o.exportMiBPerSecond = envNumber("TIDEMARK_COPY_EXPORT_MIBPS", 0);
     o.batchBytes = static_cast<std::size_t>(envNumber("TIDEMARK_COPY_BATCH_BYTES", 0));
+    o.lockWaitSeconds = static_cast<int>(envNumber("TIDEMARK_COPY_LOCK_WAIT_TIMEOUT", 0));
+    o.lockAttempts = static_cast<int>(envNumber("TIDEMARK_COPY_LOCK_ATTEMPTS", 0));
     return o;
 }
 
@@ -433,7 +435,7 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
     auto srcKeys = db::connectWithRetry(source);
     prepareReadSession(srcKeys);
     auto tgtAdmin = db::connectWithRetry(target);
-    tgtAdmin.execute("SET SESSION foreign_key_checks = 0");
+    prepareAdminSession(tgtAdmin);
     const bool tidb = isTidb(tgtAdmin);
 
     // Inspect every selected table, largest first.
@@ -472,7 +474,10 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         for (auto& t : plan.tables)
             if (t->chunksLeft > 0) lockList.push_back(t->key);
         const int readers = std::max(1, std::min<int>(settings.workers, static_cast<int>(plan.chunkCount)));
-        snap = openSnapshot(source, readers, lockList, options.snapshot);
+        LockPolicy lock;
+        if (options.lockWaitSeconds > 0) lock.waitSeconds = options.lockWaitSeconds;
+        if (options.lockAttempts > 0) lock.attempts = options.lockAttempts;
+        snap = openSnapshot(source, readers, lockList, options.snapshot, lock);
         snapshotSeq = checkpoint.addSnapshot(snap->from, snap->until);
         result.lockSeconds = snap->lockSeconds;
         sink.note("full copy: snapshot at " + snap->from.file + ":" + std::to_string(snap->from.pos) +

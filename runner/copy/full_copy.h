@@ -60,13 +60,15 @@ public:
 
 enum class SnapshotMethod {
     Auto,        // MariaDB: binlog_snapshot_* without locks (locks only if the workers' snapshots
-                 // keep differing); MySQL: FTWRL when granted, else LOCK TABLES ... READ
+                 // keep differing); MySQL: LOCK TABLES ... READ on the selected tables, else
+                 // FLUSH TABLES WITH READ LOCK
     LockTables,  // always LOCK TABLES ... READ while the workers open their snapshots
 };
 
 // Tuning knobs. Zero means "derive it": from the job's capacity, the table sizes, or the
 // environment (TIDEMARK_COPY_CHUNK_ROWS, TIDEMARK_COPY_WORKERS, TIDEMARK_COPY_WRITERS,
-// TIDEMARK_COPY_EXPORT_MIBPS, TIDEMARK_COPY_BATCH_BYTES), in that order of precedence.
+// TIDEMARK_COPY_EXPORT_MIBPS, TIDEMARK_COPY_BATCH_BYTES, TIDEMARK_COPY_LOCK_WAIT_TIMEOUT,
+// TIDEMARK_COPY_LOCK_ATTEMPTS), in that order of precedence.
 struct CopyOptions {
     std::uint64_t chunkRows = 0;     // rows per chunk; 0 = about a second of work per chunk
     int workers = 0;                 // source readers (snapshot connections); 0 = capacityPlan
@@ -74,6 +76,11 @@ struct CopyOptions {
     double exportMiBPerSecond = 0;   // read-rate cap; 0 = capacityPlan's cap; < 0 = none
     std::size_t batchBytes = 0;      // bytes per statement / LOAD DATA; 0 = 128 KiB logical, 4 MiB physical
     SnapshotMethod snapshot = SnapshotMethod::Auto;
+    // Each snapshot lock statement waits at most this long (the session's lock_wait_timeout) for
+    // the source's running transactions: a waiting lock can hold the source's writes up, so it
+    // gives way, and is tried again lockAttempts times before the copy fails (retryably).
+    int lockWaitSeconds = 0;         // 0 = 10
+    int lockAttempts = 0;            // 0 = 3
     std::function<void()> afterSnapshot;  // tests: runs once the snapshot is open, before any read
 
     // The defaults with the environment variables above applied.

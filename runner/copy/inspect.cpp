@@ -23,7 +23,8 @@ ValueKind kindOf(const std::string& dataType) {
         {"linestring", ValueKind::Binary}, {"polygon", ValueKind::Binary}, {"multipoint", ValueKind::Binary},
         {"multilinestring", ValueKind::Binary}, {"multipolygon", ValueKind::Binary},
         {"geometrycollection", ValueKind::Binary}, {"vector", ValueKind::Binary},
-        {"json", ValueKind::Json},
+        {"json", ValueKind::Json},        {"inet4", ValueKind::TextForm}, {"inet6", ValueKind::TextForm},
+        {"uuid", ValueKind::TextForm},
     };
     auto it = kinds.find(dataType);
     return it == kinds.end() ? ValueKind::Text : it->second;
@@ -43,6 +44,8 @@ std::uint64_t number(const std::string& s) {
 }
 
 }  // namespace
+
+const char* const kCopySqlMode = "ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 
 std::string TableInfo::qualified() const { return db::qualified(db, name); }
 
@@ -118,8 +121,11 @@ TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::
 
 std::string writeExpression(const Column& c, std::string_view value) {
     if (c.kind == ValueKind::Json) return "CONVERT(" + std::string(value) + " USING utf8mb4)";
+    if (c.kind == ValueKind::TextForm) return "CONVERT(" + std::string(value) + " USING ascii)";
     return std::string(value);
 }
+
+bool convertedOnWrite(const Column& c) { return c.kind == ValueKind::Json || c.kind == ValueKind::TextForm; }
 
 std::string readExpression(const Column& c) {
     if (c.kind == ValueKind::Bit) return "(" + db::quoteIdent(c.name) + " + 0)";
@@ -141,6 +147,7 @@ std::string keyLiteral(const Column& c, std::string_view value) {
         case ValueKind::Json: return db::hexLiteral(value);
         case ValueKind::EnumSet: return std::string(value);
         case ValueKind::Temporal: return "CAST(" + db::hexLiteral(value) + " AS CHAR CHARACTER SET latin1)";
+        case ValueKind::TextForm: return "CAST(" + db::hexLiteral(value) + " AS CHAR CHARACTER SET ascii)";
         case ValueKind::Text:
             if (c.charset.empty()) return db::hexLiteral(value);
             return "_" + c.charset + " " + db::hexLiteral(value) +

@@ -10,6 +10,14 @@
 
 namespace tidemark::copy {
 
+// The sql_mode of every session of the copy, reading or writing: not strict, with zero dates,
+// dates with zero parts and invalid days (ALLOW_INVALID_DATES) allowed. A non-strict source
+// holds such values; written under it they are stored as they are, and a chunk's key range
+// compares with them as the source's index orders them (a strict session refuses to compare
+// with '0000-00-00', and converts '2021-02-30' to something else). 0 stays 0 in AUTO_INCREMENT
+// columns; no mode that changes what a SELECT returns (PAD_CHAR_TO_FULL_LENGTH).
+extern const char* const kCopySqlMode;
+
 // How a column's value is read and written. Values are read as text on a `SET NAMES binary`
 // session, so strings arrive as their stored bytes.
 enum class ValueKind {
@@ -18,6 +26,8 @@ enum class ValueKind {
     EnumSet,   // ENUM/SET: written by value, compared by ordinal in key ranges
     Text,      // character strings (CHAR, VARCHAR, TEXT, ...): bytes in `charset`
     Json,      // MySQL/TiDB JSON: utf8mb4 text, written as such (a binary string is refused, 3144)
+    TextForm,  // MariaDB INET4, INET6, UUID: their text form, written as ASCII characters (a binary
+               // string is taken as the value's binary form, and text in it is refused)
     Binary,    // BINARY, VARBINARY, BLOB, GEOMETRY, VECTOR
     Temporal,  // DATE, TIME, DATETIME, TIMESTAMP, YEAR
 };
@@ -50,9 +60,12 @@ struct TableInfo {
 // Reads a table's definition from information_schema. Throws CopyError if it does not exist.
 TableInfo inspectTable(db::Connection& source, const std::string& db, const std::string& table);
 
-// What a written value of `c` is wrapped in, around `value` (a placeholder or literal):
-// CONVERT(value USING utf8mb4) for JSON, which must not arrive as a binary string; else as is.
+// What a written value of `c` is wrapped in, around `value` (a placeholder, literal or LOAD DATA
+// variable): CONVERT(value USING utf8mb4) for JSON and CONVERT(value USING ascii) for TextForm,
+// which must not arrive as binary strings; else `value` as is.
 std::string writeExpression(const Column& c, std::string_view value);
+// True when writeExpression wraps `c`'s values (LOAD DATA then reads them into a variable).
+bool convertedOnWrite(const Column& c);
 
 // The expression that reads column `c` (`col`; `col + 0` for BIT; `col + 0e0` for FLOAT).
 std::string readExpression(const Column& c);

@@ -53,7 +53,12 @@ std::string replaceText(const Batch& b) {
         const Column& c = t.info.columns[t.written[col]];
         if (c.kind == ValueKind::Number || c.kind == ValueKind::Bit) {
             out.append(value, b.lengths[i]);
-        } else if (c.kind == ValueKind::Json) {
+            // A bare -0 is the integer 0: a FLOAT or DOUBLE -0 (or any of its values) must be a
+            // floating-point literal.
+            const std::string_view text(value, b.lengths[i]);
+            if ((c.dataType == "double" || c.dataType == "float") && text.find_first_of("eE") == std::string_view::npos)
+                out += "e0";
+        } else if (convertedOnWrite(c)) {
             std::string quoted;
             binlog::appendQuotedBytes(quoted, {value, b.lengths[i]});
             out += writeExpression(c, quoted);
@@ -74,11 +79,15 @@ std::uint64_t rowsPerStatement(const TableInfo& info, std::size_t columns, std::
     return std::max<std::uint64_t>(rows, 1);
 }
 
+void prepareAdminSession(db::Connection& c) {
+    c.execute(std::string("SET SESSION sql_mode = '") + kCopySqlMode + "'");
+    c.execute("SET SESSION foreign_key_checks = 0");
+}
+
 void prepareWriteSession(db::Connection& c, bool tidb, bool physical) {
     c.execute("SET NAMES binary");
     c.execute("SET SESSION time_zone = '+00:00'");
-    c.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
-    c.execute("SET SESSION foreign_key_checks = 0");
+    prepareAdminSession(c);
     c.execute("SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600");
     // Optional settings: each may be unknown to the target, or need a privilege the user lacks
     // (MySQL 8+ wants SESSION_VARIABLES_ADMIN for max_error_count; without it checkWarnings

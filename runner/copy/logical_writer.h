@@ -29,7 +29,11 @@ std::string replaceText(const Batch& b);
 std::uint64_t rowsPerStatement(const TableInfo& info, std::size_t columns, std::size_t batchBytes,
                                std::uint64_t maxRows);
 
-// Session settings of a writing connection: binary names, UTC, zero dates allowed, no FK
+// Session settings of a connection that creates, alters and cleans target tables: the copy's
+// sql_mode (kCopySqlMode; a DEFAULT '0000-00-00' clause is accepted), no FK checks.
+void prepareAdminSession(db::Connection& c);
+
+// Session settings of a writing connection: binary names, UTC, the copy's sql_mode, no FK
 // checks, and (physical) no unique checks; on TiDB the bulk settings.
 void prepareWriteSession(db::Connection& c, bool tidb, bool physical);
 

@@ -46,8 +46,8 @@ std::string loadDataStatement(const TableWork& t) {
             const std::string var = "@tidemark_bit" + std::to_string(i);
             cols += var;
             sets += (sets.empty() ? " SET " : ", ") + db::quoteIdent(c.name) + " = CAST(" + var + " AS UNSIGNED)";
-        } else if (c.kind == ValueKind::Json) {
-            const std::string var = "@tidemark_json" + std::to_string(i);
+        } else if (convertedOnWrite(c)) {
+            const std::string var = "@tidemark_text" + std::to_string(i);
             cols += var;
             sets += (sets.empty() ? " SET " : ", ") + db::quoteIdent(c.name) + " = " + writeExpression(c, var);
         } else {

@@ -1,11 +1,14 @@
 #include "runner/copy/snapshot.h"
 
+#include "runner/copy/inspect.h"
 #include "runner/db/binlog_status.h"
 
 #include <mysql.h>
 
 #include <algorithm>
 #include <chrono>
+#include <set>
+#include <thread>
 
 namespace tidemark::copy {
 
@@ -69,6 +72,176 @@ void rollbackAll(std::vector<db::Connection>& readers) {
     for (auto& r : readers) r.execute("ROLLBACK");
 }
 
+constexpr unsigned kLockWaitTimeout = 1205;  // ER_LOCK_WAIT_TIMEOUT: lock_wait_timeout passed
+constexpr unsigned kNoSuchTable = 1146;      // ER_NO_SUCH_TABLE
+
+// "'copier'@'%'" for the session's account, as GRANT spells it.
+std::string account(db::Connection& c) {
+    std::string user;
+    try {
+        user = c.scalar("SELECT CURRENT_USER()").value_or("");
+    } catch (const db::DbError&) {
+    }
+    const auto at = user.rfind('@');
+    if (at == std::string::npos) return "'" + c.options().user + "'";
+    return "'" + user.substr(0, at) + "'@'" + user.substr(at + 1) + "'";
+}
+
+// A statement of another session that has run for a second or more, as SHOW PROCESSLIST shows
+// them to this user (every session with PROCESS, else the user's own): "statement 42 (12 s)".
+std::string longStatement(db::Connection& c) {
+    db::Rows rows;
+    try {
+        rows = c.query("SHOW PROCESSLIST");
+    } catch (const db::DbError&) {
+        return "";
+    }
+    const auto self = std::to_string(c.threadId());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (rows.text(i, "Command") != "Query" || rows.text(i, "Id") == self) continue;
+        if (rows.text(i, "User") == "system user") continue;  // replication threads
+        const auto seconds = num(rows.text(i, "Time"));
+        if (seconds >= 1) return "statement " + rows.text(i, "Id") + " (" + std::to_string(seconds) + " s)";
+    }
+    return "";
+}
+
+// Takes the snapshot lock: LOCK TABLES ... READ on the selected tables, else (when allowed)
+// FLUSH TABLES WITH READ LOCK, each waiting at most the policy's lock_wait_timeout, for the
+// policy's rounds. Remembers why it failed, for fail().
+class Locking {
+public:
+    Locking(db::Connection& locker, const std::vector<std::pair<std::string, std::string>>& tables,
+            const LockPolicy& policy, bool ftwrl)
+        : locker_(locker), tables_(tables), policy_(policy), tryFtwrl_(ftwrl), tryLockTables_(!tables.empty()) {
+        locker_.execute("SET SESSION lock_wait_timeout = " + std::to_string(std::max(1, policy_.waitSeconds)));
+    }
+    ~Locking() {
+        try {
+            release();
+        } catch (...) {
+        }
+    }
+
+    // True when the selected tables cannot change now (or there are none).
+    bool take() {
+        if (tables_.empty()) {
+            method_ = "no tables to lock";
+            return true;
+        }
+        for (int round = 0; round < std::max(1, policy_.attempts) && (tryLockTables_ || tryFtwrl_); ++round) {
+            if (round > 0) std::this_thread::sleep_for(std::chrono::seconds(round));
+            if (tryLockTables_ && attempt(lockTablesStatement(), tryLockTables_, lockTablesRefusal_)) {
+                method_ = "LOCK TABLES ... READ";
+                return true;
+            }
+            if (!tryFtwrl_) continue;
+            // A running statement would keep FTWRL waiting, and leave its tables flushed after
+            // FTWRL gave up: every new statement on them would wait until it ends.
+            if (auto busy = longStatement(locker_); !busy.empty()) {
+                busy_ = busy;
+                continue;
+            }
+            if (attempt("FLUSH TABLES WITH READ LOCK", tryFtwrl_, ftwrlRefusal_)) {
+                method_ = "FLUSH TABLES WITH READ LOCK";
+                return true;
+            }
+        }
+        method_ = "no lock granted: snapshots between two positions";
+        return false;
+    }
+
+    // Throws the error that says why no lock was taken and what to do.
+    [[noreturn]] void fail() {
+        const std::string where = locker_.options().endpoint() + ": cannot take a consistent snapshot of MySQL: ";
+        if (timeouts_ > 0 || !busy_.empty()) {
+            std::string why;
+            if (timeouts_ > 0)
+                why = "the lock waited " + std::to_string(policy_.waitSeconds) + " s (lock_wait_timeout) in vain " +
+                      std::to_string(timeouts_) + " time(s) for transactions or statements on the selected tables";
+            if (!busy_.empty())
+                why += (why.empty() ? "" : ", and ") + std::string("FLUSH TABLES WITH READ LOCK was not tried while ") +
+                       busy_ + " ran (it would have stalled the source's writes until that statement ended)";
+            throw db::DbError(db::ErrorKind::Transient, kLockWaitTimeout,
+                              where + why + "; find them with SHOW PROCESSLIST and information_schema.INNODB_TRX" +
+                                  (tryLockTables_ ? "" : ", grant LOCK TABLES on the selected databases") +
+                                  " or raise TIDEMARK_COPY_LOCK_WAIT_TIMEOUT; running the copy again retries");
+        }
+        const auto who = account(locker_);
+        std::string dbs, grants;
+        std::set<std::string> seen;
+        for (auto& [d, t] : tables_) {
+            if (!seen.insert(d).second) continue;
+            if (seen.size() <= 3) dbs += (dbs.empty() ? "" : ", ") + db::quoteIdent(d) + ".*";
+            else if (seen.size() == 4) dbs += ", ...";
+        }
+        const std::string lockTables = "LOCK TABLES ... READ on the selected tables (GRANT LOCK TABLES ON " + dbs +
+                                       " TO " + who + ")";
+        throw CopyError(where + "user " + who + " may not take " + lockTables +
+                        (tryFtwrlAllowed() ? " nor FLUSH TABLES WITH READ LOCK (GRANT RELOAD ON *.* TO " + who + ")"
+                                           : "") +
+                        ", and without a lock a MySQL source has no consistent snapshot; grant " +
+                        (tryFtwrlAllowed() ? "one of them" : "it"));
+    }
+
+    // Unlocks; the seconds the lock was held (0 when none was).
+    double release() {
+        if (!held_) return 0;
+        held_ = false;
+        locker_.execute("UNLOCK TABLES");
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
+    }
+
+    const std::string& method() const { return method_; }
+
+private:
+    std::string lockTablesStatement() const {
+        std::string sql = "LOCK TABLES ";
+        for (std::size_t i = 0; i < tables_.size(); ++i)
+            sql += (i ? ", " : "") + db::qualified(tables_[i].first, tables_[i].second) + " READ";
+        return sql;
+    }
+
+    bool tryFtwrlAllowed() const { return ftwrlConsidered_; }
+
+    // Runs a lock statement: true when granted. A refusal turns `allowed` off and keeps the
+    // server's words; a wait in vain counts; other errors (a lost connection, a dropped table)
+    // are thrown.
+    bool attempt(const std::string& sql, bool& allowed, std::string& refusal) {
+        if (&allowed == &tryFtwrl_) ftwrlConsidered_ = true;
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            locker_.execute(sql);
+            held_ = true;
+            since_ = start;
+            return true;
+        } catch (const db::DbError& e) {
+            if (e.code() == kLockWaitTimeout) {
+                ++timeouts_;
+                return false;
+            }
+            // Managed MySQL (RDS, Aurora, ...) refuses FTWRL in several ways.
+            if (e.kind() == db::ErrorKind::Privilege || (e.kind() == db::ErrorKind::Query && e.code() != kNoSuchTable)) {
+                allowed = false;
+                refusal = e.what();
+                return false;
+            }
+            throw;
+        }
+    }
+
+    db::Connection& locker_;
+    const std::vector<std::pair<std::string, std::string>>& tables_;
+    LockPolicy policy_;
+    bool tryFtwrl_;
+    bool ftwrlConsidered_ = false;
+    bool tryLockTables_;
+    std::string lockTablesRefusal_, ftwrlRefusal_, busy_, method_;
+    int timeouts_ = 0;
+    bool held_ = false;
+    std::chrono::steady_clock::time_point since_;
+};
+
 }  // namespace
 
 bool positionLess(const BinlogPosition& a, const BinlogPosition& b) {
@@ -79,12 +252,14 @@ bool positionLess(const BinlogPosition& a, const BinlogPosition& b) {
 void prepareReadSession(db::Connection& c) {
     c.execute("SET NAMES binary");
     c.execute("SET SESSION time_zone = '+00:00'");
+    c.execute(std::string("SET SESSION sql_mode = '") + kCopySqlMode + "'");
     c.execute("SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600");
     c.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 }
 
 Snapshot openSnapshot(const db::ConnectOptions& source, int n,
-                      const std::vector<std::pair<std::string, std::string>>& tables, SnapshotMethod method) {
+                      const std::vector<std::pair<std::string, std::string>>& tables, SnapshotMethod method,
+                      const LockPolicy& lockPolicy) {
     Snapshot s;
     s.readers = openReaders(source, std::max(1, n));
     const bool mariadb = s.readers.front().isMariaDB();
@@ -110,35 +285,10 @@ Snapshot openSnapshot(const db::ConnectOptions& source, int n,
 
     // Lock, let every reader open its snapshot, read the position, unlock.
     auto locker = db::connectWithRetry(source);
-    const auto t0 = std::chrono::steady_clock::now();
-    bool locked = false;  // no selected table can change now
-    bool held = false;    // a lock statement succeeded and must be released
-    if (!mariadb && method == SnapshotMethod::Auto) {
-        try {
-            locker.execute("FLUSH TABLES WITH READ LOCK");
-            locked = held = true;
-            s.method = "FLUSH TABLES WITH READ LOCK";
-        } catch (const db::DbError& e) {
-            // Managed MySQL (RDS, Aurora, ...) refuses FTWRL in several ways; LOCK TABLES is next.
-            if (e.retryable()) throw;
-        }
-    }
-    if (!locked && !tables.empty()) {
-        std::string sql = "LOCK TABLES ";
-        for (std::size_t i = 0; i < tables.size(); ++i)
-            sql += (i ? ", " : "") + db::qualified(tables[i].first, tables[i].second) + " READ";
-        try {
-            locker.execute(sql);
-            locked = held = true;
-            s.method = "LOCK TABLES ... READ";
-        } catch (const db::DbError& e) {
-            if (e.kind() != db::ErrorKind::Privilege && e.kind() != db::ErrorKind::Query) throw;
-        }
-    }
-    if (!locked && tables.empty()) {
-        locked = true;  // nothing to lock
-        s.method = "no tables to lock";
-    }
+    Locking lock(locker, tables, lockPolicy, !mariadb && method == SnapshotMethod::Auto);
+    const bool locked = lock.take();
+    if (!locked && !mariadb) lock.fail();
+    s.method = lock.method();
 
     if (mariadb) {
         startAll(s.readers);
@@ -152,17 +302,10 @@ Snapshot openSnapshot(const db::ConnectOptions& source, int n,
         if (s.until.file == s.from.file && s.until.pos == s.from.pos) s.until = s.from;
         else mariadbGtid(s.readers.front(), s.until);
     } else {
-        BinlogPosition before = locked ? BinlogPosition{} : masterStatus(locker);
         startAll(s.readers);
-        BinlogPosition after = masterStatus(locker);
-        s.from = locked ? after : before;
-        s.until = after;
+        s.from = s.until = masterStatus(locker);
     }
-    if (held) locker.execute("UNLOCK TABLES");
-    s.lockSeconds = held
-                        ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
-                        : 0.0;
-    if (!locked) s.method = "no lock granted: snapshots between two positions";
+    s.lockSeconds = lock.release();
     return s;
 }
 

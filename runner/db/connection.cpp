@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <thread>
 
 namespace tidemark::db {
@@ -108,6 +109,10 @@ std::string Rows::text(std::size_t i, std::string_view name) const {
 }
 
 Connection Connection::open(const ConnectOptions& o) {
+    // libmariadb quietly asks the server for its key when the pinned file cannot be read.
+    if (!o.serverPublicKeyFile.empty() && !std::ifstream(o.serverPublicKeyFile))
+        throw DbError(ErrorKind::Other, 0,
+                      o.endpoint() + ": cannot read the server public key file " + o.serverPublicKeyFile);
     MYSQL* m = mysql_init(nullptr);
     if (!m) throw DbError(ErrorKind::Other, 0, o.endpoint() + ": out of memory creating a connection");
     unsigned connectTimeout = static_cast<unsigned>(o.connectTimeout.count());
@@ -120,6 +125,7 @@ Connection Connection::open(const ConnectOptions& o) {
         setOption(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
         unsigned localInfile = o.allowLocalInfile ? 1 : 0;
         setOption(m, MYSQL_OPT_LOCAL_INFILE, &localInfile);
+        if (!o.serverPublicKeyFile.empty()) setOption(m, MYSQL_SERVER_PUBLIC_KEY, o.serverPublicKeyFile.c_str());
         // Never read option files: a stray ~/.my.cnf must not change what the job does.
         if (o.tls) {
             const auto& t = *o.tls;

@@ -5,6 +5,17 @@
 //  - Every failure throws DbError, whose message names the endpoint ("source 10.0.0.5:3306")
 //    and the cause in words; no message ever holds a password.
 //  - TLS verifies the server certificate (chain and host name) whenever TLS is configured.
+//
+// caching_sha2_password (MySQL 8.0+'s default; MySQL 9 removed mysql_native_password): a login
+// the server has cached since its last restart or FLUSH PRIVILEGES is a scramble, like
+// mysql_native_password. Otherwise the server needs the password itself (full authentication):
+// over TLS it is sent as is; without TLS libmariadb encrypts it with the server's RSA public key,
+// read from `serverPublicKeyFile` when set, else asked of the server over the same connection.
+// libmariadb always asks (it has no switch like libmysqlclient's --get-server-public-key), and we
+// let it: a passive eavesdropper learns nothing, but an active man in the middle can hand over
+// his own key and read the password. A connection without TLS gives that attacker every row and
+// the session anyway; TLS (a `tlsSecret`) is the protection, and a pinned key file keeps the
+// password itself safe when TLS is impossible.
 #pragma once
 
 #include <chrono>
@@ -37,6 +48,10 @@ struct ConnectOptions {
     std::string user;
     std::string password;
     std::optional<TlsFiles> tls;
+    // The server's RSA public key (PEM, as in its public_key.pem or the status variable
+    // Caching_sha2_password_rsa_public_key) for caching_sha2_password without TLS; empty: asked
+    // of the server. A wrong key fails full authentication as an Authentication error.
+    std::string serverPublicKeyFile;
     std::string database;              // default schema, may be empty
     std::chrono::seconds connectTimeout{10};
     std::chrono::seconds readTimeout{3600};

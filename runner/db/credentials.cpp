@@ -36,6 +36,8 @@ ConnectOptions connectOptionsFor(const api::Endpoint& endpoint, const std::strin
     o.user = readKey(secretsDir, endpoint.credentialsSecret, "username", role);
     o.password = readKey(secretsDir, endpoint.credentialsSecret, "password", role);
     if (o.user.empty()) throw CredentialsError(role + ": secret '" + endpoint.credentialsSecret + "': username is empty");
+    if (const auto key = secretsDir / endpoint.credentialsSecret / "server-public-key.pem"; fs::exists(key))
+        o.serverPublicKeyFile = key.string();
     if (endpoint.tlsSecret) {
         const auto dir = secretsDir / *endpoint.tlsSecret;
         if (!fs::is_directory(dir))

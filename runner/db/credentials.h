@@ -1,7 +1,9 @@
 // Credentials and TLS material for an endpoint, read from Secrets mounted as files.
 //
 // Layout (the way Kubernetes mounts a Secret volume): DIR/<secretName>/<key>, with keys
-// `username`, `password` for credentials and `ca.crt`, `tls.crt`, `tls.key` for TLS. In a pod
+// `username`, `password` (and, optionally, `server-public-key.pem`: the server's RSA key that
+// caching_sha2_password uses without TLS, pinned instead of asked for; see connection.h) for
+// credentials and `ca.crt`, `tls.crt`, `tls.key` for TLS. In a pod
 // DIR is where the operator mounts the Secrets; without a cluster, `--secrets-dir`.
 #pragma once
 

@@ -78,6 +78,26 @@ bool likeMatch(std::string_view pattern, std::string_view text) {
 
 }  // namespace
 
+std::vector<std::string> parseRoleList(std::string_view text) {
+    const auto t = trim(text);
+    if (t.empty() || upper(t) == "NONE") return {};
+    if (t[0] != '`' && t[0] != '\'' && t[0] != '"') return {t};  // MariaDB: one bare name
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < t.size()) {
+        const auto start = i;
+        auto name = readIdent(t, i);
+        if (i == start) ++i;  // a character no identifier starts with: step over it
+        if (i < t.size() && t[i] == '@') {
+            ++i;
+            readIdent(t, i);  // the host: MySQL roles are accounts, nearly always `%`
+        }
+        if (!name.empty()) out.push_back(std::move(name));
+        while (i < t.size() && (t[i] == ',' || t[i] == ' ')) ++i;
+    }
+    return out;
+}
+
 std::string canonicalPrivilege(std::string_view name) {
     auto n = upper(trim(name));
     if (n == "BINLOG MONITOR") return "REPLICATION CLIENT";
@@ -96,11 +116,15 @@ Grants parseGrants(const std::vector<std::string>& lines) {
         const auto to = u.find(" TO ");
         if (to == std::string::npos) continue;
         if (on == std::string::npos || on > to) {
-            // "GRANT `role` TO `user`@`host`": a role grant.
-            std::size_t i = 6;
-            while (i < line.size() && line[i] == ' ') ++i;
-            auto role = readIdent(line, i);
-            if (!role.empty()) out.roles.push_back(role);
+            // "GRANT `r1`@`%`,`r2`@`%` TO `user`@`host`": roles granted to the account. MariaDB's
+            // "GRANT `r2` TO `r1`" grants a role to a role (the grantee has no host): r2 is active
+            // exactly when r1 is, and its privileges show with r1's.
+            std::size_t g = to + 4;
+            while (g < line.size() && line[g] == ' ') ++g;
+            readIdent(line, g);
+            if (g >= line.size() || line[g] != '@') continue;
+            const auto roles = parseRoleList(std::string_view(line).substr(6, to - 6));
+            out.roles.insert(out.roles.end(), roles.begin(), roles.end());
             continue;
         }
         if (u.rfind("GRANT PROXY", 0) == 0) continue;

@@ -20,22 +20,27 @@ std::vector<std::string> showGrants(db::Connection& c) {
     return lines;
 }
 
-// The account's grants plus those of its granted roles (one level deep, as SHOW GRANTS FOR
-// role shows nested ones itself).
-Grants effectiveGrants(db::Connection& c) {
-    auto grants = parseGrants(showGrants(c));
-    for (const auto& role : grants.roles) {
-        try {
-            std::vector<std::string> lines;
-            for (auto& row : c.query("SHOW GRANTS FOR " + db::quoteIdent(role)).rows)
-                if (!row.empty() && row[0]) lines.push_back(*row[0]);
-            auto extra = parseGrants(lines);
-            grants.grants.insert(grants.grants.end(), extra.grants.begin(), extra.grants.end());
-        } catch (const db::DbError&) {
-            // Not allowed to look at the role: its privileges stay unknown, so count them as missing.
-        }
+// What the job's sessions may do: SHOW GRANTS of the current user, which holds the privileges
+// of the roles active at login (both flavors expand them), plus the granted roles that are not
+// active and so give nothing until they are made default.
+struct AccountGrants {
+    Grants grants;
+    std::vector<std::string> inactiveRoles;
+};
+
+AccountGrants accountGrants(db::Connection& c) {
+    AccountGrants out;
+    out.grants = parseGrants(showGrants(c));
+    if (out.grants.roles.empty()) return out;
+    std::vector<std::string> active;
+    try {
+        active = parseRoleList(c.scalar("SELECT CURRENT_ROLE()").value_or(""));
+    } catch (const db::DbError&) {
+        // A server without roles (MySQL 5.7) granted none.
     }
-    return grants;
+    for (const auto& role : out.grants.roles)
+        if (std::find(active.begin(), active.end(), role) == active.end()) out.inactiveRoles.push_back(role);
+    return out;
 }
 
 void checkVersion(Context& ctx) {
@@ -79,14 +84,15 @@ void checkPrivileges(Context& ctx) {
     if (ctx.job.replicates()) needGlobal = {"REPLICATION SLAVE", "REPLICATION CLIENT"};
     else if (ctx.job.copiesExistingData() && !ctx.sourceIsMariaDB()) needGlobal = {"REPLICATION CLIENT"};
 
-    Grants grants;
+    AccountGrants account;
     try {
-        grants = effectiveGrants(*ctx.source);
+        account = accountGrants(*ctx.source);
     } catch (const db::DbError& e) {
         ctx.add({"source_privileges", State::Warning, std::string("cannot read SHOW GRANTS: ") + e.what(),
                  "Check that the user may run SHOW GRANTS."});
         return;
     }
+    const auto& grants = account.grants;
     std::vector<std::string> missing;
     for (const auto& p : needGlobal)
         if (!grants.allows(p)) missing.push_back(p + " on *.*");
@@ -114,10 +120,16 @@ void checkPrivileges(Context& ctx) {
     std::string privileges;
     for (const auto& p : needTables) privileges += (privileges.empty() ? "" : ", ") + p;
     for (const auto& p : needGlobal) privileges += ", " + p;
-    ctx.add({"source_privileges", State::Failed,
-             "user '" + user + "' lacks " + summarize(missing, 8) + " (the " + std::string(api::nameOf(ctx.job.type)) +
-                 " job needs " + privileges + ")",
-             grantInstruction(ctx.job.source.flavor, user, privileges, "*.*")});
+    std::string message = "user '" + user + "' lacks " + summarize(missing, 8) + " (the " +
+                          std::string(api::nameOf(ctx.job.type)) + " job needs " + privileges + ")";
+    std::string instruction = grantInstruction(ctx.job.source.flavor, user, privileges, "*.*");
+    if (!account.inactiveRoles.empty()) {
+        std::vector<std::string> quoted;
+        for (const auto& r : account.inactiveRoles) quoted.push_back(db::quoteIdent(r));
+        message += "; granted role(s) " + summarize(quoted) + " are not active when the user logs in, so their privileges do not count";
+        instruction = defaultRoleInstruction(ctx.sourceIsMariaDB(), user, account.inactiveRoles) + " Or: " + instruction;
+    }
+    ctx.add({"source_privileges", State::Failed, message, instruction});
 }
 
 long long toNumber(const std::string& s) {
@@ -141,9 +153,7 @@ void checkBinlog(Context& ctx) {
         ctx.add({"binlog_enabled", State::Pass, "log_bin is ON", ""});
     else
         ctx.add({"binlog_enabled", State::Failed, "log_bin is OFF: the source writes no binary log to replicate",
-                 flavor == SourceFlavor::RDSMySQL || flavor == SourceFlavor::AuroraMySQL
-                     ? "Enable automated backups (RDS) or set binlog_format in the cluster parameter group (Aurora); both turn on the binary log. Then reboot."
-                     : setVariableInstruction(flavor, "log_bin", "mysql-bin")});
+                 enableBinlogInstruction(flavor)});
 
     const auto format = upper(var("binlog_format"));
     if (format == "ROW")
@@ -163,9 +173,13 @@ void checkBinlog(Context& ctx) {
                  setVariableInstruction(flavor, "binlog_row_image", "FULL")});
 
     // Retention: 0 everywhere means binlogs are never purged automatically.
+    // MySQL 8.4 removed expire_logs_days; where both exist a non-zero binlog_expire_logs_seconds wins.
     long long seconds = toNumber(var("binlog_expire_logs_seconds"));
-    if (seconds == 0) seconds = static_cast<long long>(std::stod(var("expire_logs_days").empty() ? "0" : var("expire_logs_days")) * 86400);
-    std::string retentionSource = "binlog_expire_logs_seconds/expire_logs_days";
+    std::string retentionSource = "binlog_expire_logs_seconds";
+    if (seconds == 0 && !var("expire_logs_days").empty()) {
+        seconds = static_cast<long long>(std::stod(var("expire_logs_days")) * 86400);
+        if (seconds > 0) retentionSource = "expire_logs_days";
+    }
     if (flavor == SourceFlavor::RDSMySQL || flavor == SourceFlavor::AuroraMySQL) {
         try {
             auto v = ctx.source->query("SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'");
@@ -261,7 +275,8 @@ void checkStartPosition(Context& ctx) {
                     ctx.add({"start_position", State::Failed,
                              "binlogPos " + std::to_string(start->binlogPos) + " is past the end of " + start->binlogFile +
                                  " (" + std::to_string(size) + " bytes)",
-                             "Use a position from SHOW MASTER STATUS or SHOW BINLOG EVENTS."});
+                             "Use a position from " + db::binlogStatusStatement(ctx.source->serverVersion()) +
+                                 " or SHOW BINLOG EVENTS."});
                 else
                     ctx.add({"start_position", State::Pass, start->binlogFile + ":" + std::to_string(start->binlogPos) + " is on the source", ""});
                 return;
@@ -299,13 +314,18 @@ void checkStartPosition(Context& ctx) {
                          "Start from a later GTID, or run a FullAndIncremental job; raise binlog retention so this does not recur."});
             return;
         }
-        auto ok = ctx.source->scalar("SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, " + ctx.source->quote(start->gtidSet) + ")");
-        if (ok == std::optional<std::string>("1"))
-            ctx.add({"start_position", State::Pass, "the binary logs after the GTID set are all on the source", ""});
+        auto row = ctx.source->query("SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, " + ctx.source->quote(start->gtidSet) +
+                                     ") AS ok, @@GLOBAL.gtid_purged AS purged");
+        auto purged = row.text(0, "purged");
+        std::erase(purged, '\n');
+        if (purged.size() > 200) purged = purged.substr(0, 200) + "...";  // a set of many server UUIDs
+        if (row.text(0, "ok") == "1")
+            ctx.add({"start_position", State::Pass, "the binary logs after GTID set " + start->gtidSet + " are all on the source", ""});
         else
             ctx.add({"start_position", State::Failed,
-                     "the source purged transactions that the start GTID set does not contain (gtid_purged is not a subset of it)",
-                     "Start from a GTID set that includes gtid_purged, or run a FullAndIncremental job."});
+                     "transactions after " + start->gtidSet + " were purged from the source (gtid_purged " + purged +
+                         " is not a subset of the start GTID set)",
+                     "Start from a GTID set that includes gtid_purged, or run a FullAndIncremental job; raise binlog retention so this does not recur."});
     } catch (const db::DbError& e) {
         ctx.add({"start_position", State::Failed, std::string("cannot check the start position: ") + e.what(),
                  grantInstruction(ctx.job.source.flavor, ctx.sourceOptions.user, "REPLICATION CLIENT", "*.*")});

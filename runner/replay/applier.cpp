@@ -65,6 +65,7 @@ struct Applier::Impl {
     bool errorRetryable = true;
     std::atomic<uint64_t> rows{0};
     int tidb = -1;  // target dialect, detected at the first DDL
+    SqlDialect dialect;
 
     Impl(const db::ConnectOptions& o, const CheckpointStore& s) : options(o), store(s) {}
 
@@ -100,7 +101,7 @@ struct Applier::Impl {
         const Batch& b = *batch;
         const auto& ids = partition->shares[share];
         if (share != 0 && ids.empty()) return;
-        std::vector<Statement> stmts = buildStatements(b.changes, ids, partition->component);
+        std::vector<Statement> stmts = buildStatements(b.changes, ids, partition->component, dialect);
         if (traceEnabled())
             for (auto& st : stmts) std::fprintf(stderr, "tidemark replay: share %d: %s\n", share, st.sql.c_str());
         std::string cp = store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end});
@@ -211,6 +212,7 @@ Applier::Applier(const db::ConnectOptions& target, int connections, const Checkp
     connections = std::max(connections, 1);
     impl_->conns.resize(connections);
     for (int i = 0; i < connections; ++i) impl_->conn(i);
+    impl_->dialect.jsonAsText = impl_->conns[0]->isMariaDB();
     for (int i = 0; i < connections; ++i) impl_->threads.emplace_back([this, i] { impl_->loop(i); });
 }
 

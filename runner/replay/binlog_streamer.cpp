@@ -3,13 +3,16 @@
 #include <mysql.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "runner/db/binlog_status.h"
 #include "runner/replay/errors.h"
+#include "runner/replay/position.h"
 
 namespace tidemark::replay {
 
@@ -38,30 +41,98 @@ std::string quoteString(std::string_view s) {
     return out + "'";
 }
 
-// Error 1236 means the source cannot serve what we asked for; when the file is gone, say so in
-// the user's terms.
+// Error 1236 means the source cannot serve what we asked for, and asking again will not help:
+// say why in the user's terms.
 ReplayError dumpRefused(const std::string& endpoint, unsigned code, const std::string& serverMessage,
                         const Position& from) {
-    std::string msg = endpoint + ": the source refused to stream its binlog (error " + std::to_string(code) + ": " +
-                      serverMessage + ")";
-    if (code == kErrMasterFatalReadingBinlog) {
-        const bool missing = serverMessage.find("first log") != std::string::npos ||
-                             serverMessage.find("purged") != std::string::npos ||
-                             serverMessage.find("not find") != std::string::npos ||
-                             serverMessage.find("Could not") != std::string::npos;
-        if (missing) {
-            msg = endpoint + ": binlog " + (from.file.empty() ? "for GTID set " + from.gtidSet : "file '" + from.file + "'") +
-                  " needed to resume at " + (from.file.empty() ? from.gtidSet : from.text()) +
-                  " is no longer on the source (purged; server said: " + serverMessage +
-                  "). Raise the source's binlog retention (binlog_expire_logs_seconds on MySQL 8 / MariaDB 10.6+, "
-                  "expire_logs_days on older servers) so binlogs outlive replication pauses, then restart the "
-                  "migration with a new full copy.";
-        }
+    const std::string where = from.file.empty() ? "GTID set " + from.gtidSet : from.text();
+    std::string msg = endpoint + ": the source refused to stream its binlog from " + where + " (error " +
+                      std::to_string(code) + ": " + serverMessage + ")";
+    if (code != kErrMasterFatalReadingBinlog) return ReplayError(msg, false);
+    auto says = [&](const char* fragment) { return serverMessage.find(fragment) != std::string::npos; };
+    if (says("first log") || says("purged") || says("not find") || says("Could not")) {
+        msg = endpoint + ": binlog " + (from.file.empty() ? "for GTID set " + from.gtidSet : "file '" + from.file + "'") +
+              " needed to resume at " + where + " is no longer on the source (purged; server said: " + serverMessage +
+              "). Raise the source's binlog retention (binlog_expire_logs_seconds on MySQL 8 / MariaDB 10.6+, "
+              "expire_logs_days on older servers) so binlogs outlive replication pauses, then restart the "
+              "migration with a new full copy.";
+    } else if (says("more GTIDs than") || says("not in the master's binlog") || says("not in the source's binlog")) {
+        msg = endpoint + ": the source lacks transactions that replay already applied (its GTIDs end before " + where +
+              "; server said: " + serverMessage +
+              "). Point the job at the server it replicated from, or at a replica that has caught up with it.";
+    } else if (says("same server_uuid") || says("same server_id")) {
+        msg = endpoint + ": another replica with this job's server id took over the binlog stream (server said: " +
+              serverMessage + "); run one runner per job, or give jobs distinct names.";
     }
     return ReplayError(msg, false);
 }
 
+// The GTID set executed at `file:pos` of a MySQL source: the file's PREVIOUS_GTIDS plus the
+// GTIDs logged before `pos` (MySQL has no BINLOG_GTID_POS). Read in pages, so a large binlog
+// does not have to fit in memory. "" when the source logs no GTIDs; nothing when it cannot tell.
+std::optional<std::string> mysqlGtidSetAt(db::Connection& c, const std::string& file, uint64_t pos) {
+    constexpr int kPage = 5000;
+    GtidSet set;
+    uint64_t from = 4;
+    try {
+        while (from < pos) {
+            auto rows = c.query("SHOW BINLOG EVENTS IN " + c.quote(file) + " FROM " + std::to_string(from) +
+                                " LIMIT " + std::to_string(kPage));
+            uint64_t next = from;
+            for (size_t i = 0; i < rows.size(); ++i) {
+                const uint64_t at = std::stoull(rows.text(i, "Pos"));
+                if (at >= pos) return set.text();
+                const std::string type = rows.text(i, "Event_type");
+                std::string info = rows.text(i, "Info");
+                if (type == "Previous_gtids") {
+                    std::erase(info, '\n');
+                    if (!info.empty()) set = GtidSet::parse(info);
+                } else if (type == "Gtid" || type == "Gtid_tagged") {
+                    // "SET @@SESSION.GTID_NEXT= 'uuid:N'"
+                    auto open = info.find('\'');
+                    auto close = info.rfind('\'');
+                    if (open == std::string::npos || close <= open) continue;
+                    const std::string gtid = info.substr(open + 1, close - open - 1);
+                    const auto colon = gtid.rfind(':');
+                    set.addMysql(gtid.substr(0, colon), std::stoll(gtid.substr(colon + 1)));
+                }
+                next = std::max<uint64_t>(next, std::stoull(rows.text(i, "End_log_pos")));
+            }
+            if (rows.size() < static_cast<size_t>(kPage) || next <= from) break;
+            from = next;
+        }
+    } catch (const db::DbError&) {
+        return std::nullopt;
+    } catch (const std::exception&) {
+        return std::nullopt;  // text we could not read as a GTID set: better none than a wrong one
+    }
+    return set.text();
+}
+
 }  // namespace
+
+bool transientStreamError(unsigned code, bool mariadb) {
+    switch (code) {
+        case 1040:  // ER_CON_COUNT_ERROR
+        case 1053:  // ER_SERVER_SHUTDOWN
+        case 1152:  // ER_ABORTING_CONNECTION
+        case 1158:  // ER_NET_READ_ERROR
+        case 1159:  // ER_NET_READ_INTERRUPTED (net_read_timeout)
+        case 1160:  // ER_NET_ERROR_ON_WRITE
+        case 1161:  // ER_NET_WRITE_INTERRUPTED (net_write_timeout)
+        case 1184:  // ER_NEW_ABORTING_CONNECTION
+        case 1317:  // ER_QUERY_INTERRUPTED (KILL QUERY on the dump thread)
+            return true;
+        case 1927:  // MariaDB ER_CONNECTION_KILLED
+            return mariadb;
+        case 3169:  // MySQL ER_SESSION_WAS_KILLED
+        case 4031:  // MySQL ER_CLIENT_INTERACTION_TIMEOUT (8.0.24+); another error on MariaDB
+            return !mariadb;
+        default:
+            // Client-side errors (2000-2999: lost connection, read timeout, server gone).
+            return code >= 2000 && code < 3000;
+    }
+}
 
 uint32_t replicaServerId(const std::string& name) {
     uint32_t h = 2166136261u;
@@ -84,6 +155,7 @@ struct BinlogStreamer::Impl {
     StreamerOptions streamer;
     std::optional<db::Connection> conn;
     Position from;
+    bool mariadb = false;
 
     std::thread reader;
     mutable std::mutex mu;
@@ -101,14 +173,14 @@ struct BinlogStreamer::Impl {
             std::unique_lock lock(mu);
             if (stopping) break;
             if (n == packet_error || n == 0) {
-                unsigned code = mysql_errno(m);
-                std::string text = mysql_error(m);
-                if (code >= 1000 && code < 2000)
-                    error = dumpRefused(options.endpoint(), code, text, from);
-                else
-                    error = ReplayError(options.endpoint() + ": binlog stream interrupted (" + text +
-                                            "); reconnecting from the last applied position",
+                const unsigned code = mysql_errno(m);
+                const std::string text = mysql_error(m);
+                if (transientStreamError(code, mariadb))
+                    error = ReplayError(options.endpoint() + ": binlog stream interrupted (error " + std::to_string(code) +
+                                            ": " + text + "); reconnecting from the last checkpoint",
                                         true);
+                else
+                    error = dumpRefused(options.endpoint(), code, text, from);
                 break;
             }
             const auto* p = m->net.read_pos;
@@ -175,6 +247,7 @@ SourceInfo BinlogStreamer::start(const Position& from) {
 
     SourceInfo info;
     info.mariadb = c.isMariaDB();
+    s.mariadb = info.mariadb;
     info.version = c.serverVersion();
     const std::string alg = c.scalar("SELECT @@global.binlog_checksum").value_or("NONE");
     info.checksum = alg == "CRC32" ? binlog::ChecksumAlg::Crc32 : binlog::ChecksumAlg::Off;
@@ -188,12 +261,20 @@ SourceInfo BinlogStreamer::start(const Position& from) {
     const bool byGtid = start.file.empty() && !start.gtidSet.empty();
     if (start.file.empty() && start.gtidSet.empty()) start = currentSourcePosition(c);
     if (!byGtid && start.pos < 4) start.pos = 4;
-    if (!byGtid && start.gtidSet.empty() && info.mariadb) {
-        // The GTID state at a file position, so the checkpoint can carry it from the start.
-        try {
-            start.gtidSet = c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(start.file) + ", " + std::to_string(start.pos) + ")")
-                                .value_or("");
-        } catch (const db::DbError&) {
+    if (!byGtid && start.gtidSet.empty()) {
+        // The GTID state at a file position, so the checkpoint can carry it from the start (and a
+        // MySQL source can later be resumed by GTID set, on this server or on a replica of it).
+        if (info.mariadb) {
+            try {
+                start.gtidSet =
+                    c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(start.file) + ", " + std::to_string(start.pos) + ")")
+                        .value_or("");
+            } catch (const db::DbError&) {
+            }
+        } else if (auto set = mysqlGtidSetAt(c, start.file, start.pos)) {
+            start.gtidSet = *set;
+        } else {
+            info.gtidKnown = false;
         }
     }
     s.from = start;

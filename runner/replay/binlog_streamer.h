@@ -6,10 +6,10 @@
 // byte removed) for the caller's binlog::EventDecoder, which must run on the caller's thread
 // because table-map decoding consults the schema tracker at that point of the stream.
 //
-// Errors from next(): ReplayError with retryable() = true when the connection was lost or the
-// source restarted (the caller reconnects from its last applied position, with backoff), false
-// for a purged binlog (error 1236: the message names the missing file and the retention
-// setting to raise) and other refusals.
+// Errors from next(): ReplayError with retryable() = true when the connection was lost, killed
+// or the source restarted (transientStreamError(); the caller reconnects from its last
+// checkpoint, with backoff), false for a purged binlog (error 1236: the message names the
+// missing file and the retention setting to raise), missing GTIDs and other refusals.
 #pragma once
 
 #include <chrono>
@@ -36,7 +36,16 @@ struct SourceInfo {
     std::string version;
     binlog::ChecksumAlg checksum = binlog::ChecksumAlg::Off;  // what we announced
     Position start;  // resolved start: file/pos as sent; gtidSet when known
+    // False when the source logs GTIDs but the set executed at `start` could not be read: the
+    // GTIDs that follow are then no complete executed set, and must not be used to resume.
+    bool gtidKnown = true;
 };
+
+// Whether a binlog-stream error code is transient: the connection was lost, timed out, killed
+// (KILL of the dump thread) or the source is shutting down. Replay then reconnects from its last
+// checkpoint with backoff. Error 1236 (the source cannot serve the position: purged binlog,
+// missing GTIDs) and other refusals are not.
+bool transientStreamError(unsigned code, bool mariadb);
 
 // A replica server id for `name`: stable for a job, distinct between jobs, and outside the range
 // people give real replicas (it has bit 30 set).

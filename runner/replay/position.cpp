@@ -67,7 +67,8 @@ std::string normalUuid(std::string_view s, std::string_view whole) {
     bool ok = uuid.size() == kUuidLength;
     for (size_t i = 0; ok && i < uuid.size(); ++i) {
         uuid[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(uuid[i])));
-        ok = (i == 8 || i == 13 || i == 18 || i == 23) ? uuid[i] == '-' : std::isxdigit(static_cast<unsigned char>(uuid[i])) != 0;
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        ok = dash ? uuid[i] == '-' : std::isxdigit(static_cast<unsigned char>(uuid[i])) != 0;
     }
     if (!ok) badSet(whole, "'" + std::string(s) + "' is not a uuid");
     return uuid;
@@ -148,7 +149,7 @@ GtidSet GtidSet::parse(std::string_view text) {
 void GtidSet::addMaria(uint32_t domain, uint32_t serverId, uint64_t seq) { maria_[domain] = MariaGtid{serverId, seq}; }
 
 void GtidSet::addMysql(std::string_view tsid, int64_t gno) {
-    auto it = mysql_.find(std::string(tsid));
+    auto it = mysql_.find(tsid);
     // Common case: the next number of the last interval of a TSID already in normal form.
     if (it != mysql_.end() && !it->second.empty() && it->second.back().second + 1 == gno) {
         it->second.back().second = gno;
@@ -158,7 +159,7 @@ void GtidSet::addMysql(std::string_view tsid, int64_t gno) {
 }
 
 void GtidSet::addMysqlRange(std::string_view tsid, int64_t first, int64_t last) {
-    auto it = mysql_.find(std::string(tsid));
+    auto it = mysql_.find(tsid);
     if (it == mysql_.end()) it = mysql_.emplace(normalTsid(tsid), std::vector<std::pair<int64_t, int64_t>>{}).first;
     auto& iv = it->second;
     iv.emplace_back(first, last);
@@ -219,7 +220,8 @@ std::string GtidSet::encodeMysql() const {
             ++i;
         }
         if (tagged) {
-            const std::string_view tag = tsid.size() > kUuidLength ? std::string_view(tsid).substr(kUuidLength + 1) : "";
+            const std::string_view tag =
+                tsid.size() > kUuidLength ? std::string_view(tsid).substr(kUuidLength + 1) : std::string_view();
             out.push_back(static_cast<char>(tag.size() << 1));
             out += tag;
         }

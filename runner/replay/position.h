@@ -66,7 +66,7 @@ private:
     // TSID ("uuid" or "uuid:tag", lower case) -> sorted, disjoint, inclusive [start, end]
     // intervals. The uuid is fixed-width, so the map's order is MySQL's: by uuid, then by tag,
     // the untagged entry first.
-    std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> mysql_;
+    std::map<std::string, std::vector<std::pair<int64_t, int64_t>>, std::less<>> mysql_;
 };
 
 }  // namespace tidemark::replay

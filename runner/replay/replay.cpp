@@ -14,6 +14,7 @@
 #include "runner/replay/progress.h"
 #include "runner/replay/safe_mode.h"
 #include "runner/replay/schema_tracker.h"
+#include "runner/replay/stream_order.h"
 
 namespace tidemark::replay {
 
@@ -58,13 +59,15 @@ public:
             tracker_.loadAll(src);  // tables the target does not have yet
         }
 
+        // A checkpoint with a MySQL GTID set resumes by that set (COM_BINLOG_DUMP_GTID): the same
+        // point on this source, or on a replica of it with other file names after a failover.
         Position from;
         if (resume) {
             if (resume->complete()) {
-                from = resume->end;
+                from = resumePoint(resume->end);
                 nextSeq_ = resume->batch + 1;
             } else {
-                from = resume->start;
+                from = resumePoint(resume->start);
                 recovery_ = *resume;
                 nextSeq_ = resume->batch;
                 sink_.note("replay: resuming inside batch " + std::to_string(resume->batch) + " (" +
@@ -90,6 +93,10 @@ public:
         streamPos_ = info.start;
         appliedPos_ = info.start;
         lastCheckpoint_ = info.start;
+        trackGtids_ = info.gtidKnown;
+        if (!trackGtids_)
+            sink_.note("replay: the source's GTID set at " + info.start.text() +
+                       " is unknown; checkpoints record file positions only until a restart reads it");
         if (!streamPos_.gtidSet.empty()) gtid_ = GtidSet::parse(streamPos_.gtidSet);
         sink_.note("replay: streaming from " + (streamPos_.known() ? streamPos_.text() : "GTID " + streamPos_.gtidSet) +
                    " with " + std::to_string(workers) + " workers");
@@ -111,10 +118,11 @@ public:
                     for (auto& ev : events) handle(std::move(ev));
                 }
                 maybeCloseBatch(false);
-                if (options_.stopAt && !inTxn_ && !recovery_ && comparePositions(streamPos_, *options_.stopAt) >= 0) {
+                if (options_.stopAt && !inTxn_ && !recovery_ &&
+                    compareStreamPositions(streamPos_, *options_.stopAt) >= 0) {
                     maybeCloseBatch(true);
                     finishInFlight();
-                    if (comparePositions(appliedPos_, *options_.stopAt) >= 0) break;
+                    if (compareStreamPositions(appliedPos_, *options_.stopAt) >= 0) break;
                 }
                 report(false);
             }
@@ -190,6 +198,8 @@ private:
                 commitTxn(ev);
                 return;
             case binlog::QueryKind::Rollback:
+                // Nothing to apply, but the transaction's GTID is spent all the same.
+                addGtids(txn_.maria);
                 txn_ = Txn{};
                 inTxn_ = false;
                 streamPos_ = here(ev.nextPosition);
@@ -212,9 +222,7 @@ private:
         std::optional<binlog::MariaGtid> maria = txn_.maria;
         txn_ = Txn{};
         inTxn_ = false;
-        if (maria) gtid_.addMaria(maria->domainId, maria->serverId, maria->seqNo);
-        if (pendingMysqlGtid_) gtid_.addMysql(pendingMysqlGtid_->sidText(), pendingMysqlGtid_->gno);
-        pendingMysqlGtid_.reset();
+        addGtids(maria);
         handleDdl(q, ev);
     }
 
@@ -257,10 +265,19 @@ private:
         txnArrival_ = Clock::now();
     }
 
-    void commitTxn(const binlog::Event& ev, bool endsAtThisEvent = true) {
-        if (txn_.maria) gtid_.addMaria(txn_.maria->domainId, txn_.maria->serverId, txn_.maria->seqNo);
-        if (pendingMysqlGtid_) gtid_.addMysql(pendingMysqlGtid_->sidText(), pendingMysqlGtid_->gno);
+    // The transaction just ended joins the executed set (MariaDB's from its GTID event, MySQL's
+    // from the GTID event before it). Not when the set at the start was unknown: a partial set
+    // must never reach a checkpoint, which would resume by it.
+    void addGtids(const std::optional<binlog::MariaGtid>& maria) {
+        if (trackGtids_) {
+            if (maria) gtid_.addMaria(maria->domainId, maria->serverId, maria->seqNo);
+            if (pendingMysqlGtid_) gtid_.addMysql(pendingMysqlGtid_->tsidText(), pendingMysqlGtid_->gno);
+        }
         pendingMysqlGtid_.reset();
+    }
+
+    void commitTxn(const binlog::Event& ev, bool endsAtThisEvent = true) {
+        addGtids(txn_.maria);
         Position end = endsAtThisEvent ? here(ev.nextPosition) : streamPos_;
         if (!endsAtThisEvent) end = here(ev.position);
         inTxn_ = false;
@@ -291,10 +308,12 @@ private:
         return *building_;
     }
 
-    // During recovery the batch must end exactly where the interrupted one did.
+    // During recovery the batch must end exactly where the interrupted one did: the same GTID set
+    // (resumed by GTID, maybe on another server), else the same file position.
     void reachedRecoveryEnd() {
         if (!recovery_) return;
-        int c = comparePositions(streamPos_, recovery_->end);
+        const Position at{streamPos_.file, streamPos_.pos, gtid_.text()};
+        const int c = compareGtidSets(at, recovery_->end).value_or(comparePositions(streamPos_, recovery_->end));
         if (c < 0) return;
         if (c > 0)
             throw ReplayError("replay: the checkpoint's batch end " + recovery_->end.text() +
@@ -325,7 +344,7 @@ private:
         }
         // Nothing to apply, but the stream moved on (other tables, rotation): checkpoint it now
         // and then, so a restart does not re-read (or need purged) binlogs.
-        if (streamPos_.known() && comparePositions(streamPos_, lastCheckpoint_) > 0 &&
+        if (streamPos_.known() && compareStreamPositions(streamPos_, lastCheckpoint_) > 0 &&
             (force || now - lastEmptyCheckpoint_ >= std::chrono::seconds(1))) {
             lastEmptyCheckpoint_ = now;
             building();
@@ -389,7 +408,7 @@ private:
         b->ddlTimeZone = q.timeZone;
         bool alreadyCommitted = false;
         if (recovery_) {
-            if (!(recovery_->end == end))
+            if (compareGtidSets(end, recovery_->end).value_or(comparePositions(end, recovery_->end)) != 0)
                 throw ReplayError("replay: checkpoint batch " + recovery_->start.text() + " .. " + recovery_->end.text() +
                                       " does not match the DDL at " + end.text(),
                                   false);
@@ -493,6 +512,7 @@ private:
     GtidSet gtid_;
     Position streamPos_, sourcePos_, appliedPos_, lastCheckpoint_;
     bool inTxn_ = false;
+    bool trackGtids_ = true;
     Txn txn_;
     Clock::time_point txnArrival_{};
     std::optional<binlog::MysqlGtid> pendingMysqlGtid_;

@@ -2,11 +2,13 @@
 
 #include <ctime>
 
+#include "runner/replay/stream_order.h"
+
 namespace tidemark::replay {
 
 void SafeMode::extendTo(const Position& p) {
     if (!p.known()) return;
-    if (!untilPosition_ || before(*untilPosition_, p)) untilPosition_ = p;
+    if (!untilPosition_ || compareStreamPositions(*untilPosition_, p) < 0) untilPosition_ = p;
 }
 
 void SafeMode::extendTo(Clock::time_point t) {
@@ -16,13 +18,13 @@ void SafeMode::extendTo(Clock::time_point t) {
 bool SafeMode::activeFor(const Position& txEnd, Clock::time_point now) const {
     if (untilTime_ && now < *untilTime_) return true;
     // A transaction ending at or before the safe-until position may already be in the target.
-    if (untilPosition_ && comparePositions(txEnd, *untilPosition_) <= 0) return true;
+    if (untilPosition_ && compareStreamPositions(txEnd, *untilPosition_) <= 0) return true;
     return false;
 }
 
 std::string SafeMode::untilText(const Position& streamPos, Clock::time_point now) const {
     std::string out;
-    if (untilPosition_ && comparePositions(streamPos, *untilPosition_) <= 0) out = untilPosition_->text();
+    if (untilPosition_ && compareStreamPositions(streamPos, *untilPosition_) <= 0) out = untilPosition_->text();
     if (untilTime_ && now < *untilTime_) {
         std::time_t t = Clock::to_time_t(*untilTime_);
         std::tm tm{};

@@ -52,8 +52,38 @@ bool appendUuidText(std::string& out, const ColumnSchema& col, const binlog::Val
     return true;
 }
 
-void appendValue(std::string& out, const ColumnSchema& col, const binlog::Value& v) {
+// A JSON document as plain utf8mb4 text, for a target whose JSON columns are text.
+void appendJsonText(std::string& out, std::string_view json) {
+    out += "_utf8mb4";
+    binlog::appendQuotedBytes(out, json);
+}
+
+void appendValue(std::string& out, const ColumnSchema& col, const binlog::Value& v, const SqlDialect& d) {
+    if (d.jsonAsText && v.kind == binlog::Value::Kind::Json) {
+        appendJsonText(out, v.text);
+        return;
+    }
     if (!appendUuidText(out, col, v)) binlog::appendSqlLiteral(out, v);
+}
+
+// A partial JSON update for a target without a JSON type: JSON_EXTRACT(text, '$') makes each
+// new value a JSON value (not a quoted string) to MariaDB's JSON_REPLACE / JSON_INSERT.
+std::string jsonDiffAsText(std::string_view columnExpr, const binlog::Value& v) {
+    std::string expr(columnExpr);
+    for (const binlog::JsonDiff& diff : v.diffs) {
+        std::string path;
+        appendJsonText(path, diff.path);
+        if (diff.op == binlog::JsonDiff::Op::Remove) {
+            expr = "JSON_REMOVE(" + expr + ", " + path + ")";
+            continue;
+        }
+        std::string value = "JSON_EXTRACT(";
+        appendJsonText(value, diff.value);
+        value += ", '$')";
+        expr = std::string(diff.op == binlog::JsonDiff::Op::Replace ? "JSON_REPLACE(" : "JSON_INSERT(") + expr + ", " +
+               path + ", " + value + ")";
+    }
+    return expr;
 }
 
 bool mergeable(OpKind k) {
@@ -99,12 +129,12 @@ const binlog::Value& keyValue(const RowChange& c, bool useBefore, uint32_t col) 
     return c.row->before.at(col);
 }
 
-void appendKeyTuple(std::string& out, const RowChange& c, bool useBefore) {
+void appendKeyTuple(std::string& out, const RowChange& c, bool useBefore, const SqlDialect& d) {
     const auto& id = c.table->identity;
     if (id.size() > 1) out += '(';
     for (size_t k = 0; k < id.size(); ++k) {
         if (k) out += ',';
-        appendValue(out, c.table->columns[id[k]], keyValue(c, useBefore, id[k]));
+        appendValue(out, c.table->columns[id[k]], keyValue(c, useBefore, id[k]), d);
     }
     if (id.size() > 1) out += ')';
 }
@@ -118,19 +148,19 @@ void appendKeyColumns(std::string& out, const TableSchema& t) {
     if (t.identity.size() > 1) out += ')';
 }
 
-void appendWhereKey(std::string& out, const RowChange& c) {
+void appendWhereKey(std::string& out, const RowChange& c, const SqlDialect& d) {
     const auto& id = c.table->identity;
     for (size_t k = 0; k < id.size(); ++k) {
         if (k) out += " AND ";
         out += db::quoteIdent(c.table->columns[id[k]].name);
         out += " = ";
-        appendValue(out, c.table->columns[id[k]], keyValue(c, true, id[k]));
+        appendValue(out, c.table->columns[id[k]], keyValue(c, true, id[k]), d);
     }
 }
 
 // Every comparable column of the before image; FLOAT/DOUBLE and generated columns are left out
 // (their literals may not compare equal), which can only widen the match among identical rows.
-void appendWhereRow(std::string& out, const RowChange& c) {
+void appendWhereRow(std::string& out, const RowChange& c, const SqlDialect& d) {
     const auto& img = c.row->before;
     bool first = true;
     for (size_t i = 0; i < img.size(); ++i) {
@@ -140,13 +170,13 @@ void appendWhereRow(std::string& out, const RowChange& c) {
         first = false;
         out += db::quoteIdent(col.name);
         out += " <=> ";
-        appendValue(out, col, img[i]);
+        appendValue(out, col, img[i], d);
     }
     if (first) out += "1";
     out += " LIMIT 1";
 }
 
-void appendSet(std::string& out, const RowChange& c) {
+void appendSet(std::string& out, const RowChange& c, const SqlDialect& d) {
     const auto& img = c.row->after;
     bool first = true;
     for (size_t i = 0; i < img.size(); ++i) {
@@ -158,13 +188,13 @@ void appendSet(std::string& out, const RowChange& c) {
         out += name;
         out += " = ";
         if (img[i].kind == binlog::Value::Kind::JsonDiff)
-            out += binlog::jsonDiffExpression(name, img[i]);
+            out += d.jsonAsText ? jsonDiffAsText(name, img[i]) : binlog::jsonDiffExpression(name, img[i]);
         else
-            appendValue(out, col, img[i]);
+            appendValue(out, col, img[i], d);
     }
 }
 
-void appendValuesRow(std::string& out, const RowChange& c) {
+void appendValuesRow(std::string& out, const RowChange& c, const SqlDialect& d) {
     const auto& img = c.row->after;
     out += '(';
     bool first = true;
@@ -172,7 +202,7 @@ void appendValuesRow(std::string& out, const RowChange& c) {
         if (!img[i].isPresent() || c.table->columns[i].generated) continue;
         if (!first) out += ',';
         first = false;
-        appendValue(out, c.table->columns[i], img[i]);
+        appendValue(out, c.table->columns[i], img[i], d);
     }
     out += ')';
 }
@@ -195,7 +225,8 @@ void appendInsertHead(std::string& out, const RowChange& c, bool replace) {
 }  // namespace
 
 std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, const std::vector<uint32_t>& share,
-                                       const std::vector<uint32_t>& component, const SqlLimits& limits) {
+                                       const std::vector<uint32_t>& component, const SqlDialect& dialect,
+                                       const SqlLimits& limits) {
     std::vector<Op> ops;
     ops.reserve(share.size() + share.size() / 4);
     // Compaction: in a component that is one primary key of a table whose only unique key is
@@ -325,7 +356,7 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                 for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
                     if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
                     if (j > i) sql += ',';
-                    appendValuesRow(sql, *ops[j].change);
+                    appendValuesRow(sql, *ops[j].change, dialect);
                 }
                 st.rows = j - i;
                 i = j;
@@ -337,7 +368,7 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                 for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
                     if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
                     if (j > i) sql += ',';
-                    appendValuesRow(sql, *ops[j].change);
+                    appendValuesRow(sql, *ops[j].change, dialect);
                 }
                 sql += " ON DUPLICATE KEY UPDATE ";
                 bool first = true;
@@ -367,7 +398,7 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                 for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
                     if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
                     if (j > i) sql += ',';
-                    appendKeyTuple(sql, *ops[j].change, true);
+                    appendKeyTuple(sql, *ops[j].change, true, dialect);
                 }
                 sql += ')';
                 st.rows = j - i;
@@ -376,17 +407,17 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
             }
             case OpKind::DeleteRow:
                 sql += "DELETE FROM " + t.qualified + " WHERE ";
-                appendWhereRow(sql, *op.change);
+                appendWhereRow(sql, *op.change, dialect);
                 st.rows = 1;
                 ++i;
                 break;
             case OpKind::UpdateKey:
             case OpKind::UpdateRow:
                 sql += "UPDATE " + t.qualified + " SET ";
-                appendSet(sql, *op.change);
+                appendSet(sql, *op.change, dialect);
                 sql += " WHERE ";
-                if (op.kind == OpKind::UpdateKey) appendWhereKey(sql, *op.change);
-                else appendWhereRow(sql, *op.change);
+                if (op.kind == OpKind::UpdateKey) appendWhereKey(sql, *op.change, dialect);
+                else appendWhereRow(sql, *op.change, dialect);
                 st.rows = 1;
                 ++i;
                 break;

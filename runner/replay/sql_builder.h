@@ -23,12 +23,20 @@ struct Statement {
     size_t rows = 0;
 };
 
+// What the target's SQL can say. MariaDB has no JSON type (its JSON is LONGTEXT with a
+// JSON_VALID check) and no CAST(.. AS JSON): JSON values go to it as utf8mb4 text. MySQL and TiDB
+// take CAST(.. AS JSON), which keeps a JSON column's value a document rather than a string.
+struct SqlDialect {
+    bool jsonAsText = false;
+};
+
 struct SqlLimits {
     size_t maxRowsPerStatement = 2000;
     size_t maxBytesPerStatement = 1u << 20;
 };
 
 std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, const std::vector<uint32_t>& share,
-                                       const std::vector<uint32_t>& component, const SqlLimits& limits = {});
+                                       const std::vector<uint32_t>& component, const SqlDialect& dialect = {},
+                                       const SqlLimits& limits = {});
 
 }  // namespace tidemark::replay

@@ -88,8 +88,9 @@ TEST_CASE("precheck exits 0 when the job may proceed and 1 when it may not, with
     SecretsDir secrets;
     sharedSource().exec("CREATE DATABASE IF NOT EXISTS cli_shop");
     sharedSource().exec("CREATE TABLE IF NOT EXISTS cli_shop.t (id INT PRIMARY KEY)");
+    sharedSource().exec("CREATE TABLE IF NOT EXISTS cli_shop.log (line VARCHAR(80))");  // no key: a warning
     sharedSource().exec("CREATE USER IF NOT EXISTS 'cliuser'@'%' IDENTIFIED BY 'Sup3r-Secret-Pw'");
-    sharedSource().exec("GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'cliuser'@'%'");
+    sharedSource().exec("GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'cliuser'@'%'");
     secrets.credentials("src", "cliuser", "Sup3r-Secret-Pw\n");
     secrets.credentials("tgt", "root", "");
     const auto objects = "  objects: {include: [{database: cli_shop}]}\n";
@@ -101,11 +102,20 @@ TEST_CASE("precheck exits 0 when the job may proceed and 1 when it may not, with
     CHECK(ok.out.find("\"name\": \"binlog_format\"") != std::string::npos);
     CHECK(ok.out.find("Sup3r-Secret-Pw") == std::string::npos);
 
-    // The MariaDB source is a warning, and warnings stop a job that does not ignore them.
+    // A table without a key is a warning, and warnings stop a job that does not ignore them.
     const auto strict = dir.write("strict.yaml", manifest(sharedSource().port(), sharedTarget().port(), objects));
     auto stopped = runner(dir, "precheck -f " + strict.string() + " --secrets-dir " + secrets.path().string() + " --output table");
     CHECK(stopped.status == 1);
-    CHECK(stopped.out.find("WARNING  source_version") != std::string::npos);
+    CHECK(stopped.out.find("WARNING  primary_keys") != std::string::npos);
+    CHECK(stopped.out.find("FAILED") == std::string::npos);
+    // Only the warnings held it back: skipping that item lets the job proceed (a MariaDB
+    // source also carries its notice).
+    const auto skipping = dir.write(
+        "skip.yaml", manifest(sharedSource().port(), sharedTarget().port(),
+                              std::string(objects) + "  precheck: {skip: [primary_keys, source_version]}\n"));
+    auto proceeds = runner(dir, "precheck -f " + skipping.string() + " --secrets-dir " + secrets.path().string() + " --output table");
+    INFO(proceeds.out);
+    CHECK(proceeds.status == 0);
 
     // A wrong password: a Failed item naming the endpoint and the cause, and still no password.
     secrets.credentials("src", "cliuser", "Wr0ng-Pw-Value");

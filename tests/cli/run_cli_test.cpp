@@ -109,6 +109,12 @@ bool eventually(const DbServer& server, const std::string& sql, const std::strin
     return false;
 }
 
+// Rows 1..n in a column `seq`, as a derived table both flavors read.
+std::string numbers(int n) {
+    return "(WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < " + std::to_string(n) +
+           ") SELECT seq FROM s) AS numbers";
+}
+
 struct Setup {
     DbServer source{ServerOptions::source()};
     DbServer target{ServerOptions::target()};
@@ -120,8 +126,11 @@ struct Setup {
         source.exec("CREATE DATABASE app");
         source.exec("CREATE TABLE app.accounts (id INT PRIMARY KEY, owner VARCHAR(40) CHARACTER SET utf8mb4, balance DECIMAL(14,2), touched DATETIME(6))");
         source.exec("CREATE TABLE app.events (at TIMESTAMP(3) NULL, what VARBINARY(64))");  // no key
-        source.exec("INSERT INTO app.accounts SELECT seq, CONCAT('owner ', seq, ' ✓'), seq * 1.5, '2024-05-06 07:08:09.123456' FROM app.seq_1_to_3000");
-        source.exec("INSERT INTO app.events SELECT FROM_UNIXTIME(1700000000 + seq), UNHEX(SHA2(seq, 256)) FROM app.seq_1_to_500");
+        auto c = source.connectRoot();
+        // MySQL has no seq_1_to_N tables and stops recursion at 1000 rows unless told otherwise.
+        c.execute(source.isMySql() ? "SET SESSION cte_max_recursion_depth = 10000" : "SET SESSION max_recursive_iterations = 10000");
+        c.execute("INSERT INTO app.accounts SELECT seq, CONCAT('owner ', seq, ' ✓'), seq * 1.5, '2024-05-06 07:08:09.123456' FROM " + numbers(3000));
+        c.execute("INSERT INTO app.events SELECT FROM_UNIXTIME(1700000000 + seq), UNHEX(SHA2(seq, 256)) FROM " + numbers(500));
         secrets.credentials("src", "root", "");
         secrets.credentials("tgt", "root", "");
         jobFile = dir.write("job.yaml", manifest(source.port(), target.port(),

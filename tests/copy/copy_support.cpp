@@ -1,5 +1,8 @@
 #include "tests/copy/copy_support.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace tidemark::copytest {
 
 const testing::DbServer& source() {
@@ -89,6 +92,54 @@ void reset(const std::string& jobName, const std::vector<std::string>& databases
 
 std::uint64_t count(db::Connection& c, const std::string& qualifiedTable) {
     return std::stoull(c.scalar("SELECT COUNT(*) FROM " + qualifiedTable).value_or("0"));
+}
+
+std::string numbers(std::uint64_t n) {
+    const std::string digits =
+        "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL "
+        "SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
+    std::string expr = "1", from;
+    std::uint64_t scale = 1;
+    for (int i = 0; scale < n && i < 6; ++i, scale *= 10) {
+        const std::string alias = "d" + std::to_string(i);
+        expr += " + " + std::to_string(scale) + " * " + alias + ".d";
+        from += (from.empty() ? "" : " CROSS JOIN ") + digits + " AS " + alias;
+    }
+    if (from.empty()) from = "(SELECT 0 AS d) AS d0";
+    return "(SELECT " + expr + " AS seq FROM " + from + " WHERE " + expr + " <= " + std::to_string(n) + ") AS numbers";
+}
+
+std::uint64_t gtidTransactions(const std::string& gtidSet) {
+    std::uint64_t total = 0;
+    std::size_t start = 0;
+    while (start <= gtidSet.size()) {
+        const auto end = std::min(gtidSet.find(',', start), gtidSet.size());
+        std::string part = gtidSet.substr(start, end - start);
+        part.erase(std::remove_if(part.begin(), part.end(), [](unsigned char c) { return std::isspace(c); }), part.end());
+        if (part.find(':') != std::string::npos) {
+            // uuid[:tag]:a-b:c...: the parts after the uuid that start with a digit are intervals.
+            std::size_t p = part.find(':');
+            while (p != std::string::npos) {
+                const auto next = part.find(':', p + 1);
+                const std::string iv = part.substr(p + 1, next == std::string::npos ? std::string::npos : next - p - 1);
+                if (!iv.empty() && std::isdigit(static_cast<unsigned char>(iv[0]))) {
+                    const auto dash = iv.find('-');
+                    const std::uint64_t lo = std::stoull(iv.substr(0, dash));
+                    const std::uint64_t hi = dash == std::string::npos ? lo : std::stoull(iv.substr(dash + 1));
+                    total += hi - lo + 1;
+                }
+                p = next;
+            }
+        } else if (part.rfind("0-", 0) == 0) {
+            total += std::stoull(part.substr(part.rfind('-') + 1));
+        }
+        start = end + 1;
+    }
+    return total;
+}
+
+std::string sourceGtidSet(db::Connection& c) {
+    return c.scalar(c.isMariaDB() ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed").value_or("");
 }
 
 }  // namespace tidemark::copytest

@@ -49,4 +49,16 @@ void reset(const std::string& jobName, const std::vector<std::string>& databases
 
 std::uint64_t count(db::Connection& c, const std::string& qualifiedTable);
 
+// A derived table of the integers 1..n (n <= 1,000,000) in a column `seq`, for
+// `INSERT ... SELECT seq ... FROM numbers(n)` on either flavor: MySQL has no mysql.seq_1_to_N,
+// and its recursive CTEs stop at cte_max_recursion_depth (1,000) rows.
+std::string numbers(std::uint64_t n);
+
+// How many transactions a GTID set holds: MySQL's "uuid[:tag]:1-5:7,uuid2:1-3" (every interval
+// of every source), or MariaDB's "0-1-42,1-2-7" (the sequence number of domain 0).
+std::uint64_t gtidTransactions(const std::string& gtidSet);
+
+// The source's GTID set now: @@gtid_executed (MySQL) or @@gtid_binlog_pos (MariaDB).
+std::string sourceGtidSet(db::Connection& source);
+
 }  // namespace tidemark::copytest

@@ -1,7 +1,10 @@
 // Every data type round-trips byte for byte, in both modes: integer extremes, DECIMAL(65,30),
 // FLOAT/DOUBLE, BIT, temporal types with fractions, zero dates, negative times, TIMESTAMP in
 // any session time zone, strings in latin1/utf8mb3/utf8mb4/binary, blobs with every byte,
-// ENUM, SET, JSON; generated columns are computed by the target, not written.
+// ENUM, SET, JSON (SQL NULL and JSON null apart), invisible columns, columns with expression
+// defaults (`DEFAULT CURRENT_TIMESTAMP`, which MySQL marks DEFAULT_GENERATED, is copied, not
+// regenerated); generated columns are computed by the target, not written. Per flavor: VECTOR
+// and utf8mb4_0900 collations (MySQL), INET6 and UUID (MariaDB).
 #include <doctest/doctest.h>
 
 #include "tests/copy/copy_support.h"
@@ -33,7 +36,11 @@ void createTypes() {
         e ENUM('a','b','c'), st SET('x','y','z'),
         j JSON,
         g_virtual BIGINT AS (i + 1) VIRTUAL,
-        g_stored VARCHAR(60) AS (CONCAT(s_utf8mb4, '!')) STORED
+        g_stored VARCHAR(60) AS (CONCAT(s_utf8mb4, '!')) STORED,
+        inv VARCHAR(20) INVISIBLE,
+        ts_now TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+        dtm_now DATETIME(6) NULL DEFAULT CURRENT_TIMESTAMP(6),
+        expr_default VARCHAR(40) DEFAULT (CONCAT('made ', 'by default'))
     ) DEFAULT CHARSET=utf8mb4)");
     s.execute(R"(INSERT INTO types_db.t (id, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, dec65, dec10, f, d, b1, b13, b64,
         dt, dtm, dtm6, ts, tm, tm6, y, s_latin1, s_utf8, s_utf8mb4, ch, txt, s_bin, bn, vb, bl, e, st, j) VALUES
@@ -68,6 +75,31 @@ void createTypes() {
     for (int k = 0; k < 512; ++k) all += static_cast<char>(k & 0xff);
     s.execute("UPDATE types_db.t SET bl = " + db::hexLiteral(all) + ", vb = " + db::hexLiteral(all.substr(0, 256)) +
               " WHERE id = 4");
+    s.execute("UPDATE types_db.t SET j = " + s.quote("null") + " WHERE id = 5");  // JSON null, not SQL NULL
+    s.execute("UPDATE types_db.t SET j = " +
+              s.quote(R"({"big": 18446744073709551615, "neg": -9223372036854775808, "d": 1e308, "tiny": 5e-324, )"
+                      R"("s": "nul \u0000 quote \" backslash \\ tab \t", "nested": {"k": [true, false, null, {}]}})") +
+              " WHERE id = 1");
+    if (source().isMySql()) {
+        s.execute("ALTER TABLE types_db.t ADD COLUMN vec VECTOR(3), "
+                  "ADD COLUMN s_0900_ai VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci, "
+                  "ADD COLUMN s_0900_as_cs VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_as_cs, "
+                  "ADD COLUMN s_0900_bin TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin");
+        s.execute("UPDATE types_db.t SET vec = STRING_TO_VECTOR('[1.5, -2, 3.4028234e38]'), s_0900_ai = 'Stra\xC3\x9F" "e ', "
+                  "s_0900_as_cs = 'trailing space ', s_0900_bin = X'F09F9880' WHERE id = 2");
+        s.execute("UPDATE types_db.t SET vec = " + db::hexLiteral(std::string("\x01\x00\x00\x00" "\x00\x00\x00\x80" "\x00\x00\x00\x00", 12)) +
+                  " WHERE id = 4");  // a subnormal, -0 and 0
+    } else {
+        s.execute("ALTER TABLE types_db.t ADD COLUMN ip INET6, ADD COLUMN u UUID");
+        s.execute("UPDATE types_db.t SET ip = '2001:db8::ff00:42:8329', u = '123e4567-e89b-12d3-a456-426614174000' "
+                  "WHERE id = 2");
+        s.execute("UPDATE types_db.t SET ip = '::ffff:192.0.2.1', u = '00000000-0000-0000-0000-000000000000' WHERE id = 4");
+    }
+    // Last (ON UPDATE CURRENT_TIMESTAMP): columns with defaults hold values of long ago (a copy that let the target fill them in
+    // would differ); the invisible column holds values a SELECT * would not show.
+    s.execute("UPDATE types_db.t SET ts_now = '2001-02-03 04:05:06', dtm_now = '2001-02-03 04:05:06.123456', "
+              "expr_default = CONCAT('row ', id), inv = CONCAT('hidden ', id) WHERE id <> 3");
+    s.execute("UPDATE types_db.t SET ts_now = '1999-12-31 23:59:59', dtm_now = NULL, expr_default = NULL WHERE id = 3");
 }
 
 void checkSame() {
@@ -81,8 +113,8 @@ void checkSame() {
     // FLOAT and DOUBLE exactly, not just their printed forms; TIMESTAMP in another zone.
     for (auto* c : {&s, &t}) c->execute("SET time_zone = '-07:00'");
     auto exact = [](db::Connection& c) {
-        return c.query("SELECT id, HEX(CAST(f AS DOUBLE) * 1e0) = HEX(CAST(f AS DOUBLE)), CAST(f AS DOUBLE) * 1, d * 1, "
-                       "d = 0.30000000000000004, ts, UNIX_TIMESTAMP(ts) FROM types_db.t ORDER BY id")
+        return c.query("SELECT id, CAST(f AS DOUBLE), d * 1, d = 0.30000000000000004, ts, UNIX_TIMESTAMP(ts), "
+                       "UNIX_TIMESTAMP(ts_now), j IS NULL FROM types_db.t ORDER BY id")
             .rows;
     };
     auto es = exact(s), et = exact(t);
@@ -97,6 +129,28 @@ void checkSame() {
     CHECK(f2 == std::optional<std::string>("1"));
     // Generated columns are the target's own computation.
     CHECK(t.scalar("SELECT g_stored FROM types_db.t WHERE id = 2") == std::optional<std::string>("x!"));
+    CHECK(t.scalar("SELECT g_virtual FROM types_db.t WHERE id = 2") == std::optional<std::string>("2147483648"));
+    // The columns keep their definitions: invisible, generated, defaults.
+    auto columns = [](db::Connection& c) {
+        std::vector<std::string> out;
+        for (auto& r : c.query("SELECT COLUMN_NAME, COLUMN_TYPE, EXTRA, COLUMN_DEFAULT, COLLATION_NAME FROM "
+                               "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'types_db' AND TABLE_NAME = 't' "
+                               "ORDER BY ORDINAL_POSITION")
+                          .rows) {
+            std::string line;
+            for (auto& v : r) line += v.value_or("NULL") + "|";
+            out.push_back(line);
+        }
+        return out;
+    };
+    CHECK(columns(s) == columns(t));
+    if (source().isMySql()) {
+        CHECK(t.scalar("SELECT VECTOR_TO_STRING(vec) FROM types_db.t WHERE id = 2") ==
+              s.scalar("SELECT VECTOR_TO_STRING(vec) FROM types_db.t WHERE id = 2"));
+        CHECK(t.scalar("SELECT JSON_TYPE(j) FROM types_db.t WHERE id = 5") == std::optional<std::string>("NULL"));
+        CHECK(t.scalar("SELECT JSON_EXTRACT(j, '$.big') = 18446744073709551615 FROM types_db.t WHERE id = 1") ==
+              std::optional<std::string>("1"));
+    }
 }
 
 }  // namespace

@@ -21,12 +21,12 @@ void createData(const std::string& dbName) {
     auto s = source().connectRoot();
     s.execute("CREATE DATABASE " + dbName);
     s.execute("CREATE TABLE " + dbName + ".keyed (id INT PRIMARY KEY, k INT NOT NULL, v VARCHAR(100), KEY k (k))");
-    s.execute("INSERT INTO " + dbName + ".keyed SELECT seq, seq % 97, REPEAT(CHAR(65 + seq % 26), 90) FROM mysql.seq_1_to_6000");
+    s.execute("INSERT INTO " + dbName + ".keyed SELECT seq, seq % 97, REPEAT(CHAR(65 + seq % 26), 90) FROM " + numbers(6000));
     s.execute("CREATE TABLE " + dbName + ".composite (a INT NOT NULL, b VARCHAR(10) NOT NULL, v VARCHAR(60), PRIMARY KEY (a, b))");
-    s.execute("INSERT INTO " + dbName + ".composite SELECT seq % 50, CONCAT('b', seq), REPEAT('c', 50) FROM mysql.seq_1_to_2000");
+    s.execute("INSERT INTO " + dbName + ".composite SELECT seq % 50, CONCAT('b', seq), REPEAT('c', 50) FROM " + numbers(2000));
     // No key, and duplicate rows on purpose: a restart must not add more.
     s.execute("CREATE TABLE " + dbName + ".keyless (x INT, y VARCHAR(60))");
-    s.execute("INSERT INTO " + dbName + ".keyless SELECT seq % 300, REPEAT('k', 50) FROM mysql.seq_1_to_3000");
+    s.execute("INSERT INTO " + dbName + ".keyless SELECT seq % 300, REPEAT('k', 50) FROM " + numbers(3000));
 }
 
 struct Progress {

@@ -37,11 +37,16 @@ db::DbError connectError(const db::ConnectOptions& o) {
     return db::DbError(db::ErrorKind::Other, 0, "");
 }
 
+bool overTls(db::Connection& c) {
+    auto cipher = c.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+    return cipher.size() == 1 && !cipher.text(0, "Value").empty();
+}
+
 }  // namespace
 
 TEST_CASE("connects, queries and escapes any value and identifier") {
     auto c = plainServer().connectRoot();
-    CHECK(c.isMariaDB());
+    CHECK(c.isMariaDB() == !plainServer().isMySql());
     CHECK(c.scalar("SELECT 1 + 1") == std::optional<std::string>("2"));
     c.execute("CREATE DATABASE IF NOT EXISTS " + db::quoteIdent("we`ird db"));
     const auto table = db::qualified("we`ird db", "select");
@@ -123,7 +128,7 @@ TEST_CASE("withRetry retries what can pass and nothing else") {
     CHECK(calls == 2);
 }
 
-TEST_CASE("TLS: CA only, client certificate and key, and all three; verification is on") {
+TEST_CASE("TLS: CA only, client certificate and key, and all three, with verification on") {
     const auto& tls = testing::testTls();
     const auto& server = tlsServer();
     server.connectRoot().execute("CREATE USER IF NOT EXISTS 'x509user'@'%' REQUIRE X509");
@@ -166,4 +171,70 @@ TEST_CASE("TLS with the wrong CA fails with a TLS message") {
     auto plain = plainServer().rootOptions("source");
     plain.tls = db::TlsFiles{tls.caCert.string(), "", ""};
     CHECK(connectError(plain).kind() == db::ErrorKind::Tls);
+}
+
+TEST_CASE("caching_sha2_password: first logins authenticate fully with TLS and without, a wrong password is an authentication error") {
+    const auto& server = tlsServer();
+    if (!server.isMySql()) {
+        MESSAGE("skipped on MariaDB: its server has no caching_sha2_password (MySQL 8.0+'s default, MySQL 9's only password plugin)");
+        return;
+    }
+    const auto& tls = testing::testTls();
+    auto root = server.connectRoot();
+    root.execute("CREATE USER IF NOT EXISTS 'sha2user'@'%' IDENTIFIED WITH caching_sha2_password BY 'Sha2-Secret-1'");
+    REQUIRE(root.scalar("SELECT plugin FROM mysql.user WHERE user = 'sha2user'") ==
+            std::optional<std::string>("caching_sha2_password"));
+    auto plain = server.rootOptions("source");
+    plain.user = "sha2user";
+    plain.password = "Sha2-Secret-1";
+    auto secure = plain;
+    secure.tls = db::TlsFiles{tls.caCert.string(), "", ""};
+    // FLUSH PRIVILEGES empties the server's cache of logins, so the next login is a first one:
+    // the server wants the password itself, not a scramble.
+    const auto firstLogin = [&](const db::ConnectOptions& o) {
+        root.execute("FLUSH PRIVILEGES");
+        return db::Connection::open(o);
+    };
+
+    auto noTls = firstLogin(plain);  // the password goes RSA-encrypted with the key the server sends
+    CHECK_FALSE(overTls(noTls));
+    CHECK(noTls.scalar("SELECT CURRENT_USER()") == std::optional<std::string>("sha2user@%"));
+    auto withTls = firstLogin(secure);
+    CHECK(overTls(withTls));
+    CHECK(withTls.scalar("SELECT CURRENT_USER()") == std::optional<std::string>("sha2user@%"));
+
+    // A pinned key: the server's own authenticates; another key fails, which shows the password
+    // really travelled encrypted with the pinned key rather than one asked of the server.
+    testing::TempDir dir("rsa");
+    const auto key = dir.write("server-public-key.pem",
+                               root.query("SHOW GLOBAL STATUS LIKE 'Caching_sha2_password_rsa_public_key'").text(0, "Value"));
+    auto pinned = plain;
+    pinned.serverPublicKeyFile = key.string();
+    CHECK_NOTHROW(firstLogin(pinned));
+    const auto otherKey = dir.path() / "other-key.pem";
+    REQUIRE(std::system(("openssl pkey -in '" + tls.clientKey.string() + "' -pubout -out '" + otherKey.string() +
+                         "' 2>/dev/null")
+                            .c_str()) == 0);
+    auto mispinned = plain;
+    mispinned.serverPublicKeyFile = otherKey.string();
+    root.execute("FLUSH PRIVILEGES");
+    CHECK(connectError(mispinned).kind() == db::ErrorKind::Authentication);
+    // Once the login is cached the scramble suffices and no key is used at all.
+    db::Connection::open(plain);
+    CHECK_NOTHROW(db::Connection::open(mispinned));
+    auto missing = plain;
+    missing.serverPublicKeyFile = (dir.path() / "absent.pem").string();
+    CHECK(std::string(connectError(missing).what()).find("cannot read the server public key file") != std::string::npos);
+
+    for (auto o : {plain, secure}) {
+        o.password = "Hunter2-wrong";
+        root.execute("FLUSH PRIVILEGES");
+        auto e = connectError(o);
+        CHECK(e.kind() == db::ErrorKind::Authentication);
+        CHECK_FALSE(e.retryable());
+        const std::string msg = e.what();
+        CHECK(msg.find("authentication failed for user 'sha2user'") != std::string::npos);
+        CHECK(msg.find("Hunter2-wrong") == std::string::npos);
+        CHECK(msg.find("Sha2-Secret-1") == std::string::npos);
+    }
 }

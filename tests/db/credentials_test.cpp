@@ -29,6 +29,12 @@ TEST_CASE("credentials and TLS files come from the mounted-secret layout") {
     REQUIRE(o.tls.has_value());
     CHECK(o.tls->caFile == (dir.path() / "src-tls" / "ca.crt").string());
     CHECK(o.tls->certFile.empty());
+    CHECK(o.serverPublicKeyFile.empty());
+
+    // A pinned RSA key for caching_sha2_password without TLS travels in the credentials secret.
+    dir.put("src-cred", "server-public-key.pem", "-----BEGIN PUBLIC KEY-----\n");
+    CHECK(db::connectOptionsFor(e, "source", dir.path()).serverPublicKeyFile ==
+          (dir.path() / "src-cred" / "server-public-key.pem").string());
 }
 
 TEST_CASE("a missing secret or key is named, with no value in the message") {

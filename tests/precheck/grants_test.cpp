@@ -14,7 +14,7 @@ TEST_CASE("global grants, with the password hash MariaDB prints") {
     CHECK_FALSE(g.allows("INSERT", "shop", "orders"));
 }
 
-TEST_CASE("ALL PRIVILEGES globally covers everything; on a database only that database") {
+TEST_CASE("ALL PRIVILEGES globally covers everything, on a database only that database") {
     auto all = parseGrants({"GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION"});
     CHECK(all.allows("REPLICATION SLAVE"));
     CHECK(all.allows("SELECT", "x", "y"));
@@ -50,13 +50,38 @@ TEST_CASE("identifiers with backticks and dots in names") {
     CHECK_FALSE(g.allows("SELECT", "we`ird.db", "t"));
 }
 
-TEST_CASE("roles are reported for expansion, and MySQL 8 role grants parse") {
+TEST_CASE("roles granted to the account are reported, MySQL's and MariaDB's, but not role-to-role grants") {
     auto g = parseGrants({"GRANT USAGE ON *.* TO `u`@`%`", "GRANT `migration_role` TO `u`@`%`",
-                          "GRANT `r2`@`%`,`r3`@`%` TO `u`@`%`"});
-    REQUIRE(g.roles.size() == 2);
-    CHECK(g.roles[0] == "migration_role");
-    CHECK(g.roles[1] == "r2");
+                          "GRANT `r2`@`%`,`r3`@`%` TO `u`@`%`", "GRANT `nested` TO `migration_role`"});
+    CHECK(g.roles == std::vector<std::string>{"migration_role", "r2", "r3"});
     CHECK_FALSE(g.allows("SELECT"));
+}
+
+TEST_CASE("CURRENT_ROLE() lists as MySQL and MariaDB print them") {
+    CHECK(parseRoleList("`r1`@`%`,`we``ird`@`localhost`") == std::vector<std::string>{"r1", "we`ird"});
+    CHECK(parseRoleList("NONE").empty());                                      // MySQL, no active role
+    CHECK(parseRoleList("").empty());                                          // MariaDB's NULL
+    CHECK(parseRoleList("migration_role") == std::vector<std::string>{"migration_role"});  // MariaDB
+}
+
+TEST_CASE("MySQL 8+ grants: static privileges listed by name, dynamic ones on a line of their own") {
+    // SHOW GRANTS of root@127.0.0.1 on MySQL 9.7.4.
+    auto g = parseGrants(
+        {"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, SHUTDOWN, PROCESS, FILE, REFERENCES, INDEX, ALTER, "
+         "SHOW DATABASES, SUPER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, "
+         "CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, CREATE TABLESPACE, CREATE "
+         "ROLE, DROP ROLE ON *.* TO `root`@`127.0.0.1` WITH GRANT OPTION",
+         "GRANT ALLOW_NONEXISTENT_DEFINER,APPLICATION_PASSWORD_ADMIN,AUDIT_ADMIN,BACKUP_ADMIN,BINLOG_ADMIN,"
+         "CONNECTION_ADMIN,FLUSH_PRIVILEGES,REPLICATION_SLAVE_ADMIN,SYSTEM_VARIABLES_ADMIN,TRANSACTION_GTID_TAG,"
+         "XA_RECOVER_ADMIN ON *.* TO `root`@`127.0.0.1` WITH GRANT OPTION"});
+    CHECK(g.allows("SELECT", "shop", "orders"));
+    CHECK(g.allows("LOCK TABLES", "shop", "orders"));
+    CHECK(g.allows("REPLICATION SLAVE"));
+    CHECK(g.allows("REPLICATION CLIENT"));
+    CHECK(g.allows("BACKUP_ADMIN"));
+    CHECK(g.allows("TRANSACTION_GTID_TAG"));
+    CHECK_FALSE(g.allows("ALL"));  // MySQL root lists its privileges, it holds no ALL PRIVILEGES
+    CHECK(g.roles.empty());
 }
 
 TEST_CASE("renamed and aliased privileges map to one name") {

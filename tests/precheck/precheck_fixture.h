@@ -21,7 +21,8 @@ inline DbServer& sharedTarget() {
     return s;
 }
 
-// A manifest for a job between the two ports; `extraSpec` is appended under spec (indented 2).
+// A manifest for a job between the two ports, its source flavor the test's (MariaDB or MySQL);
+// `extraSpec` is appended under spec (indented 2).
 inline std::string manifest(unsigned sourcePort, unsigned targetPort, const std::string& extraSpec,
                             const std::string& type = "FullAndIncremental") {
     return "apiVersion: tidemark.dev/v1alpha1\n"
@@ -29,7 +30,7 @@ inline std::string manifest(unsigned sourcePort, unsigned targetPort, const std:
            "metadata: {name: precheck-test}\n"
            "spec:\n"
            "  type: " + type + "\n"
-           "  source: {flavor: MariaDB, host: 127.0.0.1, port: " + std::to_string(sourcePort) +
+           "  source: {flavor: " + flavorName(sourceFlavor()) + ", host: 127.0.0.1, port: " + std::to_string(sourcePort) +
            ", credentialsSecret: {name: src}}\n"
            "  target: {host: 127.0.0.1, port: " + std::to_string(targetPort) + ", credentialsSecret: {name: tgt}}\n" +
            extraSpec;

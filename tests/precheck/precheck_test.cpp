@@ -18,6 +18,32 @@ void createShop(const DbServer& s) {
     s.exec("CREATE TABLE IF NOT EXISTS pc_shop.customers (id INT NOT NULL, email VARCHAR(100) NOT NULL, UNIQUE KEY (email))");
 }
 
+// A least-privileged source user for the job's type on either flavor (REPLICATION CLIENT is
+// MariaDB's alias of BINLOG MONITOR, which SHOW GRANTS prints there), holding on MySQL also a
+// dynamic privilege, which SHOW GRANTS lists on a line of its own.
+db::ConnectOptions migrator(const DbServer& s) {
+    auto c = s.connectRoot();
+    c.execute("CREATE USER IF NOT EXISTS 'migrator'@'%' IDENTIFIED BY 'pw-migrator'");
+    c.execute("GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'migrator'@'%'");
+    if (s.isMySql()) c.execute("GRANT BACKUP_ADMIN ON *.* TO 'migrator'@'%'");
+    auto o = s.rootOptions("source");
+    o.user = "migrator";
+    o.password = "pw-migrator";
+    return o;
+}
+
+void checkEveryItemRan(const precheck::Report& r) {
+    for (auto name : {"source_connection", "target_connection", "source_version", "source_privileges",
+                      "target_privileges", "binlog_enabled", "binlog_format", "binlog_row_image", "binlog_retention",
+                      "server_id", "binlog_compression", "binlog_db_filter", "source_writable",
+                      "source_connection_limit", "target_connection_limit", "object_selection", "primary_keys",
+                      "foreign_keys", "charsets", "column_types", "target_tables"})
+        CHECK(hasItem(r, name));
+    CHECK_FALSE(hasItem(r, "physical_target_empty"));  // logical mode
+    CHECK_FALSE(hasItem(r, "start_position"));         // no start position given
+    CHECK(item(r, "object_selection").message.find("2 table(s) in 1 database(s)") == 0);
+}
+
 DbServer serverWith(const std::string& name, const std::function<void(ServerOptions&)>& tweak) {
     auto o = ServerOptions::source();
     o.name = name;
@@ -28,23 +54,40 @@ DbServer serverWith(const std::string& name, const std::function<void(ServerOpti
 }  // namespace
 
 TEST_CASE("a healthy MariaDB source and an empty target pass every item but the MariaDB notice") {
+    if (sharedSource().isMySql()) {
+        MESSAGE("skipped on MySQL: MySQL has no MariaDB notice; 'a healthy MySQL source ...' is its counterpart");
+        return;
+    }
     createShop(sharedSource());
-    auto r = runAsRoot(job(sharedSource(), sharedTarget(), kShop), sharedSource(), sharedTarget());
+    auto r = precheck::run(job(sharedSource(), sharedTarget(), kShop), migrator(sharedSource()),
+                           sharedTarget().rootOptions("target"));
     for (const auto& i : r.items) {
         INFO(i.name << ": " << i.message);
         if (i.name == "source_version") CHECK(i.state == State::Warning);
         else CHECK(i.state == State::Pass);
     }
-    for (auto name : {"source_connection", "target_connection", "source_privileges", "target_privileges",
-                      "binlog_enabled", "binlog_format", "binlog_row_image", "binlog_retention", "server_id",
-                      "binlog_db_filter", "source_writable", "source_connection_limit", "target_connection_limit",
-                      "object_selection", "primary_keys", "charsets", "column_types", "target_tables"})
-        CHECK(hasItem(r, name));
-    CHECK_FALSE(hasItem(r, "physical_target_empty"));  // logical mode
-    CHECK_FALSE(hasItem(r, "start_position"));         // no start position given
+    checkEveryItemRan(r);
     CHECK(r.mayProceed(true));
     CHECK_FALSE(r.mayProceed(false));
-    CHECK(item(r, "object_selection").message.find("2 table(s) in 1 database(s)") == 0);
+}
+
+TEST_CASE("a healthy MySQL source and an empty target pass every item") {
+    if (!sharedSource().isMySql()) {
+        MESSAGE("skipped on MariaDB: a MariaDB source always carries a notice; 'a healthy MariaDB source ...' is its counterpart");
+        return;
+    }
+    createShop(sharedSource());
+    auto r = precheck::run(job(sharedSource(), sharedTarget(), kShop), migrator(sharedSource()),
+                           sharedTarget().rootOptions("target"));
+    for (const auto& i : r.items) {
+        INFO(i.name << ": " << i.message);
+        CHECK(i.state == State::Pass);
+    }
+    checkEveryItemRan(r);
+    // MySQL 8.4 removed SHOW MASTER STATUS: the filter item read SHOW BINARY LOG STATUS.
+    CHECK(item(r, "source_version").message == "MySQL " + sharedSource().version() + " is supported");
+    CHECK(item(r, "source_privileges").message.find("user 'migrator' has SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT") == 0);
+    CHECK(r.mayProceed(false));
 }
 
 TEST_CASE("binlog_format STATEMENT fails with the instruction to set ROW") {
@@ -69,6 +112,8 @@ TEST_CASE("binlog off and a MINIMAL row image fail for incremental jobs") {
     auto r = runAsRoot(job(off, sharedTarget(), kShop), off, sharedTarget());
     CHECK(item(r, "binlog_enabled").state == State::Failed);
     CHECK(item(r, "binlog_enabled").instruction.find("log_bin") != std::string::npos);
+    // MySQL 8.0+ logs unless told not to: the fix is to drop that option.
+    if (off.isMySql()) CHECK(item(r, "binlog_enabled").instruction.find("skip-log-bin") != std::string::npos);
 
     auto minimal = serverWith("minimal", [](ServerOptions& o) { o.rowImage = "MINIMAL"; });
     createShop(minimal);
@@ -83,12 +128,13 @@ TEST_CASE("binlog retention under a day fails, under a week warns, with per-flav
     auto check = [&](long seconds, const std::string& flavor) {
         src.exec("SET GLOBAL binlog_expire_logs_seconds = " + std::to_string(seconds));
         auto text = manifest(src.port(), sharedTarget().port(), kShop);
-        text.replace(text.find("flavor: MariaDB"), 15, "flavor: " + flavor);
+        const std::string own = std::string("flavor: ") + flavorName(sourceFlavor());
+        text.replace(text.find(own), own.size(), "flavor: " + flavor);
         return item(runAsRoot(api::parseManifest(text, "t.yaml"), src, sharedTarget()), "binlog_retention");
     };
     auto hour = check(3600, "MySQL");
     CHECK(hour.state == State::Failed);
-    CHECK(hour.instruction.find("binlog_expire_logs_seconds = 604800") != std::string::npos);
+    CHECK(hour.instruction.find("SET PERSIST binlog_expire_logs_seconds = 604800;") != std::string::npos);
     auto threeDays = check(3 * 86400, "CloudSQLMySQL");
     CHECK(threeDays.state == State::Warning);
     CHECK(threeDays.instruction.find("Cloud SQL") != std::string::npos);
@@ -97,21 +143,31 @@ TEST_CASE("binlog retention under a day fails, under a week warns, with per-flav
     CHECK(check(0, "MySQL").state == State::Pass);  // never purged
 }
 
-TEST_CASE("a source user without REPLICATION CLIENT fails; a full copy on MariaDB needs only SELECT") {
+TEST_CASE("a source user without REPLICATION CLIENT fails, and a full copy needs it on MySQL only") {
     createShop(sharedSource());
     sharedSource().exec("CREATE USER IF NOT EXISTS 'norc'@'%' IDENTIFIED BY 'pw-norc'");
     sharedSource().exec("GRANT SELECT, LOCK TABLES, REPLICATION SLAVE ON *.* TO 'norc'@'%'");
     auto src = sharedSource().rootOptions("source");
     src.user = "norc";
     src.password = "pw-norc";
+    const bool mysql = sharedSource().isMySql();
     auto r = precheck::run(job(sharedSource(), sharedTarget(), kShop), src, sharedTarget().rootOptions("target"));
     const auto& i = item(r, "source_privileges");
     CHECK(i.state == State::Failed);
     CHECK(i.message.find("user 'norc' lacks REPLICATION CLIENT on *.*") == 0);
-    CHECK(i.instruction.find("GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT ON *.*") != std::string::npos);
+    // MySQL's snapshot takes a lock on the tables; MariaDB's consistent snapshot needs none.
+    CHECK(i.instruction.find(mysql ? "GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.*"
+                                   : "GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT ON *.*") != std::string::npos);
 
+    // A full copy reads the snapshot's binlog position: with SHOW BINARY LOG STATUS on MySQL
+    // (REPLICATION CLIENT), from session variables on MariaDB.
     auto full = precheck::run(job(sharedSource(), sharedTarget(), kShop, "Full"), src, sharedTarget().rootOptions("target"));
-    CHECK(item(full, "source_privileges").state == State::Pass);
+    if (mysql) {
+        CHECK(item(full, "source_privileges").state == State::Failed);
+        CHECK(item(full, "source_privileges").message.find("user 'norc' lacks REPLICATION CLIENT on *.*") == 0);
+    } else {
+        CHECK(item(full, "source_privileges").state == State::Pass);
+    }
 }
 
 TEST_CASE("database-level SELECT is enough when it covers every selected table") {
@@ -119,8 +175,8 @@ TEST_CASE("database-level SELECT is enough when it covers every selected table")
     sharedSource().exec("CREATE DATABASE IF NOT EXISTS pc_other");
     sharedSource().exec("CREATE TABLE IF NOT EXISTS pc_other.t (id INT PRIMARY KEY)");
     sharedSource().exec("CREATE USER IF NOT EXISTS 'dbuser'@'%' IDENTIFIED BY 'pw-dbuser'");
-    sharedSource().exec("GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'dbuser'@'%'");
-    sharedSource().exec("GRANT SELECT ON `pc\\_shop`.* TO 'dbuser'@'%'");
+    sharedSource().exec("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'dbuser'@'%'");
+    sharedSource().exec("GRANT SELECT, LOCK TABLES ON `pc\\_shop`.* TO 'dbuser'@'%'");
     auto src = sharedSource().rootOptions("source");
     src.user = "dbuser";
     src.password = "pw-dbuser";
@@ -216,7 +272,8 @@ TEST_CASE("table schemas: missing keys and foreign keys warn, TiDB-less types fa
     src.exec("CREATE TABLE pc_schema.child (id INT PRIMARY KEY, parent_id INT, FOREIGN KEY (parent_id) REFERENCES pc_schema.parent(id))");
     src.exec("CREATE TABLE pc_schema.nokey (a INT, b INT, UNIQUE KEY (a))");  // nullable unique key is no key
     src.exec("CREATE TABLE pc_schema.wide (id INT PRIMARY KEY, s VARCHAR(10) CHARACTER SET utf16)");
-    src.exec("CREATE TABLE pc_schema.addr (id INT PRIMARY KEY, ip INET6, spot POINT)");
+    // INET6 is MariaDB's own; POINT exists on both.
+    src.exec(std::string("CREATE TABLE pc_schema.addr (id INT PRIMARY KEY, spot POINT") + (src.isMySql() ? ")" : ", ip INET6)"));
     auto r = runAsRoot(job(src, sharedTarget(), "  objects: {include: [{database: pc_schema}]}\n"), src, sharedTarget());
     CHECK(item(r, "primary_keys").state == State::Warning);
     CHECK(item(r, "primary_keys").message.find("`pc_schema`.`nokey`") != std::string::npos);
@@ -226,7 +283,7 @@ TEST_CASE("table schemas: missing keys and foreign keys warn, TiDB-less types fa
     CHECK(item(r, "charsets").state == State::Warning);
     CHECK(item(r, "charsets").message.find("`pc_schema`.`wide`.s (utf16_general_ci)") != std::string::npos);
     CHECK(item(r, "column_types").state == State::Failed);
-    CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.ip (inet6)") != std::string::npos);
+    if (!src.isMySql()) CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.ip (inet6)") != std::string::npos);
     CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.spot (point)") != std::string::npos);
 }
 
@@ -258,7 +315,7 @@ TEST_CASE("an incremental start position must still exist on the source") {
     auto c = src.connectRoot();
     const auto first = c.query("SHOW BINARY LOGS").text(0, "Log_name");
     c.execute("INSERT INTO pc_shop.orders VALUES (1, 1.00)");
-    const auto gtidBefore = *c.scalar("SELECT @@gtid_binlog_pos");
+    const auto gtidBefore = *c.scalar(src.isMySql() ? "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', '')" : "SELECT @@gtid_binlog_pos");
     c.execute("FLUSH BINARY LOGS");
     c.execute("INSERT INTO pc_shop.orders VALUES (2, 2.00)");
     c.execute("FLUSH BINARY LOGS");
@@ -269,7 +326,10 @@ TEST_CASE("an incremental start position must still exist on the source") {
     };
     CHECK(at("{binlogFile: " + first + ", binlogPos: 4}").state == State::Pass);
     CHECK(at("{gtidSet: '" + gtidBefore + "'}").state == State::Pass);
-    CHECK(at("{binlogFile: " + first + ", binlogPos: 999999999}").state == State::Failed);
+    const auto pastEnd = at("{binlogFile: " + first + ", binlogPos: 999999999}");
+    CHECK(pastEnd.state == State::Failed);
+    // MySQL 8.4 removed SHOW MASTER STATUS: the instruction names the statement the source knows.
+    CHECK(pastEnd.instruction.find(src.isMySql() ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS") != std::string::npos);
 
     // A binlog file is purged only once InnoDB has checkpointed its transactions.
     const auto logs = c.query("SHOW BINARY LOGS");
@@ -312,10 +372,10 @@ TEST_CASE("privileges granted through a default role count, read with MariaDB's 
     createShop(sharedSource());
     auto c = sharedSource().connectRoot();
     c.execute("CREATE ROLE IF NOT EXISTS migration_role");
-    c.execute("GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO migration_role");
+    c.execute("GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO migration_role");
     c.execute("CREATE USER IF NOT EXISTS 'roleuser'@'%' IDENTIFIED BY 'pw-roleuser'");
     c.execute("GRANT migration_role TO 'roleuser'@'%'");
-    c.execute("SET DEFAULT ROLE migration_role FOR 'roleuser'@'%'");
+    c.execute(std::string("SET DEFAULT ROLE migration_role ") + (sharedSource().isMySql() ? "TO" : "FOR") + " 'roleuser'@'%'");
     auto src = sharedSource().rootOptions("source");
     src.user = "roleuser";
     src.password = "pw-roleuser";
@@ -323,4 +383,77 @@ TEST_CASE("privileges granted through a default role count, read with MariaDB's 
     const auto& i = item(r, "source_privileges");
     INFO(i.message);
     CHECK(i.state == State::Pass);
+}
+
+TEST_CASE("a granted role that is not active at login gives nothing, and the fix says how to activate it") {
+    createShop(sharedSource());
+    const bool mysql = sharedSource().isMySql();
+    auto c = sharedSource().connectRoot();
+    c.execute("CREATE ROLE IF NOT EXISTS idle_role");
+    c.execute("GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO idle_role");
+    c.execute("CREATE USER IF NOT EXISTS 'idleuser'@'%' IDENTIFIED BY 'pw-idleuser'");
+    c.execute("GRANT idle_role TO 'idleuser'@'%'");
+    // Reading the mysql schema lets the user look at the role's grants: they still do not apply.
+    c.execute("GRANT SELECT ON mysql.* TO 'idleuser'@'%'");
+    auto src = sharedSource().rootOptions("source");
+    src.user = "idleuser";
+    src.password = "pw-idleuser";
+    const auto privileges = [&] {
+        return item(precheck::run(job(sharedSource(), sharedTarget(), kShop), src, sharedTarget().rootOptions("target")),
+                    "source_privileges");
+    };
+
+    const auto idle = privileges();
+    CHECK(idle.state == State::Failed);
+    CHECK(idle.message.find("user 'idleuser' lacks REPLICATION SLAVE on *.*") == 0);
+    CHECK(idle.message.find("granted role(s) `idle_role` are not active when the user logs in") != std::string::npos);
+    CHECK(idle.instruction.find(mysql ? "SET DEFAULT ROLE `idle_role` TO 'idleuser'@'%';"
+                                      : "SET DEFAULT ROLE `idle_role` FOR 'idleuser'@'%';") != std::string::npos);
+
+    if (mysql) {
+        // MySQL can also activate every granted role at login.
+        c.execute("SET GLOBAL activate_all_roles_on_login = ON");
+        const auto all = privileges();
+        c.execute("SET GLOBAL activate_all_roles_on_login = OFF");
+        INFO(all.message);
+        CHECK(all.state == State::Pass);
+    }
+    c.execute(std::string("SET DEFAULT ROLE idle_role ") + (mysql ? "TO" : "FOR") + " 'idleuser'@'%'");
+    const auto active = privileges();
+    INFO(active.message);
+    CHECK(active.state == State::Pass);
+}
+
+TEST_CASE("target tables with the source's columns in the other flavor's spelling pass, and a real difference names the column") {
+    // MariaDB spells int(11), bigint(20) unsigned, year(4); MySQL 8.0.19+ (and TiDB) int, bigint
+    // unsigned, year. Only servers of both flavors show the two spellings side by side.
+    const auto other = sourceFlavor() == Flavor::MySQL ? Flavor::MariaDB : Flavor::MySQL;
+    if (std::string why; !available(other, &why)) {
+        MESSAGE("skipped: needs a " << flavorName(other) << " target beside the " << flavorName(sourceFlavor()) << " source: " << why);
+        return;
+    }
+    const std::string columns =
+        "(id INT NOT NULL PRIMARY KEY, big BIGINT UNSIGNED, flag TINYINT(1), y YEAR, amount DECIMAL(10,2), "
+        "name VARCHAR(40), at DATETIME(3), kind ENUM('a','b'))";
+    auto& source = sharedSource();
+    source.exec("CREATE DATABASE IF NOT EXISTS pc_spell");
+    source.exec("CREATE TABLE IF NOT EXISTS pc_spell.t " + columns);
+    auto o = ServerOptions::target();
+    o.flavor = other;
+    DbServer target(o);
+    target.exec("CREATE DATABASE pc_spell");
+    target.exec("CREATE TABLE pc_spell.t " + columns);
+    const std::string typeOfId =
+        "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'pc_spell' AND COLUMN_NAME = 'id'";
+    REQUIRE(source.connectRoot().scalar(typeOfId) != target.connectRoot().scalar(typeOfId));  // int vs int(11)
+
+    const std::string spell = "  objects: {include: [{database: pc_spell}]}\n";
+    auto same = item(runAsRoot(job(source, target, spell, "Incremental"), source, target), "target_tables");
+    INFO(same.message);
+    CHECK(same.state == State::Pass);
+
+    target.exec("ALTER TABLE pc_spell.t MODIFY amount DECIMAL(12,2)");
+    auto differ = item(runAsRoot(job(source, target, spell, "Incremental"), source, target), "target_tables");
+    CHECK(differ.state == State::Failed);
+    CHECK(differ.message.find("`pc_spell`.`t` (source amount decimal(10,2), target amount decimal(12,2))") != std::string::npos);
 }

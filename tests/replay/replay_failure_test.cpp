@@ -1,5 +1,6 @@
 // Replay when things go wrong: the runner killed with SIGKILL at random points, the source
-// restarting and rotating its binlog, a purged binlog, and duplicate keys in and out of safe mode.
+// restarting and rotating its binlog, its dump thread killed, a failover to a replica, a purged
+// binlog, and duplicate keys in and out of safe mode.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -7,10 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
 #include <random>
+#include <set>
 
 #include "runner/replay/binlog_streamer.h"
 #include "runner/replay/errors.h"
+#include "runner/replay/position.h"
 #include "tests/replay/replay_fixture.h"
 
 using namespace tidemark;
@@ -22,10 +26,12 @@ namespace {
 // DELETE ... LIMIT 1 / UPDATE ... LIMIT 1 that replay must neither repeat nor drop.
 class Load {
 public:
-    explicit Load(std::string database) : db_(std::move(database)) {
-        thread_ = std::thread([this] {
-            auto c = sharedSource().connectRoot();
-            for (int i = 1; !stop_; ++i) {
+    // Transactions are numbered from `first` (keys from an earlier Load on the database are not reused).
+    explicit Load(std::string database, const DbServer& server = sharedSource(), int first = 1)
+        : db_(std::move(database)) {
+        thread_ = std::thread([this, &server, first] {
+            auto c = server.connectRoot();
+            for (int i = first; !stop_; ++i) {
                 const std::string n = std::to_string(i);
                 c.execute("START TRANSACTION");
                 c.execute("INSERT INTO " + db_ + ".k VALUES (" + n + ", " + n + ", REPEAT('s', " + std::to_string(i % 40) + "))");
@@ -38,6 +44,7 @@ public:
                     c.execute("INSERT INTO " + db_ + ".n SELECT a, 'bulk' FROM " + db_ + ".n WHERE b = 'x' LIMIT 30");
                 c.execute("COMMIT");
                 count_ = i;
+                ++transactions_;
             }
         });
     }
@@ -46,14 +53,50 @@ public:
         stop_ = true;
         if (thread_.joinable()) thread_.join();
     }
-    int count() const { return count_; }
+    int count() const { return count_; }  // the last transaction's number
+    int transactions() const { return transactions_; }
 
 private:
     std::string db_;
     std::atomic<bool> stop_{false};
     std::atomic<int> count_{0};
+    std::atomic<int> transactions_{0};
     std::thread thread_;
 };
+
+// The ids of the source's binlog dump threads (Command 'Binlog Dump', or 'Binlog Dump GTID' on
+// MySQL when connected by GTID set).
+std::set<std::string> dumpThreads(const DbServer& server) {
+    auto c = server.connectRoot();
+    auto rows = c.query("SHOW PROCESSLIST");
+    std::set<std::string> ids;
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (rows.text(i, "Command").starts_with("Binlog Dump")) ids.insert(rows.text(i, "Id"));
+    return ids;
+}
+
+// Waits for a dump thread that is none of `old` (replay reconnected), and returns its id.
+std::optional<std::string> newDumpThread(const DbServer& server, const std::set<std::string>& old) {
+    for (int i = 0; i < 300; ++i) {
+        try {
+            for (const auto& id : dumpThreads(server))
+                if (!old.count(id)) return id;
+        } catch (const db::DbError&) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::nullopt;
+}
+
+void createLoadTables(const DbServer& source, const std::string& database) {
+    for (const DbServer* server : {&source, static_cast<const DbServer*>(&sharedTarget())}) {
+        auto c = server->connectRoot();
+        c.execute("DROP DATABASE IF EXISTS " + database);
+        c.execute("CREATE DATABASE " + database);
+        c.execute("CREATE TABLE " + database + ".k (id INT PRIMARY KEY, v INT, s VARCHAR(50))");
+        c.execute("CREATE TABLE " + database + ".n (a INT, b VARCHAR(200))");
+    }
+}
 
 }  // namespace
 
@@ -314,4 +357,135 @@ TEST_CASE("target_connections_killed_mid_batch_are_retried_without_loss_or_dupli
     }
     checkSame("rx", "k");
     checkSame("rx", "n");
+}
+
+// A KILL of the source's dump thread (what an operator or a proxy does to a stuck replica) and a
+// source restart under load are interruptions, not failures: replay reconnects from its last
+// checkpoint each time and the target ends up with the source's rows, none lost or doubled.
+TEST_CASE("killing_the_dump_thread_and_restarting_the_source_mid_replay_lose_nothing") {
+    createLoadTables(sharedSource(), "rkd");
+    const auto start = sourceNow();
+    auto options = startingAt(start, 3);
+    options.maxBatchRows = 50;
+    BackgroundReplay r(jobFor("rt-kill-dump", {"rkd"}), options);
+    std::set<std::string> killed;
+    auto killDumpThreads = [&](int rounds) {
+        for (int round = 0; round < rounds; ++round) {
+            auto id = newDumpThread(sharedSource(), killed);
+            REQUIRE_MESSAGE(id, "replay did not (re)connect to the source");
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            try {
+                sharedSource().exec("KILL " + *id);
+            } catch (const db::DbError& e) {
+                if (e.code() != 1094) throw;  // unknown thread: it ended by itself meanwhile
+            }
+            killed.insert(*id);
+        }
+    };
+    int next = 1;
+    {
+        Load load("rkd");
+        killDumpThreads(4);
+        load.stop();
+        next = load.count() + 1;
+    }
+    REQUIRE(newDumpThread(sharedSource(), killed));
+    sharedSource().restart();
+    {
+        Load load("rkd", sharedSource(), next);
+        killDumpThreads(2);
+        load.stop();
+    }
+    CHECK(waitSame("rkd", "k", std::chrono::seconds(60)));
+    CHECK(waitSame("rkd", "n", std::chrono::seconds(60)));
+    r.stop();  // rethrows if replay gave up
+    for (auto& n : r.sink().notes())
+        if (n.find("retrying") != std::string::npos) MESSAGE(n);
+    CHECK(r.sink().noted("binlog stream interrupted"));
+    checkSame("rkd", "k");
+    checkSame("rkd", "n");
+}
+
+// A failover: the job's source dies and a replica of it (same GTIDs, other binlog file names and
+// offsets) takes over. The checkpoint's GTID set resumes replay there by auto-positioning.
+TEST_CASE("failover_to_a_gtid_replica_with_other_binlog_names_continues_without_loss_or_duplicates") {
+    if (!sharedSource().isMySql()) {
+        MESSAGE("skipped on MariaDB: replay resumes a MariaDB source by file position; following a failover by "
+                "MariaDB GTID position (@slave_connect_state per domain) is not implemented");
+        return;
+    }
+    auto po = ServerOptions::source();
+    po.name = "primary";
+    DbServer primary(po);
+    auto ro = ServerOptions::source();
+    ro.name = "replica";
+    ro.extraArgs = {"--log-bin=replica-bin", "--skip-replica-start"};  // the last --log-bin wins
+    DbServer replica(ro);
+    createLoadTables(primary, "rf");
+    auto rc = replica.connectRoot();
+    rc.execute("FLUSH BINARY LOGS");  // its files and offsets differ from the primary's
+    rc.execute("FLUSH BINARY LOGS");
+    rc.execute("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '127.0.0.1', SOURCE_PORT = " + std::to_string(primary.port()) +
+               ", SOURCE_USER = 'root', SOURCE_PASSWORD = '', SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1");
+    rc.execute("START REPLICA");
+    auto pc = primary.connectRoot();
+    auto waitReplica = [&] {
+        auto set = replay::currentSourcePosition(pc).gtidSet;
+        auto done = rc.scalar("SELECT WAIT_FOR_EXECUTED_GTID_SET(" + rc.quote(set) + ", 60)");
+        REQUIRE_MESSAGE(done == std::optional<std::string>("0"),
+                        "the replica did not catch up; its error log:\n" << replica.errorLog().substr(replica.errorLog().size() > 1500 ? replica.errorLog().size() - 1500 : 0));
+    };
+    waitReplica();  // the tables exist there too
+
+    auto job = jobFor("rt-failover", {"rf"});
+    auto options = startingAt(replay::currentSourcePosition(pc), 2);
+    options.maxBatchRows = 40;
+    auto replayOnce = [&](const DbServer& source) {
+        auto c = source.connectRoot();
+        auto o = options;
+        o.stopAt = replay::currentSourcePosition(c);
+        RecordingSink sink;
+        std::atomic<bool> stop{false};
+        replay::runReplay(job, source.rootOptions("source"), sharedTarget().rootOptions("target"), o, sink, stop);
+    };
+
+    int next = 1;
+    {
+        Load load("rf", primary);
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        load.stop();
+        next = load.count() + 1;
+    }
+    replayOnce(primary);  // the target now holds the first part, checkpointed by GTID set
+    {
+        Load load("rf", primary, next);  // reaches the replica, not the target
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        load.stop();
+        next = load.count() + 1;
+    }
+    waitReplica();
+    primary.stop();
+    rc.execute("STOP REPLICA");
+    rc.execute("RESET REPLICA ALL");
+    {
+        Load load("rf", replica, next);  // the new source's own writes
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        load.stop();
+    }
+    const auto onReplica = replay::currentSourcePosition(rc);
+    REQUIRE(onReplica.file.starts_with("replica-bin."));
+    replayOnce(replica);
+
+    auto t = sharedTarget().connectRoot();
+    for (const char* table : {"k", "n"}) {
+        CAPTURE(table);
+        auto a = tableRows(rc, "rf", table);
+        auto b = tableRows(t, "rf", table);
+        CHECK(a.size() == b.size());
+        CHECK(a == b);
+    }
+    auto cp = t.query("SELECT end_file, end_gtid FROM tidemark_meta.replay_checkpoint WHERE job = 'rt-failover' AND worker = 0");
+    REQUIRE(cp.size() == 1);
+    CHECK(cp.text(0, "end_file").starts_with("replica-bin."));
+    CHECK(replay::GtidSet::parse(cp.text(0, "end_gtid")).text() == replay::GtidSet::parse(onReplica.gtidSet).text());
 }

@@ -128,6 +128,22 @@ replay::Position sourceNow() {
     return replay::currentSourcePosition(c);
 }
 
+std::set<std::string> binlogEventTypes(const DbServer& server, const replay::Position& from) {
+    auto c = server.connectRoot();
+    auto logs = c.query("SHOW BINARY LOGS");
+    std::set<std::string> types;
+    bool reached = false;
+    for (size_t i = 0; i < logs.size(); ++i) {
+        const std::string file = logs.text(i, "Log_name");
+        if (file == from.file) reached = true;
+        if (!reached) continue;
+        const uint64_t pos = file == from.file ? std::max<uint64_t>(from.pos, 4) : 4;
+        auto events = c.query("SHOW BINLOG EVENTS IN " + c.quote(file) + " FROM " + std::to_string(pos));
+        for (size_t k = 0; k < events.size(); ++k) types.insert(events.text(k, "Event_type"));
+    }
+    return types;
+}
+
 replay::ReplayOptions startingAt(const replay::Position& p, int workers) {
     replay::ReplayOptions o;
     o.start = p;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,6 +68,10 @@ private:
 
 // The source's current binlog position.
 replay::Position sourceNow();
+
+// The event types (SHOW BINLOG EVENTS' Event_type: "Update_rows_partial", "Transaction_payload",
+// "Query_compressed", ...) that `server` logged from `from` on, across later files too.
+std::set<std::string> binlogEventTypes(const DbServer& server, const replay::Position& from);
 
 // Replay options that start at `p` with `workers` appliers and a short heartbeat.
 replay::ReplayOptions startingAt(const replay::Position& p, int workers = 3);

@@ -348,6 +348,9 @@ DbServer::DbServer(ServerOptions options) : options_(std::move(options)) {
     const auto tmpl = templateDir(options_.flavor);
     dir_ = makeDir("srv", options_.name);
     run("cp -a " + shellQuote(tmpl.string()) + " " + shellQuote((dir_ / "data").string()));
+    // MySQL keeps its server_uuid (the source id of its GTIDs) in auto.cnf: without it each
+    // server makes its own, as distinct servers must for replication and failover tests.
+    if (isMySql()) fs::remove(dir_ / "data" / "auto.cnf");
     fs::create_directories(dir_ / "tmp");
     for (int attempt = 1;; ++attempt) {
         port_ = freePort();
