@@ -1,5 +1,6 @@
 #include "operator/controller.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -122,19 +123,68 @@ struct Controller::Impl {
     }
     kube::ListOptions lo;
     lo.selectors.labelSelector = std::string(names::kLabelJob) + "=" + k.name;
-    Observed observed{*job, client.list(res::kPods, k.namespace_, lo).items, allJobs(), Clock::now()};
-    const Decision d = decide(observed, config.settings);
+    Observed observed{*job, client.list(res::kPods, k.namespace_, lo).items, allJobs(), Clock::now(), {}, std::nullopt};
+    observed.podEvents = pendingPodEvents(k.namespace_, observed.pods);
+    Decision d = decide(observed, config.settings);
     Json after = *job;
-    for (const auto& a : d.actions) {
-      execute(*job, a);
-      metrics.countAction(actionKind(a));
-      if (auto p = std::get_if<action::PatchStatus>(&a)) after["status"].merge_patch(p->status);
+    try {
+      for (const auto& a : d.actions) {
+        execute(*job, a);
+        metrics.countAction(actionKind(a));
+        if (auto p = std::get_if<action::PatchStatus>(&a)) after["status"].merge_patch(p->status);
+      }
+    } catch (const PodRefused& refused) {
+      // Only this reconcile sees the refusal: decide again with it, so the job records why.
+      log::warn("runner pod refused", {{"job", key}, {"pod", refused.refusal.podName}, {"code", refused.refusal.code},
+                                       {"error", refused.refusal.message}});
+      auto fresh = client.tryGet(res::kMigrationJobs, k);
+      if (!fresh) return;
+      Observed again{*fresh, client.list(res::kPods, k.namespace_, lo).items, allJobs(), Clock::now(), {}, std::nullopt};
+      again.podEvents = pendingPodEvents(k.namespace_, again.pods);
+      again.refused = refused.refusal;
+      d = decide(again, config.settings);
+      after = *fresh;
+      for (const auto& a : d.actions) {
+        if (std::holds_alternative<action::CreatePod>(a)) continue;  // never within the same reconcile
+        execute(*fresh, a);
+        metrics.countAction(actionKind(a));
+        if (auto p = std::get_if<action::PatchStatus>(&a)) after["status"].merge_patch(p->status);
+      }
     }
     if (!d.actions.empty())
       log::debug("reconciled", {{"job", key}, {"phase", d.phase}, {"actions", d.actions.size()}});
     metrics.observeJob(after);
     queue.forget(key);
     if (d.requeueAfter) queue.addAfter(key, *d.requeueAfter);
+  }
+
+  // The API server's refusal of a runner pod (admission), as opposed to a failed request.
+  struct PodRefused : std::runtime_error {
+    PodRefusal refusal;
+    explicit PodRefused(PodRefusal r) : std::runtime_error(r.message), refusal(std::move(r)) {}
+  };
+
+  // Warning Events about the pods that have not started: a kubelet reports a missing Secret or
+  // an image it cannot pull there. Read only for pending pods, so a running job costs nothing.
+  std::vector<Json> pendingPodEvents(const std::string& ns, const std::vector<Json>& pods) const {
+    std::vector<Json> out;
+    for (const auto& p : pods) {
+      if (str(p, "/status/phase", "Pending") != "Pending" || at(p, "/metadata/deletionTimestamp")) continue;
+      kube::ListOptions eo;
+      eo.selectors.fieldSelector =
+          "involvedObject.kind=Pod,involvedObject.name=" + str(p, "/metadata/name") + ",type=Warning";
+      try {
+        auto events = client.list(res::kEvents, ns, eo).items;
+        std::sort(events.begin(), events.end(), [](const Json& a, const Json& b) {
+          return str(a, "/lastTimestamp", str(a, "/eventTime")) < str(b, "/lastTimestamp", str(b, "/eventTime"));
+        });
+        out.insert(out.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+      } catch (const kube::ApiError& e) {
+        // Without `list events` (an older chart's RBAC) the job still shows the pod's own status.
+        log::debug("events of a pending runner pod not readable", {{"pod", str(p, "/metadata/name")}, {"error", e.what()}});
+      }
+    }
+    return out;
   }
 
   static std::string actionKind(const Action& a) {
@@ -178,7 +228,14 @@ struct Controller::Impl {
                                                {"pod", str(x.pod, "/metadata/name")},
                                                {"args", x.pod["spec"]["containers"][0]["args"]}});
             } catch (const kube::ApiError& e) {
-              if (!e.isAlreadyExists()) throw;
+              if (e.isAlreadyExists()) return;
+              // 400/403/422: admission said no (ServiceAccount, Pod Security, quota, a webhook).
+              if (e.code() != 400 && e.code() != 403 && e.code() != 422) throw;
+              try {
+                client.remove(res::kConfigMaps, cmKey);  // no pod will read it
+              } catch (const kube::ApiError&) {
+              }
+              throw PodRefused(PodRefusal{str(x.pod, "/metadata/name"), e.code(), e.reason(), e.message()});
             }
           } else if constexpr (std::is_same_v<T, action::DeletePod>) {
             for (const auto* r : {&res::kPods, &res::kConfigMaps}) {

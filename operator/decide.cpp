@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "api/migration_job.h"
+#include "operator/pod_trouble.h"
 #include "operator/runner_pod.h"
 
 namespace tidemark::op {
@@ -15,6 +16,10 @@ namespace tidemark::op {
 namespace {
 
 using namespace std::chrono_literals;
+
+// A pending pod is looked at again this often: a missing Secret shows only in an Event, which
+// changes nothing on the pod the informer watches.
+constexpr std::chrono::milliseconds kPendingPoll = 3s;
 
 bool isOneOf(const std::string& v, std::initializer_list<const char*> set) {
   return std::any_of(set.begin(), set.end(), [&](const char* s) { return v == s; });
@@ -191,6 +196,19 @@ class Reconcile {
         if (p.role == "precheck" && !p.deleting) deletePod(p.name);
       return true;
     }
+    // A precheck pod that could not run failed the job: it stays failed until the spec changes
+    // (a new restartToken, or a fix) and then starts from a fresh pod.
+    bool restarting = false;
+    if (observedPhase_ == "Failed" && isPodTroubleReason(str(status_, "/lastError/reason"))) {
+      const Json* ready = observedCondition("Ready");
+      if (ready && integer(*ready, "/observedGeneration") == generation_) {
+        keepFailed();
+        return false;
+      }
+      const std::string restartToken = str(job_, "/spec/restartToken");
+      if (!restartToken.empty()) desired_["restartToken"] = restartToken;
+      restarting = true;
+    }
     if (current) {  // failed for this spec: wait for a change or a recheck
       for (const auto& p : pods_)
         if (!p.deleting && (p.role != "precheck" || p.precheckKey != key)) deletePod(p.name);
@@ -212,17 +230,46 @@ class Reconcile {
       if (mine && &p != mine && !p.deleting && p.role == "precheck" && p.precheckKey == key) deletePod(p.name);
 
     const std::string token = str(job_, "/spec/precheck/recheck");
+    if (restarting && mine) {
+      // A fresh pod under a name of its own: the failed one may still be there for kubectl logs.
+      const auto seq = mine->sequence();
+      deletePod(mine->name);
+      startPrecheck(name_ + "-precheck-" + key.substr(0, 8) + "-" + std::to_string((seq.empty() ? 0 : seq.back()) + 1),
+                    key, 0, token);
+      return false;
+    }
     if (!mine) {
       const std::string podName = name_ + "-precheck-" + key.substr(0, 8) + "-1";
       startPrecheck(podName, key, 0, token);
       return false;
     }
-    if (!mine->terminated()) {
-      setPhase("Prechecking", "precheck", podWaiting(*mine).empty() ? "running" : podWaiting(*mine));
-      setCondition("PrecheckPassed", "Unknown", "Running", "the precheck runs in pod " + mine->name);
-      setCondition("Ready", "False", "Prechecking", podWaiting(*mine).empty() ? "the precheck runs" : podWaiting(*mine));
+    const std::optional<PodTrouble> trouble = troubleOf(*mine);
+    if (trouble && trouble->kind == PodTrouble::Kind::Permanent) {
+      setCondition("PrecheckPassed", "Unknown", trouble->reason, trouble->message);
+      failFor(*trouble, mine);
       return false;
     }
+    if (!mine->terminated()) {
+      setPhase("Prechecking", "precheck", trouble ? "waiting: " + trouble->reason : "running");
+      if (trouble) {
+        setCondition("PrecheckPassed", "Unknown", trouble->reason, trouble->message);
+        waitingOn(*trouble, mine->retry + 1);
+      } else {
+        setCondition("PrecheckPassed", "Unknown", "Running", "the precheck runs in pod " + mine->name);
+        setCondition("Ready", "False", "Prechecking", "the precheck runs");
+        if (mine->phase == "Running") clearPodTroubleError();
+      }
+      if (mine->phase == "Pending") requeue(kPendingPoll);
+      return false;
+    }
+    if (trouble) {  // OOM-killed or evicted: the precheck did not finish; run it again
+      retry(*mine, [&](int nextRetry) {
+        startPrecheck(name_ + "-precheck-" + key.substr(0, 8) + "-" + std::to_string(nextRetry + 1), key, nextRetry, token);
+      }, &*trouble);
+      if (desired_.value("phase", "") != "Prechecking") setPhase("Prechecking", "precheck", "retrying");
+      return false;
+    }
+    clearPodTroubleError();
     const int code = *mine->exitCode;
     if (code == 0 || code == 1 || code == 2) {
       const auto [passed, summary] = precheckOutcome(code, *mine);
@@ -251,6 +298,10 @@ class Reconcile {
 
   void startPrecheck(const std::string& podName, const std::string& key, int retryCount, const std::string& token) {
     if (waitForStoppingPod("Prechecking", "precheck")) return;
+    if (const auto t = createRefusedOrBackingOff("Prechecking", "precheck")) {
+      setCondition("PrecheckPassed", "Unknown", t->reason, t->message);
+      return;
+    }
     RunnerPodRequest r{"precheck", podName, static_cast<int>(integer(job_, "/spec/capacity", 2)), retryCount, false,
                        key};
     auto built = buildRunnerPod(job_, r, s_);
@@ -295,7 +346,7 @@ class Reconcile {
                         (passedItems ? " (" + std::to_string(passedItems) + " items passed)" : "")};
     }
     if (summary.empty()) {
-      const std::string err = str(status_, "/lastError/message");
+      const std::string err = runnerError();
       summary = code == 2 ? "the runner refused the job (exit 2, bad input)" : "the precheck did not pass (exit " + std::to_string(code) + ")";
       if (!err.empty()) summary += ": " + err;
       summary += "; see kubectl logs " + pod.name;
@@ -353,10 +404,21 @@ class Reconcile {
       return;
     }
 
-    if (!pod->terminated()) {
-      running(*pod);
+    const std::optional<PodTrouble> trouble = troubleOf(*pod);
+    if (trouble && trouble->kind == PodTrouble::Kind::Permanent) {
+      failFor(*trouble, pod);
       return;
     }
+    if (!pod->terminated()) {
+      running(*pod, trouble);
+      return;
+    }
+    if (trouble) {  // OOM-killed or evicted: the runner resumes from its checkpoint
+      retry(*pod, [&](int nextRetry) { startRun(nextRetry, pod->restart, "", "", /*countRestart=*/true); }, &*trouble);
+      if (!desired_.contains("phase")) setPhase(runPhase(), stageFor(runPhase()), progressFor(runPhase()));
+      return;
+    }
+    clearPodTroubleError();
     const int code = *pod->exitCode;
     const bool full = str(job_, "/spec/type") == "Full";
     const bool reportedIncomplete = at(status_, "/fullCopy") && !fullCopyComplete(job_);
@@ -368,8 +430,9 @@ class Reconcile {
       return;
     }
     if (code == 1 || code == 2) {
-      const std::string reason = str(status_, "/lastError/reason", code == 2 ? "BadInput" : "RunnerFailed");
-      std::string message = str(status_, "/lastError/message");
+      const std::string reason = runnerError().empty() ? (code == 2 ? "BadInput" : "RunnerFailed")
+                                                       : str(status_, "/lastError/reason", "RunnerFailed");
+      std::string message = runnerError();
       if (message.empty()) message = "the runner exited with code " + std::to_string(code);
       message += " (pod " + pod->name + "); fix the cause, then set spec.restartToken to a new value to restart";
       setPhase("Failed", "", reason);
@@ -391,12 +454,15 @@ class Reconcile {
   }
 
   // A runner that is up: phase from its reports, capacity changes applied or refused.
-  void running(const PodView& pod) {
+  void running(const PodView& pod, const std::optional<PodTrouble>& trouble) {
     const std::string phase = runPhase();
-    setPhase(phase, stageFor(phase), progressFor(phase));
+    setPhase(phase, stageFor(phase), trouble ? "waiting: " + trouble->reason : progressFor(phase));
     if (observedPhase_ == "Copying" && phase == "Replicating")
       event(false, "FullCopyComplete", "the full copy is done; replicating from the source's binlog");
     conditionsForRun(phase, pod);
+    if (trouble) waitingOn(*trouble, pod.retry + 1);
+    else if (pod.phase == "Running") clearPodTroubleError();
+    if (pod.phase == "Pending") requeue(kPendingPoll);
 
     const int desired = static_cast<int>(integer(job_, "/spec/capacity", 2));
     const int current = pod.capacity ? pod.capacity : desired;
@@ -442,10 +508,7 @@ class Reconcile {
       else
         setCondition("Synced", "False", "Copying", "replay starts after the full copy");
     }
-    const std::string waiting = podWaiting(pod);
-    if (!waiting.empty())
-      setCondition("Ready", "False", "RunnerPending", waiting);
-    else if (pod.phase == "Running")
+    if (pod.phase == "Running")
       setCondition("Ready", "True", phase, "runner pod " + pod.name + " is " + (phase == "Copying" ? "copying" : "replicating"));
     else
       setCondition("Ready", "False", "RunnerStarting", "runner pod " + pod.name + " is starting");
@@ -454,6 +517,7 @@ class Reconcile {
   void startRun(int retryCount, bool restart, const std::string& reason, const std::string& message,
                 bool countRestart = false) {
     if (waitForStoppingPod(runPhase(), stageFor(runPhase()))) return;
+    if (createRefusedOrBackingOff(runPhase(), stageFor(runPhase()))) return;
     if (countRestart) desired_["restarts"] = integer(status_, "/restarts") + 1;
     // Named for the generation and restart count it runs for, so a replacement never reuses the
     // name of the pod before it (kubectl logs of both stay apart).
@@ -497,14 +561,16 @@ class Reconcile {
   }
 
   // A retry of a pod that ended retryably, after base * 2^retry (capped) from when it ended.
+  // A trouble (OOM-killed, evicted) names the cause instead of the exit code, and is recorded
+  // in status.lastError with the attempts so far.
   template <typename Start>
-  void retry(const PodView& pod, Start start) {
-    const auto delay = std::min<std::chrono::seconds>(
-        s_.retryCap, s_.retryBase * (1LL << std::min(pod.retry, 20)));
-    const auto ended = pod.finishedAt.value_or(pod.createdAt);
-    const auto due = ended + delay;
-    const std::string why = "runner pod " + pod.name + " exited with code " + std::to_string(*pod.exitCode) +
-                            (str(status_, "/lastError/message").empty() ? "" : ": " + str(status_, "/lastError/message"));
+  void retry(const PodView& pod, Start start, const PodTrouble* trouble = nullptr) {
+    const auto due = pod.finishedAt.value_or(pod.createdAt) + backoff(pod.retry);
+    const std::string why = trouble ? trouble->message
+                                    : "runner pod " + pod.name + " exited with code " + std::to_string(*pod.exitCode) +
+                                          (runnerError().empty() ? "" : ": " + runnerError());
+    const std::string reason = trouble ? trouble->reason : "BackingOff";
+    if (trouble) setLastError(*trouble, pod.retry + 1);
     if (o_.now >= due) {
       deletePod(pod.name);
       start(pod.retry + 1);
@@ -515,8 +581,99 @@ class Reconcile {
     requeue(left + 50ms);
     const std::string msg = why + "; retry " + std::to_string(pod.retry + 1) + " in " +
                             std::to_string((left.count() + 999) / 1000) + "s";
-    setCondition("Ready", "False", "BackingOff", msg);
-    eventOnConditionChange("Ready", "BackingOff", true, msg);
+    setCondition("Ready", "False", reason, msg);
+    eventOnConditionChange("Ready", reason, true, msg);
+  }
+
+  std::chrono::seconds backoff(int attemptsBefore) const {
+    return std::min<std::chrono::seconds>(s_.retryCap, s_.retryBase * (1LL << std::clamp(attemptsBefore, 0, 20)));
+  }
+
+  // ---- runner pods that cannot start -----------------------------------------------------
+
+  std::optional<PodTrouble> troubleOf(const PodView& pod) const { return podTrouble(pod, o_.podEvents, job_, s_); }
+
+  // A pod that waits on something only the user can fix (a Secret, an image): say so, keep it.
+  void waitingOn(const PodTrouble& t, int attempts) {
+    setCondition("Ready", "False", t.reason, t.message);
+    eventOnConditionChange("Ready", t.reason, true, t.message);
+    setLastError(t, attempts);
+  }
+
+  // A trouble no retry mends: the job fails with it; a new spec.restartToken tries again.
+  void failFor(const PodTrouble& t, const PodView* pod) {
+    if (pod && !pod->terminated() && !pod->deleting) deletePod(pod->name);  // would wait forever
+    setPhase("Failed", "", t.reason);
+    setCondition("Ready", "False", t.reason, t.message);
+    event(true, t.reason, t.message);
+    setLastError(t, pod ? pod->retry + 1 : 1);
+  }
+
+  // Before creating a pod: a refusal of the create just now (observed.refused) is recorded and
+  // backed off from; after a retryable refusal, creates wait until the backoff has passed.
+  // Returns the refusal when nothing may be created now.
+  std::optional<PodTrouble> createRefusedOrBackingOff(const std::string& phase, const std::string& stage) {
+    const std::string lastReason = str(status_, "/lastError/reason");
+    const int64_t lastAttempts = integer(status_, "/lastError/attempts", 1);
+    if (o_.refused) {
+      auto t = refusalTrouble(*o_.refused, job_, s_);
+      if (!t) t = PodTrouble{PodTrouble::Kind::Retry, "PodRejected", "the API server refused runner pod " +
+                                                                          o_.refused->podName + ": " + o_.refused->message};
+      const int attempts = lastReason == t->reason ? static_cast<int>(lastAttempts) + 1 : 1;
+      if (t->kind == PodTrouble::Kind::Permanent) {
+        failFor(*t, nullptr);
+        return t;
+      }
+      setLastError(*t, attempts, /*fresh=*/true);
+      requeue(backoff(attempts - 1));
+      backingOffFromRefusal(*t, attempts, phase, stage);
+      return t;
+    }
+    if (lastReason != "ServiceAccountMissing" && lastReason != "QuotaExceeded") return std::nullopt;
+    const auto since = parseTime(str(status_, "/lastError/time"));
+    if (!since) return std::nullopt;
+    const auto due = *since + backoff(static_cast<int>(lastAttempts) - 1);
+    if (o_.now >= due) return std::nullopt;  // try again
+    const PodTrouble t{PodTrouble::Kind::Retry, lastReason, str(status_, "/lastError/message")};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - o_.now);
+    requeue(left + 50ms);
+    backingOffFromRefusal(t, static_cast<int>(lastAttempts), phase, stage);
+    return t;
+  }
+
+  void backingOffFromRefusal(const PodTrouble& t, int attempts, const std::string& phase, const std::string& stage) {
+    setPhase(phase, stage, "waiting: " + t.reason);
+    // The message must not change with the clock, or every reconcile would patch the status.
+    const std::string msg = t.message + " (attempt " + std::to_string(attempts) + "; retried with backoff)";
+    setCondition("Ready", "False", t.reason, msg);
+    eventOnConditionChange("Ready", t.reason, true, t.message);
+  }
+
+  // status.lastError for a runner that could not run (the runner cannot write it then). The time
+  // stays while the same error persists, so an unchanged trouble patches nothing.
+  void setLastError(const PodTrouble& t, int attempts, bool fresh = false) {
+    Json e = {{"reason", t.reason},
+              {"message", t.message},
+              {"retryable", t.kind != PodTrouble::Kind::Permanent},
+              {"attempts", attempts},
+              {"time", formatTime(o_.now)}};
+    const Json* had = at(status_, "/lastError");
+    if (!fresh && had && str(*had, "/reason") == t.reason && str(*had, "/message") == t.message &&
+        integer(*had, "/attempts") == attempts && at(*had, "/time"))
+      e["time"] = (*had)["time"];
+    desired_["lastError"] = e;
+  }
+
+  // An operator-written lastError is history once a runner runs (or ends on its own).
+  void clearPodTroubleError() {
+    if (desired_.contains("lastError")) return;
+    if (isPodTroubleReason(str(status_, "/lastError/reason"))) desired_["lastError"] = nullptr;
+  }
+
+  // The runner's own last error; never one the operator wrote about a pod that could not run.
+  std::string runnerError() const {
+    if (isPodTroubleReason(str(status_, "/lastError/reason"))) return "";
+    return str(status_, "/lastError/message");
   }
 
   // ---- derived values --------------------------------------------------------------------
@@ -582,12 +739,6 @@ class Reconcile {
               {"metadata", {{"name", name_}, {"namespace", ns_}}},
               {"spec", job_.value("spec", Json::object())}};
     return m.dump();
-  }
-
-  static std::string podWaiting(const PodView& p) {
-    if (p.waitingReason.empty() || p.waitingReason == "ContainerCreating") return "";
-    return "runner pod " + p.name + " cannot start: " + p.waitingReason +
-           (p.waitingMessage.empty() ? "" : " (" + p.waitingMessage + ")");
   }
 
   // The printer column: "1 failed (target_connection)" rather than the whole instruction.

@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
     std::cout << op::usage();
     return 0;
   }
+  if (options.version) {
+    std::cout << "tidemark-operator " << TIDEMARK_VERSION << "\n";
+    return 0;
+  }
   op::log::setup(options.logFormat, options.logLevel);
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);

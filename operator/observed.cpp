@@ -102,6 +102,8 @@ PodView viewPod(const Json& pod) {
     for (const auto& cs : *statuses) {
       if (const Json* term = at(cs, "/state/terminated")) {
         v.exitCode = static_cast<int>(integer(*term, "/exitCode", 1));
+        v.terminatedReason = str(*term, "/reason");
+        v.terminatedMessage = str(*term, "/message");
         if (auto t = parseTime(str(*term, "/finishedAt"))) v.finishedAt = t;
       } else if (const Json* waiting = at(cs, "/state/waiting")) {
         v.waitingReason = str(*waiting, "/reason");
@@ -109,6 +111,12 @@ PodView viewPod(const Json& pod) {
       }
       break;  // one container
     }
+  }
+  v.podReason = str(pod, "/status/reason");
+  v.podMessage = str(pod, "/status/message");
+  if (const Json* containers = at(pod, "/spec/containers"); containers && containers->is_array() && !containers->empty()) {
+    v.image = str((*containers)[0], "/image");
+    v.memoryLimit = str((*containers)[0], "/resources/limits/memory");
   }
   if (!v.exitCode && v.phase == "Succeeded") v.exitCode = 0;
   if (!v.exitCode && v.phase == "Failed") v.exitCode = 1;

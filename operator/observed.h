@@ -31,6 +31,16 @@ inline constexpr const char* kAnnotationRestart = "tidemark.dev/restart";       
 inline constexpr const char* kAnnotationPrechecked = "tidemark.dev/prechecked";
 }  // namespace names
 
+// The API server refused to create a runner pod (admission: a missing ServiceAccount, Pod
+// Security, a quota, a webhook). Only the controller sees the refusal, so it decides again with
+// it at once; the decision records it in the status, which is what later reconciles read.
+struct PodRefusal {
+  std::string podName;
+  int code = 0;         // HTTP status: 403 Forbidden, 422 Invalid, ...
+  std::string reason;   // the Status reason, e.g. "Forbidden"
+  std::string message;  // the Status message, e.g. `pods "x" is forbidden: exceeded quota: ...`
+};
+
 // Who runs and what for.
 struct Observed {
   Json job;                     // the MigrationJob (metadata, spec with defaults, status)
@@ -38,6 +48,10 @@ struct Observed {
   std::vector<Json> otherJobs;  // every MigrationJob the operator sees (any namespace; the job
                                 // itself may be among them and is ignored)
   Clock::time_point now;
+  // Warning Events about the job's pods that have not started (a kubelet reports a missing
+  // Secret only as a FailedMount Event while the pod stays in ContainerCreating).
+  std::vector<Json> podEvents;
+  std::optional<PodRefusal> refused;  // set only right after a refused create
 };
 
 // Operator settings that shape decisions (from flags / Helm values).
@@ -66,6 +80,12 @@ struct PodView {
   std::optional<Clock::time_point> finishedAt;
   std::string waitingReason;  // e.g. CreateContainerConfigError (a missing Secret)
   std::string waitingMessage;
+  std::string terminatedReason;  // e.g. OOMKilled, StartError, Error, Completed
+  std::string terminatedMessage;
+  std::string podReason;         // status.reason of the pod, e.g. Evicted
+  std::string podMessage;
+  std::string image;             // of the runner container
+  std::string memoryLimit;       // resources.limits.memory of the runner container, e.g. "1024Mi"
 
   bool terminated() const { return exitCode.has_value() || phase == "Succeeded" || phase == "Failed"; }
   // The numbers at the end of the name ("shop-run-3-1" -> {3, 1}): orders the pods of one role.

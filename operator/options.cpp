@@ -21,7 +21,8 @@ const char* usage() {
          "  --retry-base SECONDS            first retry of a failed runner after this (default 10, doubling)\n"
          "  --retry-cap SECONDS             longest wait between retries (default 300)\n"
          "  --log-level LEVEL               trace, debug, info, warn, error (default info)\n"
-         "  --log-format json|text          (default json)\n";
+         "  --log-format json|text          (default json)\n"
+         "  --version                       print the version and exit\n";
 }
 
 Options parseOptions(const std::vector<std::string>& args) {
@@ -54,6 +55,7 @@ Options parseOptions(const std::vector<std::string>& args) {
       return args[++i];
     };
     if (a == "-h" || a == "--help") o.help = true;
+    else if (a == "--version") o.version = true;
     else if (a == "--kubeconfig") o.kubeconfig = value();
     else if (a == "--namespace" || a == "--namespaces" || a == "-n") {
       const std::string v = value();

@@ -24,6 +24,7 @@ struct Options {
   std::string logFormat = "json";         // json | text
   Settings settings;                      // --runner-image, --max-jobs-per-namespace, ...
   bool help = false;
+  bool version = false;                   // --version: print the version and exit
 };
 
 class UsageError : public std::runtime_error {

@@ -80,7 +80,10 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
     sources.push_back({{"secret", source}});
   }
   if (!sources.empty()) {
-    volumes.push_back({{"name", "secrets"}, {"projected", {{"sources", sources}, {"defaultMode", 0440}}}});
+    // World-readable inside the pod: its files are root-owned and the runner runs under whatever
+    // non-root UID the cluster assigns (no fsGroup is pinned, so OpenShift's ranges admit it);
+    // the pod holds only the runner.
+    volumes.push_back({{"name", "secrets"}, {"projected", {{"sources", sources}, {"defaultMode", 0444}}}});
     mounts.push_back({{"name", "secrets"}, {"mountPath", kSecretsMountDir}, {"readOnly", true}});
   }
 
@@ -112,7 +115,9 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
        {{"restartPolicy", "Never"},
         {"serviceAccountName", settings.runnerServiceAccount},
         {"terminationGracePeriodSeconds", 60},
-        {"securityContext", {{"runAsNonRoot", true}, {"runAsUser", 65532}, {"runAsGroup", 65532}, {"fsGroup", 65532}}},
+        // Pod Security "restricted": non-root without a pinned UID (the image's USER, or the
+        // namespace's range on OpenShift), the runtime's default seccomp profile.
+        {"securityContext", {{"runAsNonRoot", true}, {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
         {"containers",
          {{{"name", "runner"},
            {"image", settings.runnerImage},
@@ -126,7 +131,9 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
              {"limits", {{"cpu", res.cpuLimit}, {"memory", res.memoryLimit}}}}},
            {"securityContext",
             {{"allowPrivilegeEscalation", false},
+             {"runAsNonRoot", true},
              {"readOnlyRootFilesystem", true},
+             {"seccompProfile", {{"type", "RuntimeDefault"}}},
              {"capabilities", {{"drop", {"ALL"}}}}}},
            {"volumeMounts", mounts}}}},
         {"volumes", volumes}}}};

@@ -9,6 +9,7 @@ import uuid
 
 import yaml
 
+import admission
 import patch as patchlib
 import printing
 import schema as schemalib
@@ -205,6 +206,12 @@ class Api:
             body.pop("status", None)
         self._prepare_builtin(rt, body, None)
         self._admit(rt, body, None, opts, status_only=False)
+        if rt.plural == "pods" and not rt.is_custom:
+            for check in (admission.service_account_error, admission.pod_security_error):
+                why = check(self.store, ns, body)
+                if why:
+                    raise ApiError(403, "Forbidden", 'pods "%s" is forbidden: %s' % (name, why),
+                                   {"name": name, "kind": "pods"})
         with self.store.lock:
             if self.store.get(rt.store_key, ns, name) is not None:
                 raise ApiError(409, "AlreadyExists", '%s "%s" already exists' % (rt.qualified, name),
@@ -610,6 +617,14 @@ class Api:
     # ---- hooks for CRDs ---------------------------------------------------------------------
 
     def _after_write(self, rt, old, new):
+        if rt.plural == "namespaces" and not rt.is_custom and old is None:
+            # As the service account controller does: every namespace has a "default" one.
+            sa = self.registry.get("", "v1", "serviceaccounts")
+            if self.store.get(sa.store_key, new["metadata"]["name"], "default") is None:
+                try:
+                    self.create(sa, new["metadata"]["name"], {"metadata": {"name": "default"}}, Options())
+                except ApiError:
+                    pass
         if rt.plural == "customresourcedefinitions" and rt.group == "apiextensions.k8s.io" \
                 and not new["metadata"].get("deletionTimestamp"):
             self.registry.register_crd(new)

@@ -28,6 +28,45 @@ class ConfigError(Exception):
         self.reason, self.message = reason, message
 
 
+class MountError(Exception):
+    """A volume that cannot be set up: the pod stays ContainerCreating and only a FailedMount
+    Event says why, as with a real kubelet."""
+    def __init__(self, volume, message):
+        super().__init__(message)
+        self.message = 'MountVolume.SetUp failed for volume "%s" : %s' % (volume, message)
+
+
+EVICT_ANNOTATION = "devcluster.tidemark.dev/evict"
+_UNITS = {"": 1, "k": 1000, "M": 1000 ** 2, "G": 1000 ** 3, "T": 1000 ** 4,
+          "Ki": 1024, "Mi": 1024 ** 2, "Gi": 1024 ** 3, "Ti": 1024 ** 4}
+
+
+def quantity_bytes(q):
+    """A resource.Quantity such as 512Mi, 1G or 1e9, in bytes; None when absent or unreadable."""
+    m = re.fullmatch(r"([0-9.]+)(e[0-9]+|[kMGT]i?|Ki)?", str(q or "").strip())
+    if not m:
+        return None
+    value, suffix = float(m.group(1)), m.group(2) or ""
+    if suffix.startswith("e"):
+        return int(value * 10 ** int(suffix[1:]))
+    return int(value * _UNITS[suffix])
+
+
+def tree_rss(pid):
+    """Resident bytes of a process and its descendants (what a memory cgroup would charge)."""
+    total, todo, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+    while todo:
+        p = todo.pop()
+        try:
+            with open("/proc/%d/statm" % p) as f:
+                total += int(f.read().split()[1]) * page
+            with open("/proc/%d/task/%d/children" % (p, p)) as f:
+                todo += [int(x) for x in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return total
+
+
 def is_tidemark_image(image):
     repo = (image or "").split("@")[0].rsplit("/", 1)[-1]
     return repo.startswith("tidemark")
@@ -85,12 +124,11 @@ class Kubelet:
             return
         images = [c.get("image", "") for c in pod.get("spec", {}).get("containers", [])]
         if not all(is_tidemark_image(i) for i in images):
-            bad = next(i for i in images if not is_tidemark_image(i))
-            message = ("devcluster runs only tidemark images (repository name starting with 'tidemark') as "
-                       "local processes; image %r stays Pending" % bad)
+            # The only images this node has are tidemark's: any other cannot be pulled, and the
+            # pod shows what a real kubelet shows then (ErrImagePull, then ImagePullBackOff).
             if pod.get("status", {}).get("containerStatuses") is None:
-                self.api.record_event(pod, "Warning", "UnsupportedImage", message)
-            self._set_status(pod, self._pending_status(pod, "UnsupportedImage", message))
+                bad = next(i for i in images if not is_tidemark_image(i))
+                self._image_pull_failed(pod, bad)
             return
         if pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
             return                      # finished before the dev cluster restarted
@@ -98,6 +136,27 @@ class Kubelet:
         with self.lock:
             self.workers[uid] = worker
         worker.start()
+
+    def _image_pull_failed(self, pod, image):
+        detail = ("Failed to pull image \"%s\": the dev cluster has only tidemark images (repository name "
+                  "starting with 'tidemark'), which run as local processes" % image)
+        self.api.record_event(pod, "Normal", "Pulling", 'Pulling image "%s"' % image)
+        self.api.record_event(pod, "Warning", "Failed", detail)
+        self.api.record_event(pod, "Warning", "Failed", "Error: ErrImagePull")
+        self._set_status(pod, self._pending_status(pod, "ErrImagePull", detail))
+
+        def back_off():
+            current = self.store.get(self.pods_key, pod["metadata"].get("namespace", ""), pod["metadata"]["name"])
+            if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"] \
+                    or current["metadata"].get("deletionTimestamp"):
+                return
+            message = 'Back-off pulling image "%s"' % image
+            self.api.record_event(current, "Normal", "BackOff", message)
+            self.api.record_event(current, "Warning", "Failed", "Error: ImagePullBackOff")
+            self._set_status(current, self._pending_status(current, "ImagePullBackOff", message))
+        timer = threading.Timer(1.0, back_off)
+        timer.daemon = True
+        timer.start()
 
     @staticmethod
     def _grace(pod):
@@ -112,16 +171,17 @@ class Kubelet:
 
     @staticmethod
     def _pending_status(pod, reason, message):
+        waiting = {"reason": reason, "message": message} if message else {"reason": reason}
         statuses = [{"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": False,
-                     "started": False, "restartCount": 0,
-                     "state": {"waiting": {"reason": reason, "message": message}}}
+                     "started": False, "restartCount": 0, "state": {"waiting": dict(waiting)}}
                     for c in pod.get("spec", {}).get("containers", [])]
+        unready = ",".join(c["name"] for c in pod.get("spec", {}).get("containers", []))
         st = copy.deepcopy(pod.get("status") or {})
         st.update({"phase": "Pending", "qosClass": "BestEffort", "containerStatuses": statuses,
                    "conditions": [{"type": "PodScheduled", "status": "True",
                                    "lastTransitionTime": pod["metadata"].get("creationTimestamp")},
                                   {"type": "Ready", "status": "False", "reason": "ContainersNotReady",
-                                   "message": message,
+                                   "message": "containers with unready status: [%s]" % unready,
                                    "lastTransitionTime": pod["metadata"].get("creationTimestamp")}]})
         return st
 
@@ -191,6 +251,9 @@ class Container:
         self.last_state = {}
         self.next_start = 0.0
         self.done = False               # terminated and not to be restarted
+        self.start_error = None         # the runtime cannot start the command (StartError)
+        self.memory_limit = quantity_bytes((spec.get("resources") or {}).get("limits", {}).get("memory"))
+        self.oom_killed = False
 
 
 class PodWorker:
@@ -242,7 +305,7 @@ class PodWorker:
         return out
 
     @staticmethod
-    def _write_files(target, data, items, mode, optional=False):
+    def _write_files(target, data, items, mode, optional=False, kind="secret"):
         """Writes `data` (or its `items`); a missing key is an error unless the source is optional,
         as the kubelet does."""
         os.makedirs(target, exist_ok=True)
@@ -252,7 +315,8 @@ class PodWorker:
             if key not in data:
                 if optional:
                     continue
-                raise ConfigError("CreateContainerConfigError", "couldn't find key %s" % key)
+                raise ConfigError("CreateContainerConfigError", "%sreferences non-existent %s key: %s"
+                                  % ("configmap " if kind == "config" else "", kind, key))
             p = os.path.join(target, path)
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "wb") as f:
@@ -262,32 +326,10 @@ class PodWorker:
     def _prepare_volumes(self):
         vols = {}
         for v in self.pod["spec"].get("volumes") or []:
-            target = os.path.join(self.dir, "volumes", v["name"])
-            if "secret" in v:
-                src = v["secret"]
-                data = self._secret(src.get("secretName"), src.get("optional", False)) or {}
-                self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644), src.get("optional", False))
-            elif "configMap" in v:
-                src = v["configMap"]
-                data = self._configmap(src.get("name"), src.get("optional", False)) or {}
-                self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644), src.get("optional", False))
-            elif "projected" in v:
-                for s in v["projected"].get("sources") or []:
-                    if "secret" in s:
-                        data = self._secret(s["secret"].get("name"), s["secret"].get("optional", False)) or {}
-                        self._write_files(target, data, s["secret"].get("items"), 0o644, s["secret"].get("optional", False))
-                    elif "configMap" in s:
-                        data = self._configmap(s["configMap"].get("name"), s["configMap"].get("optional", False)) or {}
-                        self._write_files(target, data, s["configMap"].get("items"), 0o644, s["configMap"].get("optional", False))
-                    elif "serviceAccountToken" in s:
-                        self._write_files(target, {"t": b"devcluster"},
-                                          [{"key": "t", "path": s["serviceAccountToken"].get("path", "token")}], 0o644)
-                os.makedirs(target, exist_ok=True)
-            elif "hostPath" in v:
-                target = v["hostPath"]["path"]
-            else:                         # emptyDir and anything else: an empty directory
-                os.makedirs(target, exist_ok=True)
-            vols[v["name"]] = target
+            try:
+                vols[v["name"]] = self._prepare_volume(v)
+            except ConfigError as e:
+                raise MountError(v["name"], e.message)
         sa = os.path.join(self.dir, "serviceaccount")
         os.makedirs(sa, exist_ok=True)
         for fname, content in (("token", "devcluster"), ("namespace", self.ns),
@@ -295,6 +337,36 @@ class PodWorker:
             with open(os.path.join(sa, fname), "w") as f:
                 f.write(content)
         return vols, sa
+
+    def _prepare_volume(self, v):
+        target = os.path.join(self.dir, "volumes", v["name"])
+        if "secret" in v:
+            src = v["secret"]
+            data = self._secret(src.get("secretName"), src.get("optional", False)) or {}
+            self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644), src.get("optional", False))
+        elif "configMap" in v:
+            src = v["configMap"]
+            data = self._configmap(src.get("name"), src.get("optional", False)) or {}
+            self._write_files(target, data, src.get("items"), src.get("defaultMode", 0o644), src.get("optional", False),
+                              "config")
+        elif "projected" in v:
+            for s in v["projected"].get("sources") or []:
+                if "secret" in s:
+                    data = self._secret(s["secret"].get("name"), s["secret"].get("optional", False)) or {}
+                    self._write_files(target, data, s["secret"].get("items"), 0o644, s["secret"].get("optional", False))
+                elif "configMap" in s:
+                    data = self._configmap(s["configMap"].get("name"), s["configMap"].get("optional", False)) or {}
+                    self._write_files(target, data, s["configMap"].get("items"), 0o644, s["configMap"].get("optional", False),
+                                      "config")
+                elif "serviceAccountToken" in s:
+                    self._write_files(target, {"t": b"devcluster"},
+                                      [{"key": "t", "path": s["serviceAccountToken"].get("path", "token")}], 0o644)
+            os.makedirs(target, exist_ok=True)
+        elif "hostPath" in v:
+            target = v["hostPath"]["path"]
+        else:                         # emptyDir and anything else: an empty directory
+            os.makedirs(target, exist_ok=True)
+        return target
 
     def _field(self, path):
         m = re.fullmatch(r"metadata\.(labels|annotations)\['([^']+)'\]", path)
@@ -383,10 +455,14 @@ class PodWorker:
                                   "(tidemark-runner, tidemark-operator): set command" % (c.name, spec["image"]))
             command = [repo]
         binary = self.kubelet.find_binary(command[0])
+        c.start_error = None
         if binary is None:
-            raise ConfigError("CreateContainerError",
-                              "no executable %s in %s (build it, or pass --bin-dir / TIDEMARK_BIN_DIR)"
-                              % (os.path.basename(command[0]), ", ".join(self.kubelet.bin_dirs)))
+            # The container exists but its command does not: the runtime fails the start, as
+            # containerd does for an executable missing from the image.
+            c.start_error = ('failed to create containerd task: exec: "%s": executable file not found in $PATH '
+                             '(devcluster: no %s in %s; build it, or pass --bin-dir / TIDEMARK_BIN_DIR)'
+                             % (command[0], os.path.basename(command[0]), ", ".join(self.kubelet.bin_dirs)))
+            binary = command[0]
         c.argv = [binary] + command[1:] + args
         c.env = env
 
@@ -409,7 +485,7 @@ class PodWorker:
             c = next((x for x in self.containers if x.name == container), None)
             return c is not None and c.proc is not None and c.proc.poll() is None
 
-    def _publish(self, phase=None):
+    def _publish(self, phase=None, reason=None, message=None):
         now_ready = all(c.proc is not None and c.proc.poll() is None for c in self.containers)
         statuses = []
         for c in self.containers:
@@ -435,11 +511,23 @@ class PodWorker:
                                  {"type": "Initialized", "status": "True", "lastTransitionTime": ts},
                                  {"type": "ContainersReady", "status": ready, "lastTransitionTime": ts},
                                  {"type": "Ready", "status": ready, "lastTransitionTime": ts}]}
+        if reason:
+            status.update({"reason": reason, "message": message or ""})
         self.api.set_pod_status(self.ns, self.name, self.uid, status)
 
     def _launch(self, c):
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
         path = os.path.join(self.dir, "logs", "%s.%d.log" % (c.name, c.runs))
+        if c.start_error:
+            with open(path, "w") as log:
+                log.write(c.start_error + "\n")
+            self.api.record_event(self.pod, "Warning", "Failed", "Error: " + c.start_error)
+            now = printing.now_rfc3339()
+            with self.lock:
+                c.runs += 1
+                self._terminated(c, {"exitCode": 128, "reason": "StartError", "message": c.start_error,
+                                     "startedAt": "1970-01-01T00:00:00Z", "finishedAt": now})
+            return
         with open(path, "wb") as log:
             try:
                 proc = subprocess.Popen(c.argv, env=c.env, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log,
@@ -464,6 +552,13 @@ class PodWorker:
                 "containerID": "process://%d" % c.proc.pid}
         if code < 0:
             term["signal"] = -code
+        if c.oom_killed:
+            term["reason"] = "OOMKilled"
+            c.oom_killed = False
+        self._terminated(c, term)
+
+    def _terminated(self, c, term):
+        code = term["exitCode"]
         restart = self.restart_policy == "Always" or (self.restart_policy == "OnFailure" and code != 0)
         if restart and not self.stop_requested.is_set():
             delay = min(10.0, 1.0 * (2 ** min(c.restarts, 4)))
@@ -497,6 +592,12 @@ class PodWorker:
                 for c in self.containers:
                     self._prepare_container(c, vols, sa)
                 break
+            except MountError as e:
+                if getattr(self, "_last_config_error", None) != e.message:
+                    self._last_config_error = e.message
+                    self.api.record_event(self.pod, "Warning", "FailedMount", e.message)
+                self.kubelet._set_status(self.pod, self.kubelet._pending_status(self.pod, "ContainerCreating", None))
+                self.stop_requested.wait(1.0)
             except ConfigError as e:
                 if getattr(self, "_last_config_error", None) != e.message:
                     self._last_config_error = e.message
@@ -509,7 +610,13 @@ class PodWorker:
         for c in self.containers:
             self._launch(c)
         self._publish()
+        next_check = 0.0
         while True:
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + 0.2
+                self._enforce_memory_limits()
+                if self._evict_if_asked():
+                    return
             changed = False
             for c in self.containers:
                 if c.proc is not None and not c.done and c.proc.poll() is not None:
@@ -528,6 +635,39 @@ class PodWorker:
                 self._terminate()
                 return
             self.stop_requested.wait(0.1)
+
+    def _enforce_memory_limits(self):
+        """A container over its memory limit is killed (SIGKILL) and reported OOMKilled with exit
+        code 137, as the kernel's cgroup OOM killer and a real kubelet do."""
+        for c in self.containers:
+            if c.memory_limit and c.proc is not None and c.proc.poll() is None \
+                    and tree_rss(c.proc.pid) > c.memory_limit:
+                c.oom_killed = True
+                _signal_group(c.proc, signal.SIGKILL)
+
+    def _evict_if_asked(self):
+        """Node-pressure eviction, which this node never feels by itself: the annotation
+        devcluster.tidemark.dev/evict=MESSAGE makes the kubelet evict the pod as under pressure
+        (containers killed, phase Failed, reason Evicted, the message). Returns True when evicted."""
+        current = self.api.store.get(self.kubelet.pods_key, self.ns, self.name)
+        if current is None or current["metadata"]["uid"] != self.uid:
+            return False
+        message = (current["metadata"].get("annotations") or {}).get(EVICT_ANNOTATION)
+        if not message:
+            return False
+        self.api.record_event(self.pod, "Warning", "Evicted", message)
+        for c in self.containers:
+            if c.proc is not None and c.proc.poll() is None:
+                _signal_group(c.proc, signal.SIGKILL)
+                c.proc.wait()
+        with self.lock:
+            for c in self.containers:
+                if c.proc is not None and not c.done:
+                    self.stop_requested.set()
+                    self._reap(c)
+                c.done = True
+        self._publish(phase="Failed", reason="Evicted", message=message)
+        return True
 
     def _terminate(self):
         live = [c for c in self.containers if c.proc is not None and c.proc.poll() is None]

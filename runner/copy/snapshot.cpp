@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 #include <thread>
 
 namespace tidemark::copy {
@@ -113,7 +112,8 @@ class Locking {
 public:
     Locking(db::Connection& locker, const std::vector<std::pair<std::string, std::string>>& tables,
             const LockPolicy& policy, bool ftwrl)
-        : locker_(locker), tables_(tables), policy_(policy), tryFtwrl_(ftwrl), tryLockTables_(!tables.empty()) {
+        : locker_(locker), tables_(tables), policy_(policy), ftwrlAllowed_(ftwrl), tryFtwrl_(ftwrl),
+          tryLockTables_(!tables.empty()) {
         locker_.execute("SET SESSION lock_wait_timeout = " + std::to_string(std::max(1, policy_.waitSeconds)));
     }
     ~Locking() {
@@ -131,7 +131,7 @@ public:
         }
         for (int round = 0; round < std::max(1, policy_.attempts) && (tryLockTables_ || tryFtwrl_); ++round) {
             if (round > 0) std::this_thread::sleep_for(std::chrono::seconds(round));
-            if (tryLockTables_ && attempt(lockTablesStatement(), tryLockTables_, lockTablesRefusal_)) {
+            if (tryLockTables_ && attempt(lockTablesStatement(), tryLockTables_, lockTablesTimeouts_)) {
                 method_ = "LOCK TABLES ... READ";
                 return true;
             }
@@ -142,7 +142,7 @@ public:
                 busy_ = busy;
                 continue;
             }
-            if (attempt("FLUSH TABLES WITH READ LOCK", tryFtwrl_, ftwrlRefusal_)) {
+            if (attempt("FLUSH TABLES WITH READ LOCK", tryFtwrl_, ftwrlTimeouts_)) {
                 method_ = "FLUSH TABLES WITH READ LOCK";
                 return true;
             }
@@ -154,34 +154,30 @@ public:
     // Throws the error that says why no lock was taken and what to do.
     [[noreturn]] void fail() {
         const std::string where = locker_.options().endpoint() + ": cannot take a consistent snapshot of MySQL: ";
-        if (timeouts_ > 0 || !busy_.empty()) {
+        const auto who = account(locker_);
+        if (lockTablesTimeouts_ > 0 || ftwrlTimeouts_ > 0 || !busy_.empty()) {
             std::string why;
-            if (timeouts_ > 0)
-                why = "the lock waited " + std::to_string(policy_.waitSeconds) + " s (lock_wait_timeout) in vain " +
-                      std::to_string(timeouts_) + " time(s) for transactions or statements on the selected tables";
+            const auto waited = [&](const char* statement, int times, const char* forWhat) {
+                why += (why.empty() ? "" : "; ") + std::string(statement) + " waited " +
+                       std::to_string(policy_.waitSeconds) + " s (lock_wait_timeout) in vain " + std::to_string(times) +
+                       " time(s) for " + forWhat;
+            };
+            if (lockTablesTimeouts_ > 0)
+                waited("LOCK TABLES ... READ", lockTablesTimeouts_, "transactions writing the selected tables");
+            if (ftwrlTimeouts_ > 0) waited("FLUSH TABLES WITH READ LOCK", ftwrlTimeouts_, "running statements");
             if (!busy_.empty())
-                why += (why.empty() ? "" : ", and ") + std::string("FLUSH TABLES WITH READ LOCK was not tried while ") +
-                       busy_ + " ran (it would have stalled the source's writes until that statement ended)";
+                why += (why.empty() ? "" : "; ") + std::string("FLUSH TABLES WITH READ LOCK was not tried while ") +
+                       busy_ + " ran (it would have held the source's writes up until that statement ended)";
             throw db::DbError(db::ErrorKind::Transient, kLockWaitTimeout,
                               where + why + "; find them with SHOW PROCESSLIST and information_schema.INNODB_TRX" +
-                                  (tryLockTables_ ? "" : ", grant LOCK TABLES on the selected databases") +
-                                  " or raise TIDEMARK_COPY_LOCK_WAIT_TIMEOUT; running the copy again retries");
+                                  (tryLockTables_ ? "" : ", " + grantLockTables(who) + " (it needs no table flush)") +
+                                  ", or raise TIDEMARK_COPY_LOCK_WAIT_TIMEOUT; running the copy again retries");
         }
-        const auto who = account(locker_);
-        std::string dbs, grants;
-        std::set<std::string> seen;
-        for (auto& [d, t] : tables_) {
-            if (!seen.insert(d).second) continue;
-            if (seen.size() <= 3) dbs += (dbs.empty() ? "" : ", ") + db::quoteIdent(d) + ".*";
-            else if (seen.size() == 4) dbs += ", ...";
-        }
-        const std::string lockTables = "LOCK TABLES ... READ on the selected tables (GRANT LOCK TABLES ON " + dbs +
-                                       " TO " + who + ")";
-        throw CopyError(where + "user " + who + " may not take " + lockTables +
-                        (tryFtwrlAllowed() ? " nor FLUSH TABLES WITH READ LOCK (GRANT RELOAD ON *.* TO " + who + ")"
-                                           : "") +
+        throw CopyError(where + "user " + who + " may not take LOCK TABLES ... READ on the selected tables (" +
+                        grantLockTables(who) + ")" +
+                        (ftwrlAllowed_ ? " nor FLUSH TABLES WITH READ LOCK (GRANT RELOAD ON *.* TO " + who + ")" : "") +
                         ", and without a lock a MySQL source has no consistent snapshot; grant " +
-                        (tryFtwrlAllowed() ? "one of them" : "it"));
+                        (ftwrlAllowed_ ? "one of them" : "it"));
     }
 
     // Unlocks; the seconds the lock was held (0 when none was).
@@ -195,6 +191,18 @@ public:
     const std::string& method() const { return method_; }
 
 private:
+    // "GRANT LOCK TABLES ON `shop`.* TO 'u'@'%'", and the other selected databases.
+    std::string grantLockTables(const std::string& who) const {
+        std::vector<std::string> dbs;
+        for (auto& [d, t] : tables_)
+            if (std::find(dbs.begin(), dbs.end(), d) == dbs.end()) dbs.push_back(d);
+        std::string out = "GRANT LOCK TABLES ON " + db::quoteIdent(dbs.at(0)) + ".* TO " + who;
+        for (std::size_t i = 1; i < dbs.size() && i < 4; ++i)
+            out += (i == 1 ? ", and likewise ON " : ", ") + db::quoteIdent(dbs[i]) + ".*";
+        if (dbs.size() > 4) out += ", ...";
+        return out;
+    }
+
     std::string lockTablesStatement() const {
         std::string sql = "LOCK TABLES ";
         for (std::size_t i = 0; i < tables_.size(); ++i)
@@ -202,13 +210,9 @@ private:
         return sql;
     }
 
-    bool tryFtwrlAllowed() const { return ftwrlConsidered_; }
-
-    // Runs a lock statement: true when granted. A refusal turns `allowed` off and keeps the
-    // server's words; a wait in vain counts; other errors (a lost connection, a dropped table)
-    // are thrown.
-    bool attempt(const std::string& sql, bool& allowed, std::string& refusal) {
-        if (&allowed == &tryFtwrl_) ftwrlConsidered_ = true;
+    // Runs a lock statement: true when granted. A refusal turns `allowed` off; a wait in vain
+    // counts; other errors (a lost connection, a dropped table) are thrown.
+    bool attempt(const std::string& sql, bool& allowed, int& timeouts) {
         const auto start = std::chrono::steady_clock::now();
         try {
             locker_.execute(sql);
@@ -217,13 +221,12 @@ private:
             return true;
         } catch (const db::DbError& e) {
             if (e.code() == kLockWaitTimeout) {
-                ++timeouts_;
+                ++timeouts;
                 return false;
             }
             // Managed MySQL (RDS, Aurora, ...) refuses FTWRL in several ways.
             if (e.kind() == db::ErrorKind::Privilege || (e.kind() == db::ErrorKind::Query && e.code() != kNoSuchTable)) {
                 allowed = false;
-                refusal = e.what();
                 return false;
             }
             throw;
@@ -233,11 +236,11 @@ private:
     db::Connection& locker_;
     const std::vector<std::pair<std::string, std::string>>& tables_;
     LockPolicy policy_;
+    const bool ftwrlAllowed_;  // by the snapshot method and the flavor
     bool tryFtwrl_;
-    bool ftwrlConsidered_ = false;
     bool tryLockTables_;
-    std::string lockTablesRefusal_, ftwrlRefusal_, busy_, method_;
-    int timeouts_ = 0;
+    std::string busy_, method_;
+    int lockTablesTimeouts_ = 0, ftwrlTimeouts_ = 0;
     bool held_ = false;
     std::chrono::steady_clock::time_point since_;
 };

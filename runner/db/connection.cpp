@@ -169,13 +169,17 @@ Connection::Connection(MYSQL* mysql, ConnectOptions options) : mysql_(mysql), op
     options_.password.clear();
 }
 
-Connection::Connection(Connection&& o) noexcept : mysql_(o.mysql_), options_(std::move(o.options_)) { o.mysql_ = nullptr; }
+Connection::Connection(Connection&& o) noexcept
+    : mysql_(o.mysql_), options_(std::move(o.options_)), affected_(o.affected_) {
+    o.mysql_ = nullptr;
+}
 
 Connection& Connection::operator=(Connection&& o) noexcept {
     if (this != &o) {
         if (mysql_) mysql_close(mysql_);
         mysql_ = o.mysql_;
         options_ = std::move(o.options_);
+        affected_ = o.affected_;
         o.mysql_ = nullptr;
     }
     return *this;
@@ -211,6 +215,8 @@ void Connection::fail(std::string_view doing) const {
 
 void Connection::execute(std::string_view sql) {
     if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail("running `" + shorten(sql) + "`");
+    // The first statement's count, before draining resets it (to -1 once no result is left).
+    affected_ = mysql_affected_rows(mysql_);
     // Drain any result the statement produced so the connection stays usable.
     do {
         if (MYSQL_RES* r = mysql_store_result(mysql_)) mysql_free_result(r);
@@ -252,7 +258,7 @@ std::optional<std::string> Connection::scalar(std::string_view sql) {
     return rows.rows[0][0];
 }
 
-std::uint64_t Connection::affectedRows() const { return mysql_affected_rows(mysql_); }
+std::uint64_t Connection::affectedRows() const { return affected_; }
 
 std::string Connection::quote(std::string_view value) const {
     std::string out(value.size() * 2 + 3, '\0');

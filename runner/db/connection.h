@@ -120,7 +120,7 @@ public:
     void execute(std::string_view sql);                 // statement without a result
     Rows query(std::string_view sql);                   // buffered result
     std::optional<std::string> scalar(std::string_view sql);  // first column of first row
-    std::uint64_t affectedRows() const;
+    std::uint64_t affectedRows() const;                 // of the last execute()'s (first) statement
 
     // Escapes `value` as a quoted string literal for this connection's charset.
     std::string quote(std::string_view value) const;
@@ -142,6 +142,7 @@ private:
     Connection(st_mysql* mysql, ConnectOptions options);
     st_mysql* mysql_ = nullptr;
     ConnectOptions options_;
+    std::uint64_t affected_ = 0;
 };
 
 // A server-side prepared statement (binary protocol: values travel as bytes, nothing is

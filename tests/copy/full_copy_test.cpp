@@ -82,7 +82,7 @@ void consistentWhileWriting(const std::string& jobName, copy::SnapshotMethod met
 
 }  // namespace
 
-TEST_CASE("a snapshot taken while another connection keeps writing is consistent at its position (MariaDB: no lock; MySQL: FTWRL)") {
+TEST_CASE("a snapshot taken while another connection keeps writing is consistent at its position (MariaDB without a lock, MySQL under LOCK TABLES)") {
     consistentWhileWriting("consistent-auto", copy::SnapshotMethod::Auto);
 }
 

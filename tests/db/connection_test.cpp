@@ -238,3 +238,19 @@ TEST_CASE("caching_sha2_password: first logins authenticate fully with TLS and w
         CHECK(msg.find("Sha2-Secret-1") == std::string::npos);
     }
 }
+
+TEST_CASE("affectedRows is the count of the last statement execute ran") {
+    auto c = plainServer().connectRoot();
+    c.execute("CREATE DATABASE IF NOT EXISTS affected_db");
+    c.execute("CREATE TABLE IF NOT EXISTS affected_db.t (id INT PRIMARY KEY, v INT)");
+    c.execute("DELETE FROM affected_db.t");
+    c.execute("INSERT INTO affected_db.t VALUES (1, 0), (2, 0), (3, 0)");
+    CHECK(c.affectedRows() == 3);
+    c.execute("UPDATE affected_db.t SET v = 1 WHERE id >= 2");
+    CHECK(c.affectedRows() == 2);
+    c.execute("UPDATE affected_db.t SET v = 1 WHERE id >= 2");  // nothing changes
+    CHECK(c.affectedRows() == 0);
+    auto moved = std::move(c);
+    CHECK(moved.affectedRows() == 0);
+    moved.execute("DROP DATABASE affected_db");
+}

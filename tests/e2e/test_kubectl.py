@@ -349,7 +349,7 @@ class KubectlTest(unittest.TestCase):
         self.c.kubectl("delete", "deploy", "tidemark-operator")
         self.c.wait_for(lambda: not self.c.get_json("pods")["items"], "the pods to be garbage-collected")
 
-    def test_non_tidemark_image_stays_pending(self):
+    def test_non_tidemark_image_cannot_be_pulled(self):
         self.c.apply("""
         apiVersion: v1
         kind: Pod
@@ -357,9 +357,110 @@ class KubectlTest(unittest.TestCase):
         spec:
           containers: [{name: web, image: nginx:1.27}]
         """)
-        self.c.wait_for(lambda: "UnsupportedImage" in self.c.kubectl("get", "pod", "web").stdout,
+        # As a real kubelet shows an image it cannot pull: ErrImagePull, then ImagePullBackOff.
+        self.c.wait_for(lambda: "ImagePullBackOff" in self.c.kubectl("get", "pod", "web").stdout,
                         "the pod to show why it can't run")
-        self.assertEqual(self.c.get_json("pod", "web")["status"]["phase"], "Pending")
+        pod = self.c.get_json("pod", "web")
+        self.assertEqual(pod["status"]["phase"], "Pending")
+        self.assertIn('"nginx:1.27"', pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"])
+        self.assertIn("Error: ErrImagePull", self.c.kubectl("describe", "pod", "web").stdout)
+
+    def test_a_missing_secret_volume_leaves_the_pod_in_container_creating(self):
+        self.c.add_binary("tidemark-sleep", "#!/bin/sh\nexec sleep 30\n")
+        self.c.apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: needs-secret}
+        spec:
+          restartPolicy: Never
+          containers: [{name: main, image: tidemark:dev, command: [tidemark-sleep],
+                        volumeMounts: [{name: creds, mountPath: /etc/creds}]}]
+          volumes: [{name: creds, secret: {secretName: creds, items: [{key: password, path: password}]}}]
+        """)
+        self.c.wait_for(lambda: "FailedMount" in self.c.kubectl("describe", "pod", "needs-secret").stdout,
+                        "a FailedMount event")
+        out = self.c.kubectl("describe", "pod", "needs-secret").stdout
+        self.assertIn('MountVolume.SetUp failed for volume "creds" : secret "creds" not found', out)
+        waiting = self.c.get_json("pod", "needs-secret")["status"]["containerStatuses"][0]["state"]["waiting"]
+        self.assertEqual(waiting["reason"], "ContainerCreating")
+        # The Secret without the key: the message changes to the key; with it, the pod runs.
+        self.c.kubectl("create", "secret", "generic", "creds", "--from-literal=username=alice")
+        self.c.wait_for(lambda: "references non-existent secret key: password"
+                        in self.c.kubectl("describe", "pod", "needs-secret").stdout, "the missing key named")
+        self.c.kubectl("delete", "secret", "creds")
+        self.c.kubectl("create", "secret", "generic", "creds", "--from-literal=password=pw")
+        self.c.wait_for(lambda: self.c.get_json("pod", "needs-secret")["status"]["phase"] == "Running", "Running")
+
+    def test_a_missing_command_is_a_start_error(self):
+        self.c.apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: nothing}
+        spec:
+          restartPolicy: Never
+          containers: [{name: main, image: tidemark:dev, command: [tidemark-not-built]}]
+        """)
+        self.c.wait_for(lambda: self.c.get_json("pod", "nothing")["status"]["phase"] == "Failed", "phase Failed")
+        term = self.c.get_json("pod", "nothing")["status"]["containerStatuses"][0]["state"]["terminated"]
+        self.assertEqual((term["reason"], term["exitCode"]), ("StartError", 128))
+        self.assertIn('exec: "tidemark-not-built": executable file not found in $PATH', term["message"])
+
+    def test_memory_over_the_limit_is_oom_killed(self):
+        # 96 MiB written (so resident) against a 64Mi limit.
+        self.c.add_binary("tidemark-hog", "#!/usr/bin/python3\nimport time\nb = b'x' * (96 << 20)\ntime.sleep(30)\n")
+        self.c.apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: hog}
+        spec:
+          restartPolicy: Never
+          containers: [{name: main, image: tidemark:dev, command: [tidemark-hog],
+                        resources: {limits: {memory: 64Mi}}}]
+        """)
+        self.c.wait_for(lambda: self.c.get_json("pod", "hog")["status"]["phase"] == "Failed", "phase Failed",
+                        timeout=20)
+        term = self.c.get_json("pod", "hog")["status"]["containerStatuses"][0]["state"]["terminated"]
+        self.assertEqual((term["reason"], term["exitCode"]), ("OOMKilled", 137))
+
+    def test_eviction_fails_the_pod_with_reason_evicted(self):
+        self.c.add_binary("tidemark-sleep", "#!/bin/sh\nexec sleep 30\n")
+        self.c.apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: victim}
+        spec:
+          restartPolicy: Never
+          containers: [{name: main, image: tidemark:dev, command: [tidemark-sleep]}]
+        """)
+        self.c.wait_for(lambda: self.c.get_json("pod", "victim")["status"]["phase"] == "Running", "Running")
+        self.c.kubectl("annotate", "pod", "victim", "devcluster.tidemark.dev/evict=The node was low on resource: memory.")
+        self.c.wait_for(lambda: self.c.get_json("pod", "victim")["status"]["phase"] == "Failed", "phase Failed")
+        status = self.c.get_json("pod", "victim")["status"]
+        self.assertEqual(status["reason"], "Evicted")
+        self.assertEqual(status["message"], "The node was low on resource: memory.")
+
+    def test_admission_service_account_and_pod_security(self):
+        pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: %s, namespace: locked}
+        spec:
+          serviceAccountName: %s
+          containers: [{name: main, image: tidemark:dev, command: [tidemark-sleep]%s}]
+        """
+        self.c.kubectl("create", "namespace", "locked")
+        self.c.kubectl("label", "namespace", "locked", "pod-security.kubernetes.io/enforce=restricted")
+        p = self.c.kubectl("apply", "-f", "-", stdin=pod % ("a", "runner", ""), check=False)
+        self.assertIn('error looking up service account locked/runner: serviceaccount "runner" not found', p.stderr)
+        self.c.kubectl("create", "serviceaccount", "runner", "-n", "locked")
+        p = self.c.kubectl("apply", "-f", "-", stdin=pod % ("a", "runner", ""), check=False)
+        self.assertIn('violates PodSecurity "restricted:latest"', p.stderr)
+        self.assertIn("allowPrivilegeEscalation != false", p.stderr)
+        hardened = (", securityContext: {allowPrivilegeEscalation: false, runAsNonRoot: true, "
+                    "capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}")
+        self.c.kubectl("apply", "-f", "-", stdin=pod % ("b", "runner", hardened))
+        # Every namespace has its "default" ServiceAccount.
+        self.c.kubectl("get", "serviceaccount", "default", "-n", "locked")
 
     def test_create_builtins_with_protobuf_bodies(self):
         # kubectl's typed `create` commands send protobuf, not JSON.

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "operator/runner_pod.h"
 #include "tests/operator/fixtures.h"
@@ -20,10 +21,13 @@ struct World {
   Settings settings;
   Decision last;
   int clock = 0;
+  std::vector<Json> events;             // Warning Events about pending pods
+  std::optional<PodRefusal> refused;    // the next step's create was refused (one step only)
 
   Decision step(int now = -1) {
     if (now >= 0) clock = now;
-    Observed o{job, pods, others, at(clock)};
+    Observed o{job, pods, others, at(clock), events, std::nullopt};
+    o.refused = std::exchange(refused, std::nullopt);
     last = decide(o, settings);
     applyDecision(job, last);
     for (const auto& a : last.actions) {
@@ -647,4 +651,261 @@ TEST_CASE("a spec change waits for the running runner to stop before prechecking
   w.pods.clear();
   w.step();
   CHECK(w.creates() == 1);
+}
+
+// ---- runner pods that cannot start, or that the platform ended --------------------------------
+
+namespace {
+
+Json lastError(const World& w) { return w.job["status"].value("lastError", Json()); }
+
+void waitWith(Json& pod, const std::string& reason, const std::string& message = "") {
+  Json waiting = {{"reason", reason}};
+  if (!message.empty()) waiting["message"] = message;
+  pod["status"]["containerStatuses"][0]["state"] = {{"waiting", waiting}};
+}
+
+Json failedMount(const std::string& pod, const std::string& message) {
+  return {{"type", "Warning"}, {"reason", "FailedMount"}, {"message", message},
+          {"involvedObject", {{"kind", "Pod"}, {"name", pod}}}};
+}
+
+}  // namespace
+
+TEST_CASE("runner pods pass Pod Security restricted without pinning a UID") {
+  World w;
+  const Json pod = actionsOf<action::CreatePod>(w.step()).at(0).pod;
+  const Json& psc = pod["spec"]["securityContext"];
+  CHECK(psc["runAsNonRoot"] == true);
+  CHECK(psc["seccompProfile"]["type"] == "RuntimeDefault");
+  CHECK(!psc.contains("runAsUser"));  // OpenShift assigns one from the namespace's range
+  CHECK(!psc.contains("fsGroup"));
+  const Json& sc = pod["spec"]["containers"][0]["securityContext"];
+  CHECK(sc["allowPrivilegeEscalation"] == false);
+  CHECK(sc["capabilities"]["drop"] == Json::array({"ALL"}));
+  CHECK(!sc.contains("runAsUser"));
+}
+
+TEST_CASE("a Secret missing from the namespace shows on the job while the pod stays in ContainerCreating") {
+  World w;
+  w.step();
+  Json& pod = *w.pod("precheck");
+  waitWith(pod, "ContainerCreating");
+  const std::string name = pod["metadata"]["name"];
+  w.events = {failedMount(name, "MountVolume.SetUp failed for volume \"secrets\" : secret \"tidb-credentials\" not found")};
+  auto d = w.step(2);
+  CHECK(w.phase() == "Prechecking");
+  const Json ready = condition(w.job, "Ready");
+  CHECK(ready["reason"] == "SecretMissing");
+  const std::string msg = ready["message"];
+  CHECK(msg.find("Secret tidb-credentials not found in namespace default") != std::string::npos);
+  CHECK(msg.find("spec.target.credentialsSecret") != std::string::npos);
+  CHECK(msg.find("username and password") != std::string::npos);
+  CHECK(hasEvent(d, "SecretMissing"));
+  CHECK(lastError(w)["reason"] == "SecretMissing");
+  CHECK(lastError(w)["retryable"] == true);
+  CHECK(condition(w.job, "PrecheckPassed")["reason"] == "SecretMissing");
+  REQUIRE(d.requeueAfter);  // the Event changes nothing the informer sees: look again soon
+  CHECK(*d.requeueAfter <= std::chrono::seconds(3));
+  CHECK(w.creates() == 0);
+  CHECK(w.deletes() == 0);  // the kubelet retries the mount by itself
+  // Nothing new: no second Event and no status patch.
+  d = w.step(5);
+  CHECK(!hasEvent(d, "SecretMissing"));
+  CHECK(actionsOf<action::PatchStatus>(d).empty());
+  // The Secret is created, the runner runs: the operator's lastError goes.
+  w.events.clear();
+  w.runPod("precheck");
+  w.step(6);
+  CHECK(!w.job["status"].contains("lastError"));
+  CHECK(condition(w.job, "Ready")["reason"] == "Prechecking");
+}
+
+TEST_CASE("a missing Secret key names the key and the Secrets the job reads") {
+  World w;
+  w.step();
+  waitWith(*w.pod("precheck"), "ContainerCreating");
+  w.events = {failedMount((*w.pod("precheck"))["metadata"]["name"],
+                          "MountVolume.SetUp failed for volume \"secrets\" : references non-existent secret key: password")};
+  w.step(1);
+  const std::string msg = condition(w.job, "Ready")["message"];
+  CHECK(condition(w.job, "Ready")["reason"] == "SecretMissing");
+  CHECK(msg.find("lacks key password") != std::string::npos);
+  CHECK(msg.find("source-credentials (spec.source.credentialsSecret") != std::string::npos);
+  // CreateContainerConfigError (a Secret read through env) names Secret and key itself.
+  World e;
+  e.step();
+  waitWith(*e.pod("precheck"), "CreateContainerConfigError", "couldn't find key password in Secret default/tidb-credentials");
+  e.step(1);
+  const std::string m2 = condition(e.job, "Ready")["message"];
+  CHECK(condition(e.job, "Ready")["reason"] == "SecretMissing");
+  CHECK(m2.find("Secret tidb-credentials") != std::string::npos);
+  CHECK(m2.find("key password") != std::string::npos);
+}
+
+TEST_CASE("an image that cannot be pulled names the image and the operator's setting") {
+  World w;
+  w.settings.runnerImage = "registry.example/tidemark:nope";
+  w.toRunning();
+  Json& run = *w.pod("run");
+  run = makePod(run, "Pending");
+  waitWith(run, "ImagePullBackOff", "Back-off pulling image \"registry.example/tidemark:nope\"");
+  auto d = w.step(3);
+  const Json ready = condition(w.job, "Ready");
+  CHECK(ready["reason"] == "ImagePullFailed");
+  CHECK(ready["message"].get<std::string>().find("registry.example/tidemark:nope") != std::string::npos);
+  CHECK(ready["message"].get<std::string>().find("--runner-image") != std::string::npos);
+  CHECK(hasEvent(d, "ImagePullFailed"));
+  CHECK(w.job["status"]["progress"] == "waiting: ImagePullFailed");
+  CHECK(w.deletes() == 0);
+  CHECK(w.phase() != "Failed");
+}
+
+TEST_CASE("an OOM-killed runner is retried with backoff and counted, naming its limit and how to raise it") {
+  World w;
+  w.toRunning();
+  Json& run = *w.pod("run");
+  run = makePod(run, "Failed", 137, at(10));
+  run["status"]["containerStatuses"][0]["state"]["terminated"]["reason"] = "OOMKilled";
+  auto d = w.step(10);
+  CHECK(w.phase() != "Failed");
+  const Json ready = condition(w.job, "Ready");
+  CHECK(ready["reason"] == "OOMKilled");
+  const std::string msg = ready["message"];
+  CHECK(msg.find("memory limit 1024Mi") != std::string::npos);
+  CHECK(msg.find("raise spec.capacity") != std::string::npos);
+  CHECK(msg.find("e.g. to 4") != std::string::npos);
+  CHECK(hasEvent(d, "OOMKilled"));
+  CHECK(lastError(w)["reason"] == "OOMKilled");
+  CHECK(lastError(w)["attempts"] == 1);
+  CHECK(w.creates() == 0);  // backing off
+  d = w.step(10 + 10);
+  CHECK(w.creates() == 1);
+  CHECK(hasEvent(d, "Retrying"));
+  CHECK(w.job["status"]["restarts"] == 1);
+}
+
+TEST_CASE("an evicted runner is retried, not read as a failure of the runner") {
+  World w;
+  w.toRunning();
+  Json& run = *w.pod("run");
+  run["status"] = {{"phase", "Failed"}, {"reason", "Evicted"},
+                   {"message", "The node was low on resource: memory."}};
+  w.step(1);
+  CHECK(w.phase() != "Failed");
+  CHECK(condition(w.job, "Ready")["reason"] == "Evicted");
+  CHECK(condition(w.job, "Ready")["message"].get<std::string>().find("low on resource: memory") != std::string::npos);
+  w.step(20);
+  CHECK(w.creates() == 1);
+  CHECK(w.job["status"]["restarts"] == 1);
+}
+
+TEST_CASE("a runner binary missing from the image fails the job with the reason; a restartToken tries again") {
+  World w;
+  w.step();
+  Json& pre = *w.pod("precheck");
+  const std::string first = pre["metadata"]["name"];
+  pre = makePod(pre, "Failed", 128, at(1));
+  pre["status"]["containerStatuses"][0]["state"]["terminated"]["reason"] = "StartError";
+  pre["status"]["containerStatuses"][0]["state"]["terminated"]["message"] =
+      "exec: \"tidemark-runner\": executable file not found in $PATH";
+  auto d = w.step(1);
+  CHECK(w.phase() == "Failed");
+  CHECK(condition(w.job, "Ready")["reason"] == "RunnerNotStarted");
+  CHECK(condition(w.job, "Ready")["message"].get<std::string>().find("executable file not found") != std::string::npos);
+  CHECK(hasEvent(d, "RunnerNotStarted"));
+  CHECK(lastError(w)["retryable"] == false);
+  // It stays failed: no new pod, no new Event.
+  d = w.step(100);
+  CHECK(w.phase() == "Failed");
+  CHECK(w.creates() == 0);
+  CHECK(!hasEvent(d, "RunnerNotStarted"));
+  // A new restartToken starts a fresh precheck pod under a new name.
+  w.job["spec"]["restartToken"] = "again";
+  w.job["metadata"]["generation"] = 2;
+  d = w.step(101);
+  CHECK(w.phase() == "Prechecking");
+  REQUIRE(w.creates() == 1);
+  CHECK(actionsOf<action::CreatePod>(d).at(0).pod["metadata"]["name"] != first);
+  CHECK(w.job["status"]["restartToken"] == "again");
+}
+
+TEST_CASE("a pod refused for a missing ServiceAccount is retried with backoff and counted") {
+  World w;
+  w.step();  // the create the controller tries
+  w.pods.clear();  // ...and the API server refuses
+  w.refused = PodRefusal{"shop-precheck-x-1", 403, "Forbidden",
+                         "pods \"shop-precheck-x-1\" is forbidden: error looking up service account "
+                         "default/tidemark-runner: serviceaccount \"tidemark-runner\" not found"};
+  auto d = w.step(1);
+  CHECK(w.creates() == 0);
+  CHECK(w.phase() == "Prechecking");
+  const Json ready = condition(w.job, "Ready");
+  CHECK(ready["reason"] == "ServiceAccountMissing");
+  CHECK(ready["message"].get<std::string>().find("create ServiceAccount tidemark-runner in namespace default") !=
+        std::string::npos);
+  CHECK(hasEvent(d, "ServiceAccountMissing"));
+  CHECK(lastError(w)["attempts"] == 1);
+  REQUIRE(d.requeueAfter);
+  // Within the backoff nothing is created and nothing changes.
+  d = w.step(5);
+  CHECK(w.creates() == 0);
+  CHECK(actionsOf<action::PatchStatus>(d).empty());
+  // After it, the create is tried again; refused again, the count goes up and the wait doubles.
+  d = w.step(12);
+  CHECK(w.creates() == 1);
+  w.pods.clear();
+  w.refused = PodRefusal{"shop-precheck-x-1", 403, "Forbidden", ready["message"]};
+  w.refused->message = "pods \"p\" is forbidden: error looking up service account default/tidemark-runner: "
+                       "serviceaccount \"tidemark-runner\" not found";
+  d = w.step(12);
+  CHECK(lastError(w)["attempts"] == 2);
+  w.step(12 + 15);
+  CHECK(w.creates() == 0);
+  w.step(12 + 21);
+  CHECK(w.creates() == 1);
+}
+
+TEST_CASE("a pod refused by Pod Security fails the job naming the policy; a quota is retried") {
+  World w;
+  w.step();
+  w.pods.clear();
+  w.refused = PodRefusal{"p", 403, "Forbidden",
+                         "pods \"p\" is forbidden: violates PodSecurity \"restricted:latest\": seccompProfile"};
+  auto d = w.step(1);
+  CHECK(w.phase() == "Failed");
+  CHECK(condition(w.job, "Ready")["reason"] == "PodRejected");
+  CHECK(condition(w.job, "Ready")["message"].get<std::string>().find("violates PodSecurity \"restricted:latest\"") !=
+        std::string::npos);
+  CHECK(hasEvent(d, "PodRejected"));
+  w.step(500);
+  CHECK(w.creates() == 0);
+
+  World q;
+  q.toRunning();
+  q.pods.clear();  // the runner pod went away; its replacement is refused by a quota
+  q.step(1);
+  q.pods.clear();
+  q.refused = PodRefusal{"p", 403, "Forbidden",
+                         "pods \"p\" is forbidden: exceeded quota: compute, requested: limits.memory=1Gi, used: "
+                         "limits.memory=3Gi, limited: limits.memory=4Gi"};
+  q.step(2);
+  CHECK(q.phase() != "Failed");
+  CHECK(condition(q.job, "Ready")["reason"] == "QuotaExceeded");
+  CHECK(condition(q.job, "Ready")["message"].get<std::string>().find("exceeded quota: compute") != std::string::npos);
+  CHECK(lastError(q)["retryable"] == true);
+}
+
+TEST_CASE("the runner's own lastError is neither cleared nor confused with the operator's") {
+  World w;
+  w.toRunning();
+  w.job["status"]["lastError"] = {{"reason", "SourceUnreachable"}, {"message", "dial 10.0.0.1:3306"}};
+  auto d = w.step(1);
+  for (const auto& p : actionsOf<action::PatchStatus>(d)) CHECK(!p.status.contains("lastError"));
+  // An operator-written one from a pod that could not run is not read as the runner's reason.
+  w.job["status"]["lastError"] = {{"reason", "OOMKilled"}, {"message", "runner pod x was killed"}};
+  w.finishPod("run", 1, 2);
+  w.step(2);
+  CHECK(w.phase() == "Failed");
+  CHECK(condition(w.job, "Ready")["message"].get<std::string>().find("was killed") == std::string::npos);
 }

@@ -77,6 +77,8 @@ class ChartTest(unittest.TestCase):
         self.assertEqual(runner.count("dict"), 1, "the runner has exactly one rule")
         operator = re.search(r"\$rules := list(.*?)\}\}", rbac, re.S).group(1)
         self.assertNotIn("secrets", operator, "the operator never reads Secrets")
+        # blockOwnerDeletion on runner pods needs update on the owner's finalizers (OpenShift).
+        self.assertIn('(list "migrationjobs/finalizers") "verbs" (list "update")', operator)
         self.assertNotIn('"*"', rbac)
         # Separate identities: the runner's service account is its own.
         self.assertIn("runner.serviceAccount.name", templates()["serviceaccount.yaml"])

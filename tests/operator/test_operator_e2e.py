@@ -131,6 +131,9 @@ class OperatorE2E(unittest.TestCase):
         runner_dir = os.environ.get("TIDEMARK_E2E_RUNNER_DIR")
         self.c = Cluster(extra_args=(("--bin-dir", runner_dir) if runner_dir else ()) + ("--bin-dir", BUILD))
         self.db = None
+        # Runner pods run as this ServiceAccount (the Helm chart creates it); the API server
+        # refuses pods whose ServiceAccount is missing.
+        self.c.kubectl("create", "serviceaccount", "tidemark-runner")
         self.op_log = open(os.path.join(self.c.dir, "operator.log"), "w+")
         self.op = subprocess.Popen([OPERATOR, "--kubeconfig", self.c.kubeconfig, "--metrics-addr", "127.0.0.1:0",
                                     "--runner-image", "tidemark:dev", "--retry-base", "1",
@@ -524,6 +527,170 @@ class OperatorLimitsE2E(OperatorE2E):
     test_runner_killed_mid_copy_is_replaced_and_the_copy_completes_exactly = None
     test_delete_during_the_copy_cleans_up = None
     test_scale_during_the_snapshot_export_is_refused = None
+
+
+class OperatorPodTroubleE2E(unittest.TestCase):
+    """Runner pods that cannot be created or cannot start: each case reaches the job (a Ready
+    condition with the reason, an Event, status.lastError) while the dev cluster's API server and
+    kubelet behave as real ones do. No database is needed: the runner never gets that far, or a
+    stand-in runner script plays the part."""
+
+    def start(self, operator_args=(), bin_dir=True, service_account=True):
+        self.c = Cluster(extra_args=("--bin-dir", BUILD) if bin_dir else ())
+        self.addCleanup(self.c.stop)
+        if service_account:
+            self.c.kubectl("create", "serviceaccount", "tidemark-runner")
+        self.op_log = open(os.path.join(self.c.dir, "operator.log"), "w+")
+        self.op = subprocess.Popen([OPERATOR, "--kubeconfig", self.c.kubeconfig, "--metrics-addr", "127.0.0.1:0",
+                                    "--runner-image", "tidemark:dev", "--retry-base", "1", "--no-leader-elect",
+                                    "--log-format", "text", *operator_args],
+                                   stdout=self.op_log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.addCleanup(self.op_log.close)
+        self.addCleanup(stop_process, self.op, 15)
+
+    def apply_job(self, namespace="default", target_secret="target-credentials"):
+        self.c.kubectl("apply", "-n", namespace, "-f", "-", stdin=JOB.format(
+            name="shop", type="FullAndIncremental", flavor="MariaDB", source_port=3306, target_port=4000,
+            target_secret=target_secret))
+
+    def create_secrets(self, namespace="default"):
+        for name in ("source-credentials", "target-credentials"):
+            self.c.kubectl("create", "secret", "generic", name, "-n", namespace,
+                           "--from-literal=username=u", "--from-literal=password=p")
+
+    def ready(self, namespace="default"):
+        p = self.c.kubectl("get", "mj", "shop", "-n", namespace, "-o", "json", check=False)
+        if p.returncode != 0:
+            return {}
+        for c in json.loads(p.stdout).get("status", {}).get("conditions", []):
+            if c["type"] == "Ready":
+                return c
+        return {}
+
+    def wait_reason(self, reason, namespace="default", timeout=30):
+        def details():
+            self.op_log.flush()
+            return "--- operator log:\n%s\n--- describe:\n%s" % (
+                read(self.op_log.name)[-4000:],
+                self.c.kubectl("describe", "mj", "shop", "-n", namespace, check=False).stdout[-4000:])
+        return self.c.wait_for(lambda: (lambda c: c if c.get("reason") == reason else None)(self.ready(namespace)),
+                               "Ready=False reason " + reason, timeout, interval=0.25, details=details)
+
+    def status(self, namespace="default"):
+        return self.c.get_json("mj", "shop", "-n", namespace).get("status", {})
+
+    def described(self, namespace="default"):
+        return self.c.kubectl("describe", "mj", "shop", "-n", namespace).stdout
+
+    def test_missing_secret_names_the_secret_and_the_spec_field(self):
+        self.start()
+        self.create_secrets()
+        self.apply_job(target_secret="tidb-credentials")  # misnamed: no such Secret
+        cond = self.wait_reason("SecretMissing")
+        self.assertEqual(cond["status"], "False")
+        self.assertIn("Secret tidb-credentials not found in namespace default", cond["message"])
+        self.assertIn("spec.target.credentialsSecret", cond["message"])
+        error = self.status()["lastError"]
+        self.assertEqual((error["reason"], error["retryable"]), ("SecretMissing", True))
+        out = self.described()
+        self.assertIn("SecretMissing", out)   # the Event
+        self.assertNotIn("password=p", out)
+        self.assertEqual(self.status()["phase"], "Prechecking")
+        # Fixed by creating the Secret: the kubelet mounts it and the runner starts.
+        self.c.kubectl("create", "secret", "generic", "tidb-credentials",
+                       "--from-literal=username=u", "--from-literal=password=p")
+        self.c.wait_for(lambda: self.ready().get("reason") != "SecretMissing", "the job to move on", 30,
+                        interval=0.25)
+
+    def test_missing_secret_key_names_the_key(self):
+        self.start()
+        self.create_secrets()
+        self.c.kubectl("create", "secret", "generic", "no-password", "--from-literal=username=u")
+        self.apply_job(target_secret="no-password")
+        cond = self.wait_reason("SecretMissing")
+        self.assertIn("lacks key password", cond["message"])
+        self.assertIn("no-password (spec.target.credentialsSecret", cond["message"])
+
+    def test_missing_service_account_is_retried_and_reported(self):
+        self.start(service_account=False)
+        self.create_secrets()
+        self.apply_job()
+        cond = self.wait_reason("ServiceAccountMissing")
+        self.assertIn('serviceaccount "tidemark-runner" not found', cond["message"])
+        self.assertIn("create ServiceAccount tidemark-runner in namespace default", cond["message"])
+        self.assertIn("ServiceAccountMissing", self.described())
+        self.assertGreaterEqual(self.status()["lastError"]["attempts"], 1)
+        self.assertEqual(self.c.get_json("pods")["items"], [])
+        # Created: a later retry (with backoff) gets the pod in.
+        self.c.kubectl("create", "serviceaccount", "tidemark-runner")
+        self.c.wait_for(lambda: self.c.get_json("pods", "-l", "tidemark.dev/job=shop")["items"],
+                        "the runner pod after the ServiceAccount appears", 30, interval=0.25)
+
+    def test_image_that_cannot_be_pulled_is_named(self):
+        self.start(operator_args=("--runner-image", "registry.invalid/tidemrak:1"))  # a typo
+        self.create_secrets()
+        self.apply_job()
+        cond = self.wait_reason("ImagePullFailed")
+        self.assertIn("cannot pull image registry.invalid/tidemrak:1", cond["message"])
+        self.assertIn("--runner-image", cond["message"])
+        self.assertEqual(self.status()["lastError"]["reason"], "ImagePullFailed")
+
+    def test_missing_runner_binary_fails_the_job_with_the_reason(self):
+        self.start(bin_dir=False)  # the dev cluster finds no tidemark-runner
+        self.create_secrets()
+        self.apply_job()
+        cond = self.wait_reason("RunnerNotStarted")
+        self.assertIn('exec: "tidemark-runner": executable file not found in $PATH', cond["message"])
+        self.c.wait_for(lambda: self.status().get("phase") == "Failed", "phase Failed", 10)
+        self.assertFalse(self.status()["lastError"]["retryable"])
+        self.assertIn("RunnerNotStarted", self.described())
+
+    def test_oom_killed_runner_names_the_limit_and_is_retried(self):
+        self.start()
+        # A stand-in runner that writes 1.2 GiB (resident) against capacity 2's limit of 1024Mi.
+        self.c.add_binary("tidemark-runner", "#!/usr/bin/python3\nimport time\nb = b'x' * (1228 << 20)\n"
+                                             "time.sleep(60)\n")
+        self.create_secrets()
+        self.apply_job()
+        cond = self.wait_reason("OOMKilled")
+        self.assertIn("memory limit 1024Mi", cond["message"])
+        self.assertIn("raise spec.capacity", cond["message"])
+        self.assertTrue(self.status()["lastError"]["retryable"])
+        self.assertIn("OOMKilled", self.described())
+        # Retried: a second precheck pod follows the first.
+        self.c.wait_for(lambda: len(self.c.get_json("pods", "-l", "tidemark.dev/job=shop")["items"]) >= 1 and
+                        self.status().get("lastError", {}).get("attempts", 0) >= 2, "a retry that OOMs again", 60,
+                        interval=0.5)
+
+    def test_evicted_runner_is_retried(self):
+        self.start()
+        self.c.add_binary("tidemark-runner", "#!/bin/sh\nexec sleep 120\n")
+        self.create_secrets()
+        self.apply_job()
+        pod = self.c.wait_for(lambda: [p for p in self.c.get_json("pods", "-l", "tidemark.dev/job=shop")["items"]
+                                       if p["status"].get("phase") == "Running"], "a running runner pod", 30,
+                              interval=0.25)[0]
+        name = pod["metadata"]["name"]
+        self.c.kubectl("annotate", "pod", name, "devcluster.tidemark.dev/evict=The node was low on resource: memory.")
+        cond = self.wait_reason("Evicted")
+        self.assertIn("evicted by its node: The node was low on resource: memory.", cond["message"])
+        self.assertNotEqual(self.status().get("phase"), "Failed")
+        self.c.wait_for(lambda: [p for p in self.c.get_json("pods", "-l", "tidemark.dev/job=shop")["items"]
+                                 if p["metadata"]["name"] != name and p["status"].get("phase") == "Running"],
+                        "a new runner pod after the eviction", 30, interval=0.25)
+
+    def test_runner_pods_pass_pod_security_restricted(self):
+        self.start()
+        self.c.add_binary("tidemark-runner", "#!/bin/sh\nexec sleep 120\n")
+        self.c.kubectl("create", "namespace", "hardened")
+        self.c.kubectl("label", "namespace", "hardened", "pod-security.kubernetes.io/enforce=restricted")
+        self.c.kubectl("create", "serviceaccount", "tidemark-runner", "-n", "hardened")
+        self.create_secrets("hardened")
+        self.apply_job("hardened")
+        self.c.wait_for(lambda: [p for p in self.c.get_json("pods", "-n", "hardened")["items"]
+                                 if p["status"].get("phase") == "Running"], "the runner pod admitted and running",
+                        30, interval=0.25)
+        self.assertNotIn("PodRejected", self.described("hardened"))
 
 
 class OperatorNamespacesE2E(unittest.TestCase):
