@@ -406,6 +406,7 @@ TEST_CASE("killing_the_dump_thread_and_restarting_the_source_mid_replay_lose_not
     }
     REQUIRE(newDumpThread(sharedSource(), killed));
     sharedSource().restart();
+    killed.clear();  // a restarted server numbers its connections afresh
     {
         Load load("rkd", sharedSource(), next);
         killDumpThreads(2);
