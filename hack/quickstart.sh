@@ -69,7 +69,9 @@ for _ in $(seq 1 100); do k version > /dev/null 2>&1 && break; sleep 0.1; done
 operator_pid=$!
 pids+=($operator_pid)
 
-echo "== kubectl apply: the credentials Secrets and a MigrationJob"
+echo "== kubectl apply: the runner's ServiceAccount, the credentials Secrets and a MigrationJob"
+# The runner pods' ServiceAccount: the Helm chart creates it on a real cluster.
+k create serviceaccount tidemark-runner > /dev/null
 k create secret generic source-credentials --from-literal=username=migrator --from-literal=password=demo-source-pw > /dev/null
 k create secret generic target-credentials --from-literal=username=loader --from-literal=password=demo-target-pw > /dev/null
 cat > "$work/job.yaml" <<YAML

@@ -664,10 +664,12 @@ class Reconcile {
     desired_["lastError"] = e;
   }
 
-  // An operator-written lastError is history once a runner runs (or ends on its own).
+  // A cause the user fixed (a Secret, an image, a ServiceAccount) is gone once a runner runs (or
+  // ends on its own); an OOM kill or eviction stays as the last error that slowed the job.
   void clearPodTroubleError() {
     if (desired_.contains("lastError")) return;
-    if (isPodTroubleReason(str(status_, "/lastError/reason"))) desired_["lastError"] = nullptr;
+    const std::string reason = str(status_, "/lastError/reason");
+    if (isPodTroubleReason(reason) && reason != "OOMKilled" && reason != "Evicted") desired_["lastError"] = nullptr;
   }
 
   // The runner's own last error; never one the operator wrote about a pod that could not run.

@@ -18,6 +18,9 @@
 //   spec.capacity           applied (runner restarted) while Replicating, Copying after the export,
 //                           or Paused; refused during the snapshot export (condition
 //                           CapacityApplied=False, status.capacity.current unchanged)
+//   a pod that cannot run    (refused, Secret or image missing, OOM-killed, evicted, no runner
+//                           binary: pod_trouble.h) Ready=False with the reason, an Event and
+//                           status.lastError; retried with backoff, waited on, or Failed
 //   deletion                the finalizer holds the job until its runner pods are gone
 #pragma once
 

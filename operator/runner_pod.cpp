@@ -78,6 +78,13 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
     Json source = {{"name", secret}, {"items", items}};
     if (tls && !credentials) source["optional"] = true;  // missing keys allowed; the runner names what it lacks
     sources.push_back({{"secret", source}});
+    // A credentials Secret may pin the server's RSA key for caching_sha2_password without TLS
+    // (runner/db/credentials.h): the same Secret again, that key only, optional.
+    if (credentials)
+      sources.push_back({{"secret", {{"name", secret},
+                                     {"items", Json::array({{{"key", "server-public-key.pem"},
+                                                             {"path", secret + "/server-public-key.pem"}}})},
+                                     {"optional", true}}}});
   }
   if (!sources.empty()) {
     // World-readable inside the pod: its files are root-owned and the runner runs under whatever

@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
             std::cout << cli::usage();
             return cli::kExitOk;
         }
+        if (options.command == "version") {
+            std::cout << "tidemark-runner " << TIDEMARK_VERSION << "\n";
+            return cli::kExitOk;
+        }
     } catch (const cli::UsageError& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n" << cli::usage();
         return cli::kExitBadInput;

@@ -7,6 +7,7 @@ namespace tidemark::cli {
 const char* usage() {
     return "usage: tidemark-runner <precheck|run|verify> -f JOB.yaml [--secrets-dir DIR] [--output table|json]\n"
            "                       [--restart] [--skip-precheck] [--metrics-addr HOST:PORT]\n"
+           "       tidemark-runner --version\n"
            "\n"
            "  precheck   check source, target and job; exit 0 when the job may proceed, 1 when not\n"
            "  run        precheck, then the whole job: full copy and/or binlog replay (until SIGTERM)\n"
@@ -44,11 +45,12 @@ Options parseOptions(const std::vector<std::string>& args) {
         else if (a == "--metrics-addr") o.metricsAddr = value(a);
         else if (a.rfind("--metrics-addr=", 0) == 0) o.metricsAddr = a.substr(15);
         else if (a == "-h" || a == "--help") o.command = "help";
+        else if (a == "--version") o.command = "version";
         else if (!a.empty() && a[0] == '-') throw UsageError("unknown option '" + a + "'");
         else if (o.command.empty()) o.command = a;
         else throw UsageError("unexpected argument '" + a + "'");
     }
-    if (o.command == "help") return o;
+    if (o.command == "help" || o.command == "version") return o;
     if (o.command.empty()) throw UsageError("missing command (precheck, run or verify)");
     if (o.command != "precheck" && o.command != "run" && o.command != "verify")
         throw UsageError("unknown command '" + o.command + "' (expected precheck, run or verify)");

@@ -271,7 +271,7 @@ SourceInfo BinlogStreamer::start(const Position& from) {
                         .value_or("");
             } catch (const db::DbError&) {
             }
-        } else if (auto set = mysqlGtidSetAt(c, start.file, start.pos)) {
+        } else if (auto set = std::optional<std::string>(""); mysqlGtidSetAt(c, start.file, start.pos)) {
             start.gtidSet = *set;
         } else {
             info.gtidKnown = false;

@@ -133,3 +133,12 @@ TEST_CASE("precheck exits 0 when the job may proceed and 1 when it may not, with
     CHECK(unreachable.status == 1);
     CHECK(unreachable.out.find("target 127.0.0.1:1: connecting: cannot reach the server") != std::string::npos);
 }
+
+TEST_CASE("--version prints the runner's name and version and exits 0") {
+    TempDir dir("cli");
+    auto v = runner(dir, "--version");
+    CHECK(v.status == 0);
+    CHECK(v.out.rfind("tidemark-runner ", 0) == 0);
+    CHECK(lines(v.out) == 1);
+    CHECK(v.err.empty());
+}

@@ -196,7 +196,7 @@ TEST_CASE("warnings stop the job unless ignoreWarnings") {
   }
 }
 
-TEST_CASE("a new recheck token or a spec change reruns the precheck; pause and capacity do not") {
+TEST_CASE("a new recheck token or a spec change reruns the precheck, while pause and capacity do not") {
   World w;
   w.step();
   w.finishPod("precheck", 1);
@@ -382,7 +382,7 @@ TEST_CASE("a runner pod that disappears is replaced and counted") {
   CHECK(w.job["status"]["restarts"] == 1);
 }
 
-TEST_CASE("pause deletes the runner and keeps the position; resume starts it again") {
+TEST_CASE("pause deletes the runner and keeps the position, and resume starts it again") {
   World w;
   w.toRunning();
   w.job["spec"]["paused"] = true;
@@ -400,7 +400,7 @@ TEST_CASE("pause deletes the runner and keeps the position; resume starts it aga
   CHECK(actionsOf<action::CreatePod>(d)[0].pod["metadata"]["labels"]["tidemark.dev/role"] == "run");
 }
 
-TEST_CASE("pause during the precheck stops it; resume prechecks again") {
+TEST_CASE("pause during the precheck stops it, and resume prechecks again") {
   World w;
   w.step();
   w.job["spec"]["paused"] = true;
@@ -783,6 +783,10 @@ TEST_CASE("an OOM-killed runner is retried with backoff and counted, naming its 
   CHECK(w.creates() == 1);
   CHECK(hasEvent(d, "Retrying"));
   CHECK(w.job["status"]["restarts"] == 1);
+  // The retry runs: the OOM stays as the last error that slowed the job.
+  w.runPod("run");
+  w.step(21);
+  CHECK(lastError(w)["reason"] == "OOMKilled");
 }
 
 TEST_CASE("an evicted runner is retried, not read as a failure of the runner") {
@@ -800,7 +804,7 @@ TEST_CASE("an evicted runner is retried, not read as a failure of the runner") {
   CHECK(w.job["status"]["restarts"] == 1);
 }
 
-TEST_CASE("a runner binary missing from the image fails the job with the reason; a restartToken tries again") {
+TEST_CASE("a runner binary missing from the image fails the job with the reason, and a restartToken tries again") {
   World w;
   w.step();
   Json& pre = *w.pod("precheck");
@@ -866,7 +870,7 @@ TEST_CASE("a pod refused for a missing ServiceAccount is retried with backoff an
   CHECK(w.creates() == 1);
 }
 
-TEST_CASE("a pod refused by Pod Security fails the job naming the policy; a quota is retried") {
+TEST_CASE("a pod refused by Pod Security fails the job naming the policy, while a quota is retried") {
   World w;
   w.step();
   w.pods.clear();

@@ -517,6 +517,39 @@ TEST_CASE("starts_from_a_gtid_position_and_checkpoints_the_gtid_set") {
     CHECK(replay::GtidSet::parse(*cp).text() == replay::GtidSet::parse(gtidNow).text());
 }
 
+// A start given as file and offset only (as a manifest's incremental.start may be): replay reads
+// the GTID set executed there (MariaDB: BINLOG_GTID_POS; MySQL: the file's PREVIOUS_GTIDS plus the
+// GTIDs before the offset), so its checkpoints carry the source's whole set and a MySQL restart
+// resumes by it without repeating a transaction.
+TEST_CASE("a_start_by_file_position_alone_checkpoints_the_whole_gtid_set") {
+    freshDatabase("rt_fpos");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rt_fpos.t (id INT PRIMARY KEY)");
+    s.execute("CREATE TABLE rt_fpos.n (a INT)");
+    sharedTarget().exec("CREATE TABLE rt_fpos.t (id INT PRIMARY KEY)");
+    sharedTarget().exec("CREATE TABLE rt_fpos.n (a INT)");
+    s.execute("INSERT INTO rt_fpos.t VALUES (1)");
+    s.execute("FLUSH BINARY LOGS");  // the GTIDs so far are in the next file's PREVIOUS_GTIDS
+    s.execute("INSERT INTO rt_fpos.t VALUES (2)");
+    s.execute("INSERT INTO rt_fpos.n VALUES (2)");
+    const auto at = sourceNow();
+    sharedTarget().exec("INSERT INTO rt_fpos.t VALUES (1), (2)");  // what a copy at `at` would hold
+    sharedTarget().exec("INSERT INTO rt_fpos.n VALUES (2)");
+    s.execute("INSERT INTO rt_fpos.t VALUES (3)");
+    s.execute("INSERT INTO rt_fpos.n VALUES (3)");
+    auto job = jobFor("rt-fpos", {"rt_fpos"});
+    catchUp(job, startingAt(replay::Position{at.file, at.pos, ""}));
+    s.execute("INSERT INTO rt_fpos.t VALUES (4)");
+    s.execute("INSERT INTO rt_fpos.n VALUES (4)");
+    catchUp(job, startingAt(replay::Position{at.file, at.pos, ""}));  // resumes from the checkpoint
+    checkSame("rt_fpos", "t");
+    checkSame("rt_fpos", "n");
+    auto t = sharedTarget().connectRoot();
+    auto cp = t.scalar("SELECT end_gtid FROM tidemark_meta.replay_checkpoint WHERE job = 'rt-fpos' AND worker = 0");
+    REQUIRE(cp);
+    CHECK(replay::GtidSet::parse(*cp).text() == replay::GtidSet::parse(sourceNow().gtidSet).text());
+}
+
 TEST_CASE("status_reports_positions_counts_and_zero_lag_when_idle") {
     freshDatabase("rt_status");
     auto s = sharedSource().connectRoot();
