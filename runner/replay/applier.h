@@ -23,7 +23,8 @@ namespace tidemark::replay {
 // TIDEMARK_REPLAY_TRACE set in the environment: batches and statements go to stderr (debugging).
 bool traceEnabled();
 
-// Session settings the literals of binlog/sql_literal.h rely on, plus multi-statement mode.
+// Session settings the literals of binlog/sql_literal.h rely on (UTC, a sql_mode that takes a
+// non-strict source's legacy values as they are), plus multi-statement mode.
 void prepareTargetSession(db::Connection& c);
 
 class Applier {

@@ -69,7 +69,8 @@ ReplayError dumpRefused(const std::string& endpoint, unsigned code, const std::s
 
 // The GTID set executed at `file:pos` of a MySQL source: the file's PREVIOUS_GTIDS plus the
 // GTIDs logged before `pos` (MySQL has no BINLOG_GTID_POS). Read in pages, so a large binlog
-// does not have to fit in memory. "" when the source logs no GTIDs; nothing when it cannot tell.
+// does not have to fit in memory. "" when the source logs no GTIDs; nothing when it cannot tell
+// (no privilege, a purged file: the dump that follows then says why).
 std::optional<std::string> mysqlGtidSetAt(db::Connection& c, const std::string& file, uint64_t pos) {
     constexpr int kPage = 5000;
     GtidSet set;
@@ -87,8 +88,8 @@ std::optional<std::string> mysqlGtidSetAt(db::Connection& c, const std::string& 
                 if (type == "Previous_gtids") {
                     std::erase(info, '\n');
                     if (!info.empty()) set = GtidSet::parse(info);
-                } else if (type == "Gtid" || type == "Gtid_tagged") {
-                    // "SET @@SESSION.GTID_NEXT= 'uuid:N'"
+                } else if (type == "Gtid" || type.starts_with("Gtid_tagged")) {
+                    // "SET @@SESSION.GTID_NEXT= 'uuid:N'" or 'uuid:tag:N' (type Gtid_tagged_log_event)
                     auto open = info.find('\'');
                     auto close = info.rfind('\'');
                     if (open == std::string::npos || close <= open) continue;
@@ -101,7 +102,8 @@ std::optional<std::string> mysqlGtidSetAt(db::Connection& c, const std::string& 
             if (rows.size() < static_cast<size_t>(kPage) || next <= from) break;
             from = next;
         }
-    } catch (const db::DbError&) {
+    } catch (const db::DbError& e) {
+        if (e.retryable()) throw;  // a lost connection: the session is retried from the start
         return std::nullopt;
     } catch (const std::exception&) {
         return std::nullopt;  // text we could not read as a GTID set: better none than a wrong one
@@ -271,7 +273,7 @@ SourceInfo BinlogStreamer::start(const Position& from) {
                         .value_or("");
             } catch (const db::DbError&) {
             }
-        } else if (auto set = std::optional<std::string>(""); mysqlGtidSetAt(c, start.file, start.pos)) {
+        } else if (auto set = mysqlGtidSetAt(c, start.file, start.pos)) {
             start.gtidSet = *set;
         } else {
             info.gtidKnown = false;

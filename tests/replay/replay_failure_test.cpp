@@ -450,8 +450,10 @@ TEST_CASE("failover_to_a_gtid_replica_with_other_binlog_names_continues_without_
     auto waitReplica = [&] {
         auto set = replay::currentSourcePosition(pc).gtidSet;
         auto done = rc.scalar("SELECT WAIT_FOR_EXECUTED_GTID_SET(" + rc.quote(set) + ", 60)");
+        const std::string log = replica.errorLog();
         REQUIRE_MESSAGE(done == std::optional<std::string>("0"),
-                        "the replica did not catch up; its error log:\n" << replica.errorLog().substr(replica.errorLog().size() > 1500 ? replica.errorLog().size() - 1500 : 0));
+                        "the replica did not catch up; its error log ends:\n"
+                            << log.substr(log.size() - std::min<size_t>(log.size(), 1500)));
     };
     waitReplica();  // the tables exist there too
 
@@ -502,7 +504,8 @@ TEST_CASE("failover_to_a_gtid_replica_with_other_binlog_names_continues_without_
         CHECK(a.size() == b.size());
         CHECK(a == b);
     }
-    auto cp = t.query("SELECT end_file, end_gtid FROM tidemark_meta.replay_checkpoint WHERE job = 'rt-failover' AND worker = 0");
+    auto cp = t.query("SELECT end_file, end_gtid FROM tidemark_meta.replay_checkpoint "
+                      "WHERE job = 'rt-failover' AND worker = 0");
     REQUIRE(cp.size() == 1);
     CHECK(cp.text(0, "end_file").starts_with("replica-bin."));
     CHECK(replay::GtidSet::parse(cp.text(0, "end_gtid")).text() == replay::GtidSet::parse(onReplica.gtidSet).text());

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <condition_variable>
 
 #include "runner/replay/binlog_streamer.h"
 
@@ -82,8 +83,34 @@ void catchUp(const api::MigrationJob& job, replay::ReplayOptions options, Record
     options.stopAt = replay::currentSourcePosition(src);
     RecordingSink local;
     std::atomic<bool> stop{false};
-    replay::runReplay(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), options,
-                      sink ? *sink : local, stop);
+    // A replay that never reaches the position fails the test instead of hanging it.
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false, timedOut = false;
+    std::thread guard([&] {
+        std::unique_lock lock(mu);
+        if (!cv.wait_for(lock, std::chrono::seconds(120), [&] { return done; })) {
+            timedOut = true;
+            stop = true;
+        }
+    });
+    auto finish = [&] {
+        {
+            std::lock_guard lock(mu);
+            done = true;
+        }
+        cv.notify_all();
+        guard.join();
+    };
+    try {
+        replay::runReplay(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), options,
+                          sink ? *sink : local, stop);
+    } catch (...) {
+        finish();
+        throw;
+    }
+    finish();
+    if (timedOut) FAIL("replay of job " << job.name << " did not reach " << options.stopAt->text() << " in 120 s");
 }
 
 BackgroundReplay::BackgroundReplay(api::MigrationJob job, replay::ReplayOptions options)

@@ -10,6 +10,7 @@
 #include "runner/replay/binlog_streamer.h"
 #include "runner/replay/ddl.h"
 #include "runner/replay/position.h"
+#include "runner/replay/stream_order.h"
 #include "tests/replay/replay_fixture.h"
 
 using namespace tidemark;
@@ -28,6 +29,30 @@ TEST_CASE("positions_order_by_file_sequence_and_gtid_sets_round_trip") {
     mysql.addMysql("3e11fa47-71ca-11e1-9e33-c80aa9429562", 6);
     CHECK(mysql.text() == "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-7");
     CHECK(mysql.encodeMysql().size() == 8 + 16 + 8 + 16);
+}
+
+TEST_CASE("stream_points_order_by_mysql_gtid_set_across_servers_and_by_file_otherwise") {
+    using replay::Position;
+    const std::string u = "3e11fa47-71ca-11e1-9e33-c80aa9429562", v = "4e11fa47-71ca-11e1-9e33-c80aa9429562";
+    // The same transactions at other files and offsets on a replica: ordered by set inclusion.
+    const Position primary{"mysql-bin.000007", 900, u + ":1-10"};
+    const Position replicaBehind{"replica-bin.000002", 5000, u + ":1-9"};
+    const Position replicaAhead{"replica-bin.000002", 100, u + ":1-10," + v + ":1"};
+    CHECK(replay::compareStreamPositions(replicaBehind, primary) < 0);
+    CHECK(replay::compareStreamPositions(replicaAhead, primary) > 0);
+    CHECK(replay::compareStreamPositions(Position{"replica-bin.000001", 4, u + ":1-10"}, primary) == 0);
+    CHECK(replay::compareStreamPositions(Position{"", 0, u + ":1-10"}, primary) == 0);  // by GTID, not yet placed
+    // Equal sets in one binlog sequence: a rotation moves the position only.
+    CHECK(replay::compareStreamPositions(Position{"mysql-bin.000008", 4, u + ":1-10"}, primary) > 0);
+    // Sets that do not contain each other, MariaDB positions and no sets: file order.
+    CHECK(replay::compareStreamPositions(Position{"mysql-bin.000008", 4, u + ":1-5:7"},
+                                         Position{"mysql-bin.000007", 9, u + ":1-6"}) > 0);
+    CHECK(replay::compareStreamPositions(Position{"b.000002", 4, "0-1-5"}, Position{"b.000001", 9, "0-1-9"}) > 0);
+    CHECK(replay::compareStreamPositions(Position{"b.000001", 4, ""}, Position{"b.000001", 9, ""}) < 0);
+    CHECK(replay::resumePoint(primary).file.empty());
+    CHECK(replay::resumePoint(primary).gtidSet == primary.gtidSet);
+    CHECK(replay::resumePoint(Position{"b.000001", 9, "0-1-9"}).file == "b.000001");
+    CHECK(replay::resumePoint(Position{"b.000001", 9, ""}).pos == 9);
 }
 
 TEST_CASE("ddl_heads_are_parsed_and_translated_for_the_target") {
@@ -293,7 +318,8 @@ TEST_CASE("json_documents_replay_with_full_and_partial_updates") {
 
 // A source that ran with sql_mode='' (as many old MySQL 5.x servers did) holds values strict mode
 // refuses: ENUM's '' error value, zero dates, dates with zero month or day, zero datetimes and
-// timestamps. Replay carries them exactly, and the DDL that declares zero defaults too.
+// timestamps, and (with ALLOW_INVALID_DATES) invalid days. Replay carries them exactly, and the
+// DDL that declares zero defaults too.
 TEST_CASE("legacy_values_of_a_non_strict_source_replay_exactly") {
     freshDatabase("rt_legacy");
     auto start = sourceNow();
@@ -315,6 +341,11 @@ TEST_CASE("legacy_values_of_a_non_strict_source_replay_exactly") {
               "('nope', '0000-00-00', '0000-00-00 00:00:00'), ('a', '2024-00-00', '2024-01-00 00:00:00')");
     s.execute("DELETE FROM rt_legacy.n WHERE d = '0000-00-00' LIMIT 1");
     s.execute("UPDATE rt_legacy.n SET dt = '0000-00-00 00:00:00', e = 'x' WHERE e = 'a'");
+    // Invalid days, as a source with ALLOW_INVALID_DATES stores them.
+    s.execute("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'");
+    s.execute("INSERT INTO rt_legacy.t (id, e, d, dz, dt) VALUES (4, 'b', '2024-02-30', '2023-04-31', '2021-02-29 10:00:00')");
+    s.execute("INSERT INTO rt_legacy.n VALUES ('b', '2024-02-31', '2024-06-31 00:00:00')");
+    s.execute("UPDATE rt_legacy.n SET e = 'a' WHERE d = '2024-02-31'");
     CHECK(s.scalar("SELECT COUNT(*) FROM rt_legacy.t WHERE e = ''") == std::optional<std::string>("3"));
     catchUp(jobFor("rt-legacy", {"rt_legacy"}), startingAt(start));
     checkSame("rt_legacy", "t");
@@ -322,6 +353,7 @@ TEST_CASE("legacy_values_of_a_non_strict_source_replay_exactly") {
     auto t = sharedTarget().connectRoot();
     CHECK(t.scalar("SELECT COUNT(*) FROM rt_legacy.t WHERE e = '' AND e + 0 = 0") == std::optional<std::string>("3"));
     CHECK(t.scalar("SELECT CAST(d AS CHAR) FROM rt_legacy.t WHERE id = 3") == std::optional<std::string>("1999-00-00"));
+    CHECK(t.scalar("SELECT CAST(d AS CHAR) FROM rt_legacy.t WHERE id = 4") == std::optional<std::string>("2024-02-30"));
 }
 
 // gh-ost's cut-over: a ghost table built beside the original, kept in step, then swapped in by one
@@ -386,6 +418,7 @@ TEST_CASE("compressed_binlog_with_full_row_metadata_replays") {
     const auto types = binlogEventTypes(source, start);
     if (source.isMySql()) {
         CHECK(types.count("Transaction_payload") == 1);
+        CHECK(types.count("Update_rows_partial") == 1);  // SHOW BINLOG EVENTS lists a payload's events too
     } else {
         CHECK(types.count("Query_compressed") == 1);
         CHECK(types.count("Write_rows_compressed_v1") == 1);
@@ -528,15 +561,23 @@ TEST_CASE("a_start_by_file_position_alone_checkpoints_the_whole_gtid_set") {
     s.execute("CREATE TABLE rt_fpos.n (a INT)");
     sharedTarget().exec("CREATE TABLE rt_fpos.t (id INT PRIMARY KEY)");
     sharedTarget().exec("CREATE TABLE rt_fpos.n (a INT)");
+    // MySQL 8.3+ tagged GTIDs (uuid:tag:N) count as well, before and after the start.
+    auto tagged = [&](const std::string& sql) {
+        if (!sharedSource().isMySql()) return s.execute(sql);
+        s.execute("SET gtid_next = 'AUTOMATIC:rtfpos'");
+        s.execute(sql);
+        s.execute("SET gtid_next = 'AUTOMATIC'");
+    };
     s.execute("INSERT INTO rt_fpos.t VALUES (1)");
+    tagged("INSERT INTO rt_fpos.n VALUES (1)");
     s.execute("FLUSH BINARY LOGS");  // the GTIDs so far are in the next file's PREVIOUS_GTIDS
     s.execute("INSERT INTO rt_fpos.t VALUES (2)");
-    s.execute("INSERT INTO rt_fpos.n VALUES (2)");
+    tagged("INSERT INTO rt_fpos.n VALUES (2)");
     const auto at = sourceNow();
     sharedTarget().exec("INSERT INTO rt_fpos.t VALUES (1), (2)");  // what a copy at `at` would hold
-    sharedTarget().exec("INSERT INTO rt_fpos.n VALUES (2)");
+    sharedTarget().exec("INSERT INTO rt_fpos.n VALUES (1), (2)");
     s.execute("INSERT INTO rt_fpos.t VALUES (3)");
-    s.execute("INSERT INTO rt_fpos.n VALUES (3)");
+    tagged("INSERT INTO rt_fpos.n VALUES (3)");
     auto job = jobFor("rt-fpos", {"rt_fpos"});
     catchUp(job, startingAt(replay::Position{at.file, at.pos, ""}));
     s.execute("INSERT INTO rt_fpos.t VALUES (4)");
