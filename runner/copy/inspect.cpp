@@ -45,8 +45,6 @@ std::uint64_t number(const std::string& s) {
 
 }  // namespace
 
-const char* const kCopySqlMode = "ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
-
 std::string TableInfo::qualified() const { return db::qualified(db, name); }
 
 std::vector<std::size_t> TableInfo::written() const {

@@ -10,13 +10,6 @@
 
 namespace tidemark::copy {
 
-// The sql_mode of every session of the copy, reading or writing: not strict, with zero dates,
-// dates with zero parts and invalid days (ALLOW_INVALID_DATES) allowed. A non-strict source
-// holds such values; written under it they are stored as they are, and a chunk's key range
-// compares with them as the source's index orders them (a strict session refuses to compare
-// with '0000-00-00', and converts '2021-02-30' to something else). 0 stays 0 in AUTO_INCREMENT
-// columns; no mode that changes what a SELECT returns (PAD_CHAR_TO_FULL_LENGTH).
-extern const char* const kCopySqlMode;
 
 // How a column's value is read and written. Values are read as text on a `SET NAMES binary`
 // session, so strings arrive as their stored bytes.

@@ -2,6 +2,7 @@
 
 #include "runner/binlog/sql_literal.h"
 #include "runner/copy/full_copy.h"
+#include "runner/db/session.h"
 
 #include <mysql.h>
 
@@ -80,7 +81,7 @@ std::uint64_t rowsPerStatement(const TableInfo& info, std::size_t columns, std::
 }
 
 void prepareAdminSession(db::Connection& c) {
-    c.execute(std::string("SET SESSION sql_mode = '") + kCopySqlMode + "'");
+    c.execute(std::string("SET SESSION sql_mode = '") + db::kMigrationSqlMode + "'");
     c.execute("SET SESSION foreign_key_checks = 0");
 }
 

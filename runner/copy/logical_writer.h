@@ -30,7 +30,7 @@ std::uint64_t rowsPerStatement(const TableInfo& info, std::size_t columns, std::
                                std::uint64_t maxRows);
 
 // Session settings of a connection that creates, alters and cleans target tables: the copy's
-// sql_mode (kCopySqlMode; a DEFAULT '0000-00-00' clause is accepted), no FK checks.
+// sql_mode (db::kMigrationSqlMode; a DEFAULT '0000-00-00' clause is accepted), no FK checks.
 void prepareAdminSession(db::Connection& c);
 
 // Session settings of a writing connection: binary names, UTC, the copy's sql_mode, no FK

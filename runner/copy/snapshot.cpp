@@ -2,6 +2,7 @@
 
 #include "runner/copy/inspect.h"
 #include "runner/db/binlog_status.h"
+#include "runner/db/session.h"
 
 #include <mysql.h>
 
@@ -255,7 +256,7 @@ bool positionLess(const BinlogPosition& a, const BinlogPosition& b) {
 void prepareReadSession(db::Connection& c) {
     c.execute("SET NAMES binary");
     c.execute("SET SESSION time_zone = '+00:00'");
-    c.execute(std::string("SET SESSION sql_mode = '") + kCopySqlMode + "'");
+    c.execute(std::string("SET SESSION sql_mode = '") + db::kMigrationSqlMode + "'");
     c.execute("SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600");
     c.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 }

@@ -40,7 +40,7 @@ struct LockPolicy {
     int attempts = 3;      // rounds of lock statements (a pause of `round` seconds between them)
 };
 
-// Sets a reading session up: bytes as stored (SET NAMES binary), UTC, kCopySqlMode, long
+// Sets a reading session up: bytes as stored (SET NAMES binary), UTC, db::kMigrationSqlMode, long
 // network timeouts.
 void prepareReadSession(db::Connection& c);
 

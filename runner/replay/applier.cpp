@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "runner/db/session.h"
 #include "runner/replay/ddl.h"
 #include "runner/replay/errors.h"
 #include "runner/replay/sql_builder.h"
@@ -41,9 +42,8 @@ bool traceEnabled() {
 
 void prepareTargetSession(db::Connection& c) {
     c.execute("SET SESSION time_zone = '+00:00'");
-    // Not strict, zero dates and invalid days allowed: a non-strict source's legacy values (ENUM
-    // '', '0000-00-00', '2024-00-15', '2024-02-30') are stored, and matched in WHERE, as they are.
-    c.execute("SET SESSION sql_mode = 'ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+    // A non-strict source's legacy values are stored, and matched in WHERE, as they are.
+    c.execute(std::string("SET SESSION sql_mode = '") + db::kMigrationSqlMode + "'");
     c.execute("SET SESSION foreign_key_checks = 0");
     c.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     if (mysql_set_server_option(c.raw(), MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) c.fail("enabling multi-statements");
