@@ -93,8 +93,10 @@ native_mariadb() {
     CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$SP, MASTER_USER='root', MASTER_PASSWORD='',
       MASTER_LOG_FILE='$file', MASTER_LOG_POS=$off, MASTER_USE_GTID=no"
   t0=$(now)
-  sql "$port" -e "START SLAVE; SELECT MASTER_POS_WAIT('${P1%%:*}', ${P1##*:}, 3600)" >/dev/null
+  local waited
+  waited=$(sql "$port" -e "START SLAVE; SELECT MASTER_POS_WAIT('${P1%%:*}', ${P1##*:}, 3600)")
   t1=$(now)
+  [[ "$waited" =~ ^[0-9]+$ ]] || { sql "$port" -e "SHOW SLAVE STATUS\G" >&2; echo "replay_bench: the replica did not reach $P1" >&2; exit 1; }
   echo "   replica settings: slave_parallel_threads=$(sql "$port" -e "SELECT @@slave_parallel_threads")," \
     "mode=$(sql "$port" -e "SELECT @@slave_parallel_mode"); Exec_Master_Log_Pos reached" \
     "$(mariadb --protocol=tcp -h127.0.0.1 -P"$port" -uroot -e "SHOW SLAVE STATUS\G" |
@@ -109,11 +111,15 @@ native_mysql() {  # MySQL 8.4+/9.x names; 0 threads means the single applier (re
     CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=$SP, SOURCE_USER='root', SOURCE_PASSWORD='',
       SOURCE_LOG_FILE='$file', SOURCE_LOG_POS=$off, SOURCE_AUTO_POSITION=0, GET_SOURCE_PUBLIC_KEY=1"
   t0=$(now)
-  sql "$port" -e "START REPLICA; SELECT SOURCE_POS_WAIT('${P1%%:*}', ${P1##*:}, 3600)" >/dev/null
+  local waited
+  waited=$(sql "$port" -e "START REPLICA; SELECT SOURCE_POS_WAIT('${P1%%:*}', ${P1##*:}, 3600)")
   t1=$(now)
+  # NULL: the applier is not running; -1: timed out. Either way the time means nothing.
+  [[ "$waited" =~ ^[0-9]+$ ]] || { sql "$port" -e "SHOW REPLICA STATUS\G" >&2; echo "replay_bench: the replica did not reach $P1" >&2; exit 1; }
   echo "   replica settings: replica_parallel_workers=$(sql "$port" -e "SELECT @@replica_parallel_workers")," \
-    "replica_preserve_commit_order=$(sql "$port" -e "SELECT @@replica_preserve_commit_order"); reached" \
-    "$(sql "$port" -e "SELECT CONCAT(MASTER_LOG_NAME, ':', MASTER_LOG_POS) FROM mysql.slave_master_info" 2>/dev/null)" >&2
+    "replica_preserve_commit_order=$(sql "$port" -e "SELECT @@replica_preserve_commit_order"); Exec_Source_Log_Pos reached" \
+    "$(mariadb --protocol=tcp -h127.0.0.1 -P"$port" -uroot -e "SHOW REPLICA STATUS\G" |
+      awk '/ Relay_Source_Log_File:| Exec_Source_Log_Pos:/ {printf "%s ", $2}')" >&2
   sql "$port" -e "STOP REPLICA"
   echo "$t1 - $t0" | bc -l
 }
