@@ -70,9 +70,13 @@ public:
         }
     }
 
-    bool has(std::string_view key) const { return node_[std::string(key)].IsDefined() && !node_[std::string(key)].IsNull(); }
+    bool has(std::string_view key) const {
+        return node_[std::string(key)].IsDefined() && !node_[std::string(key)].IsNull();
+    }
     YAML::Node get(std::string_view key) const { return node_[std::string(key)]; }
-    std::string child(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+    std::string child(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
 
     Fields object(std::string_view key) const {
         if (!has(key)) fail(child(key), "required field is missing");
@@ -96,8 +100,8 @@ public:
         if (!n.IsScalar() || !YAML::convert<std::int64_t>::decode(n, v) || n.Tag() == "!")
             fail(child(key), "expected an integer, got '" + scalarText(n) + "'");
         if (v < lo || v > hi)
-            fail(child(key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                                 std::to_string(v));
+            fail(child(key),
+                 "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(v));
         return v;
     }
 
@@ -184,7 +188,8 @@ std::vector<ObjectRule> parseRules(const Fields& f, std::string_view key) {
         rule.database = db.as<std::string>();
         for (const auto& kv : list[i]) {
             auto k = kv.first.as<std::string>();
-            if (k != "database" && k != "tables") f.fail(path + "." + k, "unknown field (known fields: database, tables)");
+            if (k != "database" && k != "tables")
+                f.fail(path + "." + k, "unknown field (known fields: database, tables)");
         }
         auto tables = list[i]["tables"];
         if (tables.IsDefined() && !tables.IsNull()) {
@@ -214,8 +219,8 @@ std::string_view nameOf(FullMode v) { return kFullModes.name(v); }
 std::string_view nameOf(SourceFlavor v) { return kFlavors.name(v); }
 
 bool isSystemSchema(std::string_view db) {
-    static const std::set<std::string, std::less<>> kSystem = {"mysql", "information_schema",
-                                                               "performance_schema", "sys"};
+    static const std::set<std::string, std::less<>> kSystem = {"mysql", "information_schema", "performance_schema",
+                                                               "sys"};
     std::string lower(db);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     return kSystem.count(lower) > 0 || lower == "tidemark_meta";
@@ -259,7 +264,7 @@ std::optional<std::string> jobNameProblem(std::string_view name) {
         return "'" + std::string(name) + "' must start with a letter";
     if (name.size() >= 60)
         return "'" + std::string(name.substr(0, 20)) + "...' is " + std::to_string(name.size()) +
-               " characters; it must be shorter than 60";
+            " characters; it must be shorter than 60";
     for (char c : name)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
             return "'" + std::string(name) + "' may hold only letters, digits, '_' and '-'";
@@ -302,8 +307,8 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
     job.namespace_ = meta.string("namespace", "default");
 
     auto spec = top.object("spec");
-    spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck",
-                    "paused", "restartToken"});
+    spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "paused",
+                    "restartToken"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only

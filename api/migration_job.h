@@ -27,8 +27,8 @@ std::string_view nameOf(SourceFlavor);
 struct Endpoint {
     std::string host;
     int port = 0;
-    std::string credentialsSecret;              // keys: username, password
-    std::optional<std::string> tlsSecret;       // any of ca.crt / tls.crt+tls.key / all three
+    std::string credentialsSecret;         // keys: username, password
+    std::optional<std::string> tlsSecret;  // any of ca.crt / tls.crt+tls.key / all three
 };
 
 struct SourceEndpoint : Endpoint {
@@ -42,7 +42,7 @@ struct ObjectRule {
 };
 
 struct ObjectSelection {
-    std::vector<ObjectRule> include;            // empty = every non-system database
+    std::vector<ObjectRule> include;  // empty = every non-system database
     std::vector<ObjectRule> exclude;
 
     // True when `database` may hold selected tables (system schemas never do).
@@ -61,18 +61,18 @@ bool isSystemSchema(std::string_view database);
 struct StartPosition {
     std::string binlogFile;
     std::uint64_t binlogPos = 0;
-    std::string gtidSet;                        // MySQL GTID set or MariaDB domain-server-seq list
+    std::string gtidSet;  // MySQL GTID set or MariaDB domain-server-seq list
     bool byGtid() const { return !gtidSet.empty(); }
 };
 
 struct IncrementalSpec {
-    std::optional<StartPosition> start;         // none = from "now" (or the snapshot, after a copy)
+    std::optional<StartPosition> start;  // none = from "now" (or the snapshot, after a copy)
     std::chrono::seconds safeModeDuration{60};
 };
 
 struct PrecheckSpec {
     bool ignoreWarnings = false;
-    std::vector<std::string> skip;              // item names not to run
+    std::vector<std::string> skip;  // item names not to run
 };
 
 struct MigrationJob {
@@ -84,7 +84,7 @@ struct MigrationJob {
     Endpoint target;
     ObjectSelection objects;
     IncrementalSpec incremental;
-    int capacity = 2;                           // 2 | 4 | 8 | 16
+    int capacity = 2;  // 2 | 4 | 8 | 16
     PrecheckSpec precheck;
     bool paused = false;
 

@@ -14,36 +14,36 @@
 namespace tidemark::kube {
 
 struct EventHandlers {
-  std::function<void(const nlohmann::json& object)> onAdd;
-  std::function<void(const nlohmann::json& oldObject, const nlohmann::json& newObject)> onUpdate;
-  std::function<void(const nlohmann::json& lastKnown)> onDelete;
+    std::function<void(const nlohmann::json& object)> onAdd;
+    std::function<void(const nlohmann::json& oldObject, const nlohmann::json& newObject)> onUpdate;
+    std::function<void(const nlohmann::json& lastKnown)> onDelete;
 };
 
 class Informer {
- public:
-  // options.resourceVersion is ignored: an informer always starts with a list.
-  Informer(const Client& client, WatcherOptions options);
-  ~Informer();  // stops
-  Informer(const Informer&) = delete;
-  Informer& operator=(const Informer&) = delete;
+public:
+    // options.resourceVersion is ignored: an informer always starts with a list.
+    Informer(const Client& client, WatcherOptions options);
+    ~Informer();  // stops
+    Informer(const Informer&) = delete;
+    Informer& operator=(const Informer&) = delete;
 
-  // Handlers must be added before start(). They run on the informer thread, after the cache
-  // already reflects the change, and must not block for long.
-  void addHandlers(EventHandlers handlers);
-  void start();
-  void stop();
+    // Handlers must be added before start(). They run on the informer thread, after the cache
+    // already reflects the change, and must not block for long.
+    void addHandlers(EventHandlers handlers);
+    void start();
+    void stop();
 
-  bool hasSynced() const;
-  // Waits until the initial list is in the cache; false on timeout.
-  bool waitForSync(std::chrono::milliseconds timeout) const;
+    bool hasSynced() const;
+    // Waits until the initial list is in the cache; false on timeout.
+    bool waitForSync(std::chrono::milliseconds timeout) const;
 
-  std::optional<nlohmann::json> get(const std::string& key) const;
-  std::vector<nlohmann::json> list() const;
-  std::vector<std::string> keys() const;
+    std::optional<nlohmann::json> get(const std::string& key) const;
+    std::vector<nlohmann::json> list() const;
+    std::vector<std::string> keys() const;
 
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tidemark::kube

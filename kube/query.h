@@ -10,8 +10,8 @@ namespace tidemark::kube {
 
 // Selection shared by list and watch.
 struct Selectors {
-  std::string labelSelector;  // e.g. "app=tidemark,tier!=db" (see labelSelectorFromMap)
-  std::string fieldSelector;  // e.g. "metadata.name=demo"
+    std::string labelSelector;  // e.g. "app=tidemark,tier!=db" (see labelSelectorFromMap)
+    std::string fieldSelector;  // e.g. "metadata.name=demo"
 };
 
 // "k1=v1,k2=v2" with keys in sorted order: the equality selector matching all given labels.

@@ -6,21 +6,19 @@
 
 namespace tidemark::kube {
 
-std::string ResourceRef::apiVersion() const {
-  return group.empty() ? version : group + "/" + version;
-}
+std::string ResourceRef::apiVersion() const { return group.empty() ? version : group + "/" + version; }
 
 std::string ResourceRef::collectionPath(const std::string& namespace_) const {
-  std::string path = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
-  if (namespaced && !namespace_.empty()) path += "/namespaces/" + urlEncode(namespace_);
-  return path + "/" + plural;
+    std::string path = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+    if (namespaced && !namespace_.empty()) path += "/namespaces/" + urlEncode(namespace_);
+    return path + "/" + plural;
 }
 
 std::string ResourceRef::objectPath(const std::string& namespace_, const std::string& name,
                                     const std::string& subresource) const {
-  std::string path = collectionPath(namespace_) + "/" + urlEncode(name);
-  if (!subresource.empty()) path += "/" + subresource;
-  return path;
+    std::string path = collectionPath(namespace_) + "/" + urlEncode(name);
+    if (!subresource.empty()) path += "/" + subresource;
+    return path;
 }
 
 namespace resources {
@@ -33,23 +31,21 @@ const ResourceRef kLeases{"coordination.k8s.io", "v1", "leases", true};
 const ResourceRef kMigrationJobs{"tidemark.dev", "v1alpha1", "migrationjobs", true};
 }  // namespace resources
 
-std::string ObjectKey::str() const {
-  return namespace_.empty() ? name : namespace_ + "/" + name;
-}
+std::string ObjectKey::str() const { return namespace_.empty() ? name : namespace_ + "/" + name; }
 
 ObjectKey ObjectKey::parse(const std::string& key) {
-  auto slash = key.find('/');
-  if (slash == std::string::npos) return {"", key};
-  return {key.substr(0, slash), key.substr(slash + 1)};
+    auto slash = key.find('/');
+    if (slash == std::string::npos) return {"", key};
+    return {key.substr(0, slash), key.substr(slash + 1)};
 }
 
 ObjectKey ObjectKey::of(const nlohmann::json& object) {
-  ObjectKey key;
-  if (auto m = object.find("metadata"); m != object.end() && m->is_object()) {
-    key.namespace_ = m->value("namespace", "");
-    key.name = m->value("name", "");
-  }
-  return key;
+    ObjectKey key;
+    if (auto m = object.find("metadata"); m != object.end() && m->is_object()) {
+        key.namespace_ = m->value("namespace", "");
+        key.name = m->value("name", "");
+    }
+    return key;
 }
 
 }  // namespace tidemark::kube

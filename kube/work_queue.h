@@ -21,60 +21,60 @@ namespace tidemark::kube {
 
 // Per-key exponential backoff: base * 2^failures, capped. Thread-safe.
 class ExponentialBackoff {
- public:
-  explicit ExponentialBackoff(std::chrono::milliseconds base = std::chrono::milliseconds(5),
-                              std::chrono::milliseconds cap = std::chrono::seconds(1000));
-  // The delay for this attempt; counts a failure for key.
-  std::chrono::milliseconds when(const std::string& key);
-  void forget(const std::string& key);
-  int numRequeues(const std::string& key) const;
+public:
+    explicit ExponentialBackoff(std::chrono::milliseconds base = std::chrono::milliseconds(5),
+                                std::chrono::milliseconds cap = std::chrono::seconds(1000));
+    // The delay for this attempt; counts a failure for key.
+    std::chrono::milliseconds when(const std::string& key);
+    void forget(const std::string& key);
+    int numRequeues(const std::string& key) const;
 
- private:
-  std::chrono::milliseconds base_;
-  std::chrono::milliseconds cap_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, int> failures_;
+private:
+    std::chrono::milliseconds base_;
+    std::chrono::milliseconds cap_;
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, int> failures_;
 };
 
 class WorkQueue {
- public:
-  using Clock = std::chrono::steady_clock;
+public:
+    using Clock = std::chrono::steady_clock;
 
-  // addRateLimited delays: baseDelay * 2^failures, capped at maxDelay.
-  explicit WorkQueue(std::chrono::milliseconds baseDelay = std::chrono::milliseconds(5),
-                     std::chrono::milliseconds maxDelay = std::chrono::seconds(1000));
+    // addRateLimited delays: baseDelay * 2^failures, capped at maxDelay.
+    explicit WorkQueue(std::chrono::milliseconds baseDelay = std::chrono::milliseconds(5),
+                       std::chrono::milliseconds maxDelay = std::chrono::seconds(1000));
 
-  void add(const std::string& key);
-  void addAfter(const std::string& key, std::chrono::milliseconds delay);
-  void addRateLimited(const std::string& key);  // addAfter(key, backoff.when(key))
-  void forget(const std::string& key);          // resets the key's backoff
-  int numRequeues(const std::string& key) const;
+    void add(const std::string& key);
+    void addAfter(const std::string& key, std::chrono::milliseconds delay);
+    void addRateLimited(const std::string& key);  // addAfter(key, backoff.when(key))
+    void forget(const std::string& key);          // resets the key's backoff
+    int numRequeues(const std::string& key) const;
 
-  // Blocks until a key is ready; nullopt once shut down and drained. Call done(key) afterwards.
-  std::optional<std::string> get();
-  // Like get(), giving up after timeout (nullopt).
-  std::optional<std::string> get(std::chrono::milliseconds timeout);
-  void done(const std::string& key);
+    // Blocks until a key is ready; nullopt once shut down and drained. Call done(key) afterwards.
+    std::optional<std::string> get();
+    // Like get(), giving up after timeout (nullopt).
+    std::optional<std::string> get(std::chrono::milliseconds timeout);
+    void done(const std::string& key);
 
-  void shutdown();
-  bool shuttingDown() const;
-  size_t len() const;  // keys ready to be handed out (not delayed, not processing)
+    void shutdown();
+    bool shuttingDown() const;
+    size_t len() const;  // keys ready to be handed out (not delayed, not processing)
 
- private:
-  void addLocked(const std::string& key);
-  void promoteDueLocked(Clock::time_point now);
-  std::optional<std::string> popLocked();
+private:
+    void addLocked(const std::string& key);
+    void promoteDueLocked(Clock::time_point now);
+    std::optional<std::string> popLocked();
 
-  ExponentialBackoff backoff_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  std::unordered_set<std::string> dirty_;       // queued (or to be re-queued) and not yet handed out
-  std::unordered_set<std::string> processing_;  // handed out, done() not yet called
-  // addAfter keys by due time; a key waits at most once, at its earliest due time.
-  std::multimap<Clock::time_point, std::string> waiting_;
-  std::unordered_map<std::string, std::multimap<Clock::time_point, std::string>::iterator> waitingByKey_;
-  bool shuttingDown_ = false;
+    ExponentialBackoff backoff_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> queue_;
+    std::unordered_set<std::string> dirty_;       // queued (or to be re-queued) and not yet handed out
+    std::unordered_set<std::string> processing_;  // handed out, done() not yet called
+    // addAfter keys by due time; a key waits at most once, at its earliest due time.
+    std::multimap<Clock::time_point, std::string> waiting_;
+    std::unordered_map<std::string, std::multimap<Clock::time_point, std::string>::iterator> waitingByKey_;
+    bool shuttingDown_ = false;
 };
 
 }  // namespace tidemark::kube

@@ -39,27 +39,27 @@ struct AddFinalizer {};
 struct RemoveFinalizer {};
 // Create (or replace) the ConfigMap, then create the pod.
 struct CreatePod {
-  Json pod;
-  Json configMap;
+    Json pod;
+    Json configMap;
 };
 // Delete the pod and the ConfigMap of the same name; absent objects are fine.
 struct DeletePod {
-  std::string name;
+    std::string name;
 };
 // JSON merge patch of the job's status subresource; touches only operator-owned fields
 // (phase, stage, progress, observedGeneration, conditions, restarts, restartToken, capacity,
 // precheck.recheck, and precheck.items when a new precheck starts).
 struct PatchStatus {
-  Json status;
+    Json status;
 };
 // Merge patch of metadata.annotations on the job (never changes its generation).
 struct PatchAnnotations {
-  Json annotations;
+    Json annotations;
 };
 struct Event {
-  bool warning = false;
-  std::string reason;  // CamelCase
-  std::string message;
+    bool warning = false;
+    std::string reason;  // CamelCase
+    std::string message;
 };
 }  // namespace action
 
@@ -67,9 +67,9 @@ using Action = std::variant<action::AddFinalizer, action::RemoveFinalizer, actio
                             action::PatchStatus, action::PatchAnnotations, action::Event>;
 
 struct Decision {
-  std::vector<Action> actions;                       // execute in order; stop at the first failure
-  std::optional<std::chrono::milliseconds> requeueAfter;  // look again then even if nothing changes
-  std::string phase;                                 // the phase the job is in after the actions
+    std::vector<Action> actions;                            // execute in order; stop at the first failure
+    std::optional<std::chrono::milliseconds> requeueAfter;  // look again then even if nothing changes
+    std::string phase;                                      // the phase the job is in after the actions
 };
 
 Decision decide(const Observed& observed, const Settings& settings);

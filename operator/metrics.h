@@ -13,26 +13,26 @@
 namespace tidemark::op {
 
 class Metrics {
- public:
-  // Records the job's latest state (phase and runner-reported progress) under namespace/name.
-  void observeJob(const Json& job);
-  void forgetJob(const std::string& key);
-  void countReconcile(bool ok);
-  void countAction(const std::string& kind);
-  void setLeader(bool leader);
+public:
+    // Records the job's latest state (phase and runner-reported progress) under namespace/name.
+    void observeJob(const Json& job);
+    void forgetJob(const std::string& key);
+    void countReconcile(bool ok);
+    void countAction(const std::string& kind);
+    void setLeader(bool leader);
 
-  std::string render() const;
+    std::string render() const;
 
- private:
-  struct JobSample {
-    std::string ns, name, phase;
-    double rowsCopied = 0, rowsApplied = 0, lagSeconds = -1, percent = 0, restarts = 0;
-  };
-  mutable std::mutex mu_;
-  std::map<std::string, JobSample> jobs_;
-  uint64_t reconciles_ = 0, reconcileErrors_ = 0;
-  std::map<std::string, uint64_t> actions_;
-  bool leader_ = false;
+private:
+    struct JobSample {
+        std::string ns, name, phase;
+        double rowsCopied = 0, rowsApplied = 0, lagSeconds = -1, percent = 0, restarts = 0;
+    };
+    mutable std::mutex mu_;
+    std::map<std::string, JobSample> jobs_;
+    uint64_t reconciles_ = 0, reconcileErrors_ = 0;
+    std::map<std::string, uint64_t> actions_;
+    bool leader_ = false;
 };
 
 }  // namespace tidemark::op

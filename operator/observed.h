@@ -22,7 +22,7 @@ inline constexpr const char* kFinalizer = "tidemark.dev/stop-runner";
 inline constexpr const char* kLabelApp = "app.kubernetes.io/name";
 inline constexpr const char* kRunnerApp = "tidemark-runner";
 inline constexpr const char* kLabelJob = "tidemark.dev/job";
-inline constexpr const char* kLabelRole = "tidemark.dev/role";  // precheck | run
+inline constexpr const char* kLabelRole = "tidemark.dev/role";                      // precheck | run
 inline constexpr const char* kAnnotationPrecheckKey = "tidemark.dev/precheck-key";  // on pods
 inline constexpr const char* kAnnotationRetry = "tidemark.dev/retry";               // on pods
 inline constexpr const char* kAnnotationCapacity = "tidemark.dev/capacity";         // on pods
@@ -35,61 +35,61 @@ inline constexpr const char* kAnnotationPrechecked = "tidemark.dev/prechecked";
 // Security, a quota, a webhook). Only the controller sees the refusal, so it decides again with
 // it at once; the decision records it in the status, which is what later reconciles read.
 struct PodRefusal {
-  std::string podName;
-  int code = 0;         // HTTP status: 403 Forbidden, 422 Invalid, ...
-  std::string reason;   // the Status reason, e.g. "Forbidden"
-  std::string message;  // the Status message, e.g. `pods "x" is forbidden: exceeded quota: ...`
+    std::string podName;
+    int code = 0;         // HTTP status: 403 Forbidden, 422 Invalid, ...
+    std::string reason;   // the Status reason, e.g. "Forbidden"
+    std::string message;  // the Status message, e.g. `pods "x" is forbidden: exceeded quota: ...`
 };
 
 // Who runs and what for.
 struct Observed {
-  Json job;                     // the MigrationJob (metadata, spec with defaults, status)
-  std::vector<Json> pods;       // pods labelled tidemark.dev/job=<name> in the job's namespace
-  std::vector<Json> otherJobs;  // every MigrationJob the operator sees (any namespace; the job
-                                // itself may be among them and is ignored)
-  Clock::time_point now;
-  // Warning Events about the job's pods that have not started (a kubelet reports a missing
-  // Secret only as a FailedMount Event while the pod stays in ContainerCreating).
-  std::vector<Json> podEvents;
-  std::optional<PodRefusal> refused;  // set only right after a refused create
+    Json job;                     // the MigrationJob (metadata, spec with defaults, status)
+    std::vector<Json> pods;       // pods labelled tidemark.dev/job=<name> in the job's namespace
+    std::vector<Json> otherJobs;  // every MigrationJob the operator sees (any namespace; the job
+                                  // itself may be among them and is ignored)
+    Clock::time_point now;
+    // Warning Events about the job's pods that have not started (a kubelet reports a missing
+    // Secret only as a FailedMount Event while the pod stays in ContainerCreating).
+    std::vector<Json> podEvents;
+    std::optional<PodRefusal> refused;  // set only right after a refused create
 };
 
 // Operator settings that shape decisions (from flags / Helm values).
 struct Settings {
-  std::string runnerImage = "ghcr.io/tidemark/tidemark:0.1.0";
-  std::string runnerImagePullPolicy = "IfNotPresent";
-  std::string runnerServiceAccount = "tidemark-runner";
-  int maxJobsPerNamespace = 200;
-  std::chrono::seconds retryBase{10};  // first retry after this, doubling per attempt
-  std::chrono::seconds retryCap{300};
-  double syncedLagSeconds = 10;        // Synced=True at or below this replay lag
+    std::string runnerImage = "ghcr.io/tidemark/tidemark:0.1.0";
+    std::string runnerImagePullPolicy = "IfNotPresent";
+    std::string runnerServiceAccount = "tidemark-runner";
+    int maxJobsPerNamespace = 200;
+    std::chrono::seconds retryBase{10};  // first retry after this, doubling per attempt
+    std::chrono::seconds retryCap{300};
+    double syncedLagSeconds = 10;  // Synced=True at or below this replay lag
 };
 
 // A runner pod as the decision needs it.
 struct PodView {
-  std::string name;
-  std::string role;  // "precheck" | "run"
-  std::string precheckKey;
-  int retry = 0;     // consecutive retries before this pod (0 = first attempt)
-  int capacity = 0;
-  bool restart = false;  // started with --restart
-  bool deleting = false;
-  std::string phase;     // Pending | Running | Succeeded | Failed | Unknown
-  std::optional<int> exitCode;
-  Clock::time_point createdAt{};
-  std::optional<Clock::time_point> finishedAt;
-  std::string waitingReason;  // e.g. CreateContainerConfigError (a missing Secret)
-  std::string waitingMessage;
-  std::string terminatedReason;  // e.g. OOMKilled, StartError, Error, Completed
-  std::string terminatedMessage;
-  std::string podReason;         // status.reason of the pod, e.g. Evicted
-  std::string podMessage;
-  std::string image;             // of the runner container
-  std::string memoryLimit;       // resources.limits.memory of the runner container, e.g. "1024Mi"
+    std::string name;
+    std::string role;  // "precheck" | "run"
+    std::string precheckKey;
+    int retry = 0;  // consecutive retries before this pod (0 = first attempt)
+    int capacity = 0;
+    bool restart = false;  // started with --restart
+    bool deleting = false;
+    std::string phase;  // Pending | Running | Succeeded | Failed | Unknown
+    std::optional<int> exitCode;
+    Clock::time_point createdAt{};
+    std::optional<Clock::time_point> finishedAt;
+    std::string waitingReason;  // e.g. CreateContainerConfigError (a missing Secret)
+    std::string waitingMessage;
+    std::string terminatedReason;  // e.g. OOMKilled, StartError, Error, Completed
+    std::string terminatedMessage;
+    std::string podReason;  // status.reason of the pod, e.g. Evicted
+    std::string podMessage;
+    std::string image;        // of the runner container
+    std::string memoryLimit;  // resources.limits.memory of the runner container, e.g. "1024Mi"
 
-  bool terminated() const { return exitCode.has_value() || phase == "Succeeded" || phase == "Failed"; }
-  // The numbers at the end of the name ("shop-run-3-1" -> {3, 1}): orders the pods of one role.
-  std::vector<long long> sequence() const;
+    bool terminated() const { return exitCode.has_value() || phase == "Succeeded" || phase == "Failed"; }
+    // The numbers at the end of the name ("shop-run-3-1" -> {3, 1}): orders the pods of one role.
+    std::vector<long long> sequence() const;
 };
 PodView viewPod(const Json& pod);
 

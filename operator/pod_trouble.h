@@ -23,14 +23,14 @@
 namespace tidemark::op {
 
 struct PodTrouble {
-  enum class Kind {
-    Waiting,    // the pod stays; the kubelet retries by itself once the cause is fixed
-    Retry,      // the pod is gone or ended; a new one starts after the backoff
-    Permanent,  // the job fails with this reason until spec.restartToken changes
-  };
-  Kind kind = Kind::Waiting;
-  std::string reason;   // CamelCase: the condition's reason, the Event's and lastError.reason
-  std::string message;  // one line naming what and where, and what to do
+    enum class Kind {
+        Waiting,    // the pod stays; the kubelet retries by itself once the cause is fixed
+        Retry,      // the pod is gone or ended; a new one starts after the backoff
+        Permanent,  // the job fails with this reason until spec.restartToken changes
+    };
+    Kind kind = Kind::Waiting;
+    std::string reason;   // CamelCase: the condition's reason, the Event's and lastError.reason
+    std::string message;  // one line naming what and where, and what to do
 };
 
 // A pod that has not started (waiting) or that ended for a reason of the platform's making.

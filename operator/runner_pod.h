@@ -19,21 +19,21 @@ namespace tidemark::op {
 
 inline constexpr const char* kJobMountDir = "/etc/tidemark/job";
 inline constexpr const char* kSecretsMountDir = "/etc/tidemark/secrets";
-inline constexpr int kRunnerMetricsPort = 9090;  // run pods serve /metrics and /healthz here
+inline constexpr int kRunnerMetricsPort = 9090;                       // run pods serve /metrics and /healthz here
 inline constexpr const char* kTmpMountDir = "/var/run/tidemark/tmp";  // emptyDir (read-only root fs)
 
 struct RunnerPodRequest {
-  std::string role;  // "precheck" or "run"
-  std::string podName;
-  int capacity = 2;
-  int retry = 0;              // consecutive retries before this pod
-  bool restart = false;       // run --restart (safe mode after an error)
-  std::string precheckKey;    // precheck pods: the key they check
+    std::string role;  // "precheck" or "run"
+    std::string podName;
+    int capacity = 2;
+    int retry = 0;            // consecutive retries before this pod
+    bool restart = false;     // run --restart (safe mode after an error)
+    std::string precheckKey;  // precheck pods: the key they check
 };
 
 struct RunnerPod {
-  Json pod;
-  Json configMap;
+    Json pod;
+    Json configMap;
 };
 
 // Requires job to hold metadata.name/namespace/uid and a spec.
@@ -41,7 +41,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& request, const
 
 // CPU (cores) and memory (GiB) a capacity buys: half a core and half a GiB per unit.
 struct PodResources {
-  std::string cpuRequest, cpuLimit, memoryRequest, memoryLimit;
+    std::string cpuRequest, cpuLimit, memoryRequest, memoryLimit;
 };
 PodResources resourcesFor(int capacity);
 

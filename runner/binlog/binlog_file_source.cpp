@@ -44,7 +44,8 @@ bool BinlogFileSource::readRaw(std::string& raw) {
     if (got == 0) return false;
     const std::string file = decoder_.file();
     if (got < static_cast<std::streamsize>(kHeaderSize))
-        throw BinlogError("binlog " + path_ + " ends inside an event header at " + std::to_string(offset_), file, offset_, 0);
+        throw BinlogError("binlog " + path_ + " ends inside an event header at " + std::to_string(offset_), file,
+                          offset_, 0);
     EventHeader h = parseEventHeader({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()});
     if (h.eventSize < kHeaderSize)
         throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + file + ":" + std::to_string(offset_) +
@@ -62,8 +63,7 @@ bool BinlogFileSource::readRaw(std::string& raw) {
     }
     if (have != h.eventSize)
         throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + file + ":" + std::to_string(offset_) +
-                              ": file ends " + std::to_string(h.eventSize - have) +
-                              " bytes before the event does",
+                              ": file ends " + std::to_string(h.eventSize - have) + " bytes before the event does",
                           file, offset_, h.type);
     return true;
 }

@@ -27,9 +27,15 @@ public:
     void need(size_t n) const {
         if (remaining() < n) throwShort(n);
     }
-    void skip(size_t n) { need(n); p_ += n; }
+    void skip(size_t n) {
+        need(n);
+        p_ += n;
+    }
 
-    uint8_t u8() { need(1); return *p_++; }
+    uint8_t u8() {
+        need(1);
+        return *p_++;
+    }
     uint16_t u16() { return static_cast<uint16_t>(uintLE(2)); }
     uint32_t u24() { return static_cast<uint32_t>(uintLE(3)); }
     uint32_t u32() { return static_cast<uint32_t>(uintLE(4)); }
@@ -84,8 +90,18 @@ public:
     std::string_view rest() { return bytes(remaining()); }
     std::string_view packedBytes() { return bytes(checkedSize(packed())); }
 
-    double f64() { uint64_t v = u64(); double d; std::memcpy(&d, &v, 8); return d; }
-    float f32() { uint32_t v = u32(); float f; std::memcpy(&f, &v, 4); return f; }
+    double f64() {
+        uint64_t v = u64();
+        double d;
+        std::memcpy(&d, &v, 8);
+        return d;
+    }
+    float f32() {
+        uint32_t v = u32();
+        float f;
+        std::memcpy(&f, &v, 4);
+        return f;
+    }
 
     static size_t checkedSize(uint64_t n) {
         if (n > SIZE_MAX) throw DecodeError("length does not fit in memory");

@@ -25,8 +25,8 @@ struct ColumnHint {
 };
 
 struct TableHint {
-    std::vector<ColumnHint> columns;    // in table order; may be shorter than the table
-    std::vector<uint32_t> primaryKey;   // column indexes
+    std::vector<ColumnHint> columns;   // in table order; may be shorter than the table
+    std::vector<uint32_t> primaryKey;  // column indexes
 };
 
 class SchemaHints {

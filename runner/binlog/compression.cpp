@@ -32,7 +32,8 @@ std::string inflateMariaEvent(std::string_view in) {
     std::string out(original, '\0');
     uLongf outLen = original;
     int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &outLen,
-                        reinterpret_cast<const Bytef*>(in.data() + 1 + lenBytes), static_cast<uLong>(in.size() - 1 - lenBytes));
+                        reinterpret_cast<const Bytef*>(in.data() + 1 + lenBytes),
+                        static_cast<uLong>(in.size() - 1 - lenBytes));
     if (rc != Z_OK || outLen != original) throw DecodeError("corrupt zlib data (code " + std::to_string(rc) + ")");
     return out;
 }

@@ -62,14 +62,19 @@ std::string typeString(const ColumnDef& c) {
         case ColumnType::DateTime2: return fmt("DATETIME(%u)", unsigned(c.scale));
         case ColumnType::Time: return "TIME";
         case ColumnType::Time2: return fmt("TIME(%u)", unsigned(c.scale));
-        case ColumnType::Date: case ColumnType::NewDate: return "DATE";
+        case ColumnType::Date:
+        case ColumnType::NewDate: return "DATE";
         case ColumnType::Year: return "YEAR";
         case ColumnType::Bit: return fmt("BIT(%u)", unsigned(c.bits));
-        case ColumnType::Varchar: case ColumnType::VarString: return fmt("VARSTRING(%u)", c.length);
+        case ColumnType::Varchar:
+        case ColumnType::VarString: return fmt("VARSTRING(%u)", c.length);
         case ColumnType::String: return fmt("STRING(%u)", c.length);
         case ColumnType::Enum: return c.length == 1 ? "ENUM(1 byte)" : fmt("ENUM(%u bytes)", c.length);
         case ColumnType::Set: return fmt("SET(%u bytes)", c.length);
-        case ColumnType::Blob: case ColumnType::TinyBlob: case ColumnType::MediumBlob: case ColumnType::LongBlob:
+        case ColumnType::Blob:
+        case ColumnType::TinyBlob:
+        case ColumnType::MediumBlob:
+        case ColumnType::LongBlob:
             switch (c.length) {
                 case 1: return "TINYBLOB/TINYTEXT";
                 case 2: return "BLOB/TEXT";
@@ -108,24 +113,29 @@ std::string integerText(const Value& v, const ColumnDef& c) {
 std::string valueText(const Value& v, const ColumnDef& c) {
     switch (v.kind) {
         case Value::Kind::Null: return "NULL";
-        case Value::Kind::Int: case Value::Kind::UInt: return integerText(v, c);
+        case Value::Kind::Int:
+        case Value::Kind::UInt: return integerText(v, c);
         case Value::Kind::Float: return fmt("%-20g", static_cast<double>(v.f));
         case Value::Kind::Double: return fmt("%-.20g", v.d);
         case Value::Kind::Decimal: return v.text;
         case Value::Kind::Year: return fmt("%04u", unsigned(v.u == 0 ? 1900 : v.u));
-        case Value::Kind::Date: return fmt("'%04u:%02u:%02u'", unsigned(v.t.year), unsigned(v.t.month), unsigned(v.t.day));
+        case Value::Kind::Date:
+            return fmt("'%04u:%02u:%02u'", unsigned(v.t.year), unsigned(v.t.month), unsigned(v.t.day));
         case Value::Kind::Time: return "'" + formatTime(v.t, v.width) + "'";
         case Value::Kind::DateTime: return "'" + formatDateTime(v.t, v.width) + "'";
         case Value::Kind::Timestamp:
             if (v.width == 0) return std::to_string(v.i);
             return std::to_string(v.i) + fmt(".%06u", v.t.micro).substr(0, 1 + v.width);
-        case Value::Kind::String: case Value::Kind::Bytes: case Value::Kind::Geometry: return quoted(v.data());
+        case Value::Kind::String:
+        case Value::Kind::Bytes:
+        case Value::Kind::Geometry: return quoted(v.data());
         case Value::Kind::Vector: {  // as VECTOR_TO_STRING shows it, shorter
             const std::string_view bytes = v.data();
             std::string s = "[";
             for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
                 uint32_t u = 0;
-                for (size_t b = 0; b < 4; ++b) u |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + b])) << (8 * b);
+                for (size_t b = 0; b < 4; ++b)
+                    u |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + b])) << (8 * b);
                 s += (i ? "," : "") + fmt("%.7g", static_cast<double>(std::bit_cast<float>(u)));
             }
             return s + "]";
@@ -183,7 +193,7 @@ const char* mysqlIgnorableName(uint8_t type) {
 
 void DumpPrinter::printHeaderLine(const Event& ev, const std::string& description) {
     std::string line = "#" + timestampText(ev.header.timestamp) + " server id " + std::to_string(ev.header.serverId) +
-                       "  end_log_pos " + std::to_string(ev.header.logPos) + " ";
+        "  end_log_pos " + std::to_string(ev.header.logPos) + " ";
     if (ev.checksum) line += fmt("CRC32 0x%08x ", *ev.checksum);
     line += "\t" + description;
     if (ev.as<RowsEvent>()) {
@@ -203,20 +213,25 @@ void DumpPrinter::print(const Event& ev) {
         [&](const auto& b) {
             using T = std::decay_t<decltype(b)>;
             if constexpr (std::is_same_v<T, FormatDescription>) {
-                printHeaderLine(ev, "Start: binlog v " + std::to_string(b.binlogVersion) + ", server v " + b.serverVersion +
-                                        " created " + timestampText(h.timestamp) +
-                                        (b.createTimestamp ? " at startup" : ""));
-                if (h.flags & kFlagBinlogInUse) out_ << "# Warning: this binlog is either in use or was not closed properly.\n";
+                printHeaderLine(ev,
+                                "Start: binlog v " + std::to_string(b.binlogVersion) + ", server v " + b.serverVersion +
+                                    " created " + timestampText(h.timestamp) +
+                                    (b.createTimestamp ? " at startup" : ""));
+                if (h.flags & kFlagBinlogInUse)
+                    out_ << "# Warning: this binlog is either in use or was not closed properly.\n";
             } else if constexpr (std::is_same_v<T, Query>) {
-                printHeaderLine(ev, fmt("Query\tthread_id=%u\texec_time=%u\terror_code=%u\txid=%" PRIu64, b.threadId,
-                                        b.execTime, unsigned(b.errorCode), b.mariaXid.value_or(0)));
+                printHeaderLine(ev,
+                                fmt("Query\tthread_id=%u\texec_time=%u\terror_code=%u\txid=%" PRIu64, b.threadId,
+                                    b.execTime, unsigned(b.errorCode), b.mariaXid.value_or(0)));
                 out_ << "#~ " << b.statement.substr(0, 200) << "\n";
             } else if constexpr (std::is_same_v<T, TableMapEvent>) {
-                printHeaderLine(ev, "Table_map: `" + b.table->schema + "`.`" + b.table->table + "` mapped to number " +
-                                        std::to_string(b.table->tableId));
+                printHeaderLine(ev,
+                                "Table_map: `" + b.table->schema + "`.`" + b.table->table + "` mapped to number " +
+                                    std::to_string(b.table->tableId));
             } else if constexpr (std::is_same_v<T, RowsEvent>) {
-                printHeaderLine(ev, std::string(rowsName(b)) + ": table id " + std::to_string(b.tableId) +
-                                        (b.stmtEnd() ? " flags: STMT_END_F" : ""));
+                printHeaderLine(ev,
+                                std::string(rowsName(b)) + ": table id " + std::to_string(b.tableId) +
+                                    (b.stmtEnd() ? " flags: STMT_END_F" : ""));
                 heldRows_.push_back(ev);
                 if (b.stmtEnd()) flushRows();
             } else if constexpr (std::is_same_v<T, Xid>) {
@@ -239,12 +254,14 @@ void DumpPrinter::print(const Event& ev) {
             } else if constexpr (std::is_same_v<T, MariaGtidList>) {
                 std::string s = "Gtid list [";
                 for (size_t i = 0; i < b.gtids.size(); ++i)
-                    s += (i ? "," : "") + fmt("%u-%u-%" PRIu64, b.gtids[i].domainId, b.gtids[i].serverId, b.gtids[i].seqNo);
+                    s += (i ? "," : "") +
+                        fmt("%u-%u-%" PRIu64, b.gtids[i].domainId, b.gtids[i].serverId, b.gtids[i].seqNo);
                 printHeaderLine(ev, s + "]");
             } else if constexpr (std::is_same_v<T, BinlogCheckpoint>) {
                 printHeaderLine(ev, "Binlog checkpoint " + b.file);
             } else if constexpr (std::is_same_v<T, RowsQuery>) {
-                printHeaderLine(ev, h.type == static_cast<uint8_t>(EventType::AnnotateRows) ? "Annotate_rows:" : "Rows_query");
+                printHeaderLine(
+                    ev, h.type == static_cast<uint8_t>(EventType::AnnotateRows) ? "Annotate_rows:" : "Rows_query");
                 out_ << "#Q> " << b.statement << "\n";
             } else if constexpr (std::is_same_v<T, TransactionPayload>) {
                 printHeaderLine(ev, "Transaction_Payload");

@@ -36,18 +36,25 @@ bool fdeHasChecksumAlg(std::string_view serverVersion) {
 
 uint8_t defaultPostHeaderLength(EventType t) {
     switch (t) {
-        case EventType::Query: case EventType::QueryCompressed: return 13;
+        case EventType::Query:
+        case EventType::QueryCompressed: return 13;
         case EventType::Rotate: return 8;
         case EventType::TableMap: return 8;
-        case EventType::WriteRowsV1: case EventType::UpdateRowsV1: case EventType::DeleteRowsV1:
-        case EventType::WriteRowsCompressedV1: case EventType::UpdateRowsCompressedV1:
-        case EventType::DeleteRowsCompressedV1:
-            return 8;
-        case EventType::WriteRowsV2: case EventType::UpdateRowsV2: case EventType::DeleteRowsV2:
-        case EventType::PartialUpdateRows: case EventType::WriteRowsCompressedV2:
-        case EventType::UpdateRowsCompressedV2: case EventType::DeleteRowsCompressedV2:
-            return 10;
-        case EventType::Gtid: case EventType::AnonymousGtid: return 42;
+        case EventType::WriteRowsV1:
+        case EventType::UpdateRowsV1:
+        case EventType::DeleteRowsV1:
+        case EventType::WriteRowsCompressedV1:
+        case EventType::UpdateRowsCompressedV1:
+        case EventType::DeleteRowsCompressedV1: return 8;
+        case EventType::WriteRowsV2:
+        case EventType::UpdateRowsV2:
+        case EventType::DeleteRowsV2:
+        case EventType::PartialUpdateRows:
+        case EventType::WriteRowsCompressedV2:
+        case EventType::UpdateRowsCompressedV2:
+        case EventType::DeleteRowsCompressedV2: return 10;
+        case EventType::Gtid:
+        case EventType::AnonymousGtid: return 42;
         case EventType::MariaGtid: return 19;
         case EventType::MariaGtidList: return 4;
         case EventType::BinlogCheckpoint: return 4;
@@ -55,9 +62,7 @@ uint8_t defaultPostHeaderLength(EventType t) {
     }
 }
 
-std::span<const uint8_t> asBytes(std::string_view s) {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+std::span<const uint8_t> asBytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 }  // namespace
 
@@ -75,7 +80,8 @@ struct EventDecoder::State {
 
     [[noreturn]] void fail(const EventHeader& h, uint64_t position, const std::string& what) const {
         std::string where = (file.empty() ? std::string("<unknown file>") : file) + ":" + std::to_string(position);
-        throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + where + ": " + what, file, position, h.type);
+        throw BinlogError("binlog event " + eventTypeName(h.type) + " at " + where + ": " + what, file, position,
+                          h.type);
     }
 
     // One event; `storage` owns `raw`. Inner events of a payload pass inPayload.
@@ -91,12 +97,12 @@ struct EventDecoder::State {
         const EventHeader& h = ev.header;
         // Events that are not part of the file: the fake ROTATE on connect and heartbeats.
         const bool artificial = (h.flags & kFlagArtificial) != 0 ||
-                                (h.type == static_cast<uint8_t>(EventType::Rotate) && h.timestamp == 0) ||
-                                h.type == static_cast<uint8_t>(EventType::Heartbeat) ||
-                                h.type == static_cast<uint8_t>(EventType::HeartbeatV2);
+            (h.type == static_cast<uint8_t>(EventType::Rotate) && h.timestamp == 0) ||
+            h.type == static_cast<uint8_t>(EventType::Heartbeat) ||
+            h.type == static_cast<uint8_t>(EventType::HeartbeatV2);
         // A dump that starts past position 4 begins with the file's FDE re-sent with log_pos 0.
         const bool resentFde = h.type == static_cast<uint8_t>(EventType::FormatDescription) && h.logPos == 0 &&
-                               position == EventDecoder::kUnknownPosition;
+            position == EventDecoder::kUnknownPosition;
         if (inPayload) {
             ev.position = position;
             ev.nextPosition = payloadEnd;
@@ -106,18 +112,16 @@ struct EventDecoder::State {
             ev.nextPosition = nextPosition;
         } else {
             if (position == EventDecoder::kUnknownPosition) {
-                if (artificial)
-                    position = 0;
-                else if (h.logPos >= h.eventSize && h.logPos != 0)
-                    position = h.logPos - h.eventSize;
-                else
-                    position = nextPosition;  // MariaDB 11.4 writes log_pos 0 inside transactions
+                if (artificial) position = 0;
+                else if (h.logPos >= h.eventSize && h.logPos != 0) position = h.logPos - h.eventSize;
+                else position = nextPosition;  // MariaDB 11.4 writes log_pos 0 inside transactions
             }
             ev.position = position;
             ev.nextPosition = position == 0 && artificial ? nextPosition : position + h.eventSize;
         }
         if (h.eventSize != raw.size())
-            fail(h, ev.position, "header says " + std::to_string(h.eventSize) + " bytes, got " + std::to_string(raw.size()));
+            fail(h, ev.position,
+                 "header says " + std::to_string(h.eventSize) + " bytes, got " + std::to_string(raw.size()));
 
         try {
             decodeBody(storage, raw, ev, out, inPayload, artificial);
@@ -159,24 +163,30 @@ struct EventDecoder::State {
                 ev.body = std::move(rot);
                 break;
             }
-            case EventType::Query: case EventType::QueryCompressed:
+            case EventType::Query:
+            case EventType::QueryCompressed:
                 ev.body = parseQuery(r, phl, type == EventType::QueryCompressed);
                 rejectStatementDml(*std::get_if<Query>(&ev.body), h, ev.position);
                 break;
-            case EventType::Xid:
-                ev.body = Xid{r.u64()};
-                break;
+            case EventType::Xid: ev.body = Xid{r.u64()}; break;
             case EventType::TableMap: {
                 auto tm = parseTableMap(asBytes(r.rest()), phl, options.hints, fde && fde->isMariaDB());
                 tables[tm->tableId] = tm;
                 ev.body = TableMapEvent{std::move(tm)};
                 break;
             }
-            case EventType::WriteRowsV1: case EventType::UpdateRowsV1: case EventType::DeleteRowsV1:
-            case EventType::WriteRowsV2: case EventType::UpdateRowsV2: case EventType::DeleteRowsV2:
-            case EventType::PartialUpdateRows: case EventType::WriteRowsCompressedV1:
-            case EventType::UpdateRowsCompressedV1: case EventType::DeleteRowsCompressedV1:
-            case EventType::WriteRowsCompressedV2: case EventType::UpdateRowsCompressedV2:
+            case EventType::WriteRowsV1:
+            case EventType::UpdateRowsV1:
+            case EventType::DeleteRowsV1:
+            case EventType::WriteRowsV2:
+            case EventType::UpdateRowsV2:
+            case EventType::DeleteRowsV2:
+            case EventType::PartialUpdateRows:
+            case EventType::WriteRowsCompressedV1:
+            case EventType::UpdateRowsCompressedV1:
+            case EventType::DeleteRowsCompressedV1:
+            case EventType::WriteRowsCompressedV2:
+            case EventType::UpdateRowsCompressedV2:
             case EventType::DeleteRowsCompressedV2: {
                 ev.body = decodeRows(r, type, phl, ev);
                 // The server re-sends every TABLE_MAP before each statement's rows, and table ids
@@ -185,43 +195,22 @@ struct EventDecoder::State {
                 if (std::get<RowsEvent>(ev.body).stmtEnd()) tables.clear();
                 break;
             }
-            case EventType::Gtid: case EventType::AnonymousGtid:
-                ev.body = parseMysqlGtid(r, type == EventType::AnonymousGtid);
-                break;
-            case EventType::GtidTagged:
-                ev.body = parseMysqlGtidTagged(r);
-                break;
-            case EventType::PreviousGtids:
-                ev.body = parsePreviousGtids(r);
-                break;
-            case EventType::MariaGtid:
-                ev.body = parseMariaGtid(r, h.serverId);
-                break;
-            case EventType::MariaGtidList:
-                ev.body = parseMariaGtidList(r);
-                break;
-            case EventType::BinlogCheckpoint:
-                ev.body = BinlogCheckpoint{std::string(r.bytes(r.u32()))};
-                break;
-            case EventType::AnnotateRows:
-                ev.body = RowsQuery{std::string(r.rest())};
-                break;
+            case EventType::Gtid:
+            case EventType::AnonymousGtid: ev.body = parseMysqlGtid(r, type == EventType::AnonymousGtid); break;
+            case EventType::GtidTagged: ev.body = parseMysqlGtidTagged(r); break;
+            case EventType::PreviousGtids: ev.body = parsePreviousGtids(r); break;
+            case EventType::MariaGtid: ev.body = parseMariaGtid(r, h.serverId); break;
+            case EventType::MariaGtidList: ev.body = parseMariaGtidList(r); break;
+            case EventType::BinlogCheckpoint: ev.body = BinlogCheckpoint{std::string(r.bytes(r.u32()))}; break;
+            case EventType::AnnotateRows: ev.body = RowsQuery{std::string(r.rest())}; break;
             case EventType::RowsQuery:
                 r.skip(1);  // a length byte that overflows for statements > 255 bytes: ignored by MySQL too
                 ev.body = RowsQuery{std::string(r.rest())};
                 break;
-            case EventType::TransactionPayload:
-                decodePayload(r, ev, out);
-                return;
-            case EventType::Heartbeat:
-                ev.body = Heartbeat{std::string(r.rest()), h.logPos};
-                break;
-            case EventType::HeartbeatV2:
-                ev.body = decodeHeartbeatV2(r);
-                break;
-            case EventType::Stop:
-                ev.body = Stop{};
-                break;
+            case EventType::TransactionPayload: decodePayload(r, ev, out); return;
+            case EventType::Heartbeat: ev.body = Heartbeat{std::string(r.rest()), h.logPos}; break;
+            case EventType::HeartbeatV2: ev.body = decodeHeartbeatV2(r); break;
+            case EventType::Stop: ev.body = Stop{}; break;
             case EventType::XaPrepare: {
                 XaPrepare xa;
                 xa.onePhase = r.u8() != 0;
@@ -232,23 +221,28 @@ struct EventDecoder::State {
                 ev.body = std::move(xa);
                 break;
             }
-            case EventType::Intvar: case EventType::Rand: case EventType::UserVar:
-                ev.body = StatementContext{type};
-                break;
-            case EventType::Ignorable: case EventType::TransactionContext: case EventType::ViewChange:
-            case EventType::StartEncryption:
-                ev.body = Skipped{h.type};
-                break;
+            case EventType::Intvar:
+            case EventType::Rand:
+            case EventType::UserVar: ev.body = StatementContext{type}; break;
+            case EventType::Ignorable:
+            case EventType::TransactionContext:
+            case EventType::ViewChange:
+            case EventType::StartEncryption: ev.body = Skipped{h.type}; break;
             case EventType::Incident:
                 throw DecodeError("the source logged an INCIDENT (lost events); replication from here is unsafe");
-            case EventType::StartV3:
-                throw DecodeError("binlog format v1/v3 (MySQL < 5.0) is not supported");
-            case EventType::Load: case EventType::CreateFile: case EventType::AppendBlock: case EventType::ExecLoad:
-            case EventType::DeleteFile: case EventType::NewLoad: case EventType::BeginLoadQuery:
+            case EventType::StartV3: throw DecodeError("binlog format v1/v3 (MySQL < 5.0) is not supported");
+            case EventType::Load:
+            case EventType::CreateFile:
+            case EventType::AppendBlock:
+            case EventType::ExecLoad:
+            case EventType::DeleteFile:
+            case EventType::NewLoad:
+            case EventType::BeginLoadQuery:
             case EventType::ExecuteLoadQuery:
                 throw DecodeError("statement-based LOAD DATA cannot be replayed; set binlog_format=ROW on the source");
-            case EventType::PreGaWriteRows: case EventType::PreGaUpdateRows: case EventType::PreGaDeleteRows:
-                throw DecodeError("pre-GA rows events (MySQL 5.1 beta) are not supported");
+            case EventType::PreGaWriteRows:
+            case EventType::PreGaUpdateRows:
+            case EventType::PreGaDeleteRows: throw DecodeError("pre-GA rows events (MySQL 5.1 beta) are not supported");
             default:
                 if (h.flags & kFlagIgnorable) {
                     ev.body = Skipped{h.type};
@@ -264,7 +258,7 @@ struct EventDecoder::State {
         const size_t n = raw.size() - kChecksumSize;
         const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
         uint32_t stored = static_cast<uint32_t>(p[n]) | (static_cast<uint32_t>(p[n + 1]) << 8) |
-                          (static_cast<uint32_t>(p[n + 2]) << 16) | (static_cast<uint32_t>(p[n + 3]) << 24);
+            (static_cast<uint32_t>(p[n + 2]) << 16) | (static_cast<uint32_t>(p[n + 3]) << 24);
         ev.checksum = stored;
         if (!options.verifyChecksum) return;
         uint32_t actual = static_cast<uint32_t>(crc32(0L, p, static_cast<uInt>(n)));
@@ -301,7 +295,8 @@ struct EventDecoder::State {
             // The FDE's own algorithm byte decides whether it (and every later event) has a CRC.
             uint8_t alg = static_cast<uint8_t>(raw[raw.size() - kChecksumSize - 1]);
             f.checksum = alg == 1 ? ChecksumAlg::Crc32 : alg == 0 ? ChecksumAlg::Off : ChecksumAlg::Undefined;
-            if (f.checksum == ChecksumAlg::Undefined) throw DecodeError("unknown checksum algorithm " + std::to_string(alg));
+            if (f.checksum == ChecksumAlg::Undefined)
+                throw DecodeError("unknown checksum algorithm " + std::to_string(alg));
             if (f.checksum == ChecksumAlg::Crc32) verify(raw, ev);
             rest -= 1 + kChecksumSize;
         }
@@ -322,24 +317,25 @@ struct EventDecoder::State {
             q.kind = QueryKind::StatementDml;
             return;
         }
-        fail(h, position, std::string("statement-based ") + kw +
-                              " in the binlog (binlog_format is not ROW for this change; set binlog_format=ROW on the "
-                              "source): " + q.statement.substr(0, 120));
+        fail(h, position,
+             std::string("statement-based ") + kw +
+                 " in the binlog (binlog_format is not ROW for this change; set binlog_format=ROW on the "
+                 "source): " +
+                 q.statement.substr(0, 120));
     }
 
     RowsEvent decodeRows(ByteReader& r, EventType type, uint8_t phl, Event& ev) {
         RowsEvent rows;
         switch (type) {
-            case EventType::WriteRowsV1: case EventType::WriteRowsV2: case EventType::WriteRowsCompressedV1:
-            case EventType::WriteRowsCompressedV2:
-                rows.kind = RowsKind::Write;
-                break;
-            case EventType::DeleteRowsV1: case EventType::DeleteRowsV2: case EventType::DeleteRowsCompressedV1:
-            case EventType::DeleteRowsCompressedV2:
-                rows.kind = RowsKind::Delete;
-                break;
-            default:
-                rows.kind = RowsKind::Update;
+            case EventType::WriteRowsV1:
+            case EventType::WriteRowsV2:
+            case EventType::WriteRowsCompressedV1:
+            case EventType::WriteRowsCompressedV2: rows.kind = RowsKind::Write; break;
+            case EventType::DeleteRowsV1:
+            case EventType::DeleteRowsV2:
+            case EventType::DeleteRowsCompressedV1:
+            case EventType::DeleteRowsCompressedV2: rows.kind = RowsKind::Delete; break;
+            default: rows.kind = RowsKind::Update;
         }
         rows.partial = type == EventType::PartialUpdateRows;
         rows.compressed = static_cast<uint8_t>(type) >= static_cast<uint8_t>(EventType::WriteRowsCompressedV1);
@@ -412,10 +408,8 @@ struct EventDecoder::State {
         std::shared_ptr<const std::string> inner;
         if (p.compression == 0)
             inner = std::make_shared<const std::string>(zstdDecompress(payload, p.uncompressedSize));
-        else if (p.compression == 255)
-            inner = std::make_shared<const std::string>(payload);
-        else
-            throw DecodeError("unknown payload compression type " + std::to_string(p.compression));
+        else if (p.compression == 255) inner = std::make_shared<const std::string>(payload);
+        else throw DecodeError("unknown payload compression type " + std::to_string(p.compression));
 
         const uint64_t outerPosition = ev.position, outerEnd = ev.nextPosition;
         std::vector<Event> innerEvents;

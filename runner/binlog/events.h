@@ -75,8 +75,8 @@ inline constexpr uint16_t kRowsFlagRelaxedUniqueChecks = 0x4;
 
 struct RowsEvent {
     RowsKind kind = RowsKind::Write;
-    uint8_t version = 2;  // 1 or 2 (MySQL v2 carries extra data)
-    bool partial = false; // PARTIAL_UPDATE_ROWS
+    uint8_t version = 2;      // 1 or 2 (MySQL v2 carries extra data)
+    bool partial = false;     // PARTIAL_UPDATE_ROWS
     bool compressed = false;  // MariaDB compressed rows event
     uint64_t tableId = 0;
     uint16_t flags = 0;
@@ -93,7 +93,7 @@ struct MysqlGtid {
     bool anonymous = false;
     uint8_t flags = 0;  // 1 = may have changed data (commit flag)
     std::array<uint8_t, 16> sid{};
-    std::string tag;    // empty = untagged; lower case (GTID_TAGGED events only)
+    std::string tag;  // empty = untagged; lower case (GTID_TAGGED events only)
     int64_t gno = 0;
     int64_t lastCommitted = 0;
     int64_t sequenceNumber = 0;
@@ -128,10 +128,10 @@ struct MariaGtid {
     uint32_t domainId = 0;
     uint32_t serverId = 0;  // from the event header
     uint8_t flags2 = 0;
-    uint64_t commitId = 0;  // group commit id when flags2 & 2
-    std::string xid;        // XA transaction id bytes when flags2 & (0x40|0x80)
+    uint64_t commitId = 0;                                    // group commit id when flags2 & 2
+    std::string xid;                                          // XA transaction id bytes when flags2 & (0x40|0x80)
     bool standalone() const { return (flags2 & 0x01) != 0; }  // no COMMIT/XID follows (DDL)
-    std::string text() const;  // "domain-server-seq"
+    std::string text() const;                                 // "domain-server-seq"
 };
 
 struct MariaGtidList {
@@ -189,9 +189,9 @@ struct Skipped {
     uint8_t type = 0;
 };
 
-using EventBody = std::variant<Skipped, FormatDescription, Rotate, Query, Xid, TableMapEvent, RowsEvent,
-                               MysqlGtid, PreviousGtids, MariaGtid, MariaGtidList, BinlogCheckpoint,
-                               RowsQuery, TransactionPayload, Heartbeat, Stop, XaPrepare, StatementContext>;
+using EventBody = std::variant<Skipped, FormatDescription, Rotate, Query, Xid, TableMapEvent, RowsEvent, MysqlGtid,
+                               PreviousGtids, MariaGtid, MariaGtidList, BinlogCheckpoint, RowsQuery, TransactionPayload,
+                               Heartbeat, Stop, XaPrepare, StatementContext>;
 
 struct Event {
     EventHeader header;
@@ -205,7 +205,10 @@ struct Event {
     // Keeps the bytes that Values alias alive.
     std::shared_ptr<const std::string> storage;
 
-    template <class T> const T* as() const { return std::get_if<T>(&body); }
+    template <class T>
+    const T* as() const {
+        return std::get_if<T>(&body);
+    }
 };
 
 }  // namespace tidemark::binlog

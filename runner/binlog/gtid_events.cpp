@@ -97,13 +97,18 @@ MysqlGtid parseMysqlGtidTagged(ByteReader& r) {
             case 4: g.lastCommitted = readVarlenSigned(m); break;
             case 5: g.sequenceNumber = readVarlenSigned(m); break;
             case 6: g.immediateCommitTs = readVarlen(m); break;
-            case 7: g.originalCommitTs = readVarlen(m); originalTs = true; break;
+            case 7:
+                g.originalCommitTs = readVarlen(m);
+                originalTs = true;
+                break;
             case 8: g.transactionLength = readVarlen(m); break;
             case 9: g.immediateServerVersion = static_cast<uint32_t>(readVarlen(m)); break;
-            case 10: g.originalServerVersion = static_cast<uint32_t>(readVarlen(m)); originalVersion = true; break;
+            case 10:
+                g.originalServerVersion = static_cast<uint32_t>(readVarlen(m));
+                originalVersion = true;
+                break;
             case 11: readVarlen(m); break;  // commit_group_ticket
-            default:
-                m = ByteReader();  // a newer, ignorable field: its size is unknown, so stop here
+            default: m = ByteReader();      // a newer, ignorable field: its size is unknown, so stop here
         }
     }
     r.rest();  // anything after the message belongs to no field we know

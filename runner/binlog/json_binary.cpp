@@ -15,9 +15,20 @@ namespace tidemark::binlog {
 namespace {
 
 enum JsonType : uint8_t {
-    kSmallObject = 0, kLargeObject = 1, kSmallArray = 2, kLargeArray = 3, kLiteral = 4,
-    kInt16 = 5, kUint16 = 6, kInt32 = 7, kUint32 = 8, kInt64 = 9, kUint64 = 10, kDouble = 11,
-    kString = 12, kOpaque = 15,
+    kSmallObject = 0,
+    kLargeObject = 1,
+    kSmallArray = 2,
+    kLargeArray = 3,
+    kLiteral = 4,
+    kInt16 = 5,
+    kUint16 = 6,
+    kInt32 = 7,
+    kUint32 = 8,
+    kInt64 = 9,
+    kUint64 = 10,
+    kDouble = 11,
+    kString = 12,
+    kOpaque = 15,
 };
 
 // Nesting limit: MySQL itself refuses documents deeper than 100.
@@ -30,12 +41,10 @@ public:
     void value(uint8_t type, size_t offset, size_t end, std::string& out, int depth) {
         if (depth > kMaxDepth) throw DecodeError("JSON document nested too deep");
         switch (type) {
-            case kSmallObject: case kLargeObject:
-                container(offset, end, type == kLargeObject, true, out, depth);
-                return;
-            case kSmallArray: case kLargeArray:
-                container(offset, end, type == kLargeArray, false, out, depth);
-                return;
+            case kSmallObject:
+            case kLargeObject: container(offset, end, type == kLargeObject, true, out, depth); return;
+            case kSmallArray:
+            case kLargeArray: container(offset, end, type == kLargeArray, false, out, depth); return;
             case kLiteral: literal(at(offset, 1)[0], out); return;
             case kInt16: out += std::to_string(static_cast<int16_t>(le(offset, 2))); return;
             case kUint16: out += std::to_string(le(offset, 2)); return;
@@ -98,8 +107,11 @@ private:
 
     static bool isInline(uint8_t type, bool large) {
         switch (type) {
-            case kLiteral: case kInt16: case kUint16: return true;
-            case kInt32: case kUint32: return large;
+            case kLiteral:
+            case kInt16:
+            case kUint16: return true;
+            case kInt32:
+            case kUint32: return large;
             default: return false;
         }
     }
@@ -156,16 +168,12 @@ private:
                 out += readDecimal(r, static_cast<uint8_t>(data[0]), static_cast<uint8_t>(data[1]));
                 return;
             }
-            case ColumnType::Date:
-                out += '"' + formatDate(unpackDateTime(packed())) + '"';
-                return;
-            case ColumnType::Time:
-                out += '"' + formatTime(unpackTime(packed()), 6) + '"';
-                return;
-            case ColumnType::DateTime: case ColumnType::Timestamp:
-            case ColumnType::DateTime2: case ColumnType::Timestamp2:
-                out += '"' + formatDateTime(unpackDateTime(packed()), 6) + '"';
-                return;
+            case ColumnType::Date: out += '"' + formatDate(unpackDateTime(packed())) + '"'; return;
+            case ColumnType::Time: out += '"' + formatTime(unpackTime(packed()), 6) + '"'; return;
+            case ColumnType::DateTime:
+            case ColumnType::Timestamp:
+            case ColumnType::DateTime2:
+            case ColumnType::Timestamp2: out += '"' + formatDateTime(unpackDateTime(packed()), 6) + '"'; return;
             default: {
                 // What MySQL prints for other opaque values (BIT, BLOB, GEOMETRY, YEAR...).
                 out += "\"base64:type" + std::to_string(fieldType) + ":" + base64(data) + "\"";
@@ -180,14 +188,22 @@ private:
         size_t i = 0;
         for (; i + 2 < in.size(); i += 3) {
             uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-            s += tbl[v >> 18]; s += tbl[(v >> 12) & 63]; s += tbl[(v >> 6) & 63]; s += tbl[v & 63];
+            s += tbl[v >> 18];
+            s += tbl[(v >> 12) & 63];
+            s += tbl[(v >> 6) & 63];
+            s += tbl[v & 63];
         }
         if (i + 1 == in.size()) {
             uint32_t v = uint8_t(in[i]) << 16;
-            s += tbl[v >> 18]; s += tbl[(v >> 12) & 63]; s += "==";
+            s += tbl[v >> 18];
+            s += tbl[(v >> 12) & 63];
+            s += "==";
         } else if (i + 2 == in.size()) {
             uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-            s += tbl[v >> 18]; s += tbl[(v >> 12) & 63]; s += tbl[(v >> 6) & 63]; s += '=';
+            s += tbl[v >> 18];
+            s += tbl[(v >> 12) & 63];
+            s += tbl[(v >> 6) & 63];
+            s += '=';
         }
         return s;
     }

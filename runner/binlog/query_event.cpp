@@ -20,7 +20,10 @@ std::string toUpperPrefix(std::string_view s, size_t n) {
 std::string_view firstWords(std::string_view s) {
     size_t i = 0;
     while (i < s.size()) {
-        if (std::isspace(static_cast<unsigned char>(s[i]))) { ++i; continue; }
+        if (std::isspace(static_cast<unsigned char>(s[i]))) {
+            ++i;
+            continue;
+        }
         if (s.compare(i, 3, "/*!") == 0) {
             // Executable comment: its body is the statement; skip the version digits.
             i += 3;
@@ -68,7 +71,10 @@ void readStatusVars(ByteReader r, Query& q) {
             case 8: r.skip(2); break;
             case 9: r.skip(8); break;
             case 10: r.skip(4); break;
-            case 11: r.skip(r.u8()); r.skip(r.u8()); break;
+            case 11:
+                r.skip(r.u8());
+                r.skip(r.u8());
+                break;
             case 12: {
                 uint8_t count = r.u8();
                 if (count == 254) break;  // OVER_MAX_DBS_IN_EVENT_MTS
@@ -85,8 +91,7 @@ void readStatusVars(ByteReader r, Query& q) {
             case 20: r.skip(1); break;
             case 128: r.skip(3); break;
             case 129: q.mariaXid = r.u64(); break;
-            default:
-                return;  // unknown key: its length is unknown, so the rest is unreadable (as the server does)
+            default: return;  // unknown key: its length is unknown, so the rest is unreadable (as the server does)
         }
     }
 }

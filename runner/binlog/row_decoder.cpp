@@ -24,9 +24,7 @@ void readInteger(ByteReader& r, const ColumnDef& c, size_t bytes, Value& v) {
     }
 }
 
-size_t readLength(ByteReader& r, uint32_t prefixBytes) {
-    return ByteReader::checkedSize(r.uintLE(prefixBytes));
-}
+size_t readLength(ByteReader& r, uint32_t prefixBytes) { return ByteReader::checkedSize(r.uintLE(prefixBytes)); }
 
 void setStringValue(const ColumnDef& c, std::string_view bytes, Value& v) {
     v.kind = c.isBinary() ? Value::Kind::Bytes : Value::Kind::String;
@@ -76,10 +74,8 @@ void decodeImage(ByteReader& r, const TableMap& table, const ColumnBitmap& prese
             out[i].kind = Value::Kind::Null;
             continue;
         }
-        if (partial)
-            readJsonDiffs(r, out[i]);
-        else
-            readColumnValue(r, c, out[i]);
+        if (partial) readJsonDiffs(r, out[i]);
+        else readColumnValue(r, c, out[i]);
     }
 }
 
@@ -120,7 +116,8 @@ void readColumnValue(ByteReader& r, const ColumnDef& c, Value& v) {
             v.u = y == 0 ? 0 : 1900u + y;
             return;
         }
-        case ColumnType::Date: case ColumnType::NewDate:
+        case ColumnType::Date:
+        case ColumnType::NewDate:
             v.kind = Value::Kind::Date;
             v.t = readDate(r);
             return;
@@ -154,9 +151,8 @@ void readColumnValue(ByteReader& r, const ColumnDef& c, Value& v) {
             v.t.micro = micro;
             return;
         }
-        case ColumnType::Varchar: case ColumnType::VarString:
-            setStringValue(c, r.bytes(readLength(r, c.length < 256 ? 1 : 2)), v);
-            return;
+        case ColumnType::Varchar:
+        case ColumnType::VarString: setStringValue(c, r.bytes(readLength(r, c.length < 256 ? 1 : 2)), v); return;
         case ColumnType::String: {
             setStringValue(c, r.bytes(readLength(r, c.length < 256 ? 1 : 2)), v);
             // MySQL strips BINARY(n)'s trailing 0x00 before logging; the column value has them.
@@ -184,9 +180,10 @@ void readColumnValue(ByteReader& r, const ColumnDef& c, Value& v) {
             v.width = c.bits;
             v.u = r.uintBE((c.bits + 7) / 8);
             return;
-        case ColumnType::Blob: case ColumnType::TinyBlob: case ColumnType::MediumBlob: case ColumnType::LongBlob:
-            setStringValue(c, r.bytes(readLength(r, c.length)), v);
-            return;
+        case ColumnType::Blob:
+        case ColumnType::TinyBlob:
+        case ColumnType::MediumBlob:
+        case ColumnType::LongBlob: setStringValue(c, r.bytes(readLength(r, c.length)), v); return;
         case ColumnType::Json:
             v.kind = Value::Kind::Json;
             v.text = jsonBinaryToText(r.bytes(readLength(r, c.length)));
@@ -220,12 +217,8 @@ void decodeRowImages(ByteReader rows, const TableMap& table, RowsEvent& ev, cons
         const size_t before = rows.remaining();
         Row& row = ev.rows.emplace_back();
         switch (ev.kind) {
-            case RowsKind::Write:
-                decodeImage(rows, table, first, false, row.after);
-                break;
-            case RowsKind::Delete:
-                decodeImage(rows, table, first, false, row.before);
-                break;
+            case RowsKind::Write: decodeImage(rows, table, first, false, row.after); break;
+            case RowsKind::Delete: decodeImage(rows, table, first, false, row.before); break;
             case RowsKind::Update:
                 decodeImage(rows, table, first, false, row.before);
                 decodeImage(rows, table, second, ev.partial, row.after);

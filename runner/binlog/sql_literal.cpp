@@ -25,7 +25,8 @@ void appendQuotedAscii(std::string& out, std::string_view text) {
     out += '\'';
 }
 
-template <class T> void appendFloat(std::string& out, T v) {
+template <class T>
+void appendFloat(std::string& out, T v) {
     char buf[64];
     auto res = std::to_chars(buf, buf + sizeof buf, v);
     out.append(buf, res.ptr);
@@ -52,24 +53,26 @@ void appendSqlLiteral(std::string& out, const Value& v) {
     switch (v.kind) {
         case Value::Kind::Null: out += "NULL"; return;
         case Value::Kind::Int: out += std::to_string(v.i); return;
-        case Value::Kind::UInt: case Value::Kind::Year: case Value::Kind::Enum: case Value::Kind::Set:
-        case Value::Kind::Bit:
-            out += std::to_string(v.u);
-            return;
+        case Value::Kind::UInt:
+        case Value::Kind::Year:
+        case Value::Kind::Enum:
+        case Value::Kind::Set:
+        case Value::Kind::Bit: out += std::to_string(v.u); return;
         case Value::Kind::Float: appendFloat(out, v.f); return;
         case Value::Kind::Double: appendFloat(out, v.d); return;
         case Value::Kind::Decimal: out += v.text; return;
-        case Value::Kind::Date: case Value::Kind::Time: case Value::Kind::DateTime: case Value::Kind::Timestamp:
-            appendQuotedAscii(out, temporalText(v));
-            return;
+        case Value::Kind::Date:
+        case Value::Kind::Time:
+        case Value::Kind::DateTime:
+        case Value::Kind::Timestamp: appendQuotedAscii(out, temporalText(v)); return;
         case Value::Kind::String: {
             std::string_view cs = charsetOfCollation(v.collation);
             appendIntroduced(out, cs.empty() ? "binary" : cs, v.data());
             return;
         }
-        case Value::Kind::Bytes: case Value::Kind::Geometry: case Value::Kind::Vector:
-            appendIntroduced(out, "binary", v.data());
-            return;
+        case Value::Kind::Bytes:
+        case Value::Kind::Geometry:
+        case Value::Kind::Vector: appendIntroduced(out, "binary", v.data()); return;
         case Value::Kind::Json:
             out += "CAST(";
             appendIntroduced(out, "utf8mb4", v.text);
@@ -77,15 +80,19 @@ void appendSqlLiteral(std::string& out, const Value& v) {
             return;
         case Value::Kind::JsonDiff:
             throw std::invalid_argument("a partial JSON update is not a literal; use jsonDiffExpression()");
-        case Value::Kind::Missing:
-            throw std::invalid_argument("the column is not present in this row image");
+        case Value::Kind::Missing: throw std::invalid_argument("the column is not present in this row image");
     }
 }
 
 void appendQuotedBytes(std::string& out, std::string_view bytes) {
     static const auto escaped = [] {
         std::array<char, 256> a{};
-        a[0] = '0'; a['\''] = '\''; a['\\'] = '\\'; a['\n'] = 'n'; a['\r'] = 'r'; a[0x1a] = 'Z';
+        a[0] = '0';
+        a['\''] = '\'';
+        a['\\'] = '\\';
+        a['\n'] = 'n';
+        a['\r'] = 'r';
+        a[0x1a] = 'Z';
         return a;
     }();
     out.reserve(out.size() + bytes.size() + 8);
@@ -122,12 +129,10 @@ std::string jsonDiffExpression(std::string_view columnExpr, const Value& v) {
                 appendIntroduced(value, "utf8mb4", d.value);
                 value += " AS JSON)";
                 expr = std::string(d.op == JsonDiff::Op::Replace ? "JSON_REPLACE(" : "JSON_INSERT(") + expr + ", " +
-                       path + ", " + value + ")";
+                    path + ", " + value + ")";
                 break;
             }
-            case JsonDiff::Op::Remove:
-                expr = "JSON_REMOVE(" + expr + ", " + path + ")";
-                break;
+            case JsonDiff::Op::Remove: expr = "JSON_REMOVE(" + expr + ", " + path + ")"; break;
         }
     }
     return expr;

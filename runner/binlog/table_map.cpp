@@ -8,33 +8,51 @@ namespace tidemark::binlog {
 namespace {
 
 enum OptionalMeta : uint8_t {
-    kSignedness = 1, kDefaultCharset = 2, kColumnCharset = 3, kColumnName = 4, kSetStrValue = 5,
-    kEnumStrValue = 6, kGeometryType = 7, kSimplePrimaryKey = 8, kPrimaryKeyWithPrefix = 9,
-    kEnumAndSetDefaultCharset = 10, kEnumAndSetColumnCharset = 11, kColumnVisibility = 12,
+    kSignedness = 1,
+    kDefaultCharset = 2,
+    kColumnCharset = 3,
+    kColumnName = 4,
+    kSetStrValue = 5,
+    kEnumStrValue = 6,
+    kGeometryType = 7,
+    kSimplePrimaryKey = 8,
+    kPrimaryKeyWithPrefix = 9,
+    kEnumAndSetDefaultCharset = 10,
+    kEnumAndSetColumnCharset = 11,
+    kColumnVisibility = 12,
 };
 
-bool isEnumOrSet(const ColumnDef& c) {
-    return c.realType == ColumnType::Enum || c.realType == ColumnType::Set;
-}
+bool isEnumOrSet(const ColumnDef& c) { return c.realType == ColumnType::Enum || c.realType == ColumnType::Set; }
 
 // Reads the per-column metadata block and fills the length fields.
 void readColumnMeta(ByteReader& r, ColumnDef& c) {
     switch (c.type) {
-        case ColumnType::Float: case ColumnType::Double:
+        case ColumnType::Float:
+        case ColumnType::Double:
             c.meta = r.u8();
             c.scale = static_cast<uint8_t>(c.meta);
             break;
-        case ColumnType::Blob: case ColumnType::TinyBlob: case ColumnType::MediumBlob: case ColumnType::LongBlob:
-        case ColumnType::Geometry: case ColumnType::Json: case ColumnType::MariaBlobCompressed: case ColumnType::Vector:
+        case ColumnType::Blob:
+        case ColumnType::TinyBlob:
+        case ColumnType::MediumBlob:
+        case ColumnType::LongBlob:
+        case ColumnType::Geometry:
+        case ColumnType::Json:
+        case ColumnType::MariaBlobCompressed:
+        case ColumnType::Vector:
             c.meta = r.u8();
             c.length = c.meta;
             if (c.length < 1 || c.length > 4) throw DecodeError("invalid BLOB pack length " + std::to_string(c.length));
             break;
-        case ColumnType::Timestamp2: case ColumnType::DateTime2: case ColumnType::Time2:
+        case ColumnType::Timestamp2:
+        case ColumnType::DateTime2:
+        case ColumnType::Time2:
             c.meta = r.u8();
             c.scale = static_cast<uint8_t>(c.meta);
             break;
-        case ColumnType::Varchar: case ColumnType::VarString: case ColumnType::MariaVarcharCompressed:
+        case ColumnType::Varchar:
+        case ColumnType::VarString:
+        case ColumnType::MariaVarcharCompressed:
             c.meta = r.u16();
             c.length = c.meta;
             break;
@@ -49,7 +67,9 @@ void readColumnMeta(ByteReader& r, ColumnDef& c) {
             c.scale = r.u8();
             c.meta = static_cast<uint16_t>((c.precision << 8) | c.scale);
             break;
-        case ColumnType::String: case ColumnType::Enum: case ColumnType::Set: {
+        case ColumnType::String:
+        case ColumnType::Enum:
+        case ColumnType::Set: {
             uint8_t b0 = r.u8(), b1 = r.u8();
             c.meta = static_cast<uint16_t>((b0 << 8) | b1);
             // CHAR longer than 255 bytes hides the top length bits in the type byte:
@@ -63,15 +83,13 @@ void readColumnMeta(ByteReader& r, ColumnDef& c) {
             }
             break;
         }
-        default:
-            break;  // no metadata bytes
+        default: break;  // no metadata bytes
     }
 }
 
 std::vector<bool> readBitmapMsbFirst(std::string_view v, size_t bits) {
     std::vector<bool> out(bits);
-    for (size_t i = 0; i < bits && i / 8 < v.size(); ++i)
-        out[i] = (static_cast<uint8_t>(v[i / 8]) >> (7 - i % 8)) & 1;
+    for (size_t i = 0; i < bits && i / 8 < v.size(); ++i) out[i] = (static_cast<uint8_t>(v[i / 8]) >> (7 - i % 8)) & 1;
     return out;
 }
 
@@ -127,12 +145,14 @@ void applyOptionalMetadata(ByteReader r, TableMap& t, bool mariadb) {
                 }
                 break;
             }
-            case kDefaultCharset: case kColumnCharset: {
+            case kDefaultCharset:
+            case kColumnCharset: {
                 auto colls = readCharsets(v, type, character.size());
                 for (size_t k = 0; k < character.size(); ++k) t.columns[character[k]].collation = colls[k];
                 break;
             }
-            case kEnumAndSetDefaultCharset: case kEnumAndSetColumnCharset: {
+            case kEnumAndSetDefaultCharset:
+            case kEnumAndSetColumnCharset: {
                 auto colls = readCharsets(v, type, enumSet.size());
                 for (size_t k = 0; k < enumSet.size(); ++k) t.columns[enumSet[k]].collation = colls[k];
                 break;
@@ -142,12 +162,14 @@ void applyOptionalMetadata(ByteReader r, TableMap& t, bool mariadb) {
                 break;
             case kSetStrValue: {
                 auto values = readStrValues(v);
-                for (size_t k = 0; k < sets.size() && k < values.size(); ++k) t.columns[sets[k]].setValues = std::move(values[k]);
+                for (size_t k = 0; k < sets.size() && k < values.size(); ++k)
+                    t.columns[sets[k]].setValues = std::move(values[k]);
                 break;
             }
             case kEnumStrValue: {
                 auto values = readStrValues(v);
-                for (size_t k = 0; k < enums.size() && k < values.size(); ++k) t.columns[enums[k]].enumValues = std::move(values[k]);
+                for (size_t k = 0; k < enums.size() && k < values.size(); ++k)
+                    t.columns[enums[k]].enumValues = std::move(values[k]);
                 break;
             }
             case kGeometryType:
@@ -166,8 +188,7 @@ void applyOptionalMetadata(ByteReader r, TableMap& t, bool mariadb) {
                     t.primaryKeyPrefix.push_back(static_cast<uint32_t>(v.packed()));
                 }
                 break;
-            default:
-                break;  // COLUMN_VISIBILITY and future types: not needed to decode rows
+            default: break;  // COLUMN_VISIBILITY and future types: not needed to decode rows
         }
     }
 }
@@ -196,27 +217,34 @@ void applyHints(const TableHint& hint, TableMap& t) {
 
 bool ColumnDef::isNumeric() const {
     switch (type) {
-        case ColumnType::Tiny: case ColumnType::Short: case ColumnType::Int24: case ColumnType::Long:
-        case ColumnType::LongLong: case ColumnType::NewDecimal: case ColumnType::Float: case ColumnType::Double:
-        case ColumnType::Year:
-            return true;
-        default:
-            return false;
+        case ColumnType::Tiny:
+        case ColumnType::Short:
+        case ColumnType::Int24:
+        case ColumnType::Long:
+        case ColumnType::LongLong:
+        case ColumnType::NewDecimal:
+        case ColumnType::Float:
+        case ColumnType::Double:
+        case ColumnType::Year: return true;
+        default: return false;
     }
 }
 
 bool ColumnDef::isCharacter(bool mariadb) const {
     switch (realType) {
-        case ColumnType::Geometry:
-            return mariadb;
+        case ColumnType::Geometry: return mariadb;
         case ColumnType::Vector:  // MySQL 9 lists it (binary, 63) among the charset columns
             return !mariadb;
-        case ColumnType::String: case ColumnType::VarString: case ColumnType::Varchar: case ColumnType::Blob:
-        case ColumnType::TinyBlob: case ColumnType::MediumBlob: case ColumnType::LongBlob:
-        case ColumnType::MariaBlobCompressed: case ColumnType::MariaVarcharCompressed:
-            return true;
-        default:
-            return false;
+        case ColumnType::String:
+        case ColumnType::VarString:
+        case ColumnType::Varchar:
+        case ColumnType::Blob:
+        case ColumnType::TinyBlob:
+        case ColumnType::MediumBlob:
+        case ColumnType::LongBlob:
+        case ColumnType::MariaBlobCompressed:
+        case ColumnType::MariaVarcharCompressed: return true;
+        default: return false;
     }
 }
 

@@ -144,7 +144,10 @@ Temporal unpackTime(int64_t packed) {
 Temporal civilFromEpoch(int64_t seconds) {
     // Howard Hinnant's days_from_civil inverse.
     int64_t days = seconds / 86400, rem = seconds % 86400;
-    if (rem < 0) { rem += 86400; --days; }
+    if (rem < 0) {
+        rem += 86400;
+        --days;
+    }
     days += 719468;
     int64_t era = (days >= 0 ? days : days - 146096) / 146097;
     int64_t doe = days - era * 146097;

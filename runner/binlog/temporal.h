@@ -10,11 +10,11 @@
 
 namespace tidemark::binlog {
 
-Temporal readDate(ByteReader& r);                        // DATE: 3 bytes LE
-Temporal readTimeOld(ByteReader& r);                     // TIME: 3 bytes signed HHMMSS
-Temporal readDateTimeOld(ByteReader& r);                 // DATETIME: u64 YYYYMMDDhhmmss
-Temporal readTime2(ByteReader& r, uint8_t fsp);          // TIME2
-Temporal readDateTime2(ByteReader& r, uint8_t fsp);      // DATETIME2
+Temporal readDate(ByteReader& r);                    // DATE: 3 bytes LE
+Temporal readTimeOld(ByteReader& r);                 // TIME: 3 bytes signed HHMMSS
+Temporal readDateTimeOld(ByteReader& r);             // DATETIME: u64 YYYYMMDDhhmmss
+Temporal readTime2(ByteReader& r, uint8_t fsp);      // TIME2
+Temporal readDateTime2(ByteReader& r, uint8_t fsp);  // DATETIME2
 // TIMESTAMP2: BE seconds + fraction; returns seconds, sets micro.
 uint32_t readTimestamp2(ByteReader& r, uint8_t fsp, uint32_t& micro);
 

@@ -49,7 +49,7 @@ struct Temporal {
     uint16_t hour = 0;  // TIME goes up to 838
     uint8_t minute = 0;
     uint8_t second = 0;
-    uint32_t micro = 0;  // always microseconds, whatever the column's fsp
+    uint32_t micro = 0;     // always microseconds, whatever the column's fsp
     bool negative = false;  // TIME only
 
     bool operator==(const Temporal&) const = default;
@@ -64,8 +64,27 @@ struct JsonDiff {
 
 struct Value {
     enum class Kind : uint8_t {
-        Missing, Null, Int, UInt, Float, Double, Decimal, Year, Date, Time, DateTime, Timestamp,
-        String, Bytes, Enum, Set, Bit, Json, JsonDiff, Geometry, Vector,
+        Missing,
+        Null,
+        Int,
+        UInt,
+        Float,
+        Double,
+        Decimal,
+        Year,
+        Date,
+        Time,
+        DateTime,
+        Timestamp,
+        String,
+        Bytes,
+        Enum,
+        Set,
+        Bit,
+        Json,
+        JsonDiff,
+        Geometry,
+        Vector,
     };
 
     Kind kind = Kind::Missing;
@@ -85,8 +104,14 @@ struct Value {
 
     // Bytes of String/Bytes/Geometry/Vector and the Enum label.
     std::string_view data() const { return owned_ ? std::string_view(text) : view_; }
-    void setView(std::string_view v) { view_ = v; owned_ = false; }
-    void setOwned(std::string v) { text = std::move(v); owned_ = true; }
+    void setView(std::string_view v) {
+        view_ = v;
+        owned_ = false;
+    }
+    void setOwned(std::string v) {
+        text = std::move(v);
+        owned_ = true;
+    }
     bool isNull() const { return kind == Kind::Null; }
     bool isPresent() const { return kind != Kind::Missing; }
     // A copy that no longer aliases the event buffer.

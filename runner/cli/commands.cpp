@@ -58,7 +58,8 @@ Job loadJob(const Options& o) {
     for (std::size_t i = 0; i < job.spec.precheck.skip.size(); ++i) {
         const auto& s = job.spec.precheck.skip[i];
         if (std::find(names.begin(), names.end(), s) == names.end())
-            throw api::ManifestError(o.jobFile + ": spec.precheck.skip[" + std::to_string(i) + "]: unknown item '" + s + "'");
+            throw api::ManifestError(o.jobFile + ": spec.precheck.skip[" + std::to_string(i) + "]: unknown item '" + s +
+                                     "'");
     }
     job.source = db::connectOptionsFor(job.spec.source, "source", o.secretsDir);
     job.target = db::connectOptionsFor(job.spec.target, "target", o.secretsDir);
@@ -113,8 +114,9 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
             sink->note("full copy of " + job.spec.name + " (" + std::string(api::nameOf(job.spec.fullMode)) + " mode)");
             const auto copied = copy::runFullCopy(job.spec, job.source, job.target, *sink, stop);
             sink->flush();
-            sink->note("full copy done: " + std::to_string(copied.rows) + " rows" + (copied.resumed ? " (resumed)" : "") +
-                       ", snapshot at " + copied.safeUntil.file + ":" + std::to_string(copied.safeUntil.pos));
+            sink->note("full copy done: " + std::to_string(copied.rows) + " rows" +
+                       (copied.resumed ? " (resumed)" : "") + ", snapshot at " + copied.safeUntil.file + ":" +
+                       std::to_string(copied.safeUntil.pos));
             replayOptions.start = replay::positionFrom(copied.replayFrom);
             replayOptions.safeUntil = replay::positionFrom(copied.safeUntil);
         } else if (const auto& start = job.spec.incremental.start) {
@@ -131,7 +133,8 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
     } catch (const copy::CopyError& e) {
         return fail(*sink, "FullCopyFailed", e.what(), false);
     } catch (const replay::DuplicateKeyError& e) {
-        return fail(*sink, "DuplicateKey", std::string(e.what()) + " (restart the job to replace the target's rows with the source's)", false);
+        return fail(*sink, "DuplicateKey",
+                    std::string(e.what()) + " (restart the job to replace the target's rows with the source's)", false);
     } catch (const replay::ReplayError& e) {
         return fail(*sink, "ReplayFailed", e.what(), e.retryable());
     } catch (const db::DbError& e) {

@@ -66,8 +66,10 @@ void Checkpoint::finishJob() {
 
 std::vector<SnapshotRecord> Checkpoint::snapshots() {
     std::lock_guard lock(mutex_);
-    auto rows = conn_.query("SELECT seq, binlog_file, binlog_pos, gtid_set, until_file, until_pos, until_gtid_set "
-                            "FROM tidemark_meta.copy_snapshot WHERE job = " + conn_.quote(job_) + " ORDER BY seq");
+    auto rows = conn_.query(
+        "SELECT seq, binlog_file, binlog_pos, gtid_set, until_file, until_pos, until_gtid_set "
+        "FROM tidemark_meta.copy_snapshot WHERE job = " +
+        conn_.quote(job_) + " ORDER BY seq");
     std::vector<SnapshotRecord> out;
     for (auto& r : rows.rows) {
         SnapshotRecord s;
@@ -81,20 +83,25 @@ std::vector<SnapshotRecord> Checkpoint::snapshots() {
 
 int Checkpoint::addSnapshot(const BinlogPosition& from, const BinlogPosition& until) {
     std::lock_guard lock(mutex_);
-    const int seq = static_cast<int>(
-        num(conn_.scalar("SELECT COALESCE(MAX(seq), 0) FROM tidemark_meta.copy_snapshot WHERE job = " + conn_.quote(job_)))) + 1;
-    conn_.execute("INSERT INTO tidemark_meta.copy_snapshot (job, seq, binlog_file, binlog_pos, gtid_set, until_file, "
-                  "until_pos, until_gtid_set) VALUES (" + conn_.quote(job_) + ", " + std::to_string(seq) + ", " +
-                  conn_.quote(from.file) + ", " + std::to_string(from.pos) + ", " + conn_.quote(from.gtidSet) + ", " +
-                  conn_.quote(until.file) + ", " + std::to_string(until.pos) + ", " + conn_.quote(until.gtidSet) + ")");
+    const int seq =
+        static_cast<int>(num(conn_.scalar("SELECT COALESCE(MAX(seq), 0) FROM tidemark_meta.copy_snapshot WHERE job = " +
+                                          conn_.quote(job_)))) +
+        1;
+    conn_.execute(
+        "INSERT INTO tidemark_meta.copy_snapshot (job, seq, binlog_file, binlog_pos, gtid_set, until_file, "
+        "until_pos, until_gtid_set) VALUES (" +
+        conn_.quote(job_) + ", " + std::to_string(seq) + ", " + conn_.quote(from.file) + ", " +
+        std::to_string(from.pos) + ", " + conn_.quote(from.gtidSet) + ", " + conn_.quote(until.file) + ", " +
+        std::to_string(until.pos) + ", " + conn_.quote(until.gtidSet) + ")");
     return seq;
 }
 
 std::map<TableKey, TableRecord> Checkpoint::tables() {
     std::lock_guard lock(mutex_);
     std::map<TableKey, TableRecord> out;
-    auto t = conn_.query("SELECT db, tbl, state, deferred_indexes, estimated_rows FROM tidemark_meta.copy_table WHERE job = " +
-                         conn_.quote(job_));
+    auto t = conn_.query(
+        "SELECT db, tbl, state, deferred_indexes, estimated_rows FROM tidemark_meta.copy_table WHERE job = " +
+        conn_.quote(job_));
     for (auto& r : t.rows) {
         TableRecord rec;
         rec.db = r[0].value_or("");
@@ -111,48 +118,56 @@ std::map<TableKey, TableRecord> Checkpoint::tables() {
     for (auto& r : c.rows) {
         auto it = out.find({r[0].value_or(""), r[1].value_or("")});
         if (it == out.end()) continue;
-        it->second.chunks.push_back({static_cast<int>(num(r[2])), r[3].value_or(""), static_cast<ChunkState>(num(r[4]))});
+        it->second.chunks.push_back(
+            {static_cast<int>(num(r[2])), r[3].value_or(""), static_cast<ChunkState>(num(r[4]))});
     }
     return out;
 }
 
 std::pair<std::uint64_t, std::uint64_t> Checkpoint::copiedSoFar() {
     std::lock_guard lock(mutex_);
-    auto r = conn_.query("SELECT COALESCE(SUM(rows_copied), 0), COALESCE(SUM(bytes_copied), 0) FROM "
-                         "tidemark_meta.copy_chunk WHERE state = 2 AND job = " + conn_.quote(job_));
+    auto r = conn_.query(
+        "SELECT COALESCE(SUM(rows_copied), 0), COALESCE(SUM(bytes_copied), 0) FROM "
+        "tidemark_meta.copy_chunk WHERE state = 2 AND job = " +
+        conn_.quote(job_));
     if (r.empty()) return {0, 0};
     return {num(r.rows[0][0]), num(r.rows[0][1])};
 }
 
 std::vector<ChunkRecord> Checkpoint::plan(const TableKey& t) {
     std::lock_guard lock(mutex_);
-    auto c = conn_.query("SELECT chunk, where_sql, state FROM tidemark_meta.copy_chunk WHERE job = " + conn_.quote(job_) +
-                         " AND db = " + conn_.quote(t.first) + " AND tbl = " + conn_.quote(t.second) + " ORDER BY chunk");
+    auto c =
+        conn_.query("SELECT chunk, where_sql, state FROM tidemark_meta.copy_chunk WHERE job = " + conn_.quote(job_) +
+                    " AND db = " + conn_.quote(t.first) + " AND tbl = " + conn_.quote(t.second) + " ORDER BY chunk");
     std::vector<ChunkRecord> out;
-    for (auto& r : c.rows) out.push_back({static_cast<int>(num(r[0])), r[1].value_or(""), static_cast<ChunkState>(num(r[2]))});
+    for (auto& r : c.rows)
+        out.push_back({static_cast<int>(num(r[0])), r[1].value_or(""), static_cast<ChunkState>(num(r[2]))});
     return out;
 }
 
-void Checkpoint::recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred, std::uint64_t estimatedRows) {
+void Checkpoint::recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred,
+                             std::uint64_t estimatedRows) {
     nlohmann::json j = nlohmann::json::array();
     for (auto& d : deferred) j.push_back({{"name", d.name}, {"clause", d.clause}});
     std::lock_guard lock(mutex_);
-    conn_.execute("REPLACE INTO tidemark_meta.copy_table (job, db, tbl, state, deferred_indexes, estimated_rows) VALUES (" +
-                  conn_.quote(job_) + ", " + conn_.quote(t.first) + ", " + conn_.quote(t.second) + ", 0, " +
-                  conn_.quote(j.dump()) + ", " + std::to_string(estimatedRows) + ")");
+    conn_.execute(
+        "REPLACE INTO tidemark_meta.copy_table (job, db, tbl, state, deferred_indexes, estimated_rows) VALUES (" +
+        conn_.quote(job_) + ", " + conn_.quote(t.first) + ", " + conn_.quote(t.second) + ", 0, " +
+        conn_.quote(j.dump()) + ", " + std::to_string(estimatedRows) + ")");
 }
 
 void Checkpoint::recordPlan(const TableKey& t, const std::vector<ChunkRecord>& chunks) {
     std::lock_guard lock(mutex_);
     const std::string key = conn_.quote(job_) + ", " + conn_.quote(t.first) + ", " + conn_.quote(t.second);
     const std::string where = " WHERE job = " + conn_.quote(job_) + " AND db = " + conn_.quote(t.first) +
-                              " AND tbl = " + conn_.quote(t.second);
+        " AND tbl = " + conn_.quote(t.second);
     conn_.execute("START TRANSACTION");
     try {
         conn_.execute("DELETE FROM tidemark_meta.copy_chunk" + where);
         std::string sql;
         for (std::size_t i = 0; i < chunks.size(); ++i) {
-            if (sql.empty()) sql = "INSERT INTO tidemark_meta.copy_chunk (job, db, tbl, chunk, where_sql, state) VALUES ";
+            if (sql.empty())
+                sql = "INSERT INTO tidemark_meta.copy_chunk (job, db, tbl, chunk, where_sql, state) VALUES ";
             else sql += ", ";
             sql += "(" + key + ", " + std::to_string(chunks[i].no) + ", " + conn_.quote(chunks[i].where) + ", 0)";
             if (sql.size() > (1 << 20) || i + 1 == chunks.size()) {
@@ -163,7 +178,9 @@ void Checkpoint::recordPlan(const TableKey& t, const std::vector<ChunkRecord>& c
         conn_.execute("UPDATE tidemark_meta.copy_table SET state = 1" + where);
         conn_.execute("COMMIT");
     } catch (...) {
-        try { conn_.execute("ROLLBACK"); } catch (...) {}
+        try {
+            conn_.execute("ROLLBACK");
+        } catch (...) {}
         throw;
     }
 }
@@ -171,22 +188,23 @@ void Checkpoint::recordPlan(const TableKey& t, const std::vector<ChunkRecord>& c
 void Checkpoint::markStarted(const TableKey& t, int chunk, int snapshotSeq) {
     std::lock_guard lock(mutex_);
     conn_.execute("UPDATE tidemark_meta.copy_chunk SET state = 1, snapshot_seq = " + std::to_string(snapshotSeq) +
-                  " WHERE job = " + conn_.quote(job_) + " AND db = " + conn_.quote(t.first) + " AND tbl = " +
-                  conn_.quote(t.second) + " AND chunk = " + std::to_string(chunk));
+                  " WHERE job = " + conn_.quote(job_) + " AND db = " + conn_.quote(t.first) +
+                  " AND tbl = " + conn_.quote(t.second) + " AND chunk = " + std::to_string(chunk));
 }
 
 void Checkpoint::markDone(const TableKey& t, int chunk, std::uint64_t rows, std::uint64_t bytes) {
     std::lock_guard lock(mutex_);
     conn_.execute("UPDATE tidemark_meta.copy_chunk SET state = 2, rows_copied = " + std::to_string(rows) +
-                  ", bytes_copied = " + std::to_string(bytes) + " WHERE job = " + conn_.quote(job_) + " AND db = " +
-                  conn_.quote(t.first) + " AND tbl = " + conn_.quote(t.second) + " AND chunk = " + std::to_string(chunk));
+                  ", bytes_copied = " + std::to_string(bytes) + " WHERE job = " + conn_.quote(job_) +
+                  " AND db = " + conn_.quote(t.first) + " AND tbl = " + conn_.quote(t.second) +
+                  " AND chunk = " + std::to_string(chunk));
 }
 
 void Checkpoint::markTable(const TableKey& t, TableState state) {
     std::lock_guard lock(mutex_);
     conn_.execute("UPDATE tidemark_meta.copy_table SET state = " + std::to_string(static_cast<int>(state)) +
-                  " WHERE job = " + conn_.quote(job_) + " AND db = " + conn_.quote(t.first) + " AND tbl = " +
-                  conn_.quote(t.second));
+                  " WHERE job = " + conn_.quote(job_) + " AND db = " + conn_.quote(t.first) +
+                  " AND tbl = " + conn_.quote(t.second));
 }
 
 }  // namespace tidemark::copy

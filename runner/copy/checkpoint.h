@@ -26,7 +26,7 @@ enum class TableState { Creating = 0, Planned = 1, DataDone = 2, Complete = 3 };
 
 struct ChunkRecord {
     int no = 0;
-    std::string where;        // SQL condition on the key ("" = the whole table)
+    std::string where;  // SQL condition on the key ("" = the whole table)
     ChunkState state = ChunkState::Planned;
 };
 
@@ -40,7 +40,7 @@ struct TableRecord {
 
 struct SnapshotRecord {
     int seq = 0;
-    BinlogPosition from, until;   // equal unless the snapshot's workers saw different positions
+    BinlogPosition from, until;  // equal unless the snapshot's workers saw different positions
 };
 
 using TableKey = std::pair<std::string, std::string>;

@@ -18,7 +18,7 @@ struct ReadContext {
     std::uint64_t batchRows = 10'000;
     BoundedQueue<std::unique_ptr<Batch>>* batches = nullptr;
     Throttle* throttle = nullptr;
-    std::function<bool()> halted;         // stop or failure elsewhere: abandon the chunk
+    std::function<bool()> halted;  // stop or failure elsewhere: abandon the chunk
 };
 
 enum class ReadOutcome {

@@ -30,8 +30,7 @@ std::string compare(const TableInfo& t, const std::vector<std::string>& lit, con
     std::string out;
     for (std::size_t i = 0; i < t.key.size(); ++i) {
         std::string term;
-        for (std::size_t j = 0; j < i; ++j)
-            term += keyExpression(t.columns[t.key[j]]) + " = " + lit[j] + " AND ";
+        for (std::size_t j = 0; j < i; ++j) term += keyExpression(t.columns[t.key[j]]) + " = " + lit[j] + " AND ";
         term += keyExpression(t.columns[t.key[i]]) + (i + 1 == t.key.size() ? lastOp : op) + lit[i];
         if (t.key.size() == 1) return term;
         out += (out.empty() ? "(" : " OR (") + term + ")";
@@ -44,7 +43,9 @@ std::string forceIndex(const TableInfo& t) { return " FORCE INDEX (" + db::quote
 }  // namespace
 
 std::string keyAbove(const TableInfo& t, const std::vector<std::string>& lit) { return compare(t, lit, " > ", " > "); }
-std::string keyAtMost(const TableInfo& t, const std::vector<std::string>& lit) { return compare(t, lit, " < ", " <= "); }
+std::string keyAtMost(const TableInfo& t, const std::vector<std::string>& lit) {
+    return compare(t, lit, " < ", " <= ");
+}
 
 std::uint64_t autoChunkRows(const TableInfo& t) {
     const std::uint64_t avg = std::max<std::uint64_t>(t.avgRowLength, 64);
@@ -82,7 +83,10 @@ std::vector<ChunkRecord> planChunks(db::Connection& c, const TableInfo& t, std::
                     bool neg = v < 0;
                     std::string s;
                     unsigned __int128 u = neg ? static_cast<unsigned __int128>(-v) : static_cast<unsigned __int128>(v);
-                    do { s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(u % 10))); u /= 10; } while (u);
+                    do {
+                        s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+                        u /= 10;
+                    } while (u);
                     if (neg) s.insert(s.begin(), '-');
                     bounds.push_back({s});
                 }

@@ -91,12 +91,12 @@ void recording(const ChunkWork& c, F&& f) {
 // What the job's capacity and the options make of this run.
 struct Settings {
     bool physical = false;
-    int workers = 1;                  // source readers
-    int writers = 1;                  // target connections
-    double exportCap = 0;             // MiB/s; <= 0: none
+    int workers = 1;       // source readers
+    int writers = 1;       // target connections
+    double exportCap = 0;  // MiB/s; <= 0: none
     std::size_t batchBytes = 0;
     std::uint64_t batchRows = 0;
-    std::uint64_t chunkRows = 0;      // 0: about a second of work per chunk
+    std::uint64_t chunkRows = 0;  // 0: about a second of work per chunk
 };
 
 Settings settingsFor(const api::MigrationJob& job, const CopyOptions& options) {
@@ -150,7 +150,6 @@ void addDeferredIndexes(db::Connection& target, const TableKey& key, const std::
     if (!sql.empty()) target.execute("ALTER TABLE " + db::qualified(key.first, key.second) + " " + sql);
 }
 
-
 // The earliest and the latest snapshot the job's chunks were copied at.
 void summarizeSnapshots(Checkpoint& checkpoint, FullCopyResult& result) {
     auto snaps = checkpoint.snapshots();
@@ -168,8 +167,9 @@ void refuseNonEmptyTargets(db::Connection& target, const std::vector<TableInfo>&
                            const std::map<TableKey, TableRecord>& records) {
     for (auto& info : infos) {
         if (records.count({info.db, info.name})) continue;
-        auto exists = target.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                                    target.quote(info.db) + " AND TABLE_NAME = " + target.quote(info.name));
+        auto exists =
+            target.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + target.quote(info.db) +
+                          " AND TABLE_NAME = " + target.quote(info.name));
         if (exists && targetHasRows(target, info.db, info.name))
             throw CopyError(target.options().endpoint() + ": physical mode needs empty target tables, and " +
                             info.qualified() + " holds rows; empty it or use logical mode");
@@ -254,8 +254,14 @@ class Pipeline {
 public:
     Pipeline(Plan& plan, const Settings& settings, Checkpoint& checkpoint, Progress& progress, int snapshotSeq,
              const std::atomic<bool>& stop)
-        : plan_(plan), settings_(settings), checkpoint_(checkpoint), progress_(progress), snapshotSeq_(snapshotSeq),
-          stop_(stop), batches_(static_cast<std::size_t>(2 * settings.writers)), throttle_(settings.exportCap) {
+        : plan_(plan),
+          settings_(settings),
+          checkpoint_(checkpoint),
+          progress_(progress),
+          snapshotSeq_(snapshotSeq),
+          stop_(stop),
+          batches_(static_cast<std::size_t>(2 * settings.writers)),
+          throttle_(settings.exportCap) {
         for (auto& k : plan_.toFinish) finishing_.push(k);
     }
 
@@ -378,7 +384,8 @@ private:
             }
         } catch (const db::DbError& e) {
             fail(std::make_exception_ptr(db::DbError(
-                e.kind(), e.code(), std::string(e.what()) + " [adding the deferred secondary indexes; the copy is resumable]")));
+                e.kind(), e.code(),
+                std::string(e.what()) + " [adding the deferred secondary indexes; the copy is resumable]")));
         } catch (...) {
             fail(std::current_exception());
         }
@@ -499,9 +506,9 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
     if (outcome.abandoned || !plan.chunks.empty() || (stop.load() && progress.tablesDone < progress.tablesTotal)) {
         progress.report();
         sink.flush();
-        throw CopyInterrupted("full copy of job " + job.name + " stopped; " + std::to_string(progress.tablesDone.load()) +
-                              " of " + std::to_string(progress.tablesTotal.load()) +
-                              " tables done; running it again resumes from tidemark_meta");
+        throw CopyInterrupted(
+            "full copy of job " + job.name + " stopped; " + std::to_string(progress.tablesDone.load()) + " of " +
+            std::to_string(progress.tablesTotal.load()) + " tables done; running it again resumes from tidemark_meta");
     }
     checkpoint.finishJob();
     summarizeSnapshots(checkpoint, result);

@@ -30,19 +30,19 @@
 namespace tidemark::copy {
 
 struct BinlogPosition {
-    std::string file;            // empty when the source writes no binlog
+    std::string file;  // empty when the source writes no binlog
     std::uint64_t pos = 0;
-    std::string gtidSet;         // MySQL executed GTID set or MariaDB domain-server-seq list
+    std::string gtidSet;  // MySQL executed GTID set or MariaDB domain-server-seq list
     bool operator==(const BinlogPosition&) const = default;
 };
 
 struct FullCopyResult {
-    BinlogPosition replayFrom;   // where the incremental stage must start (earliest snapshot)
-    BinlogPosition safeUntil;    // replay in safe mode until past this (latest snapshot); == replayFrom if one
-    bool resumed = false;        // a previous run's checkpoint was used
-    std::uint64_t rows = 0;      // rows copied by this call
-    std::uint64_t bytes = 0;     // value bytes copied by this call
-    double lockSeconds = 0;      // time the source tables were locked (0 on MariaDB)
+    BinlogPosition replayFrom;  // where the incremental stage must start (earliest snapshot)
+    BinlogPosition safeUntil;   // replay in safe mode until past this (latest snapshot); == replayFrom if one
+    bool resumed = false;       // a previous run's checkpoint was used
+    std::uint64_t rows = 0;     // rows copied by this call
+    std::uint64_t bytes = 0;    // value bytes copied by this call
+    double lockSeconds = 0;     // time the source tables were locked (0 on MariaDB)
 };
 
 // The copy was stopped through `stop`; the checkpoint is resumable.
@@ -70,17 +70,17 @@ enum class SnapshotMethod {
 // TIDEMARK_COPY_EXPORT_MIBPS, TIDEMARK_COPY_BATCH_BYTES, TIDEMARK_COPY_LOCK_WAIT_TIMEOUT,
 // TIDEMARK_COPY_LOCK_ATTEMPTS), in that order of precedence.
 struct CopyOptions {
-    std::uint64_t chunkRows = 0;     // rows per chunk; 0 = about a second of work per chunk
-    int workers = 0;                 // source readers (snapshot connections); 0 = capacityPlan
-    int writers = 0;                 // target connections; 0 = workers
-    double exportMiBPerSecond = 0;   // read-rate cap; 0 = capacityPlan's cap; < 0 = none
-    std::size_t batchBytes = 0;      // bytes per statement / LOAD DATA; 0 = 128 KiB logical, 4 MiB physical
+    std::uint64_t chunkRows = 0;    // rows per chunk; 0 = about a second of work per chunk
+    int workers = 0;                // source readers (snapshot connections); 0 = capacityPlan
+    int writers = 0;                // target connections; 0 = workers
+    double exportMiBPerSecond = 0;  // read-rate cap; 0 = capacityPlan's cap; < 0 = none
+    std::size_t batchBytes = 0;     // bytes per statement / LOAD DATA; 0 = 128 KiB logical, 4 MiB physical
     SnapshotMethod snapshot = SnapshotMethod::Auto;
     // Each snapshot lock statement waits at most this long (the session's lock_wait_timeout) for
     // the source's running transactions: a waiting lock can hold the source's writes up, so it
     // gives way, and is tried again lockAttempts times before the copy fails (retryably).
-    int lockWaitSeconds = 0;         // 0 = 10
-    int lockAttempts = 0;            // 0 = 3
+    int lockWaitSeconds = 0;              // 0 = 10
+    int lockAttempts = 0;                 // 0 = 3
     std::function<void()> afterSnapshot;  // tests: runs once the snapshot is open, before any read
 
     // The defaults with the environment variables above applied.
@@ -91,11 +91,10 @@ struct CopyOptions {
 // interrupted, and returns at once (resumed = true) when that run had finished.
 // `stop` is polled: when set, workers finish or abandon their chunk and CopyInterrupted is thrown.
 FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
-                           const db::ConnectOptions& target, status::StatusSink& sink,
-                           const std::atomic<bool>& stop);
+                           const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop);
 FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOptions& source,
-                           const db::ConnectOptions& target, status::StatusSink& sink,
-                           const std::atomic<bool>& stop, const CopyOptions& options);
+                           const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop,
+                           const CopyOptions& options);
 
 struct VerifyResult {
     bool identical = true;
@@ -106,10 +105,9 @@ struct VerifyResult {
 // Compares source and target chunk by chunk (row count and two checksums over the same key
 // ranges, the copy's ranges when tidemark_meta has them). Tables missing on either side count
 // as differences. The source is read as it is now: stop writes first for a meaningful answer.
-VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source,
-                    const db::ConnectOptions& target, status::StatusSink& sink);
-VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source,
-                    const db::ConnectOptions& target, status::StatusSink& sink, const CopyOptions& options);
-
+VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
+                    status::StatusSink& sink);
+VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
+                    status::StatusSink& sink, const CopyOptions& options);
 
 }  // namespace tidemark::copy

@@ -12,18 +12,40 @@ namespace {
 
 ValueKind kindOf(const std::string& dataType) {
     static const std::map<std::string, ValueKind> kinds = {
-        {"tinyint", ValueKind::Number},   {"smallint", ValueKind::Number}, {"mediumint", ValueKind::Number},
-        {"int", ValueKind::Number},       {"bigint", ValueKind::Number},   {"decimal", ValueKind::Number},
-        {"float", ValueKind::Number},     {"double", ValueKind::Number},   {"bit", ValueKind::Bit},
-        {"enum", ValueKind::EnumSet},     {"set", ValueKind::EnumSet},     {"date", ValueKind::Temporal},
-        {"time", ValueKind::Temporal},    {"datetime", ValueKind::Temporal}, {"timestamp", ValueKind::Temporal},
-        {"year", ValueKind::Temporal},    {"binary", ValueKind::Binary},   {"varbinary", ValueKind::Binary},
-        {"tinyblob", ValueKind::Binary},  {"blob", ValueKind::Binary},     {"mediumblob", ValueKind::Binary},
-        {"longblob", ValueKind::Binary},  {"geometry", ValueKind::Binary}, {"point", ValueKind::Binary},
-        {"linestring", ValueKind::Binary}, {"polygon", ValueKind::Binary}, {"multipoint", ValueKind::Binary},
-        {"multilinestring", ValueKind::Binary}, {"multipolygon", ValueKind::Binary},
-        {"geometrycollection", ValueKind::Binary}, {"vector", ValueKind::Binary},
-        {"json", ValueKind::Json},        {"inet4", ValueKind::TextForm}, {"inet6", ValueKind::TextForm},
+        {"tinyint", ValueKind::Number},
+        {"smallint", ValueKind::Number},
+        {"mediumint", ValueKind::Number},
+        {"int", ValueKind::Number},
+        {"bigint", ValueKind::Number},
+        {"decimal", ValueKind::Number},
+        {"float", ValueKind::Number},
+        {"double", ValueKind::Number},
+        {"bit", ValueKind::Bit},
+        {"enum", ValueKind::EnumSet},
+        {"set", ValueKind::EnumSet},
+        {"date", ValueKind::Temporal},
+        {"time", ValueKind::Temporal},
+        {"datetime", ValueKind::Temporal},
+        {"timestamp", ValueKind::Temporal},
+        {"year", ValueKind::Temporal},
+        {"binary", ValueKind::Binary},
+        {"varbinary", ValueKind::Binary},
+        {"tinyblob", ValueKind::Binary},
+        {"blob", ValueKind::Binary},
+        {"mediumblob", ValueKind::Binary},
+        {"longblob", ValueKind::Binary},
+        {"geometry", ValueKind::Binary},
+        {"point", ValueKind::Binary},
+        {"linestring", ValueKind::Binary},
+        {"polygon", ValueKind::Binary},
+        {"multipoint", ValueKind::Binary},
+        {"multilinestring", ValueKind::Binary},
+        {"multipolygon", ValueKind::Binary},
+        {"geometrycollection", ValueKind::Binary},
+        {"vector", ValueKind::Binary},
+        {"json", ValueKind::Json},
+        {"inet4", ValueKind::TextForm},
+        {"inet6", ValueKind::TextForm},
         {"uuid", ValueKind::TextForm},
     };
     auto it = kinds.find(dataType);
@@ -66,7 +88,8 @@ TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::
     t.estimatedBytes = number(sizes.text(0, "DATA_LENGTH"));
     t.avgRowLength = number(sizes.text(0, "AVG_ROW_LENGTH"));
 
-    for (auto& def : db::readColumns(c, "c.TABLE_SCHEMA = " + c.quote(dbName) + " AND c.TABLE_NAME = " + c.quote(table))) {
+    for (auto& def :
+         db::readColumns(c, "c.TABLE_SCHEMA = " + c.quote(dbName) + " AND c.TABLE_NAME = " + c.quote(table))) {
         Column col;
         col.name = std::move(def.name);
         col.dataType = std::move(def.dataType);
@@ -81,8 +104,10 @@ TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::
     }
 
     // The chunk key: PRIMARY, else the NOT NULL unique key with the fewest columns (no prefixes).
-    auto idx = c.query("SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX, SUB_PART, NON_UNIQUE FROM "
-                       "information_schema.STATISTICS" + where + " ORDER BY INDEX_NAME, SEQ_IN_INDEX");
+    auto idx = c.query(
+        "SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX, SUB_PART, NON_UNIQUE FROM "
+        "information_schema.STATISTICS" +
+        where + " ORDER BY INDEX_NAME, SEQ_IN_INDEX");
     std::map<std::string, std::vector<std::string>> uniques;
     std::map<std::string, bool> usable;
     for (std::size_t i = 0; i < idx.size(); ++i) {
@@ -107,7 +132,10 @@ TableInfo inspectTable(db::Connection& c, const std::string& dbName, const std::
             if (!ci || t.columns[*ci].nullable || t.columns[*ci].generated) ok = false;
         }
         if (!ok) continue;
-        if (name == "PRIMARY") { best = name; break; }
+        if (name == "PRIMARY") {
+            best = name;
+            break;
+        }
         if (best.empty() || columns.size() < uniques[best].size()) best = name;
     }
     if (!best.empty()) {
@@ -149,7 +177,7 @@ std::string keyLiteral(const Column& c, std::string_view value) {
         case ValueKind::Text:
             if (c.charset.empty()) return db::hexLiteral(value);
             return "_" + c.charset + " " + db::hexLiteral(value) +
-                   (c.collation.empty() ? std::string() : " COLLATE " + c.collation);
+                (c.collation.empty() ? std::string() : " COLLATE " + c.collation);
     }
     return db::hexLiteral(value);
 }

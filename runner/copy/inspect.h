@@ -10,7 +10,6 @@
 
 namespace tidemark::copy {
 
-
 // How a column's value is read and written. Values are read as text on a `SET NAMES binary`
 // session, so strings arrive as their stored bytes.
 enum class ValueKind {
@@ -27,26 +26,26 @@ enum class ValueKind {
 
 struct Column {
     std::string name;
-    std::string dataType;     // lower case: int, varchar, ...
-    std::string columnType;   // full: int(10) unsigned
-    std::string charset;      // for Text
-    std::string collation;    // for Text
+    std::string dataType;    // lower case: int, varchar, ...
+    std::string columnType;  // full: int(10) unsigned
+    std::string charset;     // for Text
+    std::string collation;   // for Text
     ValueKind kind = ValueKind::Text;
-    bool generated = false;   // virtual/stored generated: never written
+    bool generated = false;  // virtual/stored generated: never written
     bool nullable = true;
 };
 
 struct TableInfo {
     std::string db;
     std::string name;
-    std::vector<Column> columns;          // in ordinal order, generated ones included
-    std::vector<std::size_t> key;         // chunk key: PRIMARY or a NOT NULL UNIQUE key; empty = none
-    std::string keyName;                  // that index's name
+    std::vector<Column> columns;   // in ordinal order, generated ones included
+    std::vector<std::size_t> key;  // chunk key: PRIMARY or a NOT NULL UNIQUE key; empty = none
+    std::string keyName;           // that index's name
     std::uint64_t estimatedRows = 0;
     std::uint64_t estimatedBytes = 0;
     std::uint64_t avgRowLength = 0;
 
-    std::string qualified() const;        // `db`.`name`
+    std::string qualified() const;             // `db`.`name`
     std::vector<std::size_t> written() const;  // indexes of the non-generated columns
 };
 

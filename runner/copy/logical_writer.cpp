@@ -120,7 +120,8 @@ BatchWriter::~BatchWriter() = default;
 void BatchWriter::connect() {
     statements_.clear();
     cachedParams_ = 0;
-    conn_ = db::connectWithRetry(options_, db::RetryPolicy{2, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)});
+    conn_ = db::connectWithRetry(options_,
+                                 db::RetryPolicy{2, std::chrono::milliseconds(200), std::chrono::milliseconds(1000)});
     prepareWriteSession(conn_, tidb_, physical_);
 }
 

@@ -62,10 +62,10 @@ protected:
 private:
     void executePrepared(const Batch& b);
     std::map<const TableWork*, db::Statement> statements_;  // of this connection
-    std::uint64_t cachedParams_ = 0;                         // placeholders in statements_
-    bool prepared_ = true;                                   // false: the target refused to prepare
+    std::uint64_t cachedParams_ = 0;                        // placeholders in statements_
+    bool prepared_ = true;                                  // false: the target refused to prepare
     std::vector<st_mysql_bind> binds_;
-    std::vector<unsigned long long> bits_;                   // BIT values, bound as integers
+    std::vector<unsigned long long> bits_;  // BIT values, bound as integers
 };
 
 }  // namespace tidemark::copy

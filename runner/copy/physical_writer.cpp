@@ -55,14 +55,17 @@ std::string loadDataStatement(const TableWork& t) {
         }
     }
     return "LOAD DATA LOCAL INFILE 'tidemark.tsv' INTO TABLE " + t.info.qualified() +
-           " CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + cols + ")" +
-           sets;
+        " CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + cols + ")" +
+        sets;
 }
 
 void appendTsvRow(std::string& out, const TableWork& t, char** row, const unsigned long* lengths) {
     static const auto special = [] {
         std::array<char, 256> a{};
-        a[0] = '0'; a['\\'] = '\\'; a['\t'] = 't'; a['\n'] = 'n';
+        a[0] = '0';
+        a['\\'] = '\\';
+        a['\t'] = 't';
+        a['\n'] = 'n';
         return a;
     }();
     for (std::size_t i = 0; i < t.written.size(); ++i) {
@@ -100,8 +103,10 @@ void LoadDataWriter::execute(const Batch& b) {
     } catch (const db::DbError& e) {
         // ER_NOT_ALLOWED_COMMAND, ER_CLIENT_LOCAL_FILES_DISABLED, ER_LOAD_INFILE_CAPABILITY_DISABLED.
         if (e.code() == 1148 || e.code() == 3948 || e.code() == 4166 /* MariaDB */)
-            throw CopyError(options_.endpoint() + ": the target refuses LOAD DATA LOCAL INFILE, which physical mode "
-                            "needs (" + e.what() + "); enable it with SET GLOBAL local_infile = ON or use logical mode");
+            throw CopyError(options_.endpoint() +
+                            ": the target refuses LOAD DATA LOCAL INFILE, which physical mode "
+                            "needs (" +
+                            e.what() + "); enable it with SET GLOBAL local_infile = ON or use logical mode");
         throw;
     }
 }

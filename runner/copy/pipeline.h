@@ -30,9 +30,9 @@ struct ChunkWork {
     int no = 0;
     int of = 1;
     std::string where;
-    std::atomic<int> refs{1};            // the reader's reference + one per batch in flight
+    std::atomic<int> refs{1};  // the reader's reference + one per batch in flight
     std::atomic<std::uint64_t> rows{0}, bytes{0};
-    std::string describe() const;        // "`db`.`t` chunk 3/10"
+    std::string describe() const;  // "`db`.`t` chunk 3/10"
 };
 
 struct Batch {
@@ -43,7 +43,7 @@ struct Batch {
     std::vector<unsigned long> lengths;
     std::vector<char> nulls;
     std::uint64_t rows = 0;
-    std::uint64_t bytes = 0;             // value bytes read from the source
+    std::uint64_t bytes = 0;  // value bytes read from the source
 };
 
 // A queue with a capacity: push blocks while full; abort() wakes everyone and makes push

@@ -49,8 +49,7 @@ void Progress::stop() {
 }
 
 void Progress::report(bool final) {
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     const double bytes = static_cast<double>(bytesCopied.load());
     const double rows = static_cast<double>(rowsCopied.load());
     const double estRows = static_cast<double>(std::max<std::uint64_t>(rowsEstimated.load(), rowsCopied.load()));

@@ -25,7 +25,7 @@ public:
     void setSnapshot(const BinlogPosition& position, double lockSeconds, bool resumed);
     // Rows and bytes copied by earlier runs: counted as copied, not in this run's rate.
     void setCopiedBefore(std::uint64_t rows, std::uint64_t bytes);
-    void start();                     // reports every second from a thread until stop()
+    void start();  // reports every second from a thread until stop()
     void stop();
     void report(bool final = false);  // one report now
 

@@ -25,7 +25,11 @@ std::string identAt(std::string_view s, std::size_t pos, std::size_t* end = null
     std::size_t i = pos + 1;
     while (i < s.size()) {
         if (s[i] == '`') {
-            if (i + 1 < s.size() && s[i + 1] == '`') { out += '`'; i += 2; continue; }
+            if (i + 1 < s.size() && s[i + 1] == '`') {
+                out += '`';
+                i += 2;
+                continue;
+            }
             ++i;
             break;
         }
@@ -46,8 +50,9 @@ std::string translateWords(std::string text, std::vector<std::string>& warnings)
         char ch = text[i];
         if (inQuote) {
             out += ch;
-            if (ch == '\\' && i + 1 < text.size()) { out += text[++i]; }
-            else if (ch == quote) inQuote = false;
+            if (ch == '\\' && i + 1 < text.size()) {
+                out += text[++i];
+            } else if (ch == quote) inQuote = false;
             ++i;
             continue;
         }
@@ -68,8 +73,9 @@ std::string translateWords(std::string text, std::vector<std::string>& warnings)
             else if (lw.find('_') != std::string::npos &&
                      (startsWith(lw, "utf8") || startsWith(lw, "latin1") || startsWith(lw, "ascii") ||
                       startsWith(lw, "gbk") || startsWith(lw, "binary")) &&
-                     (lw.size() > 3 && (lw.ends_with("_ci") || lw.ends_with("_bin") || lw.ends_with("_cs") ||
-                                        lw.find("_nopad_") != std::string::npos)))
+                     (lw.size() > 3 &&
+                      (lw.ends_with("_ci") || lw.ends_with("_bin") || lw.ends_with("_cs") ||
+                       lw.find("_nopad_") != std::string::npos)))
                 repl = tidbCollation(lw);
             else if (lw == "aria" || lw == "myisam") repl = "InnoDB";
             if (repl != word && noted.insert(lw).second)
@@ -99,10 +105,19 @@ std::string dropTableOptions(std::string line, std::vector<std::string>& warning
 }  // namespace
 
 std::string tidbCollation(const std::string& collation) {
-    static const std::set<std::string> supported = {
-        "utf8mb4_bin", "utf8mb4_general_ci", "utf8mb4_unicode_ci", "utf8mb4_0900_ai_ci", "utf8mb4_0900_bin",
-        "utf8_bin",    "utf8_general_ci",    "utf8_unicode_ci",    "latin1_bin",         "ascii_bin",
-        "binary",      "gbk_bin",            "gbk_chinese_ci"};
+    static const std::set<std::string> supported = {"utf8mb4_bin",
+                                                    "utf8mb4_general_ci",
+                                                    "utf8mb4_unicode_ci",
+                                                    "utf8mb4_0900_ai_ci",
+                                                    "utf8mb4_0900_bin",
+                                                    "utf8_bin",
+                                                    "utf8_general_ci",
+                                                    "utf8_unicode_ci",
+                                                    "latin1_bin",
+                                                    "ascii_bin",
+                                                    "binary",
+                                                    "gbk_bin",
+                                                    "gbk_chinese_ci"};
     std::string c = lower(collation);
     if (startsWith(c, "utf8mb3_")) c = "utf8_" + c.substr(8);
     if (supported.count(c)) return c;
@@ -110,7 +125,8 @@ std::string tidbCollation(const std::string& collation) {
     const bool bin = c.ends_with("_bin") || c.ends_with("_cs");
     if (charset == "utf8mb4" || charset == "utf8") {
         if (bin) return charset + "_bin";
-        if (c.find("unicode") != std::string::npos || c.find("uca") != std::string::npos) return charset + "_unicode_ci";
+        if (c.find("unicode") != std::string::npos || c.find("uca") != std::string::npos)
+            return charset + "_unicode_ci";
         return charset + "_general_ci";
     }
     if (charset == "gbk") return bin ? "gbk_bin" : "gbk_chinese_ci";
@@ -125,8 +141,10 @@ TranslatedTable translateCreateTable(std::string_view showCreate, const std::str
     {
         std::string cur;
         for (char ch : showCreate) {
-            if (ch == '\n') { lines.push_back(cur); cur.clear(); }
-            else cur += ch;
+            if (ch == '\n') {
+                lines.push_back(cur);
+                cur.clear();
+            } else cur += ch;
         }
         lines.push_back(cur);
     }
@@ -136,9 +154,8 @@ TranslatedTable translateCreateTable(std::string_view showCreate, const std::str
     const std::string name = identAt(lines[0], 13, &end);
     lines[0] = "CREATE TABLE " + db::qualified(dbName, name) + lines[0].substr(end);
 
-    const bool hasForeignKeys = std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
-        return l.find(" FOREIGN KEY ") != std::string::npos;
-    });
+    const bool hasForeignKeys = std::any_of(
+        lines.begin(), lines.end(), [](const std::string& l) { return l.find(" FOREIGN KEY ") != std::string::npos; });
     std::vector<std::string> kept;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         std::string line = lines[i];
@@ -200,12 +217,12 @@ bool isTidb(db::Connection& target) {
     }
 }
 
-PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table,
-                                 bool tidb, bool deferSecondary) {
+PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table, bool tidb,
+                                 bool deferSecondary) {
     PreparedTable out;
-    auto targetColumns = target.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-                                      target.quote(table.db) + " AND TABLE_NAME = " + target.quote(table.name) +
-                                      " ORDER BY ORDINAL_POSITION");
+    auto targetColumns = target.query(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + target.quote(table.db) +
+        " AND TABLE_NAME = " + target.quote(table.name) + " ORDER BY ORDINAL_POSITION");
     if (!targetColumns.empty()) {
         std::vector<std::string> have, want;
         for (auto& r : targetColumns.rows) have.push_back(r[0].value_or(""));
@@ -227,12 +244,14 @@ PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target,
     }
     auto dbRows = source.query("SHOW CREATE DATABASE " + db::quoteIdent(table.db));
     if (dbRows.empty() || dbRows.rows[0].size() < 2)
-        throw CopyError(source.options().endpoint() + ": cannot read the definition of database " + db::quoteIdent(table.db));
+        throw CopyError(source.options().endpoint() + ": cannot read the definition of database " +
+                        db::quoteIdent(table.db));
     out.createDatabase = translateCreateDatabase(dbRows.rows[0][1].value_or(""), tidb, out.warnings);
     auto tRows = source.query("SHOW CREATE TABLE " + table.qualified());
     if (tRows.empty() || tRows.rows[0].size() < 2)
         throw CopyError(source.options().endpoint() + ": cannot read the definition of " + table.qualified());
-    auto translated = translateCreateTable(tRows.rows[0][1].value_or(""), table.db, tidb, deferSecondary, table.keyName);
+    auto translated =
+        translateCreateTable(tRows.rows[0][1].value_or(""), table.db, tidb, deferSecondary, table.keyName);
     out.createTable = translated.createSql;
     out.deferred = std::move(translated.deferred);
     for (auto& w : translated.warnings) out.warnings.push_back(table.qualified() + ": " + w);

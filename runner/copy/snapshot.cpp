@@ -46,7 +46,8 @@ BinlogPosition snapshotPosition(db::Connection& c) {
 void mariadbGtid(db::Connection& c, BinlogPosition& p) {
     if (p.file.empty()) return;
     try {
-        p.gtidSet = c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(p.file) + ", " + std::to_string(p.pos) + ")").value_or("");
+        p.gtidSet =
+            c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(p.file) + ", " + std::to_string(p.pos) + ")").value_or("");
     } catch (const db::DbError&) {
         p.gtidSet.clear();
     }
@@ -80,8 +81,7 @@ std::string account(db::Connection& c) {
     std::string user;
     try {
         user = c.scalar("SELECT CURRENT_USER()").value_or("");
-    } catch (const db::DbError&) {
-    }
+    } catch (const db::DbError&) {}
     const auto at = user.rfind('@');
     if (at == std::string::npos) return "'" + c.options().user + "'";
     return "'" + user.substr(0, at) + "'@'" + user.substr(at + 1) + "'";
@@ -113,15 +113,18 @@ class Locking {
 public:
     Locking(db::Connection& locker, const std::vector<std::pair<std::string, std::string>>& tables,
             const LockPolicy& policy, bool ftwrl)
-        : locker_(locker), tables_(tables), policy_(policy), ftwrlAllowed_(ftwrl), tryFtwrl_(ftwrl),
+        : locker_(locker),
+          tables_(tables),
+          policy_(policy),
+          ftwrlAllowed_(ftwrl),
+          tryFtwrl_(ftwrl),
           tryLockTables_(!tables.empty()) {
         locker_.execute("SET SESSION lock_wait_timeout = " + std::to_string(std::max(1, policy_.waitSeconds)));
     }
     ~Locking() {
         try {
             release();
-        } catch (...) {
-        }
+        } catch (...) {}
     }
 
     // True when the selected tables cannot change now (or there are none).
@@ -160,15 +163,15 @@ public:
             std::string why;
             const auto waited = [&](const char* statement, int times, const char* forWhat) {
                 why += (why.empty() ? "" : "; ") + std::string(statement) + " waited " +
-                       std::to_string(policy_.waitSeconds) + " s (lock_wait_timeout) in vain " + std::to_string(times) +
-                       " time(s) for " + forWhat;
+                    std::to_string(policy_.waitSeconds) + " s (lock_wait_timeout) in vain " + std::to_string(times) +
+                    " time(s) for " + forWhat;
             };
             if (lockTablesTimeouts_ > 0)
                 waited("LOCK TABLES ... READ", lockTablesTimeouts_, "transactions writing the selected tables");
             if (ftwrlTimeouts_ > 0) waited("FLUSH TABLES WITH READ LOCK", ftwrlTimeouts_, "running statements");
             if (!busy_.empty())
                 why += (why.empty() ? "" : "; ") + std::string("FLUSH TABLES WITH READ LOCK was not tried while ") +
-                       busy_ + " ran (it would have held the source's writes up until that statement ended)";
+                    busy_ + " ran (it would have held the source's writes up until that statement ended)";
             throw db::DbError(db::ErrorKind::Transient, kLockWaitTimeout,
                               where + why + "; find them with SHOW PROCESSLIST and information_schema.INNODB_TRX" +
                                   (tryLockTables_ ? "" : ", " + grantLockTables(who) + " (it needs no table flush)") +
@@ -226,7 +229,8 @@ private:
                 return false;
             }
             // Managed MySQL (RDS, Aurora, ...) refuses FTWRL in several ways.
-            if (e.kind() == db::ErrorKind::Privilege || (e.kind() == db::ErrorKind::Query && e.code() != kNoSuchTable)) {
+            if (e.kind() == db::ErrorKind::Privilege ||
+                (e.kind() == db::ErrorKind::Query && e.code() != kNoSuchTable)) {
                 allowed = false;
                 return false;
             }

@@ -28,10 +28,10 @@
 namespace tidemark::copy {
 
 struct Snapshot {
-    std::vector<db::Connection> readers;   // each inside its consistent-snapshot transaction
-    BinlogPosition from, until;            // equal when all readers share one snapshot position
+    std::vector<db::Connection> readers;  // each inside its consistent-snapshot transaction
+    BinlogPosition from, until;           // equal when all readers share one snapshot position
     double lockSeconds = 0;
-    std::string method;                    // how it was taken, for the status notes
+    std::string method;  // how it was taken, for the status notes
 };
 
 // How long a snapshot lock may wait, and how often it is tried.

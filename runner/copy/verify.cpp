@@ -40,7 +40,7 @@ std::string rowExpression(const TableInfo& t) {
 Sums checksum(db::Connection& c, const TableInfo& t, const std::string& where) {
     const std::string row = rowExpression(t);
     std::string sql = "SELECT COUNT(*), COALESCE(SUM(CRC32(" + row + ")), 0), COALESCE(BIT_XOR(CRC32(CONCAT(" + row +
-                      ", 0x23))), 0) FROM " + t.qualified();
+        ", 0x23))), 0) FROM " + t.qualified();
     if (!where.empty()) sql += " WHERE " + where;
     auto r = c.query(sql);
     return {r.rows[0][0].value_or("0"), r.rows[0][1].value_or("0"), r.rows[0][2].value_or("0")};
@@ -71,7 +71,8 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     std::set<std::pair<std::string, std::string>> targetSet(targetTables.begin(), targetTables.end());
 
     std::unique_ptr<Checkpoint> checkpoint;
-    if (tgt.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND TABLE_NAME = 'copy_chunk'"))
+    if (tgt.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND TABLE_NAME = "
+                   "'copy_chunk'"))
         checkpoint = std::make_unique<Checkpoint>(target, job.name);
 
     struct Item {
@@ -129,11 +130,13 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
                 std::lock_guard lock(m);
                 if (now - lastReport > std::chrono::seconds(1)) {
                     lastReport = now;
-                    sink.report("verify", {{"chunksDone", done}, {"chunksTotal", items.size()}, {"rowsCompared", rows.load()}});
+                    sink.report("verify",
+                                {{"chunksDone", done}, {"chunksTotal", items.size()}, {"rowsCompared", rows.load()}});
                 }
                 if (!targetError.empty() || !(a == b)) {
-                    diffs.push_back(item.table->qualified() + " [" + describeRange(item.where) + "]: source " + a.text() +
-                                    "; target " + (targetError.empty() ? b.text() : "error: " + targetError));
+                    diffs.push_back(item.table->qualified() + " [" + describeRange(item.where) + "]: source " +
+                                    a.text() + "; target " +
+                                    (targetError.empty() ? b.text() : "error: " + targetError));
                 }
             }
         } catch (...) {
@@ -151,11 +154,13 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     result.differences.insert(result.differences.end(), diffs.begin(), diffs.end());
     result.rowsCompared = rows;
     result.identical = result.differences.empty();
-    sink.report("verify", {{"identical", result.identical},
-                           {"rowsCompared", result.rowsCompared},
-                           {"differences", result.differences.size()}});
-    sink.note(result.identical ? "verify: source and target are identical (" + std::to_string(result.rowsCompared) + " rows)"
-                               : "verify: " + std::to_string(result.differences.size()) + " difference(s)");
+    sink.report("verify",
+                {{"identical", result.identical},
+                 {"rowsCompared", result.rowsCompared},
+                 {"differences", result.differences.size()}});
+    sink.note(result.identical
+                  ? "verify: source and target are identical (" + std::to_string(result.rowsCompared) + " rows)"
+                  : "verify: " + std::to_string(result.differences.size()) + " difference(s)");
     sink.flush();
     return result;
 }

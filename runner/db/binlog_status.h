@@ -17,11 +17,11 @@
 namespace tidemark::db {
 
 struct BinlogStatus {
-    std::string file;                   // "mysql-bin.000042"
+    std::string file;  // "mysql-bin.000042"
     std::uint64_t pos = 0;
-    std::string gtidSet;                // "" when the source has no GTIDs
-    std::vector<std::string> doDbs;     // binlog_do_db: only these databases are logged (when any)
-    std::vector<std::string> ignoreDbs; // binlog_ignore_db
+    std::string gtidSet;                 // "" when the source has no GTIDs
+    std::vector<std::string> doDbs;      // binlog_do_db: only these databases are logged (when any)
+    std::vector<std::string> ignoreDbs;  // binlog_ignore_db
 };
 
 // The statement that reads the status on `server`: "SHOW BINARY LOG STATUS" on MySQL 8.2+,

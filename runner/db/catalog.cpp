@@ -4,8 +4,10 @@
 
 namespace tidemark::db {
 
-std::vector<std::pair<std::string, std::string>> selectedTables(Connection& server, const api::ObjectSelection& objects) {
-    auto rows = server.query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'");
+std::vector<std::pair<std::string, std::string>> selectedTables(Connection& server,
+                                                                const api::ObjectSelection& objects) {
+    auto rows =
+        server.query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'");
     std::vector<std::pair<std::string, std::string>> out;
     for (auto& r : rows.rows) {
         std::string database = r[0].value_or(""), table = r[1].value_or("");

@@ -12,6 +12,7 @@ namespace tidemark::db {
 
 // The base tables (database, table) on `server` that `objects` selects, sorted; never the
 // system schemas or tidemark_meta. Only tables the connection's user can see are listed.
-std::vector<std::pair<std::string, std::string>> selectedTables(Connection& server, const api::ObjectSelection& objects);
+std::vector<std::pair<std::string, std::string>> selectedTables(Connection& server,
+                                                                const api::ObjectSelection& objects);
 
 }  // namespace tidemark::db

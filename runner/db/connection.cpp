@@ -43,9 +43,14 @@ ErrorKind classify(unsigned code) {
 std::string explain(ErrorKind kind, const ConnectOptions& o) {
     switch (kind) {
         case ErrorKind::Dns: return "host name '" + o.host + "' does not resolve";
-        case ErrorKind::Refused: return "cannot reach the server (nothing listens, a firewall drops it, or it timed out)";
-        case ErrorKind::Tls: return "TLS failed (check the CA, the client certificate and key, and the host name in the server certificate)";
-        case ErrorKind::Authentication: return "authentication failed for user '" + o.user + "' (wrong user or password, or the user may not connect from this host)";
+        case ErrorKind::Refused:
+            return "cannot reach the server (nothing listens, a firewall drops it, or it timed out)";
+        case ErrorKind::Tls:
+            return "TLS failed (check the CA, the client certificate and key, and the host name in the server "
+                   "certificate)";
+        case ErrorKind::Authentication:
+            return "authentication failed for user '" + o.user +
+                "' (wrong user or password, or the user may not connect from this host)";
         case ErrorKind::Privilege: return "user '" + o.user + "' lacks a privilege";
         case ErrorKind::ConnectionLost: return "the connection was lost";
         case ErrorKind::TooManyConnections: return "the server has too many connections";
@@ -96,8 +101,9 @@ bool DbError::retryable() const {
 std::size_t Rows::column(std::string_view name) const {
     for (std::size_t i = 0; i < columns.size(); ++i) {
         const auto& c = columns[i];
-        if (c.size() == name.size() &&
-            std::equal(c.begin(), c.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+        if (c.size() == name.size() && std::equal(c.begin(), c.end(), name.begin(), [](char a, char b) {
+                return std::tolower(a) == std::tolower(b);
+            }))
             return i;
     }
     throw std::out_of_range("no column '" + std::string(name) + "' in the result");
@@ -193,10 +199,8 @@ namespace {
 [[noreturn]] void throwFor(const ConnectOptions& o, unsigned code, const char* text, std::string_view doing) {
     const auto kind = classify(code);
     std::string message = o.endpoint() + ": " + std::string(doing) + ": ";
-    if (kind == ErrorKind::Query || kind == ErrorKind::Other)
-        message += text;
-    else
-        message += explain(kind, o) + ": " + text;
+    if (kind == ErrorKind::Query || kind == ErrorKind::Other) message += text;
+    else message += explain(kind, o) + ": " + text;
     throw DbError(kind, code, message);
 }
 
@@ -323,8 +327,7 @@ std::string hexLiteral(std::string_view bytes) {
     return out;
 }
 
-Statement::Statement(Connection& connection, std::string_view sql)
-    : connection_(&connection), sql_(shorten(sql)) {
+Statement::Statement(Connection& connection, std::string_view sql) : connection_(&connection), sql_(shorten(sql)) {
     stmt_ = mysql_stmt_init(connection.raw());
     if (!stmt_) connection.fail("preparing `" + sql_ + "`");
     if (mysql_stmt_prepare(stmt_, sql.data(), sql.size()) != 0) {
@@ -337,8 +340,7 @@ Statement::Statement(Connection& connection, std::string_view sql)
     }
 }
 
-Statement::Statement(Statement&& o) noexcept
-    : connection_(o.connection_), stmt_(o.stmt_), sql_(std::move(o.sql_)) {
+Statement::Statement(Statement&& o) noexcept : connection_(o.connection_), stmt_(o.stmt_), sql_(std::move(o.sql_)) {
     o.stmt_ = nullptr;
 }
 

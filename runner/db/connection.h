@@ -41,10 +41,10 @@ struct TlsFiles {
 };
 
 struct ConnectOptions {
-    std::string role;                  // "source" or "target": named in every error
+    std::string role;  // "source" or "target": named in every error
     std::string host;
     unsigned port = 3306;
-    std::string unixSocket;            // local socket path instead of TCP, when set
+    std::string unixSocket;  // local socket path instead of TCP, when set
     std::string user;
     std::string password;
     std::optional<TlsFiles> tls;
@@ -52,26 +52,26 @@ struct ConnectOptions {
     // Caching_sha2_password_rsa_public_key) for caching_sha2_password without TLS; empty: asked
     // of the server. A wrong key fails full authentication as an Authentication error.
     std::string serverPublicKeyFile;
-    std::string database;              // default schema, may be empty
+    std::string database;  // default schema, may be empty
     std::chrono::seconds connectTimeout{10};
     std::chrono::seconds readTimeout{3600};
     std::chrono::seconds writeTimeout{3600};
-    bool allowLocalInfile = false;     // LOAD DATA LOCAL INFILE from the client's callbacks
+    bool allowLocalInfile = false;  // LOAD DATA LOCAL INFILE from the client's callbacks
 
-    std::string endpoint() const;      // "source 127.0.0.1:3306"
+    std::string endpoint() const;  // "source 127.0.0.1:3306"
 };
 
 // What went wrong, in the terms a user acts on.
 enum class ErrorKind {
-    Dns,            // host name does not resolve
-    Refused,        // nothing listens / host unreachable / connect timeout
-    Tls,            // TLS handshake or certificate verification failed
-    Authentication, // wrong user or password
-    Privilege,      // the user lacks a privilege for a statement
-    ConnectionLost, // server went away mid-session
+    Dns,             // host name does not resolve
+    Refused,         // nothing listens / host unreachable / connect timeout
+    Tls,             // TLS handshake or certificate verification failed
+    Authentication,  // wrong user or password
+    Privilege,       // the user lacks a privilege for a statement
+    ConnectionLost,  // server went away mid-session
     TooManyConnections,
-    Transient,      // deadlock, lock wait timeout: try the transaction again
-    Query,          // the server refused the statement (syntax, duplicate key, ...)
+    Transient,  // deadlock, lock wait timeout: try the transaction again
+    Query,      // the server refused the statement (syntax, duplicate key, ...)
     Other,
 };
 
@@ -82,7 +82,7 @@ public:
     DbError(ErrorKind kind, unsigned code, const std::string& message)
         : std::runtime_error(message), kind_(kind), code_(code) {}
     ErrorKind kind() const { return kind_; }
-    unsigned code() const { return code_; }        // server or client error number, 0 if none
+    unsigned code() const { return code_; }  // server or client error number, 0 if none
     // True for errors that may pass by themselves (network, restart, deadlock, too many
     // connections); false for ones that need a human (password, privilege, TLS, bad SQL).
     bool retryable() const;
@@ -117,15 +117,15 @@ public:
     Connection& operator=(const Connection&) = delete;
     ~Connection();
 
-    void execute(std::string_view sql);                 // statement without a result
-    Rows query(std::string_view sql);                   // buffered result
+    void execute(std::string_view sql);                       // statement without a result
+    Rows query(std::string_view sql);                         // buffered result
     std::optional<std::string> scalar(std::string_view sql);  // first column of first row
-    std::uint64_t affectedRows() const;                 // of the last execute()'s (first) statement
+    std::uint64_t affectedRows() const;                       // of the last execute()'s (first) statement
 
     // Escapes `value` as a quoted string literal for this connection's charset.
     std::string quote(std::string_view value) const;
 
-    std::string serverVersion() const;                  // e.g. "10.11.6-MariaDB-0+deb12u1-log"
+    std::string serverVersion() const;  // e.g. "10.11.6-MariaDB-0+deb12u1-log"
     bool isMariaDB() const;
     unsigned long threadId() const;
     // The options it was opened with, minus the password (dropped after the handshake).
@@ -150,7 +150,7 @@ private:
 // once that connection is lost. Failures throw DbError like Connection's.
 class Statement {
 public:
-    Statement(Connection& connection, std::string_view sql);   // prepares it
+    Statement(Connection& connection, std::string_view sql);  // prepares it
     Statement(Statement&&) noexcept;
     Statement& operator=(Statement&&) noexcept;
     Statement(const Statement&) = delete;

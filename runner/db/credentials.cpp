@@ -31,11 +31,13 @@ ConnectOptions connectOptionsFor(const api::Endpoint& endpoint, const std::strin
     o.host = endpoint.host;
     o.port = static_cast<unsigned>(endpoint.port);
     if (!fs::is_directory(secretsDir / endpoint.credentialsSecret))
-        throw CredentialsError(role + ": credentials secret '" + endpoint.credentialsSecret + "' is not mounted (no directory " +
-                               (secretsDir / endpoint.credentialsSecret).string() + ")");
+        throw CredentialsError(role + ": credentials secret '" + endpoint.credentialsSecret +
+                               "' is not mounted (no directory " + (secretsDir / endpoint.credentialsSecret).string() +
+                               ")");
     o.user = readKey(secretsDir, endpoint.credentialsSecret, "username", role);
     o.password = readKey(secretsDir, endpoint.credentialsSecret, "password", role);
-    if (o.user.empty()) throw CredentialsError(role + ": secret '" + endpoint.credentialsSecret + "': username is empty");
+    if (o.user.empty())
+        throw CredentialsError(role + ": secret '" + endpoint.credentialsSecret + "': username is empty");
     if (const auto key = secretsDir / endpoint.credentialsSecret / "server-public-key.pem"; fs::exists(key))
         o.serverPublicKeyFile = key.string();
     if (endpoint.tlsSecret) {

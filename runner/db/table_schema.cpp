@@ -9,13 +9,14 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
 bool isInteger(std::string_view dataType) {
     return dataType == "tinyint" || dataType == "smallint" || dataType == "mediumint" || dataType == "int" ||
-           dataType == "integer" || dataType == "bigint";
+        dataType == "integer" || dataType == "bigint";
 }
 
 }  // namespace
@@ -28,7 +29,7 @@ bool isGeneratedExtra(std::string_view extra) {
         return e.find("virtual") != std::string::npos || e.find("stored") != std::string::npos;
     }
     return e.find("generated") != std::string::npos || e.find("virtual") != std::string::npos ||
-           e.find("persistent") != std::string::npos || e.find("stored") != std::string::npos;
+        e.find("persistent") != std::string::npos || e.find("stored") != std::string::npos;
 }
 
 std::vector<ColumnDef> readColumns(Connection& server, const std::string& where) {

@@ -153,8 +153,8 @@ Grants parseGrants(const std::vector<std::string>& lines) {
             continue;
         }
         if (!quotedDb && g.database == "*") g.table = "*";
-        g.databaseIsPattern = g.database != "*" && g.table == "*" &&
-                              g.database.find_first_of("%_") != std::string::npos;
+        g.databaseIsPattern =
+            g.database != "*" && g.table == "*" && g.database.find_first_of("%_") != std::string::npos;
         if (!g.privileges.empty()) out.grants.push_back(std::move(g));
     }
     return out;

@@ -28,8 +28,8 @@ struct Grant {
 
 struct Grants {
     std::vector<Grant> grants;
-    std::vector<std::string> roles;    // roles granted to the account itself (names, no host),
-                                       // not MariaDB's role-to-role lines (GRANT `r2` TO `r1`)
+    std::vector<std::string> roles;  // roles granted to the account itself (names, no host),
+                                     // not MariaDB's role-to-role lines (GRANT `r2` TO `r1`)
 
     // True when `privilege` (canonical upper-case name) applies to `database`.`table`;
     // pass "*" for table to ask about a whole database, "*" for both to ask globally.

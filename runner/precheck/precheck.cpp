@@ -25,13 +25,29 @@ bool Report::mayProceed(bool ignoreWarnings) const {
 }
 
 const std::vector<std::string>& itemNames() {
-    static const std::vector<std::string> names = {
-        "source_connection", "target_connection",  "source_version",    "source_privileges",
-        "target_privileges", "binlog_enabled",     "binlog_format",     "binlog_row_image",
-        "binlog_retention",  "server_id",          "binlog_compression", "binlog_db_filter",
-        "source_writable",   "start_position",     "source_connection_limit", "target_connection_limit",
-        "object_selection",  "primary_keys",       "foreign_keys",      "charsets",
-        "column_types",      "target_tables",      "physical_target_empty"};
+    static const std::vector<std::string> names = {"source_connection",
+                                                   "target_connection",
+                                                   "source_version",
+                                                   "source_privileges",
+                                                   "target_privileges",
+                                                   "binlog_enabled",
+                                                   "binlog_format",
+                                                   "binlog_row_image",
+                                                   "binlog_retention",
+                                                   "server_id",
+                                                   "binlog_compression",
+                                                   "binlog_db_filter",
+                                                   "source_writable",
+                                                   "start_position",
+                                                   "source_connection_limit",
+                                                   "target_connection_limit",
+                                                   "object_selection",
+                                                   "primary_keys",
+                                                   "foreign_keys",
+                                                   "charsets",
+                                                   "column_types",
+                                                   "target_tables",
+                                                   "physical_target_empty"};
     return names;
 }
 
@@ -69,15 +85,29 @@ void connect(Context& ctx, const db::ConnectOptions& options, std::optional<db::
              const std::string& item) {
     try {
         slot.emplace(db::Connection::open(options));
-        ctx.add({item, State::Pass, "connected to " + options.endpoint() + (options.tls ? " over verified TLS" : "") +
-                                        " (" + slot->serverVersion() + ")", ""});
+        ctx.add({item, State::Pass,
+                 "connected to " + options.endpoint() + (options.tls ? " over verified TLS" : "") + " (" +
+                     slot->serverVersion() + ")",
+                 ""});
     } catch (const db::DbError& e) {
         std::string instruction;
         switch (e.kind()) {
-            case db::ErrorKind::Dns: instruction = "Check spec." + options.role + ".host; the name must resolve from where the runner runs."; break;
-            case db::ErrorKind::Refused: instruction = "Check spec." + options.role + ".host and port, and that firewalls or security groups let the runner reach the server."; break;
-            case db::ErrorKind::Tls: instruction = "Check the TLS secret of spec." + options.role + ": ca.crt must be the CA that signed the server certificate, whose names must include the host; a client certificate needs tls.crt and tls.key."; break;
-            case db::ErrorKind::Authentication: instruction = "Check the username and password in the credentials secret of spec." + options.role + ", and that the user may connect from the runner's address."; break;
+            case db::ErrorKind::Dns:
+                instruction = "Check spec." + options.role + ".host; the name must resolve from where the runner runs.";
+                break;
+            case db::ErrorKind::Refused:
+                instruction = "Check spec." + options.role +
+                    ".host and port, and that firewalls or security groups let the runner reach the server.";
+                break;
+            case db::ErrorKind::Tls:
+                instruction = "Check the TLS secret of spec." + options.role +
+                    ": ca.crt must be the CA that signed the server certificate, whose names must include the host; a "
+                    "client certificate needs tls.crt and tls.key.";
+                break;
+            case db::ErrorKind::Authentication:
+                instruction = "Check the username and password in the credentials secret of spec." + options.role +
+                    ", and that the user may connect from the runner's address.";
+                break;
             default: instruction = "Check that the server is up and accepts connections."; break;
         }
         ctx.add({item, State::Failed, e.what(), instruction});
@@ -102,12 +132,16 @@ std::string renderTable(const Report& report) {
     std::size_t width = 4;
     for (const auto& i : report.items) width = std::max(width, i.name.size());
     for (const auto& i : report.items) {
-        out << "  " << (i.state == State::Pass ? "PASS   " : i.state == State::Warning ? "WARNING" : "FAILED ") << "  "
-            << i.name << std::string(width - i.name.size(), ' ') << "  " << i.message << "\n";
+        out << "  "
+            << (i.state == State::Pass          ? "PASS   "
+                    : i.state == State::Warning ? "WARNING"
+                                                : "FAILED ")
+            << "  " << i.name << std::string(width - i.name.size(), ' ') << "  " << i.message << "\n";
         if (!i.instruction.empty()) out << "  " << std::string(9 + width, ' ') << "  fix: " << i.instruction << "\n";
     }
     for (const auto& s : report.skipped) out << "  SKIPPED  " << s << "\n";
-    out << "\n" << report.count(State::Pass) << " passed, " << report.count(State::Warning) << " warnings, "
+    out << "\n"
+        << report.count(State::Pass) << " passed, " << report.count(State::Warning) << " warnings, "
         << report.count(State::Failed) << " failed\n";
     return out.str();
 }

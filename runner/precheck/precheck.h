@@ -17,10 +17,10 @@ enum class State { Pass, Warning, Failed };
 std::string_view nameOf(State);
 
 struct Item {
-    std::string name;          // stable identifier, usable in spec.precheck.skip
+    std::string name;  // stable identifier, usable in spec.precheck.skip
     State state = State::Pass;
-    std::string message;       // what was found
-    std::string instruction;   // how to fix it (empty on Pass)
+    std::string message;      // what was found
+    std::string instruction;  // how to fix it (empty on Pass)
 };
 
 struct Report {

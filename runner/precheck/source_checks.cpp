@@ -48,8 +48,9 @@ void checkVersion(Context& ctx) {
     const auto flavor = ctx.job.source.flavor;
     if (ctx.sourceIsMariaDB()) {
         ctx.add({"source_version", State::Warning,
-                 "source is MariaDB " + version + ": supported by tidemark, but MariaDB-only features (sequences, "
-                 "system-versioned tables, INET6/UUID types) have no TiDB equivalent",
+                 "source is MariaDB " + version +
+                     ": supported by tidemark, but MariaDB-only features (sequences, "
+                     "system-versioned tables, INET6/UUID types) have no TiDB equivalent",
                  "Check the column_types and charsets items, and test the migration on a copy first."});
         return;
     }
@@ -65,8 +66,7 @@ void checkVersion(Context& ctx) {
         if (major == 5 && minor == 6 && (flavor == SourceFlavor::RDSMySQL || flavor == SourceFlavor::AzureMySQL))
             ctx.add({"source_version", State::Warning, "MySQL 5.6 on this provider is past its end of support",
                      "Upgrade the source to MySQL 5.7 or later."});
-        else
-            ctx.add({"source_version", State::Pass, "MySQL " + version + " is supported", ""});
+        else ctx.add({"source_version", State::Pass, "MySQL " + version + " is supported", ""});
     } else if (major > 9) {
         ctx.add({"source_version", State::Warning,
                  "MySQL " + mm + " is newer than the versions tidemark is tested with (5.6 to 9.x)",
@@ -121,13 +121,15 @@ void checkPrivileges(Context& ctx) {
     for (const auto& p : needTables) privileges += (privileges.empty() ? "" : ", ") + p;
     for (const auto& p : needGlobal) privileges += ", " + p;
     std::string message = "user '" + user + "' lacks " + summarize(missing, 8) + " (the " +
-                          std::string(api::nameOf(ctx.job.type)) + " job needs " + privileges + ")";
+        std::string(api::nameOf(ctx.job.type)) + " job needs " + privileges + ")";
     std::string instruction = grantInstruction(ctx.job.source.flavor, user, privileges, "*.*");
     if (!account.inactiveRoles.empty()) {
         std::vector<std::string> quoted;
         for (const auto& r : account.inactiveRoles) quoted.push_back(db::quoteIdent(r));
-        message += "; granted role(s) " + summarize(quoted) + " are not active when the user logs in, so their privileges do not count";
-        instruction = defaultRoleInstruction(ctx.sourceIsMariaDB(), user, account.inactiveRoles) + " Or: " + instruction;
+        message += "; granted role(s) " + summarize(quoted) +
+            " are not active when the user logs in, so their privileges do not count";
+        instruction =
+            defaultRoleInstruction(ctx.sourceIsMariaDB(), user, account.inactiveRoles) + " Or: " + instruction;
     }
     ctx.add({"source_privileges", State::Failed, message, instruction});
 }
@@ -149,15 +151,13 @@ void checkBinlog(Context& ctx) {
     };
 
     const bool binlogOn = upper(var("log_bin")) == "ON" || var("log_bin") == "1";
-    if (binlogOn)
-        ctx.add({"binlog_enabled", State::Pass, "log_bin is ON", ""});
+    if (binlogOn) ctx.add({"binlog_enabled", State::Pass, "log_bin is ON", ""});
     else
         ctx.add({"binlog_enabled", State::Failed, "log_bin is OFF: the source writes no binary log to replicate",
                  enableBinlogInstruction(flavor)});
 
     const auto format = upper(var("binlog_format"));
-    if (format == "ROW")
-        ctx.add({"binlog_format", State::Pass, "binlog_format is ROW", ""});
+    if (format == "ROW") ctx.add({"binlog_format", State::Pass, "binlog_format is ROW", ""});
     else
         ctx.add({"binlog_format", State::Failed,
                  "binlog_format is " + (format.empty() ? std::string("unknown") : format) +
@@ -165,11 +165,11 @@ void checkBinlog(Context& ctx) {
                  setVariableInstruction(flavor, "binlog_format", "ROW")});
 
     const auto image = upper(var("binlog_row_image"));
-    if (image.empty() || image == "FULL")
-        ctx.add({"binlog_row_image", State::Pass, "binlog_row_image is FULL", ""});
+    if (image.empty() || image == "FULL") ctx.add({"binlog_row_image", State::Pass, "binlog_row_image is FULL", ""});
     else
         ctx.add({"binlog_row_image", State::Failed,
-                 "binlog_row_image is " + image + ": updates and deletes would not carry every column, so conflicts could not be resolved safely",
+                 "binlog_row_image is " + image +
+                     ": updates and deletes would not carry every column, so conflicts could not be resolved safely",
                  setVariableInstruction(flavor, "binlog_row_image", "FULL")});
 
     // Retention: 0 everywhere means binlogs are never purged automatically.
@@ -182,34 +182,35 @@ void checkBinlog(Context& ctx) {
     }
     if (flavor == SourceFlavor::RDSMySQL || flavor == SourceFlavor::AuroraMySQL) {
         try {
-            auto v = ctx.source->query("SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'");
+            auto v =
+                ctx.source->query("SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'");
             if (!v.empty()) {
                 retentionSource = "binlog retention hours";
                 seconds = v.rows[0][0] ? toNumber(*v.rows[0][0]) * 3600 : 1;  // NULL: purged as soon as possible
             }
-        } catch (const db::DbError&) {
-        }
+        } catch (const db::DbError&) {}
     }
-    const auto days = [](long long s) { return std::to_string(s / 86400) + "." + std::to_string((s % 86400) * 10 / 86400) + " days"; };
+    const auto days = [](long long s) {
+        return std::to_string(s / 86400) + "." + std::to_string((s % 86400) * 10 / 86400) + " days";
+    };
     const auto retentionFix = flavor == SourceFlavor::RDSMySQL || flavor == SourceFlavor::AuroraMySQL
-                                  ? std::string("Run CALL mysql.rds_set_configuration('binlog retention hours', 168); to keep 7 days.")
-                                  : setVariableInstruction(flavor, "binlog_expire_logs_seconds", "604800");
-    if (seconds == 0)
-        ctx.add({"binlog_retention", State::Pass, "binary logs are never purged automatically", ""});
+        ? std::string("Run CALL mysql.rds_set_configuration('binlog retention hours', 168); to keep 7 days.")
+        : setVariableInstruction(flavor, "binlog_expire_logs_seconds", "604800");
+    if (seconds == 0) ctx.add({"binlog_retention", State::Pass, "binary logs are never purged automatically", ""});
     else if (seconds < 86400)
-        ctx.add({"binlog_retention", State::Failed,
-                 "binary logs are kept " + days(seconds) + " (" + retentionSource + "); a migration needs at least 1 day",
-                 retentionFix});
+        ctx.add(
+            {"binlog_retention", State::Failed,
+             "binary logs are kept " + days(seconds) + " (" + retentionSource + "); a migration needs at least 1 day",
+             retentionFix});
     else if (seconds < 7 * 86400)
         ctx.add({"binlog_retention", State::Warning,
-                 "binary logs are kept " + days(seconds) + " (" + retentionSource + "); 7 days are recommended so a paused or failed job can resume",
+                 "binary logs are kept " + days(seconds) + " (" + retentionSource +
+                     "); 7 days are recommended so a paused or failed job can resume",
                  retentionFix});
-    else
-        ctx.add({"binlog_retention", State::Pass, "binary logs are kept " + days(seconds), ""});
+    else ctx.add({"binlog_retention", State::Pass, "binary logs are kept " + days(seconds), ""});
 
     const auto serverId = toNumber(var("server_id"));
-    if (serverId > 0)
-        ctx.add({"server_id", State::Pass, "server_id is " + std::to_string(serverId), ""});
+    if (serverId > 0) ctx.add({"server_id", State::Pass, "server_id is " + std::to_string(serverId), ""});
     else
         ctx.add({"server_id", State::Failed, "server_id is 0: the source refuses replication clients",
                  setVariableInstruction(flavor, "server_id", "a unique number above 0")});
@@ -218,9 +219,9 @@ void checkBinlog(Context& ctx) {
     const bool mysqlCompression = upper(var("binlog_transaction_compression")) == "ON";
     const bool mariaCompression = upper(var("log_bin_compress")) == "ON";
     ctx.add({"binlog_compression", State::Pass,
-             mysqlCompression ? "binlog_transaction_compression is ON (zstd payloads are supported)"
-             : mariaCompression ? "log_bin_compress is ON (compressed events are supported)"
-                                : "binary log compression is off",
+             mysqlCompression       ? "binlog_transaction_compression is ON (zstd payloads are supported)"
+                 : mariaCompression ? "log_bin_compress is ON (compressed events are supported)"
+                                    : "binary log compression is off",
              ""});
 
     try {
@@ -239,13 +240,18 @@ void checkBinlog(Context& ctx) {
             }
         }
         if (hidden.empty())
-            ctx.add({"binlog_db_filter", State::Pass, "no binlog_do_db/binlog_ignore_db filter hides a selected database", ""});
+            ctx.add({"binlog_db_filter", State::Pass,
+                     "no binlog_do_db/binlog_ignore_db filter hides a selected database", ""});
         else
             ctx.add({"binlog_db_filter", State::Failed,
-                     "the source's binlog_do_db/binlog_ignore_db keep changes to " + summarize(hidden) + " out of the binary log",
-                     "Remove binlog-do-db/binlog-ignore-db from the source's configuration (or the selected databases from the job) and restart the source."});
+                     "the source's binlog_do_db/binlog_ignore_db keep changes to " + summarize(hidden) +
+                         " out of the binary log",
+                     "Remove binlog-do-db/binlog-ignore-db from the source's configuration (or the selected databases "
+                     "from the job) and restart the source."});
     } catch (const db::DbError& e) {
-        ctx.add({"binlog_db_filter", State::Warning, "cannot read the binary log status (" + db::binlogStatusStatement(ctx.source->serverVersion()) + "): " + e.what(),
+        ctx.add({"binlog_db_filter", State::Warning,
+                 "cannot read the binary log status (" + db::binlogStatusStatement(ctx.source->serverVersion()) +
+                     "): " + e.what(),
                  grantInstruction(flavor, ctx.sourceOptions.user, "REPLICATION CLIENT", "*.*")});
     }
 
@@ -255,10 +261,10 @@ void checkBinlog(Context& ctx) {
                  "the source is an Aurora reader instance (innodb_read_only is ON); readers support only full copies",
                  "Point spec.source.host at the Aurora cluster's writer endpoint, or change spec.type to Full."});
     else if (readOnlyInnodb)
-        ctx.add({"source_writable", State::Failed, "the source is read-only (innodb_read_only is ON) and has no binary log of its own to replicate",
+        ctx.add({"source_writable", State::Failed,
+                 "the source is read-only (innodb_read_only is ON) and has no binary log of its own to replicate",
                  "Point spec.source.host at the primary (writer) server."});
-    else
-        ctx.add({"source_writable", State::Pass, "the source is a writable primary", ""});
+    else ctx.add({"source_writable", State::Pass, "the source is a writable primary", ""});
 }
 
 void checkStartPosition(Context& ctx) {
@@ -273,25 +279,28 @@ void checkStartPosition(Context& ctx) {
                 const auto size = static_cast<std::uint64_t>(toNumber(logs.text(i, "File_size")));
                 if (start->binlogPos > size)
                     ctx.add({"start_position", State::Failed,
-                             "binlogPos " + std::to_string(start->binlogPos) + " is past the end of " + start->binlogFile +
-                                 " (" + std::to_string(size) + " bytes)",
+                             "binlogPos " + std::to_string(start->binlogPos) + " is past the end of " +
+                                 start->binlogFile + " (" + std::to_string(size) + " bytes)",
                              "Use a position from " + db::binlogStatusStatement(ctx.source->serverVersion()) +
                                  " or SHOW BINLOG EVENTS."});
                 else
-                    ctx.add({"start_position", State::Pass, start->binlogFile + ":" + std::to_string(start->binlogPos) + " is on the source", ""});
+                    ctx.add({"start_position", State::Pass,
+                             start->binlogFile + ":" + std::to_string(start->binlogPos) + " is on the source", ""});
                 return;
             }
             ctx.add({"start_position", State::Failed,
                      "binlog file " + start->binlogFile + " is not on the source (earliest is " +
                          (earliest.empty() ? "none" : earliest) + "): it was purged or never existed",
-                     "Start from a position that still exists (SHOW BINARY LOGS), or run a FullAndIncremental job; raise binlog retention so this does not recur."});
+                     "Start from a position that still exists (SHOW BINARY LOGS), or run a FullAndIncremental job; "
+                     "raise binlog retention so this does not recur."});
             return;
         }
         if (ctx.sourceIsMariaDB()) {
             // The first binlog's Gtid_list event holds the last GTID of each domain purged before it.
             auto logs = ctx.source->query("SHOW BINARY LOGS");
             if (logs.empty()) throw db::DbError(db::ErrorKind::Other, 0, "the source has no binary logs");
-            auto events = ctx.source->query("SHOW BINLOG EVENTS IN " + ctx.source->quote(logs.text(0, "Log_name")) + " LIMIT 4");
+            auto events =
+                ctx.source->query("SHOW BINLOG EVENTS IN " + ctx.source->quote(logs.text(0, "Log_name")) + " LIMIT 4");
             std::string purged;
             for (std::size_t i = 0; i < events.size(); ++i)
                 if (events.text(i, "Event_type") == "Gtid_list") purged = events.text(i, "Info");
@@ -307,11 +316,14 @@ void checkStartPosition(Context& ctx) {
                 if (w == wanted.end() ? seq > 0 : w->second < seq) gone.push_back("domain " + domain);
             }
             if (gone.empty())
-                ctx.add({"start_position", State::Pass, "the binary logs after GTID " + start->gtidSet + " are all on the source", ""});
+                ctx.add({"start_position", State::Pass,
+                         "the binary logs after GTID " + start->gtidSet + " are all on the source", ""});
             else
                 ctx.add({"start_position", State::Failed,
-                         "transactions after " + start->gtidSet + " in " + summarize(gone) + " were purged from the source (" + purged + ")",
-                         "Start from a later GTID, or run a FullAndIncremental job; raise binlog retention so this does not recur."});
+                         "transactions after " + start->gtidSet + " in " + summarize(gone) +
+                             " were purged from the source (" + purged + ")",
+                         "Start from a later GTID, or run a FullAndIncremental job; raise binlog retention so this "
+                         "does not recur."});
             return;
         }
         auto row = ctx.source->query("SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, " + ctx.source->quote(start->gtidSet) +
@@ -320,12 +332,14 @@ void checkStartPosition(Context& ctx) {
         std::erase(purged, '\n');
         if (purged.size() > 200) purged = purged.substr(0, 200) + "...";  // a set of many server UUIDs
         if (row.text(0, "ok") == "1")
-            ctx.add({"start_position", State::Pass, "the binary logs after GTID set " + start->gtidSet + " are all on the source", ""});
+            ctx.add({"start_position", State::Pass,
+                     "the binary logs after GTID set " + start->gtidSet + " are all on the source", ""});
         else
             ctx.add({"start_position", State::Failed,
                      "transactions after " + start->gtidSet + " were purged from the source (gtid_purged " + purged +
                          " is not a subset of the start GTID set)",
-                     "Start from a GTID set that includes gtid_purged, or run a FullAndIncremental job; raise binlog retention so this does not recur."});
+                     "Start from a GTID set that includes gtid_purged, or run a FullAndIncremental job; raise binlog "
+                     "retention so this does not recur."});
     } catch (const db::DbError& e) {
         ctx.add({"start_position", State::Failed, std::string("cannot check the start position: ") + e.what(),
                  grantInstruction(ctx.job.source.flavor, ctx.sourceOptions.user, "REPLICATION CLIENT", "*.*")});
@@ -348,8 +362,7 @@ void checkSource(Context& ctx) {
     try {
         for (auto& [database, table] : db::selectedTables(*ctx.source, ctx.job.objects))
             ctx.tables.push_back({database, table});
-    } catch (const db::DbError&) {
-    }
+    } catch (const db::DbError&) {}
     checkVersion(ctx);
     checkPrivileges(ctx);
     if (ctx.job.replicates()) {

@@ -8,7 +8,8 @@ namespace tidemark::precheck {
 void checkConnectionLimit(Context& ctx, db::Connection& conn, const std::string& item, int needed,
                           const std::string& side) {
     try {
-        auto vars = conn.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('max_connections', 'max_user_connections')");
+        auto vars =
+            conn.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('max_connections', 'max_user_connections')");
         long long maxConnections = 0, maxUser = 0;
         for (auto& row : vars.rows) {
             const auto value = std::stoll(row[1].value_or("0"));
@@ -18,13 +19,14 @@ void checkConnectionLimit(Context& ctx, db::Connection& conn, const std::string&
         const auto connected = std::stoll(conn.query("SHOW GLOBAL STATUS LIKE 'Threads_connected'").text(0, "Value"));
         // Our own probing connection is among Threads_connected and will be one of the job's.
         long long free = maxConnections - connected + 1;
-        std::string limitBy = "max_connections " + std::to_string(maxConnections) + ", " + std::to_string(connected) + " in use";
+        std::string limitBy =
+            "max_connections " + std::to_string(maxConnections) + ", " + std::to_string(connected) + " in use";
         if (maxUser > 0 && maxUser < free) {
             free = maxUser;
             limitBy = "max_user_connections " + std::to_string(maxUser);
         }
-        const std::string msg = "the job opens up to " + std::to_string(needed) + " connections to the " + side +
-                                "; " + std::to_string(free) + " are available (" + limitBy + ")";
+        const std::string msg = "the job opens up to " + std::to_string(needed) + " connections to the " + side + "; " +
+            std::to_string(free) + " are available (" + limitBy + ")";
         if (free < needed)
             ctx.add({item, State::Failed, msg,
                      "Raise max_connections (or the user's max_user_connections) on the " + side +
@@ -32,8 +34,7 @@ void checkConnectionLimit(Context& ctx, db::Connection& conn, const std::string&
         else if (free < needed * 2)
             ctx.add({item, State::Warning, msg + "; little headroom is left for applications",
                      "Raise max_connections on the " + side + " or lower spec.capacity."});
-        else
-            ctx.add({item, State::Pass, msg, ""});
+        else ctx.add({item, State::Pass, msg, ""});
     } catch (const std::exception& e) {
         ctx.add({item, State::Warning, std::string("cannot read the connection limits: ") + e.what(), ""});
     }
@@ -67,9 +68,10 @@ void checkTarget(Context& ctx) {
             ctx.add({"target_privileges", State::Pass,
                      "user '" + user + "' has CREATE, SELECT, INSERT, UPDATE, DELETE, ALTER, DROP, INDEX", ""});
         else
-            ctx.add({"target_privileges", State::Failed, "user '" + user + "' lacks " + summarize(missing, 8),
-                     "On the target, run: GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, ALTER, DROP, INDEX ON *.* TO '" +
-                         user + "'@'%';"});
+            ctx.add(
+                {"target_privileges", State::Failed, "user '" + user + "' lacks " + summarize(missing, 8),
+                 "On the target, run: GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, ALTER, DROP, INDEX ON *.* TO '" +
+                     user + "'@'%';"});
     }
     const int workers = api::capacityPlan(ctx.job.capacity).workers;
     checkConnectionLimit(ctx, *ctx.target, "target_connection_limit", workers + 1, "target");

@@ -25,11 +25,18 @@ constexpr unsigned kErDupUnique = 1169;
 // Errors that a DDL replayed after a crash gives when its effect is already in the target.
 bool alreadyAppliedCode(unsigned code) {
     switch (code) {
-        case 1007: case 1008: case 1050: case 1051: case 1054: case 1060: case 1061: case 1091: case 1146:
-        case 1176: case 1025:
-            return true;
-        default:
-            return false;
+        case 1007:
+        case 1008:
+        case 1050:
+        case 1051:
+        case 1054:
+        case 1060:
+        case 1061:
+        case 1091:
+        case 1146:
+        case 1176:
+        case 1025: return true;
+        default: return false;
     }
 }
 
@@ -73,8 +80,8 @@ struct Applier::Impl {
 
     db::Connection& conn(int i) {
         if (!conns[i]) {
-            auto c = db::connectWithRetry(options, db::RetryPolicy{8, std::chrono::milliseconds(200),
-                                                                   std::chrono::milliseconds(5000)});
+            auto c = db::connectWithRetry(
+                options, db::RetryPolicy{8, std::chrono::milliseconds(200), std::chrono::milliseconds(5000)});
             // The session this one replaces may still be running what it was sent: end it first.
             store.fenceIndex(c, i);
             prepareTargetSession(c);
@@ -287,8 +294,7 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
                 if (!active) return;
                 try {
                     c.execute("SET SESSION time_zone = '+00:00'");
-                } catch (const db::DbError&) {
-                }
+                } catch (const db::DbError&) {}
             }
         } restore{c, !b.ddlTimeZone.empty()};
         c.execute(impl_->tidb ? translateForTidb(b.ddlStatement) : b.ddlStatement);
@@ -296,8 +302,8 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
         if (!(alreadyMaybeApplied && alreadyAppliedCode(e.code()))) {
             if (e.kind() == db::ErrorKind::ConnectionLost) impl_->conns[0].reset();
             throw ReplayError(impl_->options.endpoint() + ": the target rejected DDL at source position " +
-                                  b.start.text() + " (" + b.ddlHead + "): " + e.what() + "; statement: " +
-                                  b.ddlStatement.substr(0, 300),
+                                  b.start.text() + " (" + b.ddlHead + "): " + e.what() +
+                                  "; statement: " + b.ddlStatement.substr(0, 300),
                               e.retryable());
         }
         applied = false;

@@ -47,22 +47,24 @@ ReplayError dumpRefused(const std::string& endpoint, unsigned code, const std::s
                         const Position& from) {
     const std::string where = from.file.empty() ? "GTID set " + from.gtidSet : from.text();
     std::string msg = endpoint + ": the source refused to stream its binlog from " + where + " (error " +
-                      std::to_string(code) + ": " + serverMessage + ")";
+        std::to_string(code) + ": " + serverMessage + ")";
     if (code != kErrMasterFatalReadingBinlog) return ReplayError(msg, false);
     auto says = [&](const char* fragment) { return serverMessage.find(fragment) != std::string::npos; };
     if (says("first log") || says("purged") || says("not find") || says("Could not")) {
-        msg = endpoint + ": binlog " + (from.file.empty() ? "for GTID set " + from.gtidSet : "file '" + from.file + "'") +
-              " needed to resume at " + where + " is no longer on the source (purged; server said: " + serverMessage +
-              "). Raise the source's binlog retention (binlog_expire_logs_seconds on MySQL 8 / MariaDB 10.6+, "
-              "expire_logs_days on older servers) so binlogs outlive replication pauses, then restart the "
-              "migration with a new full copy.";
+        msg = endpoint + ": binlog " +
+            (from.file.empty() ? "for GTID set " + from.gtidSet : "file '" + from.file + "'") +
+            " needed to resume at " + where + " is no longer on the source (purged; server said: " + serverMessage +
+            "). Raise the source's binlog retention (binlog_expire_logs_seconds on MySQL 8 / MariaDB 10.6+, "
+            "expire_logs_days on older servers) so binlogs outlive replication pauses, then restart the "
+            "migration with a new full copy.";
     } else if (says("more GTIDs than") || says("not in the master's binlog") || says("not in the source's binlog")) {
         msg = endpoint + ": the source lacks transactions that replay already applied (its GTIDs end before " + where +
-              "; server said: " + serverMessage +
-              "). Point the job at the server it replicated from, or at a replica that has caught up with it.";
+            "; server said: " + serverMessage +
+            "). Point the job at the server it replicated from, or at a replica that has caught up with it.";
     } else if (says("same server_uuid") || says("same server_id")) {
-        msg = endpoint + ": another replica with this job's server id took over the binlog stream (server said: " +
-              serverMessage + "); run one runner per job, or give jobs distinct names.";
+        msg = endpoint +
+            ": another replica with this job's server id took over the binlog stream (server said: " + serverMessage +
+            "); run one runner per job, or give jobs distinct names.";
     }
     return ReplayError(msg, false);
 }
@@ -77,8 +79,8 @@ std::optional<std::string> mysqlGtidSetAt(db::Connection& c, const std::string& 
     uint64_t from = 4;
     try {
         while (from < pos) {
-            auto rows = c.query("SHOW BINLOG EVENTS IN " + c.quote(file) + " FROM " + std::to_string(from) +
-                                " LIMIT " + std::to_string(kPage));
+            auto rows = c.query("SHOW BINLOG EVENTS IN " + c.quote(file) + " FROM " + std::to_string(from) + " LIMIT " +
+                                std::to_string(kPage));
             uint64_t next = from;
             for (size_t i = 0; i < rows.size(); ++i) {
                 const uint64_t at = std::stoull(rows.text(i, "Pos"));
@@ -164,8 +166,8 @@ struct BinlogStreamer::Impl {
     std::condition_variable cv;
     std::deque<std::string> packets;
     size_t bufferedBytes = 0;
-    bool finished = false;            // reader ended (error or stop)
-    std::optional<ReplayError> error; // why it ended
+    bool finished = false;             // reader ended (error or stop)
+    std::optional<ReplayError> error;  // why it ended
     bool stopping = false;
 
     void readLoop() {
@@ -178,11 +180,11 @@ struct BinlogStreamer::Impl {
                 const unsigned code = mysql_errno(m);
                 const std::string text = mysql_error(m);
                 if (transientStreamError(code, mariadb))
-                    error = ReplayError(options.endpoint() + ": binlog stream interrupted (error " + std::to_string(code) +
-                                            ": " + text + "); reconnecting from the last checkpoint",
-                                        true);
-                else
-                    error = dumpRefused(options.endpoint(), code, text, from);
+                    error =
+                        ReplayError(options.endpoint() + ": binlog stream interrupted (error " + std::to_string(code) +
+                                        ": " + text + "); reconnecting from the last checkpoint",
+                                    true);
+                else error = dumpRefused(options.endpoint(), code, text, from);
                 break;
             }
             const auto* p = m->net.read_pos;
@@ -255,7 +257,8 @@ SourceInfo BinlogStreamer::start(const Position& from) {
     info.checksum = alg == "CRC32" ? binlog::ChecksumAlg::Crc32 : binlog::ChecksumAlg::Off;
     c.execute("SET @master_binlog_checksum = @@global.binlog_checksum");
     c.execute("SET @source_binlog_checksum = @@global.binlog_checksum");
-    const auto hbNanos = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(s.streamer.heartbeat).count());
+    const auto hbNanos =
+        std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(s.streamer.heartbeat).count());
     c.execute("SET @master_heartbeat_period = " + hbNanos);
     c.execute("SET @source_heartbeat_period = " + hbNanos);
 
@@ -271,8 +274,7 @@ SourceInfo BinlogStreamer::start(const Position& from) {
                 start.gtidSet =
                     c.scalar("SELECT BINLOG_GTID_POS(" + c.quote(start.file) + ", " + std::to_string(start.pos) + ")")
                         .value_or("");
-            } catch (const db::DbError&) {
-            }
+            } catch (const db::DbError&) {}
         } else if (auto set = mysqlGtidSetAt(c, start.file, start.pos)) {
             start.gtidSet = *set;
         } else {

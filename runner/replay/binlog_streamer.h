@@ -35,7 +35,7 @@ struct SourceInfo {
     bool mariadb = false;
     std::string version;
     binlog::ChecksumAlg checksum = binlog::ChecksumAlg::Off;  // what we announced
-    Position start;  // resolved start: file/pos as sent; gtidSet when known
+    Position start;                                           // resolved start: file/pos as sent; gtidSet when known
     // False when the source logs GTIDs but the set executed at `start` could not be read: the
     // GTIDs that follow are then no complete executed set, and must not be used to resume.
     bool gtidKnown = true;

@@ -28,9 +28,12 @@ struct Fnv {
 void addValue(Fnv& f, const binlog::Value& v) {
     using K = binlog::Value::Kind;
     switch (v.kind) {
-        case K::Int: case K::UInt: case K::Year: case K::Enum: case K::Set: case K::Bit:
-            f.addU64(v.u);
-            return;
+        case K::Int:
+        case K::UInt:
+        case K::Year:
+        case K::Enum:
+        case K::Set:
+        case K::Bit: f.addU64(v.u); return;
         case K::String: {
             // Unique keys compare by collation: fold ASCII case and ignore trailing spaces
             // (PAD SPACE), so 'a' and 'A ' land on one key. Over-merging is harmless.
@@ -45,11 +48,9 @@ void addValue(Fnv& f, const binlog::Value& v) {
             f.add(folded);
             return;
         }
-        case K::Bytes: case K::Geometry:
-            f.add(v.data());
-            return;
-        default:
-            f.add(binlog::sqlLiteral(v));
+        case K::Bytes:
+        case K::Geometry: f.add(v.data()); return;
+        default: f.add(binlog::sqlLiteral(v));
     }
 }
 

@@ -16,8 +16,8 @@ namespace tidemark::replay {
 struct RowChange {
     std::shared_ptr<const TableSchema> table;  // definition when the change was logged
     binlog::RowsKind kind = binlog::RowsKind::Write;
-    const binlog::Row* row = nullptr;           // alive while the batch holds its event
-    bool safe = false;                          // apply with safe-mode statements
+    const binlog::Row* row = nullptr;  // alive while the batch holds its event
+    bool safe = false;                 // apply with safe-mode statements
 };
 
 // A run of whole source transactions [start, end) applied as one unit. A batch holds either
@@ -25,7 +25,7 @@ struct RowChange {
 struct Batch {
     uint64_t seq = 0;
     Position start, end;
-    int shares = 1;                                        // partitions (worker count when built)
+    int shares = 1;                                            // partitions (worker count when built)
     std::vector<std::shared_ptr<const binlog::Event>> events;  // keeps row values alive
     std::vector<RowChange> changes;
     uint64_t transactions = 0;
@@ -33,10 +33,10 @@ struct Batch {
     uint32_t firstTimestamp = 0;  // source commit time of the first/last transaction
     uint32_t lastTimestamp = 0;
     // DDL batch
-    std::string ddlStatement;     // for the target
-    std::string ddlDatabase;      // default database for it
+    std::string ddlStatement;  // for the target
+    std::string ddlDatabase;   // default database for it
     std::string ddlHead;
-    std::string ddlTimeZone;      // the source session's time_zone, when it logged one
+    std::string ddlTimeZone;                         // the source session's time_zone, when it logged one
     std::chrono::steady_clock::time_point opened{};  // when the first transaction joined (its arrival)
 };
 

@@ -58,8 +58,7 @@ bool sessionExists(db::Connection& c, unsigned long id) {
         try {
             auto n = c.scalar(std::string("SELECT COUNT(*) FROM ") + view + " WHERE ID = " + std::to_string(id));
             return n.value_or("0") != "0";
-        } catch (const db::DbError&) {
-        }
+        } catch (const db::DbError&) {}
     }
     return false;
 }
@@ -79,8 +78,8 @@ void CheckpointStore::registerSession(db::Connection& c, int index) const {
         throw ReplayError(c.options().endpoint() + ": another replay session of job '" + job_ +
                               "' still holds applier slot " + std::to_string(index),
                           true);
-    c.execute("REPLACE INTO " + table("replay_session") + " (job, conn_index, connection_id) VALUES (" + str(job_) + ", " +
-              std::to_string(index) + ", CONNECTION_ID())");
+    c.execute("REPLACE INTO " + table("replay_session") + " (job, conn_index, connection_id) VALUES (" + str(job_) +
+              ", " + std::to_string(index) + ", CONNECTION_ID())");
 }
 
 void CheckpointStore::fenceIndex(db::Connection& c, int index) const {
@@ -118,8 +117,9 @@ void CheckpointStore::fenceSessions(db::Connection& c) const {
 }
 
 std::optional<ResumePoint> CheckpointStore::load(db::Connection& t) const {
-    auto rows = t.query("SELECT worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid FROM " +
-                        table("replay_checkpoint") + " WHERE job = " + str(job_));
+    auto rows =
+        t.query("SELECT worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid FROM " +
+                table("replay_checkpoint") + " WHERE job = " + str(job_));
     if (rows.empty()) return std::nullopt;
     std::map<int, CheckpointRow> byWorker;
     uint64_t maxBatch = 0;
@@ -152,11 +152,12 @@ std::optional<ResumePoint> CheckpointStore::load(db::Connection& t) const {
 
 std::string CheckpointStore::upsert(const CheckpointRow& r) const {
     return "REPLACE INTO " + table("replay_checkpoint") +
-           " (job, worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid, updated_at) "
-           "VALUES (" + str(job_) + ", " + std::to_string(r.worker) + ", " + std::to_string(r.batch) + ", " +
-           std::to_string(r.workers) + ", " + str(r.start.file) + ", " + std::to_string(r.start.pos) + ", " +
-           str(r.start.gtidSet) + ", " + str(r.end.file) + ", " + std::to_string(r.end.pos) + ", " + str(r.end.gtidSet) +
-           ", CURRENT_TIMESTAMP(6))";
+        " (job, worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid, updated_at) "
+        "VALUES (" +
+        str(job_) + ", " + std::to_string(r.worker) + ", " + std::to_string(r.batch) + ", " +
+        std::to_string(r.workers) + ", " + str(r.start.file) + ", " + std::to_string(r.start.pos) + ", " +
+        str(r.start.gtidSet) + ", " + str(r.end.file) + ", " + std::to_string(r.end.pos) + ", " + str(r.end.gtidSet) +
+        ", CURRENT_TIMESTAMP(6))";
 }
 
 std::optional<uint64_t> CheckpointStore::batchOf(db::Connection& t, int worker) const {
@@ -181,20 +182,21 @@ ReplayJobState CheckpointStore::loadJobState(db::Connection& t) const {
 
 void CheckpointStore::saveSafeUntil(db::Connection& t, const Position& p) const {
     t.execute("INSERT INTO " + table("replay_state") + " (job, safe_until_file, safe_until_pos) VALUES (" + str(job_) +
-              ", " + str(p.file) + ", " + std::to_string(p.pos) + ") ON DUPLICATE KEY UPDATE safe_until_file = VALUES(safe_until_file), "
+              ", " + str(p.file) + ", " + std::to_string(p.pos) +
+              ") ON DUPLICATE KEY UPDATE safe_until_file = VALUES(safe_until_file), "
               "safe_until_pos = VALUES(safe_until_pos), updated_at = CURRENT_TIMESTAMP(6)");
 }
 
 void CheckpointStore::saveError(db::Connection& t, const Position& at, const std::string& message) const {
-    t.execute("INSERT INTO " + table("replay_state") + " (job, error_file, error_pos, error_message) VALUES (" + str(job_) +
-              ", " + str(at.file) + ", " + std::to_string(at.pos) + ", " + str(message.substr(0, 60000)) +
+    t.execute("INSERT INTO " + table("replay_state") + " (job, error_file, error_pos, error_message) VALUES (" +
+              str(job_) + ", " + str(at.file) + ", " + std::to_string(at.pos) + ", " + str(message.substr(0, 60000)) +
               ") ON DUPLICATE KEY UPDATE error_file = VALUES(error_file), error_pos = VALUES(error_pos), "
               "error_message = VALUES(error_message), updated_at = CURRENT_TIMESTAMP(6)");
 }
 
 void CheckpointStore::clearError(db::Connection& t) const {
-    t.execute("UPDATE " + table("replay_state") + " SET error_file = '', error_pos = 0, error_message = NULL WHERE job = " +
-              str(job_));
+    t.execute("UPDATE " + table("replay_state") +
+              " SET error_file = '', error_pos = 0, error_message = NULL WHERE job = " + str(job_));
 }
 
 }  // namespace tidemark::replay

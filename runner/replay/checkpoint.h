@@ -53,11 +53,11 @@ struct ReplayJobState {
 
 // Where to resume and how to rebuild the last batch.
 struct ResumePoint {
-    uint64_t batch = 0;       // B
-    int workers = 1;          // N_B
-    Position start, end;      // of batch B
+    uint64_t batch = 0;           // B
+    int workers = 1;              // N_B
+    Position start, end;          // of batch B
     std::vector<bool> committed;  // per share of B: already in the target
-    bool complete() const;    // every share committed: resume at `end` with a fresh batch
+    bool complete() const;        // every share committed: resume at `end` with a fresh batch
 };
 
 class CheckpointStore {

@@ -11,7 +11,7 @@ namespace {
 
 struct Token {
     enum Kind { Word, Quoted, String, Symbol } kind;
-    std::string text;    // identifier text unquoted; words as written
+    std::string text;  // identifier text unquoted; words as written
     size_t begin = 0, end = 0;
     std::string upper() const {
         std::string u = text;
@@ -29,8 +29,9 @@ std::vector<Token> tokenize(std::string_view s) {
         char c = s[i];
         if (std::isspace(static_cast<unsigned char>(c))) {
             ++i;
-        } else if (c == '#' || (c == '-' && i + 2 <= s.size() && s.substr(i, 2) == "--" &&
-                                (i + 2 == s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
+        } else if (c == '#' ||
+                   (c == '-' && i + 2 <= s.size() && s.substr(i, 2) == "--" &&
+                    (i + 2 == s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
             while (i < s.size() && s[i] != '\n') ++i;
         } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
             if (i + 2 < s.size() && (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < s.size() && s[i + 3] == '!'))) {
@@ -64,8 +65,9 @@ std::vector<Token> tokenize(std::string_view s) {
         } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
                    static_cast<unsigned char>(c) >= 0x80) {
             Token t{Token::Word, "", i, 0};
-            while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
-                                    static_cast<unsigned char>(s[i]) >= 0x80))
+            while (i < s.size() &&
+                   (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
+                    static_cast<unsigned char>(s[i]) >= 0x80))
                 t.text += s[i++];
             t.end = i;
             out.push_back(std::move(t));
@@ -266,10 +268,23 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
 }
 
 std::string translateForTidb(std::string_view statement, std::vector<std::string>* changes) {
-    static const char* supported[] = {"utf8mb4_bin", "utf8mb4_general_ci", "utf8mb4_unicode_ci", "utf8mb4_0900_ai_ci",
-                                      "utf8mb4_0900_bin", "utf8_bin", "utf8_general_ci", "utf8_unicode_ci",
-                                      "utf8mb3_bin", "utf8mb3_general_ci", "utf8mb3_unicode_ci", "latin1_bin",
-                                      "ascii_bin", "binary", "gbk_bin", "gbk_chinese_ci", "gb18030_bin",
+    static const char* supported[] = {"utf8mb4_bin",
+                                      "utf8mb4_general_ci",
+                                      "utf8mb4_unicode_ci",
+                                      "utf8mb4_0900_ai_ci",
+                                      "utf8mb4_0900_bin",
+                                      "utf8_bin",
+                                      "utf8_general_ci",
+                                      "utf8_unicode_ci",
+                                      "utf8mb3_bin",
+                                      "utf8mb3_general_ci",
+                                      "utf8mb3_unicode_ci",
+                                      "latin1_bin",
+                                      "ascii_bin",
+                                      "binary",
+                                      "gbk_bin",
+                                      "gbk_chinese_ci",
+                                      "gb18030_bin",
                                       "gb18030_chinese_ci"};
     std::string out(statement);
     auto toks = tokenize(statement);
@@ -282,9 +297,9 @@ std::string translateForTidb(std::string_view statement, std::vector<std::string
         if (us == std::string::npos) continue;
         const std::string cs = lower.substr(0, us);
         if (cs != "utf8mb4" && cs != "utf8mb3" && cs != "utf8" && cs != "latin1" && cs != "ascii") continue;
-        const bool isCollation = lower.size() > 3 && (lower.ends_with("_ci") || lower.ends_with("_bin") ||
-                                                      lower.ends_with("_cs") || lower.ends_with("_ai") ||
-                                                      lower.ends_with("_as"));
+        const bool isCollation = lower.size() > 3 &&
+            (lower.ends_with("_ci") || lower.ends_with("_bin") || lower.ends_with("_cs") || lower.ends_with("_ai") ||
+             lower.ends_with("_as"));
         if (!isCollation) continue;
         if (std::find(std::begin(supported), std::end(supported), lower) != std::end(supported)) continue;
         const bool ci = lower.ends_with("_ci") || lower.ends_with("_ai");
@@ -304,8 +319,7 @@ std::string targetStatement(const Ddl& d, std::string_view statement, const api:
         case DdlKind::DropDatabase:
             if (!sel.selectsNewTablesIn(d.database)) return "";
             return "DROP DATABASE IF EXISTS " + db::quoteIdent(d.database);
-        case DdlKind::AlterDatabase:
-            return sel.selectsDatabase(d.database) ? std::string(statement) : "";
+        case DdlKind::AlterDatabase: return sel.selectsDatabase(d.database) ? std::string(statement) : "";
         case DdlKind::CreateTable: {
             if (!selected(d.tables[0])) return "";
             // Add IF NOT EXISTS after "CREATE [OR REPLACE] TABLE" so a statement replayed after a
@@ -321,10 +335,12 @@ std::string targetStatement(const Ddl& d, std::string_view statement, const api:
             }
             return std::string(statement);
         }
-        case DdlKind::AlterTable: case DdlKind::CreateIndex: case DdlKind::DropIndex:
-            return selected(d.tables[0]) ? std::string(statement) : "";
+        case DdlKind::AlterTable:
+        case DdlKind::CreateIndex:
+        case DdlKind::DropIndex: return selected(d.tables[0]) ? std::string(statement) : "";
         case DdlKind::TruncateTable:
-            return selected(d.tables[0]) ? "TRUNCATE TABLE " + db::qualified(d.tables[0].database, d.tables[0].table) : "";
+            return selected(d.tables[0]) ? "TRUNCATE TABLE " + db::qualified(d.tables[0].database, d.tables[0].table)
+                                         : "";
         case DdlKind::DropTable: {
             std::string list;
             for (auto& n : d.tables) {
@@ -340,12 +356,11 @@ std::string targetStatement(const Ddl& d, std::string_view statement, const api:
                 if (!selected(d.tables[k])) continue;
                 if (!list.empty()) list += ", ";
                 list += db::qualified(d.tables[k].database, d.tables[k].table) + " TO " +
-                        db::qualified(d.tables[k + 1].database, d.tables[k + 1].table);
+                    db::qualified(d.tables[k + 1].database, d.tables[k + 1].table);
             }
             return list.empty() ? "" : "RENAME TABLE " + list;
         }
-        default:
-            return "";
+        default: return "";
     }
 }
 

@@ -15,8 +15,16 @@
 namespace tidemark::replay {
 
 enum class DdlKind {
-    CreateDatabase, AlterDatabase, DropDatabase,
-    CreateTable, AlterTable, DropTable, RenameTable, TruncateTable, CreateIndex, DropIndex,
+    CreateDatabase,
+    AlterDatabase,
+    DropDatabase,
+    CreateTable,
+    AlterTable,
+    DropTable,
+    RenameTable,
+    TruncateTable,
+    CreateIndex,
+    DropIndex,
     Skipped,  // users, grants, routines, triggers, events, views, temporary tables, maintenance
     Unknown,  // not recognised: skipped and logged
 };
@@ -28,12 +36,12 @@ struct TableName {
 
 struct Ddl {
     DdlKind kind = DdlKind::Unknown;
-    std::string database;              // database statements
-    std::vector<TableName> tables;     // affected tables; RenameTable: from, to, from, to, ...
-    std::string renamedTo;             // ALTER TABLE ... RENAME TO (qualified into renamedTable)
+    std::string database;           // database statements
+    std::vector<TableName> tables;  // affected tables; RenameTable: from, to, from, to, ...
+    std::string renamedTo;          // ALTER TABLE ... RENAME TO (qualified into renamedTable)
     TableName renamedTable;
     bool hasRename = false;
-    std::string head;                  // "CREATE TABLE", for logs
+    std::string head;  // "CREATE TABLE", for logs
 };
 
 // Parses the head of `statement`; `defaultDb` qualifies unqualified names.

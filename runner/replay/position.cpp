@@ -41,7 +41,8 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-template <class T> T number(std::string_view s, std::string_view whole) {
+template <class T>
+T number(std::string_view s, std::string_view whole) {
     T v{};
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || s.empty())
@@ -168,8 +169,7 @@ void GtidSet::addMysqlRange(std::string_view tsid, int64_t first, int64_t last) 
     for (auto& r : iv) {
         if (!merged.empty() && r.first <= merged.back().second + 1)
             merged.back().second = std::max(merged.back().second, r.second);
-        else
-            merged.push_back(r);
+        else merged.push_back(r);
     }
     iv = std::move(merged);
 }

@@ -12,9 +12,9 @@
 namespace tidemark::replay {
 
 struct Position {
-    std::string file;          // "mysql-bin.000042"; empty = unknown
+    std::string file;  // "mysql-bin.000042"; empty = unknown
     uint64_t pos = 0;
-    std::string gtidSet;       // MySQL "uuid:1-5,uuid2:1-9" or MariaDB "0-1-100,1-2-7"; may be empty
+    std::string gtidSet;  // MySQL "uuid:1-5,uuid2:1-9" or MariaDB "0-1-100,1-2-7"; may be empty
 
     bool known() const { return !file.empty(); }
     std::string text() const;  // "mysql-bin.000042:1234"
@@ -23,7 +23,10 @@ struct Position {
 
 // From any {file, pos, gtidSet} struct, e.g. copy::BinlogPosition (FullCopyResult::replayFrom and
 // safeUntil), without this library depending on the copy stage.
-template <class P> Position positionFrom(const P& p) { return Position{p.file, p.pos, p.gtidSet}; }
+template <class P>
+Position positionFrom(const P& p) {
+    return Position{p.file, p.pos, p.gtidSet};
+}
 
 // Orders positions by file sequence then offset. Binlog names share a basename and differ in
 // their numeric extension, so "x.000010" > "x.000009"; unknown (empty) positions sort first.

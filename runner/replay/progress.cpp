@@ -12,7 +12,8 @@ void Progress::report(const ProgressSample& s, bool force) {
     if (!force && elapsed < 1.0) return;
     double lag = 0;
     if (s.oldestUnappliedCommit) {
-        auto wall = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+        auto wall =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
         lag = std::max<double>(0, static_cast<double>(wall.count()) - *s.oldestUnappliedCommit);
     }
     if (s.oldestUnappliedArrival)
@@ -20,8 +21,8 @@ void Progress::report(const ProgressSample& s, bool force) {
     lag = std::round(lag * 100) / 100;
     lastLag_ = lag;
     double rate = last_.time_since_epoch().count() == 0 || elapsed <= 0
-                      ? 0
-                      : static_cast<double>(s.rowsApplied - std::min(lastRows_, s.rowsApplied)) / elapsed;
+        ? 0
+        : static_cast<double>(s.rowsApplied - std::min(lastRows_, s.rowsApplied)) / elapsed;
     nlohmann::json j = {
         {"sourcePosition", s.source.known() ? s.source.text() : ""},
         {"appliedPosition", s.applied.known() ? s.applied.text() : ""},

@@ -17,9 +17,9 @@
 namespace tidemark::replay {
 
 struct ProgressSample {
-    Position source;              // latest position the source told us about
-    Position applied;             // committed in the target
-    std::string gtidSet;          // applied
+    Position source;                                // latest position the source told us about
+    Position applied;                               // committed in the target
+    std::string gtidSet;                            // applied
     std::optional<uint32_t> oldestUnappliedCommit;  // source epoch seconds
     // When that transaction's commit reached tidemark: binlog timestamps have 1 s resolution, so
     // lag is the larger of (now - commit time, in whole seconds) and (now - arrival).

@@ -28,8 +28,17 @@ public:
     Session(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
             const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop, Progress& progress,
             uint64_t& rowsBase, uint64_t& txBase)
-        : job_(job), source_(source), target_(target), options_(options), sink_(sink), stop_(stop),
-          store_(job.name), tracker_(job.objects), progress_(progress), rowsBase_(rowsBase), txBase_(txBase) {}
+        : job_(job),
+          source_(source),
+          target_(target),
+          options_(options),
+          sink_(sink),
+          stop_(stop),
+          store_(job.name),
+          tracker_(job.objects),
+          progress_(progress),
+          rowsBase_(rowsBase),
+          txBase_(txBase) {}
 
     // True when it made progress (for the caller's backoff).
     bool madeProgress() const { return progressed_; }
@@ -45,7 +54,8 @@ public:
         auto state = store_.loadJobState(meta);
 
         // Safe mode: the full copy's snapshot, persisted so a crash before passing it keeps it on.
-        if (!resume && options_.safeUntil && options_.safeUntil->known()) store_.saveSafeUntil(meta, *options_.safeUntil);
+        if (!resume && options_.safeUntil && options_.safeUntil->known())
+            store_.saveSafeUntil(meta, *options_.safeUntil);
         if (state.safeUntil) safe_.extendTo(*state.safeUntil);
         if (options_.safeUntil && !resume) safe_.extendTo(*options_.safeUntil);
         if (options_.restartAfterError) {
@@ -133,8 +143,7 @@ public:
         } catch (...) {
             try {
                 applier.wait();
-            } catch (...) {
-            }
+            } catch (...) {}
             applier_ = nullptr;
             throw;
         }
@@ -164,7 +173,8 @@ private:
         }
     }
 
-    template <class T> void on(T&, binlog::Event&) {}
+    template <class T>
+    void on(T&, binlog::Event&) {}
 
     void on(binlog::Rotate& r, binlog::Event&) {
         // Connected by GTID: the server's fake ROTATE names the file but not where in it the
@@ -191,12 +201,8 @@ private:
 
     void on(binlog::Query& q, binlog::Event& ev) {
         switch (q.kind) {
-            case binlog::QueryKind::Begin:
-                beginTxn(ev);
-                return;
-            case binlog::QueryKind::Commit:
-                commitTxn(ev);
-                return;
+            case binlog::QueryKind::Begin: beginTxn(ev); return;
+            case binlog::QueryKind::Commit: commitTxn(ev); return;
             case binlog::QueryKind::Rollback:
                 // Nothing to apply, but the transaction's GTID is spent all the same.
                 addGtids(txn_.maria);
@@ -212,10 +218,9 @@ private:
                 if (head.starts_with("XA COMMIT") || head.starts_with("XA ROLLBACK")) commitTxn(ev);
                 return;
             }
-            case binlog::QueryKind::Savepoint: case binlog::QueryKind::StatementDml:
-                return;
-            case binlog::QueryKind::Other:
-                break;
+            case binlog::QueryKind::Savepoint:
+            case binlog::QueryKind::StatementDml: return;
+            case binlog::QueryKind::Other: break;
         }
         // DDL (or other non-DML statement): it commits any open transaction implicitly.
         if (inTxn_ && !txn_.changes.empty()) commitTxn(ev, /*endsAtThisEvent=*/false);
@@ -242,9 +247,9 @@ private:
             return;
         }
         if (table->columns.size() != rows.table->columns.size()) {
-            throw ReplayError("replay: the binlog has " + std::to_string(rows.table->columns.size()) +
-                                  " columns for " + table->qualified + " at " + decoder_->file() + ":" +
-                                  std::to_string(ev.position) + " but the tracked definition (from the target) has " +
+            throw ReplayError("replay: the binlog has " + std::to_string(rows.table->columns.size()) + " columns for " +
+                                  table->qualified + " at " + decoder_->file() + ":" + std::to_string(ev.position) +
+                                  " but the tracked definition (from the target) has " +
                                   std::to_string(table->columns.size()) +
                                   "; the target table differs from the source's at this point of the stream",
                               false);
@@ -333,8 +338,8 @@ private:
         if (recovery_ || inTxn_) return;
         const auto now = Clock::now();
         if (building_ && !building_->changes.empty()) {
-            const bool full = building_->changes.size() >= options_.maxBatchRows ||
-                              building_->bytes >= options_.maxBatchBytes;
+            const bool full =
+                building_->changes.size() >= options_.maxBatchRows || building_->bytes >= options_.maxBatchBytes;
             const bool due = now - building_->opened >= options_.maxBatchDelay;
             // An idle applier takes the batch at once, unless more of the stream is already
             // waiting: then the batch grows (catching up favours big batches).
@@ -409,8 +414,8 @@ private:
         bool alreadyCommitted = false;
         if (recovery_) {
             if (compareGtidSets(end, recovery_->end).value_or(comparePositions(end, recovery_->end)) != 0)
-                throw ReplayError("replay: checkpoint batch " + recovery_->start.text() + " .. " + recovery_->end.text() +
-                                      " does not match the DDL at " + end.text(),
+                throw ReplayError("replay: checkpoint batch " + recovery_->start.text() + " .. " +
+                                      recovery_->end.text() + " does not match the DDL at " + end.text(),
                                   false);
             b->seq = recovery_->batch;
             b->shares = recovery_->workers;
@@ -433,9 +438,7 @@ private:
         // The target now holds the definition as of this point of the stream.
         db::Connection& c = applier_->connection(0);
         switch (ddl.kind) {
-            case DdlKind::DropDatabase:
-                tracker_.forgetDatabase(ddl.database);
-                break;
+            case DdlKind::DropDatabase: tracker_.forgetDatabase(ddl.database); break;
             case DdlKind::DropTable:
                 for (auto& t : ddl.tables) tracker_.forget(t.database, t.table);
                 break;
@@ -543,8 +546,7 @@ void runReplay(const api::MigrationJob& job, const db::ConnectOptions& source, c
                 try {
                     auto c = db::Connection::open(target);
                     CheckpointStore(job.name).saveError(c, session.errorPosition(), e.what());
-                } catch (...) {
-                }
+                } catch (...) {}
                 sink.note(std::string("replay stopped: ") + e.what());
                 sink.flush();
                 throw;

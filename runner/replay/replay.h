@@ -36,8 +36,8 @@ struct ReplayOptions {
     // The job was restarted after an error (the CLI's --restart, the operator's "restart"):
     // replay the stretch around the error in safe mode, replacing conflicting target rows.
     bool restartAfterError = false;
-    int workers = 0;                         // 0: capacityPlan(job.capacity).workers
-    std::string replicaName;                 // names the replica server id; "" = "tidemark-" + job.name
+    int workers = 0;          // 0: capacityPlan(job.capacity).workers
+    std::string replicaName;  // names the replica server id; "" = "tidemark-" + job.name
     std::chrono::milliseconds heartbeat{1000};
     // Batching: a batch closes at the first transaction boundary past any of these.
     size_t maxBatchRows = 20000;

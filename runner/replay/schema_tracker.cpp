@@ -47,14 +47,15 @@ std::vector<std::string> parseMembers(std::string_view columnType) {
 
 bool isBinaryType(const std::string& t) {
     return t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" || t == "mediumblob" ||
-           t == "longblob" || t == "uuid" || t == "inet6" || t == "inet4" || t == "vector";
+        t == "longblob" || t == "uuid" || t == "inet6" || t == "inet4" || t == "vector";
 }
 
 }  // namespace
 
 void SchemaTracker::loadAll(db::Connection& conn) {
-    load(conn, "c.TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys','tidemark_meta',"
-               "'METRICS_SCHEMA','INSPECTION_SCHEMA')");
+    load(conn,
+         "c.TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys','tidemark_meta',"
+         "'METRICS_SCHEMA','INSPECTION_SCHEMA')");
 }
 
 void SchemaTracker::reload(db::Connection& conn, const std::string& database, const std::string& table) {
@@ -73,8 +74,10 @@ void SchemaTracker::forgetDatabase(const std::string& database) {
 void SchemaTracker::load(db::Connection& conn, const std::string& where) {
     const auto cols = db::readColumns(conn, where);
     auto keys = conn.query(
-        "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.COLUMN_NAME, c.NULLABLE FROM information_schema.STATISTICS c "
-        "WHERE c.NON_UNIQUE = 0 AND " + where + " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.SEQ_IN_INDEX");
+        "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.COLUMN_NAME, c.NULLABLE FROM "
+        "information_schema.STATISTICS c "
+        "WHERE c.NON_UNIQUE = 0 AND " +
+        where + " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.SEQ_IN_INDEX");
 
     std::map<std::pair<std::string, std::string>, std::shared_ptr<TableSchema>> fresh;
     for (const auto& def : cols) {

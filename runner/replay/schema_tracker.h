@@ -26,18 +26,18 @@ namespace tidemark::replay {
 
 struct ColumnSchema {
     std::string name;
-    std::string dataType;    // lower-case DATA_TYPE ("int", "varchar", ...)
-    bool generated = false;  // virtual or stored generated: never written
+    std::string dataType;      // lower-case DATA_TYPE ("int", "varchar", ...)
+    bool generated = false;    // virtual or stored generated: never written
     bool approximate = false;  // FLOAT/DOUBLE: not usable in equality matches
 };
 
 struct TableSchema {
     std::string database, name;
-    std::vector<ColumnSchema> columns;           // in ordinal order, as in row images
-    std::vector<uint32_t> primaryKey;            // column indexes; empty when none
+    std::vector<ColumnSchema> columns;              // in ordinal order, as in row images
+    std::vector<uint32_t> primaryKey;               // column indexes; empty when none
     std::vector<std::vector<uint32_t>> uniqueKeys;  // other unique keys
     binlog::TableHint hint;
-    std::string qualified;                       // `db`.`table`
+    std::string qualified;  // `db`.`table`
 
     // The columns that identify a row: the primary key, else the first unique key over NOT NULL
     // columns; empty for tables without such a key.

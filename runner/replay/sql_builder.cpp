@@ -15,7 +15,7 @@ enum class OpKind : uint8_t { Insert, Replace, DeleteKey, DeleteRow, UpdateKey, 
 struct Op {
     OpKind kind;
     const RowChange* change;
-    bool useBefore;       // the image this op renders (DeleteKey of a safe UPDATE uses before)
+    bool useBefore;  // the image this op renders (DeleteKey of a safe UPDATE uses before)
     uint32_t round = 0;
     uint32_t group = 0;
     uint32_t order = 0;
@@ -81,7 +81,7 @@ std::string jsonDiffAsText(std::string_view columnExpr, const binlog::Value& v) 
         appendJsonText(value, diff.value);
         value += ", '$')";
         expr = std::string(diff.op == binlog::JsonDiff::Op::Replace ? "JSON_REPLACE(" : "JSON_INSERT(") + expr + ", " +
-               path + ", " + value + ")";
+            path + ", " + value + ")";
     }
     return expr;
 }
@@ -102,8 +102,7 @@ std::string columnSignature(const RowChange& c) {
 bool afterComplete(const RowChange& c) {
     const auto& img = c.row->after;
     for (size_t i = 0; i < img.size(); ++i)
-        if (!c.table->columns[i].generated &&
-            (!img[i].isPresent() || img[i].kind == binlog::Value::Kind::JsonDiff))
+        if (!c.table->columns[i].generated && (!img[i].isPresent() || img[i].kind == binlog::Value::Kind::JsonDiff))
             return false;
     return true;
 }
@@ -189,8 +188,7 @@ void appendSet(std::string& out, const RowChange& c, const SqlDialect& d) {
         out += " = ";
         if (img[i].kind == binlog::Value::Kind::JsonDiff)
             out += d.jsonAsText ? jsonDiffAsText(name, img[i]) : binlog::jsonDiffExpression(name, img[i]);
-        else
-            appendValue(out, col, img[i], d);
+        else appendValue(out, col, img[i], d);
     }
 }
 
@@ -281,9 +279,7 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
         }
         const bool keyed = !c.table->identity.empty();
         switch (c.kind) {
-            case binlog::RowsKind::Write:
-                ops.push_back({c.safe ? OpKind::Replace : OpKind::Insert, &c, false});
-                break;
+            case binlog::RowsKind::Write: ops.push_back({c.safe ? OpKind::Replace : OpKind::Insert, &c, false}); break;
             case binlog::RowsKind::Delete:
                 ops.push_back({keyed ? OpKind::DeleteKey : OpKind::DeleteRow, &c, true});
                 break;
@@ -350,11 +346,13 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
         st.table = &t;
         std::string& sql = st.sql;
         switch (op.kind) {
-            case OpKind::Insert: case OpKind::Replace: {
+            case OpKind::Insert:
+            case OpKind::Replace: {
                 appendInsertHead(sql, *op.change, op.kind == OpKind::Replace);
                 size_t j = i;
                 for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
-                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
+                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement))
+                        break;
                     if (j > i) sql += ',';
                     appendValuesRow(sql, *ops[j].change, dialect);
                 }
@@ -366,7 +364,8 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                 appendInsertHead(sql, *op.change, false);
                 size_t j = i;
                 for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
-                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
+                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement))
+                        break;
                     if (j > i) sql += ',';
                     appendValuesRow(sql, *ops[j].change, dialect);
                 }
@@ -396,7 +395,8 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
                 sql += " IN (";
                 size_t j = i;
                 for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
-                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
+                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement))
+                        break;
                     if (j > i) sql += ',';
                     appendKeyTuple(sql, *ops[j].change, true, dialect);
                 }

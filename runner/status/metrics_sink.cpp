@@ -44,9 +44,15 @@ double number(const nlohmann::json& block, const char* key) {
 MetricsSink::MetricsSink(const std::string& addr, const std::string& job) : impl_(std::make_unique<Impl>()) {
     impl_->jobLabel = "job=\"" + prometheusLabel(job) + "\"";
     impl_->server = std::make_unique<HttpServer>(
-        addr, std::map<std::string, HttpServer::Handler>{
-                  {"/healthz", [] { return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}; }},
-                  {"/metrics", [this] { return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", render()}; }}});
+        addr,
+        std::map<std::string, HttpServer::Handler>{
+            {"/healthz",
+             [] {
+                 return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+             }},
+            {"/metrics", [this] {
+                 return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", render()};
+             }}});
     impl_->server->start();
 }
 

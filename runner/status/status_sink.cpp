@@ -94,9 +94,9 @@ private:
         if (state_.contains("incremental")) {
             const auto& s = state_["incremental"];
             line = "replicating  applied " + s.value("appliedPosition", std::string("-")) + "  lag " +
-                   std::to_string(s.value("lagSeconds", 0.0)).substr(0, 4) + " s  " +
-                   std::to_string(s.value("rowsPerSecond", 0LL)) + " rows/s" +
-                   (s.value("safeMode", false) ? "  [safe mode]" : "");
+                std::to_string(s.value("lagSeconds", 0.0)).substr(0, 4) + " s  " +
+                std::to_string(s.value("rowsPerSecond", 0LL)) + " rows/s" +
+                (s.value("safeMode", false) ? "  [safe mode]" : "");
         } else if (state_.contains("fullCopy")) {
             const auto& s = state_["fullCopy"];
             char buf[256];

@@ -91,10 +91,10 @@ TEST_CASE("job names follow the product's rule") {
 
 TEST_CASE("validation errors name the field path and what was expected") {
     CHECK(errorOf(with("capacity: 4", "capacity: 3")) == "job.yaml: spec.capacity: must be one of 2, 4, 8, 16, got 3");
-    CHECK(errorOf(with("capacity: 4", "capacity: four")) ==
-          "job.yaml: spec.capacity: expected an integer, got 'four'");
-    CHECK(errorOf(with("type: FullAndIncremental", "type: Everything")) ==
-          "job.yaml: spec.type: unsupported value 'Everything' (expected one of: Full, Incremental, FullAndIncremental)");
+    CHECK(errorOf(with("capacity: 4", "capacity: four")) == "job.yaml: spec.capacity: expected an integer, got 'four'");
+    CHECK(
+        errorOf(with("type: FullAndIncremental", "type: Everything")) ==
+        "job.yaml: spec.type: unsupported value 'Everything' (expected one of: Full, Incremental, FullAndIncremental)");
     CHECK(errorOf(with("host: mysql.prod.svc", "host: mysql.prod.svc\n    port: 70000")) ==
           "job.yaml: spec.source.port: must be between 1 and 65535, got 70000");
     CHECK(errorOf(with("flavor: AuroraMySQL", "flavour: AuroraMySQL")).find("spec.source.flavour: unknown field") !=
@@ -114,10 +114,13 @@ TEST_CASE("physical mode only with a full copy followed by replication, a start 
         "(a Full-only job copies in Logical mode; an Incremental job copies nothing)";
     CHECK(errorOf(with("type: FullAndIncremental", "type: Incremental\n  fullMode: Physical")) == physicalError);
     CHECK(errorOf(with("type: FullAndIncremental", "type: Full\n  fullMode: Physical")) == physicalError);
-    CHECK(errorOf(with("capacity: 4", "capacity: 4\n  incremental: {start: {binlogFile: mysql-bin.000002, binlogPos: 4}}"))
+    CHECK(errorOf(
+              with("capacity: 4", "capacity: 4\n  incremental: {start: {binlogFile: mysql-bin.000002, binlogPos: 4}}"))
               .find("spec.incremental.start: a start position is only for type Incremental") != std::string::npos);
-    auto job = parseManifest(with("type: FullAndIncremental", "type: Incremental\n  incremental: {start: {gtidSet: '0-1-5'}, safeModeDuration: 2m}"),
-                             "job.yaml");
+    auto job =
+        parseManifest(with("type: FullAndIncremental",
+                           "type: Incremental\n  incremental: {start: {gtidSet: '0-1-5'}, safeModeDuration: 2m}"),
+                      "job.yaml");
     REQUIRE(job.incremental.start.has_value());
     CHECK(job.incremental.start->byGtid());
     CHECK(job.incremental.safeModeDuration == std::chrono::seconds(120));

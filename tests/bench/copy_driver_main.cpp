@@ -22,8 +22,8 @@ class QuietSink : public status::StatusSink {
 public:
     void report(std::string_view, const nlohmann::json& fields) override { last_ = fields; }
     void note(std::string_view message) override {
-        std::cerr << std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() << " s: " << message
-                  << "\n";
+        std::cerr << std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()
+                  << " s: " << message << "\n";
     }
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     void flush() override {}
@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
         } else {
             std::atomic<bool> stop{false};
             auto r = copy::runFullCopy(job, source, target, sink, stop);
-            out = {{"rows", r.rows}, {"bytes", r.bytes}, {"lockSeconds", r.lockSeconds}, {"resumed", r.resumed},
-                   {"file", r.replayFrom.file}, {"pos", r.replayFrom.pos}};
+            out = {{"rows", r.rows},       {"bytes", r.bytes},          {"lockSeconds", r.lockSeconds},
+                   {"resumed", r.resumed}, {"file", r.replayFrom.file}, {"pos", r.replayFrom.pos}};
         }
         out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         out["peakRssKiB"] = peakRssKiB();

@@ -29,7 +29,8 @@ std::string makeEvent(uint8_t type, std::string_view body, EventOptions o) {
     b.raw(body);
     std::string s = b;
     if (o.crc) {
-        uint32_t c = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+        uint32_t c =
+            static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
         s = Bytes().raw(s).u32(c);
     }
     return s;
@@ -53,17 +54,32 @@ std::string fde(std::string_view version, const std::vector<uint8_t>& postHeader
 
 std::string mysqlFde(bool crc) {
     // As written by MySQL 8.0.28 (copied from the mysql-bin.compressed fixture).
-    std::vector<uint8_t> ph = {0,  13, 0,  8,  0,  0,  0,  0,  4,  0,  4,  0,  0,  0,  98, 0,  4,  26, 8, 0, 0,
-                               0,  8,  8,  8,  2,  0,  0,  0,  10, 10, 10, 42, 42, 0,  18, 52, 0,  10, 40, 0};
+    std::vector<uint8_t> ph = {0, 13, 0, 8, 0, 0, 0, 0, 4,  0,  4,  0,  0,  0, 98, 0,  4, 26, 8,  0, 0,
+                               0, 8,  8, 8, 2, 0, 0, 0, 10, 10, 10, 42, 42, 0, 18, 52, 0, 10, 40, 0};
     return fde("8.0.36", ph, crc);
 }
 
 std::string mariaFde(bool crc) {
     std::vector<uint8_t> ph(171, 0);
     auto set = [&](int type, uint8_t len) { ph[static_cast<size_t>(type - 1)] = len; };
-    set(2, 13); set(4, 8); set(15, 84); set(19, 8); set(23, 8); set(24, 8); set(25, 8);
-    set(160, 0); set(161, 4); set(162, 19); set(163, 4); set(165, 13);
-    set(166, 8); set(167, 8); set(168, 8); set(169, 10); set(170, 10); set(171, 10);
+    set(2, 13);
+    set(4, 8);
+    set(15, 84);
+    set(19, 8);
+    set(23, 8);
+    set(24, 8);
+    set(25, 8);
+    set(160, 0);
+    set(161, 4);
+    set(162, 19);
+    set(163, 4);
+    set(165, 13);
+    set(166, 8);
+    set(167, 8);
+    set(168, 8);
+    set(169, 10);
+    set(170, 10);
+    set(171, 10);
     return fde("10.11.6-MariaDB-log", ph, crc);
 }
 

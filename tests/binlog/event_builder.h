@@ -15,17 +15,32 @@ namespace tidemark::binlog::test {
 // Little-endian byte string builder.
 class Bytes {
 public:
-    Bytes& u8(uint64_t v) { s_ += static_cast<char>(v & 0xFF); return *this; }
-    Bytes& le(uint64_t v, int n) { for (int i = 0; i < n; ++i) u8(v >> (8 * i)); return *this; }
-    Bytes& be(uint64_t v, int n) { for (int i = n - 1; i >= 0; --i) u8(v >> (8 * i)); return *this; }
+    Bytes& u8(uint64_t v) {
+        s_ += static_cast<char>(v & 0xFF);
+        return *this;
+    }
+    Bytes& le(uint64_t v, int n) {
+        for (int i = 0; i < n; ++i) u8(v >> (8 * i));
+        return *this;
+    }
+    Bytes& be(uint64_t v, int n) {
+        for (int i = n - 1; i >= 0; --i) u8(v >> (8 * i));
+        return *this;
+    }
     Bytes& u16(uint64_t v) { return le(v, 2); }
     Bytes& u24(uint64_t v) { return le(v, 3); }
     Bytes& u32(uint64_t v) { return le(v, 4); }
     Bytes& u48(uint64_t v) { return le(v, 6); }
     Bytes& u64(uint64_t v) { return le(v, 8); }
     Bytes& packed(uint64_t v);
-    Bytes& raw(std::string_view b) { s_ += b; return *this; }
-    Bytes& packedStr(std::string_view b) { packed(b.size()); return raw(b); }
+    Bytes& raw(std::string_view b) {
+        s_ += b;
+        return *this;
+    }
+    Bytes& packedStr(std::string_view b) {
+        packed(b.size());
+        return raw(b);
+    }
     Bytes& hex(std::string_view hexDigits);  // "81 0D FB" (spaces ignored)
     const std::string& str() const { return s_; }
     operator std::string() const { return s_; }

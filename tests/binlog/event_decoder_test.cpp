@@ -75,7 +75,8 @@ TEST_CASE("MariaDB transaction: GTID_LIST, checkpoint, GTID with commit id, anno
     auto cp = decodeAll(d, makeEvent(161, Bytes().u32(18).raw("mariadb-bin.000007"), {.crc = true}));
     CHECK(cp.at(0).as<BinlogCheckpoint>()->file == "mariadb-bin.000007");
 
-    auto gtid = decodeAll(d, makeEvent(162, Bytes().u64(1234).u32(3).u8(0x02 | 0x04).u64(99), {.serverId = 11, .crc = true}));
+    auto gtid =
+        decodeAll(d, makeEvent(162, Bytes().u64(1234).u32(3).u8(0x02 | 0x04).u64(99), {.serverId = 11, .crc = true}));
     const auto* g = gtid.at(0).as<MariaGtid>();
     REQUIRE(g);
     CHECK(g->text() == "3-11-1234");
@@ -86,8 +87,10 @@ TEST_CASE("MariaDB transaction: GTID_LIST, checkpoint, GTID with commit id, anno
     CHECK(ann.at(0).as<RowsQuery>()->statement == "INSERT INTO items VALUES (1,'a')");
 
     decodeAll(d, simpleTableMap());
-    auto rows = decodeAll(d, makeEvent(23, rowsBody(1, 70, 1, 2, allSet(2), nullptr, simpleRow(1, "a") + simpleRow(-2, "bé")),
-                                       {.crc = true}));
+    auto rows =
+        decodeAll(d,
+                  makeEvent(23, rowsBody(1, 70, 1, 2, allSet(2), nullptr, simpleRow(1, "a") + simpleRow(-2, "bé")),
+                            {.crc = true}));
     const auto* r = rows.at(0).as<RowsEvent>();
     REQUIRE(r);
     CHECK(r->version == 1);
@@ -102,12 +105,15 @@ TEST_CASE("MariaDB transaction: GTID_LIST, checkpoint, GTID with commit id, anno
 
 TEST_CASE("MariaDB standalone GTID (DDL) and XA GTID") {
     EventDecoder d = mariaDecoder();
-    auto ddl = decodeAll(d, makeEvent(162, Bytes().u64(5).u32(0).u8(0x01 | 0x20).raw(std::string(6, '\0')), {.crc = true}));
+    auto ddl =
+        decodeAll(d, makeEvent(162, Bytes().u64(5).u32(0).u8(0x01 | 0x20).raw(std::string(6, '\0')), {.crc = true}));
     CHECK(ddl.at(0).as<MariaGtid>()->standalone());
     // As MariaDB 10.11 writes XA PREPARE's GTID (captured): the XID follows flags2 with no
     // padding, then the extra-flags byte.
-    auto xa = decodeAll(d, makeEvent(162, Bytes().u64(6).u32(0).u8(0x40 | 0x08 | 0x04).u32(7).u8(3).u8(1).raw("abcq").u8(1).u8(0xff),
-                                     {.crc = true}));
+    auto xa = decodeAll(
+        d,
+        makeEvent(162, Bytes().u64(6).u32(0).u8(0x40 | 0x08 | 0x04).u32(7).u8(3).u8(1).raw("abcq").u8(1).u8(0xff),
+                  {.crc = true}));
     CHECK(xa.at(0).as<MariaGtid>()->xid == "abcq");
     CHECK(xa.at(0).as<MariaGtid>()->seqNo == 6);
 }
@@ -134,7 +140,8 @@ TEST_CASE("MariaDB compressed QUERY and compressed WRITE_ROWS are inflated") {
 
 TEST_CASE("MariaDB 11.4 log_pos 0 inside a transaction: positions continue from the previous event") {
     EventDecoder d = mariaDecoder();  // FDE at 4..
-    std::string gtid = makeEvent(162, Bytes().u64(1).u32(0).u8(0).raw(std::string(6, '\0')), {.startPos = 300, .crc = true});
+    std::string gtid =
+        makeEvent(162, Bytes().u64(1).u32(0).u8(0).raw(std::string(6, '\0')), {.startPos = 300, .crc = true});
     auto g = decodeAll(d, gtid);
     CHECK(g.at(0).position == 300);
     std::string tm = makeEvent(19, tableMapBody(70, "shop", "items", {{kLong, ""}, {kVarchar, Bytes().u16(40)}}),
@@ -199,8 +206,20 @@ TEST_CASE("statement-based DML in a QUERY event is an error naming the event and
 
 TEST_CASE("QUERY status variables: sql_mode, charset, time zone, unknown key stops the block") {
     EventDecoder d = mysqlDecoder();
-    std::string vars = Bytes().u8(0).u32(0x4000).u8(1).u64(1436549152).u8(4).u16(33).u16(33).u16(8).u8(5).u8(6).raw("+00:00")
-                           .u8(200).raw("junk");
+    std::string vars = Bytes()
+                           .u8(0)
+                           .u32(0x4000)
+                           .u8(1)
+                           .u64(1436549152)
+                           .u8(4)
+                           .u16(33)
+                           .u16(33)
+                           .u16(8)
+                           .u8(5)
+                           .u8(6)
+                           .raw("+00:00")
+                           .u8(200)
+                           .raw("junk");
     auto q = decodeAll(d, makeEvent(2, queryBody("CREATE DATABASE x", "", vars), {.crc = true}));
     const auto* query = q.at(0).as<Query>();
     REQUIRE(query);
@@ -230,7 +249,8 @@ TEST_CASE("an event whose size disagrees with its packet is rejected") {
 
 TEST_CASE("heartbeats v1 and v2 do not move the stream position") {
     EventDecoder d = mysqlDecoder();
-    auto hb = decodeAll(d, makeEvent(27, "mysql-bin.000042", {.timestamp = 0, .logPos = 5000, .flags = 0x20, .crc = true}));
+    auto hb =
+        decodeAll(d, makeEvent(27, "mysql-bin.000042", {.timestamp = 0, .logPos = 5000, .flags = 0x20, .crc = true}));
     CHECK(hb.at(0).as<Heartbeat>()->file == "mysql-bin.000042");
     CHECK(hb.at(0).as<Heartbeat>()->position == 5000);
     std::string v2 = Bytes().packed(1).packedStr("mysql-bin.000042").packed(2).packed(4).packed(70000).packed(0);
@@ -242,9 +262,18 @@ TEST_CASE("heartbeats v1 and v2 do not move the stream position") {
 TEST_CASE("MySQL 8 GTID with commit timestamps and PREVIOUS_GTIDS") {
     EventDecoder d = mysqlDecoder();
     std::string sid = Bytes().hex("3E11FA47 71CA 11E1 9E33 C80AA9429562");
-    std::string body = Bytes().u8(1).raw(sid).u64(23).u8(2).u64(5).u64(6)
-                           .le(1700000000123456ULL | (1ULL << 55), 7).le(1699999999000000ULL, 7).packed(1234)
-                           .u32(80036 | 0x80000000u).u32(80035);
+    std::string body = Bytes()
+                           .u8(1)
+                           .raw(sid)
+                           .u64(23)
+                           .u8(2)
+                           .u64(5)
+                           .u64(6)
+                           .le(1700000000123456ULL | (1ULL << 55), 7)
+                           .le(1699999999000000ULL, 7)
+                           .packed(1234)
+                           .u32(80036 | 0x80000000u)
+                           .u32(80035);
     auto g = decodeAll(d, makeEvent(33, body, {.crc = true}));
     const auto* gtid = g.at(0).as<MysqlGtid>();
     REQUIRE(gtid);
@@ -264,12 +293,16 @@ TEST_CASE("MySQL 8 GTID with commit timestamps and PREVIOUS_GTIDS") {
 
 TEST_CASE("statement-mode leftovers, STOP, INCIDENT and LOAD DATA") {
     EventDecoder d = mysqlDecoder();
-    CHECK(decodeAll(d, makeEvent(5, Bytes().u8(2).u64(10), {.crc = true})).at(0).as<StatementContext>()->type == EventType::Intvar);
-    CHECK(decodeAll(d, makeEvent(13, Bytes().u64(1).u64(2), {.crc = true})).at(0).as<StatementContext>()->type == EventType::Rand);
+    CHECK(decodeAll(d, makeEvent(5, Bytes().u8(2).u64(10), {.crc = true})).at(0).as<StatementContext>()->type ==
+          EventType::Intvar);
+    CHECK(decodeAll(d, makeEvent(13, Bytes().u64(1).u64(2), {.crc = true})).at(0).as<StatementContext>()->type ==
+          EventType::Rand);
     CHECK(decodeAll(d, makeEvent(14, Bytes().u32(1).raw("a").u8(1), {.crc = true})).at(0).as<StatementContext>());
     CHECK(decodeAll(d, makeEvent(3, "", {.crc = true})).at(0).as<Stop>());
-    CHECK(errorOf([&] { decodeAll(d, makeEvent(26, Bytes().u16(1).u8(0), {.crc = true})); }).find("INCIDENT") != std::string::npos);
-    CHECK(errorOf([&] { decodeAll(d, makeEvent(17, Bytes().u32(1), {.crc = true})); }).find("LOAD DATA") != std::string::npos);
+    CHECK(errorOf([&] { decodeAll(d, makeEvent(26, Bytes().u16(1).u8(0), {.crc = true})); }).find("INCIDENT") !=
+          std::string::npos);
+    CHECK(errorOf([&] { decodeAll(d, makeEvent(17, Bytes().u32(1), {.crc = true})); }).find("LOAD DATA") !=
+          std::string::npos);
 }
 
 TEST_CASE("rows for a table id without TABLE_MAP are an error") {
@@ -302,8 +335,11 @@ TEST_CASE("v2 rows extra data carries the partition id") {
 
 TEST_CASE("MINIMAL row image: only present columns are decoded, the null bitmap counts present columns") {
     EventDecoder d = mysqlDecoder();
-    decodeAll(d, makeEvent(19, tableMapBody(80, "shop", "m", {{kLong, ""}, {kVarchar, Bytes().u16(40)}, {kLong, ""}, {kLong, ""}}),
-                           {.crc = true}));
+    decodeAll(
+        d,
+        makeEvent(19,
+                  tableMapBody(80, "shop", "m", {{kLong, ""}, {kVarchar, Bytes().u16(40)}, {kLong, ""}, {kLong, ""}}),
+                  {.crc = true}));
     std::string before = bitmap(4, {0});
     std::string after = bitmap(4, {1, 2});
     // BI: [id=7]; AI: name='new', col2 NULL (bit 1 of the 2-column null bitmap).
@@ -322,8 +358,11 @@ TEST_CASE("MINIMAL row image: only present columns are decoded, the null bitmap 
 
 TEST_CASE("NOBLOB-style image and DELETE: absent blob, NULL in the middle") {
     EventDecoder d = mysqlDecoder();
-    decodeAll(d, makeEvent(19, tableMapBody(81, "shop", "n", {{kLong, ""}, {kLongBlob, Bytes().u8(2)}, {kLong, ""}, {kLong, ""}}),
-                           {.crc = true}));
+    decodeAll(
+        d,
+        makeEvent(19,
+                  tableMapBody(81, "shop", "n", {{kLong, ""}, {kLongBlob, Bytes().u8(2)}, {kLong, ""}, {kLong, ""}}),
+                  {.crc = true}));
     std::string present = bitmap(4, {0, 2, 3});
     std::string rows = Bytes().u8(0b010).u32(1).u32(3);  // id=1, col2 NULL, col3=3
     auto ev = decodeAll(d, makeEvent(32, rowsBody(2, 81, 1, 4, present, nullptr, rows), {.crc = true}));
@@ -339,7 +378,8 @@ TEST_CASE("NOBLOB-style image and DELETE: absent blob, NULL in the middle") {
 
 TEST_CASE("a row larger than 16 MiB (LONGBLOB) decodes intact") {
     EventDecoder d = mysqlDecoder();
-    decodeAll(d, makeEvent(19, tableMapBody(90, "shop", "big", {{kLong, ""}, {kLongBlob, Bytes().u8(4)}}), {.crc = true}));
+    decodeAll(d,
+              makeEvent(19, tableMapBody(90, "shop", "big", {{kLong, ""}, {kLongBlob, Bytes().u8(4)}}), {.crc = true}));
     std::string blob(17 * 1024 * 1024 + 3, '\0');
     for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>(i * 7 + (i >> 13));
     std::string rows = Bytes().u8(0).u32(1).u32(blob.size()).raw(blob);
@@ -355,17 +395,31 @@ TEST_CASE("a row larger than 16 MiB (LONGBLOB) decodes intact") {
 
 TEST_CASE("PARTIAL_UPDATE_ROWS: several JSON diffs in one column, a full JSON value in another") {
     EventDecoder d = mysqlDecoder();
-    decodeAll(d, makeEvent(19, tableMapBody(95, "shop", "docs", {{kLong, ""}, {kJson, Bytes().u8(4)}, {kJson, Bytes().u8(4)}}),
-                           {.crc = true}));
+    decodeAll(
+        d,
+        makeEvent(19, tableMapBody(95, "shop", "docs", {{kLong, ""}, {kJson, Bytes().u8(4)}, {kJson, Bytes().u8(4)}}),
+                  {.crc = true}));
     std::string all = allSet(3);
     std::string oldDoc = jsonInt16(1), otherDoc = jsonString("new");
-    std::string diffs = Bytes().u8(0).packedStr("$.a").packedStr(jsonInt16(5))      // REPLACE $.a 5
-                            .u8(1).packedStr("$.b").packedStr(jsonString("x"))     // INSERT $.b "x"
-                            .u8(2).packedStr("$.c");                               // REMOVE $.c
+    std::string diffs = Bytes()
+                            .u8(0)
+                            .packedStr("$.a")
+                            .packedStr(jsonInt16(5))  // REPLACE $.a 5
+                            .u8(1)
+                            .packedStr("$.b")
+                            .packedStr(jsonString("x"))  // INSERT $.b "x"
+                            .u8(2)
+                            .packedStr("$.c");  // REMOVE $.c
     Bytes rows;
     rows.u8(0).u32(1).u32(oldDoc.size()).raw(oldDoc).u32(otherDoc.size()).raw(otherDoc);  // before image
-    rows.packed(1).u8(0b01)                                                                 // options, partial bits
-        .u8(0).u32(1).u32(diffs.size()).raw(diffs).u32(otherDoc.size()).raw(otherDoc);       // after image
+    rows.packed(1)
+        .u8(0b01)  // options, partial bits
+        .u8(0)
+        .u32(1)
+        .u32(diffs.size())
+        .raw(diffs)
+        .u32(otherDoc.size())
+        .raw(otherDoc);  // after image
     auto ev = decodeAll(d, makeEvent(39, rowsBody(2, 95, 1, 3, all, &all, rows.str()), {.crc = true}));
     const auto* r = ev.at(0).as<RowsEvent>();
     REQUIRE(r);
@@ -426,7 +480,8 @@ TEST_CASE("TRANSACTION_PAYLOAD: zstd and uncompressed payloads expand into their
     for (const auto& [compression, payload] : {std::pair<uint64_t, std::string>{0, compressed}, {255, inner}}) {
         CAPTURE(compression);
         EventDecoder d = mysqlDecoder();
-        std::string ev = makeEvent(40, payloadBody(compression, payload, inner.size()), {.startPos = 1000, .crc = true});
+        std::string ev =
+            makeEvent(40, payloadBody(compression, payload, inner.size()), {.startPos = 1000, .crc = true});
         auto out = decodeAll(d, ev, 1000);
         REQUIRE(out.size() == 5);
         CHECK(out[0].as<TransactionPayload>()->innerEvents == 4);
@@ -441,7 +496,8 @@ TEST_CASE("TRANSACTION_PAYLOAD: zstd and uncompressed payloads expand into their
     CHECK(errorOf([&] { decodeAll(d, bad); }).find("TRANSACTION_PAYLOAD") != std::string::npos);
     // A frame cut short is an error, not a silently shorter transaction.
     EventDecoder d2 = mysqlDecoder();
-    std::string cut = makeEvent(40, payloadBody(0, compressed.substr(0, compressed.size() - 4), inner.size()), {.crc = true});
+    std::string cut =
+        makeEvent(40, payloadBody(0, compressed.substr(0, compressed.size() - 4), inner.size()), {.crc = true});
     CHECK(errorOf([&] { decodeAll(d2, cut); }).find("zstd") != std::string::npos);
 }
 
@@ -463,9 +519,8 @@ TEST_CASE("corrupt input that would loop or allocate without bound is rejected")
     decodeAll(d, simpleTableMap());
     // No column present: each row would be zero bytes long.
     std::string none = bitmap(2, {});
-    std::string msg = errorOf([&] {
-        decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, none, nullptr, "\x01\x02"), {.crc = true}));
-    });
+    std::string msg =
+        errorOf([&] { decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, none, nullptr, "\x01\x02"), {.crc = true})); });
     CHECK(msg.find("without any column") != std::string::npos);
 
     // MariaDB compressed event claiming 4 GiB from a few bytes.
@@ -478,12 +533,15 @@ TEST_CASE("corrupt input that would loop or allocate without bound is rejected")
 
 TEST_CASE("network start past position 4: fake ROTATE, re-sent FDE (log_pos 0), then real positions") {
     EventDecoder d;
-    auto rot = decodeAll(d, makeEvent(4, Bytes().u64(1000).raw("mysql-bin.000042"), {.timestamp = 0, .logPos = 0, .flags = 0x20}));
+    auto rot = decodeAll(
+        d, makeEvent(4, Bytes().u64(1000).raw("mysql-bin.000042"), {.timestamp = 0, .logPos = 0, .flags = 0x20}));
     CHECK(rot.at(0).position == 0);
     std::string fde = mysqlFde(true);
     for (int b = 0; b < 4; ++b) fde[13 + b] = 0;  // log_pos = 0 ...
-    uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(fde.data()), static_cast<uInt>(fde.size() - 4)));
-    for (int b = 0; b < 4; ++b) fde[fde.size() - 4 + b] = static_cast<char>((crc >> (8 * b)) & 0xFF);  // ... and its CRC
+    uint32_t crc =
+        static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(fde.data()), static_cast<uInt>(fde.size() - 4)));
+    for (int b = 0; b < 4; ++b)
+        fde[fde.size() - 4 + b] = static_cast<char>((crc >> (8 * b)) & 0xFF);  // ... and its CRC
     auto f = decodeAll(d, fde);
     CHECK(f.at(0).position == 0);
     CHECK(f.at(0).nextPosition == 1000);
@@ -495,8 +553,10 @@ TEST_CASE("network start past position 4: fake ROTATE, re-sent FDE (log_pos 0), 
 TEST_CASE("table maps are forgotten when the statement ends") {
     EventDecoder d = mysqlDecoder();
     decodeAll(d, simpleTableMap());
-    auto first = decodeAll(d, makeEvent(30, rowsBody(2, 70, 0, 2, allSet(2), nullptr, simpleRow(1, "a")), {.crc = true}));
-    auto last = decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, allSet(2), nullptr, simpleRow(2, "b")), {.crc = true}));
+    auto first =
+        decodeAll(d, makeEvent(30, rowsBody(2, 70, 0, 2, allSet(2), nullptr, simpleRow(1, "a")), {.crc = true}));
+    auto last =
+        decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, allSet(2), nullptr, simpleRow(2, "b")), {.crc = true}));
     CHECK(last.at(0).as<RowsEvent>()->rows.at(0).after[0].i == 2);
     std::string msg = errorOf([&] {
         decodeAll(d, makeEvent(30, rowsBody(2, 70, 1, 2, allSet(2), nullptr, simpleRow(3, "c")), {.crc = true}));

@@ -35,13 +35,13 @@ bool fixturesAbsent() {
 }
 
 // Ends the test case with a message when the fixtures are absent.
-#define SKIP_WITHOUT_FIXTURES()                                                                          \
-    do {                                                                                                 \
-        if (fixturesAbsent()) {                                                                          \
-            MESSAGE("skipped: the recorded binlogs are not at " << kDir                                  \
-                    << " (check out ../shared beside the repository, or set TIDEMARK_FIXTURES_DIR)");   \
-            return;                                                                                      \
-        }                                                                                                \
+#define SKIP_WITHOUT_FIXTURES()                                                                               \
+    do {                                                                                                      \
+        if (fixturesAbsent()) {                                                                               \
+            MESSAGE("skipped: the recorded binlogs are not at "                                               \
+                    << kDir << " (check out ../shared beside the repository, or set TIDEMARK_FIXTURES_DIR)"); \
+            return;                                                                                           \
+        }                                                                                                     \
     } while (0)
 
 std::string readFile(const std::string& path) {
@@ -89,8 +89,9 @@ size_t topLevel(const std::vector<Event>& events) {
 
 // The lines of mariadb-binlog output that DumpPrinter reproduces.
 bool comparedLine(const std::string& line) {
-    return line.starts_with("# at ") || (line.size() > 1 && line[0] == '#' && std::isdigit(static_cast<unsigned char>(line[1]))) ||
-           line.starts_with("###") || line.starts_with("# Number of rows:") || line.starts_with("# Ignorable event type");
+    return line.starts_with("# at ") ||
+        (line.size() > 1 && line[0] == '#' && std::isdigit(static_cast<unsigned char>(line[1]))) ||
+        line.starts_with("###") || line.starts_with("# Number of rows:") || line.starts_with("# Ignorable event type");
 }
 
 std::vector<std::string> comparedLines(const std::string& text) {
@@ -188,9 +189,10 @@ class SakilaHints : public SchemaHints {
 public:
     SakilaHints() {
         film.columns.resize(13);
-        const char* names[] = {"film_id", "title", "description", "release_year", "language_id",
-                               "original_language_id", "rental_duration", "rental_rate", "length",
-                               "replacement_cost", "rating", "special_features", "last_update"};
+        const char* names[] = {
+            "film_id",         "title",       "description", "release_year",     "language_id", "original_language_id",
+            "rental_duration", "rental_rate", "length",      "replacement_cost", "rating",      "special_features",
+            "last_update"};
         for (size_t i = 0; i < 13; ++i) film.columns[i].name = names[i];
         film.columns[0].isUnsigned = true;
         film.columns[1].charset = "utf8";
@@ -349,7 +351,10 @@ TEST_CASE("a file cut inside an event reports where") {
     BinlogFileSource src(std::make_unique<std::istringstream>(bytes), "mysql-bin.000009");
     Event ev;
     CHECK_THROWS_WITH_AS(
-        [&] { while (src.next(ev)) {} }(), doctest::Contains("mysql-bin.000009"), BinlogError);
+        [&] {
+            while (src.next(ev)) {}
+        }(),
+        doctest::Contains("mysql-bin.000009"), BinlogError);
 }
 
 TEST_CASE("not a binlog: missing magic") {
@@ -395,7 +400,8 @@ TEST_CASE("every fixture event cut short or bit-flipped fails with BinlogError, 
         std::vector<std::string> statementMaps;
         while (pos + 19 <= bytes.size()) {
             uint32_t size = 0;
-            for (int b = 0; b < 4; ++b) size |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[pos + 9 + b])) << (8 * b);
+            for (int b = 0; b < 4; ++b)
+                size |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[pos + 9 + b])) << (8 * b);
             std::string raw = bytes.substr(pos, size);
             if (raw[4] != 15 && raw.size() > 19) {  // keep the FDE intact: everything after depends on it
                 for (int i = 0; i < 8; ++i) {
@@ -445,8 +451,12 @@ TEST_CASE("an event size larger than the file is a truncation error, not a huge 
 }
 
 TEST_CASE("an encrypted MariaDB binlog file is refused at START_ENCRYPTION") {
-    std::string file = std::string("\xfe" "bin", 4) + tidemark::binlog::test::mariaFde(true) +
-                       tidemark::binlog::test::makeEvent(164, std::string(17, '\x01'), {.startPos = 0, .crc = true});
+    std::string file = std::string(
+                           "\xfe"
+                           "bin",
+                           4) +
+        tidemark::binlog::test::mariaFde(true) +
+        tidemark::binlog::test::makeEvent(164, std::string(17, '\x01'), {.startPos = 0, .crc = true});
     BinlogFileSource src(std::make_unique<std::istringstream>(file), "mariadb-bin.000001");
     Event ev;
     CHECK(src.next(ev));

@@ -10,8 +10,8 @@
 #include "runner/replay/position.h"
 #include "event_builder.h"
 
-using tidemark::replay::GtidSet;
 using tidemark::binlog::test::Bytes;
+using tidemark::replay::GtidSet;
 
 namespace {
 
@@ -78,7 +78,7 @@ TEST_CASE("untagged_sets_keep_the_format_older_servers_know") {
     CHECK(previousGtidsText(bytes) == set.text());
     // Every shape of tagged set survives encoding and decoding.
     for (const std::string& text : {kUuid + ":a:1", kUuid + ":1:a:1-9:zz_top:3:5-6," + kOther + ":2",
-                                   kOther + ":" + std::string(32, 'q') + ":1-1000000"}) {
+                                    kOther + ":" + std::string(32, 'q') + ":1-1000000"}) {
         CAPTURE(text);
         const auto tagged = GtidSet::parse(text);
         CHECK(previousGtidsText(tagged.encodeMysql()) == tagged.text());

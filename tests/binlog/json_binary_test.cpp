@@ -37,10 +37,19 @@ TEST_CASE("JSON small object with nested array, string and inline values") {
     // object: count 2, size, key entries (4 bytes each) at 4, value entries (3 bytes) at 12,
     // keys at 18 ("a", "bb"), array at 21.
     size_t keysAt = 4 + 2 * 4 + 2 * 3, arrayAt = keysAt + 3;
-    std::string obj = Bytes().u16(2).u16(arrayAt + array.size())
-                          .u16(keysAt).u16(1).u16(keysAt + 1).u16(2)
-                          .u8(2).u16(arrayAt).u8(4).u16(0)
-                          .raw("abb").raw(array);
+    std::string obj = Bytes()
+                          .u16(2)
+                          .u16(arrayAt + array.size())
+                          .u16(keysAt)
+                          .u16(1)
+                          .u16(keysAt + 1)
+                          .u16(2)
+                          .u8(2)
+                          .u16(arrayAt)
+                          .u8(4)
+                          .u16(0)
+                          .raw("abb")
+                          .raw(array);
     CHECK(jsonBinaryToText(Bytes().u8(0).raw(obj)) == "{\"a\": [1, true, \"x\"], \"bb\": null}");
 }
 

@@ -93,16 +93,16 @@ void applyDecoded(db::Connection& c, const std::string& database, const std::str
                 if (!after.at(i).isPresent()) continue;
                 const std::string column = db::quoteIdent(columns[i]);
                 set += (set.empty() ? "" : ", ") + column + " = " +
-                       (after[i].kind == binlog::Value::Kind::JsonDiff ? binlog::jsonDiffExpression(column, after[i])
-                                                                        : binlog::sqlLiteral(after[i]));
+                    (after[i].kind == binlog::Value::Kind::JsonDiff ? binlog::jsonDiffExpression(column, after[i])
+                                                                    : binlog::sqlLiteral(after[i]));
             }
             sql = "UPDATE " + target + " SET " + set + " WHERE " + db::quoteIdent(columns[0]) + " = " +
-                  binlog::sqlLiteral(before.at(0));
+                binlog::sqlLiteral(before.at(0));
             break;
         }
         case binlog::RowsKind::Delete:
             sql = "DELETE FROM " + target + " WHERE " + db::quoteIdent(columns[0]) + " = " +
-                  binlog::sqlLiteral(before.at(0));
+                binlog::sqlLiteral(before.at(0));
             break;
     }
     c.execute(sql);

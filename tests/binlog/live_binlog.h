@@ -13,20 +13,20 @@
 
 // Declares DbServer `server` started with `options`; when this machine cannot run that flavor,
 // says why and ends the test case. Prints the server's version.
-#define START_OR_SKIP(server, options)                                                     \
-    const ::tidemark::testing::ServerOptions server##Options = (options);                  \
-    if (std::string why; !::tidemark::testing::available(server##Options.flavor, &why)) {  \
-        MESSAGE("skipped: " << why);                                                       \
-        return;                                                                            \
-    }                                                                                      \
-    ::tidemark::testing::DbServer server(server##Options);                                 \
+#define START_OR_SKIP(server, options)                                                    \
+    const ::tidemark::testing::ServerOptions server##Options = (options);                 \
+    if (std::string why; !::tidemark::testing::available(server##Options.flavor, &why)) { \
+        MESSAGE("skipped: " << why);                                                      \
+        return;                                                                           \
+    }                                                                                     \
+    ::tidemark::testing::DbServer server(server##Options);                                \
     MESSAGE(std::string(::tidemark::testing::flavorName(server.flavor())) << " " << server.version())
 
 // Ends the test case on a MariaDB run, saying what MariaDB lacks.
-#define MYSQL_ONLY(what)                                                                \
-    if (::tidemark::testing::sourceFlavor() != ::tidemark::testing::Flavor::MySQL) {   \
-        MESSAGE("skipped on MariaDB: " << what);                                       \
-        return;                                                                         \
+#define MYSQL_ONLY(what)                                                             \
+    if (::tidemark::testing::sourceFlavor() != ::tidemark::testing::Flavor::MySQL) { \
+        MESSAGE("skipped on MariaDB: " << what);                                     \
+        return;                                                                      \
     }
 
 namespace tidemark::testing::live {

@@ -21,28 +21,30 @@ namespace {
 // counts among them in the charset metadata.
 std::string typesTable(bool mysql) {
     return std::string("CREATE TABLE lv.t (id INT PRIMARY KEY, ") + (mysql ? "v VECTOR(3), " : "") +
-           "ti TINYINT, su SMALLINT UNSIGNED, mi MEDIUMINT, i INT, bu BIGINT UNSIGNED, b BIGINT, de DECIMAL(20,6), "
-           "f FLOAT, d DOUBLE, bt BIT(10), dt DATE, tm TIME(3), dtm DATETIME(6), ts TIMESTAMP(2) NULL, y YEAR, "
-           "c CHAR(5), vc VARCHAR(300), l1 VARCHAR(20) CHARACTER SET latin1, bin BINARY(4), vb VARBINARY(10), "
-           "bl BLOB, tx TEXT, mt MEDIUMTEXT, e ENUM('a','b','c'), s SET('x','y','z'), j JSON, g GEOMETRY, "
-           "inv INT INVISIBLE DEFAULT 42)";
+        "ti TINYINT, su SMALLINT UNSIGNED, mi MEDIUMINT, i INT, bu BIGINT UNSIGNED, b BIGINT, de DECIMAL(20,6), "
+        "f FLOAT, d DOUBLE, bt BIT(10), dt DATE, tm TIME(3), dtm DATETIME(6), ts TIMESTAMP(2) NULL, y YEAR, "
+        "c CHAR(5), vc VARCHAR(300), l1 VARCHAR(20) CHARACTER SET latin1, bin BINARY(4), vb VARBINARY(10), "
+        "bl BLOB, tx TEXT, mt MEDIUMTEXT, e ENUM('a','b','c'), s SET('x','y','z'), j JSON, g GEOMETRY, "
+        "inv INT INVISIBLE DEFAULT 42)";
 }
 
 std::string typesRows(bool mysql) {
     const auto v = [mysql](const char* text) { return mysql ? std::string(text) + ", " : std::string(); };
     return "(1, " + v("STRING_TO_VECTOR('[1.5,2,-3]')") +
-           "-128, 65535, -8388608, 2147483647, 18446744073709551615, -9223372036854775808, -12345.678901, 1.5, "
-           "1e300, b'1010101010', '2024-02-29', '-838:59:59.000', '2024-01-02 03:04:05.123456', "
-           "'2038-01-19 03:14:07.99', 2024, 'ab', '€uro ünïcode ✓', 'café', x'0102', x'00ff27', "
-           "x'00275c0a0d1a', 'it''s \"quoted\" \\\\ back', REPEAT('x', 70000), 'b', 'x,z', "
-           "'{\"a\": [1, 2.5, \"x\"], \"b\": null, \"c\": {\"d\": true}}', ST_GeomFromText('POINT(1 2)'), 7), "
-           "(2, " + v("NULL") +
-           "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-           "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
-           "(3, " + v("STRING_TO_VECTOR('[0,0,0]')") +
-           "0, 0, 0, 0, 0, 0, 0, -2.25, -0.5, b'0', '1000-01-01', '00:00:00', '1000-01-01 00:00:00', "
-           "'1970-01-02 00:00:01', 1901, '', '', '', x'', x'', x'', '', '', 'a', '', '[]', "
-           "ST_GeomFromText('LINESTRING(0 0,1 1,2 3)'), 0)";
+        "-128, 65535, -8388608, 2147483647, 18446744073709551615, -9223372036854775808, -12345.678901, 1.5, "
+        "1e300, b'1010101010', '2024-02-29', '-838:59:59.000', '2024-01-02 03:04:05.123456', "
+        "'2038-01-19 03:14:07.99', 2024, 'ab', '€uro ünïcode ✓', 'café', x'0102', x'00ff27', "
+        "x'00275c0a0d1a', 'it''s \"quoted\" \\\\ back', REPEAT('x', 70000), 'b', 'x,z', "
+        "'{\"a\": [1, 2.5, \"x\"], \"b\": null, \"c\": {\"d\": true}}', ST_GeomFromText('POINT(1 2)'), 7), "
+        "(2, " +
+        v("NULL") +
+        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
+        "(3, " +
+        v("STRING_TO_VECTOR('[0,0,0]')") +
+        "0, 0, 0, 0, 0, 0, 0, -2.25, -0.5, b'0', '1000-01-01', '00:00:00', '1000-01-01 00:00:00', "
+        "'1970-01-02 00:00:01', 1901, '', '', '', x'', x'', x'', '', '', 'a', '', '[]', "
+        "ST_GeomFromText('LINESTRING(0 0,1 1,2 3)'), 0)";
 }
 
 std::string columnList(const std::vector<std::string>& columns) {
@@ -181,8 +183,8 @@ TEST_CASE("compressed_transactions_decode_like_plain_ones") {
     w.execute("START TRANSACTION");
     for (int i = 1; i <= 20; ++i) {
         const std::string n = std::to_string(i);
-        w.execute("INSERT INTO lv.t (id, note, body, inv) VALUES (" + n + ", 'row " + n + "', REPEAT('compressible ', " +
-                  std::to_string(i * 10) + "), " + n + ")");
+        w.execute("INSERT INTO lv.t (id, note, body, inv) VALUES (" + n + ", 'row " + n +
+                  "', REPEAT('compressible ', " + std::to_string(i * 10) + "), " + n + ")");
     }
     w.execute("UPDATE lv.t SET note = CONCAT(note, ' updated') WHERE id % 3 = 0");
     w.execute("DELETE FROM lv.t WHERE id % 5 = 0");

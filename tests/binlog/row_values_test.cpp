@@ -37,18 +37,19 @@ Decoded one(uint8_t type, std::string_view metaBytes, std::string_view value, st
     return decodeRow({{type, std::string(metaBytes)}}, value, optionalMeta);
 }
 
-constexpr uint8_t kTiny = 1, kShort = 2, kLong = 3, kFloat = 4, kDouble = 5, kTimestamp = 7, kLongLong = 8,
-                  kInt24 = 9, kDate = 10, kTime = 11, kDateTime = 12, kYear = 13, kVarchar = 15, kBit = 16,
-                  kTimestamp2 = 17, kDateTime2 = 18, kTime2 = 19, kJson = 245, kNewDecimal = 246, kBlob = 252,
-                  kString = 254, kGeometry = 255, kVarcharCompressed = 141;
+constexpr uint8_t kTiny = 1, kShort = 2, kLong = 3, kFloat = 4, kDouble = 5, kTimestamp = 7, kLongLong = 8, kInt24 = 9,
+                  kDate = 10, kTime = 11, kDateTime = 12, kYear = 13, kVarchar = 15, kBit = 16, kTimestamp2 = 17,
+                  kDateTime2 = 18, kTime2 = 19, kJson = 245, kNewDecimal = 246, kBlob = 252, kString = 254,
+                  kGeometry = 255, kVarcharCompressed = 141;
 
 std::string hex(std::string_view h) { return Bytes().hex(h); }
 
 }  // namespace
 
 TEST_CASE("integers: signed by default, unsigned from SIGNEDNESS metadata (MSB-first over numeric columns)") {
-    std::vector<ColumnSpec> cols = {{kTiny, ""}, {kShort, ""}, {kInt24, ""}, {kLong, ""}, {kLongLong, ""},
-                                    {kVarchar, Bytes().u16(10)}, {kYear, ""}};
+    std::vector<ColumnSpec> cols = {{kTiny, ""}, {kShort, ""},    {kInt24, ""},
+                                    {kLong, ""}, {kLongLong, ""}, {kVarchar, Bytes().u16(10)},
+                                    {kYear, ""}};
     std::string values = Bytes().u8(0xFF).u16(0x8000).u24(0xFFFFFF).u32(0x80000000).u64(~0ULL).u8(1).raw("x").u8(124);
     auto s = decodeRow(cols, values);
     CHECK(s.value(0).kind == Value::Kind::Int);
@@ -97,7 +98,8 @@ TEST_CASE("schema hints fill signedness, charset and enum labels when the TABLE_
     CHECK(d.value(2).data() == "large");
 
     // Metadata wins over a contradicting hint.
-    auto m = decodeRow(cols, Bytes().u32(0xFFFFFFFF).u8(2).raw("\xE9t").u8(2), meta(1, std::string(1, '\0')) + meta(3, "\x2D"), &h);
+    auto m = decodeRow(cols, Bytes().u32(0xFFFFFFFF).u8(2).raw("\xE9t").u8(2),
+                       meta(1, std::string(1, '\0')) + meta(3, "\x2D"), &h);
     CHECK(m.value(0).kind == Value::Kind::Int);
     CHECK(m.value(1).collation == 45);
 }
@@ -252,7 +254,8 @@ TEST_CASE("MariaDB compressed VARCHAR column (COMPRESSED attribute)") {
     std::string text(500, 'm');
     uLongf len = compressBound(static_cast<uLong>(text.size()));
     std::string z(len, '\0');
-    compress(reinterpret_cast<Bytef*>(z.data()), &len, reinterpret_cast<const Bytef*>(text.data()), static_cast<uLong>(text.size()));
+    compress(reinterpret_cast<Bytef*>(z.data()), &len, reinterpret_cast<const Bytef*>(text.data()),
+             static_cast<uLong>(text.size()));
     z.resize(len);
     std::string stored = Bytes().u8(0x80 | 2).be(text.size(), 2).raw(z);
     auto c = one(kVarcharCompressed, Bytes().u16(1000), Bytes().u16(stored.size()).raw(stored));

@@ -25,7 +25,8 @@ std::string slurp(const std::filesystem::path& p) {
 
 Result runner(const TempDir& dir, const std::string& args) {
     const auto out = dir.path() / "out.txt", err = dir.path() / "err.txt";
-    const std::string cmd = std::string(TIDEMARK_RUNNER) + " " + args + " > " + out.string() + " 2> " + err.string() + " < /dev/null";
+    const std::string cmd =
+        std::string(TIDEMARK_RUNNER) + " " + args + " > " + out.string() + " 2> " + err.string() + " < /dev/null";
     const int raw = std::system(cmd.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
 }
@@ -44,17 +45,20 @@ TEST_CASE("bad input exits 2 with one clear line and no stack trace") {
     auto job = [&](const std::string& text) { return dir.write("job.yaml", text).string(); };
     const auto base = manifest(sharedSource().port(), sharedTarget().port(), "");
 
-    auto malformed = runner(dir, "precheck -f " + job("spec: [unclosed\n") + " --secrets-dir " + secrets.path().string());
+    auto malformed =
+        runner(dir, "precheck -f " + job("spec: [unclosed\n") + " --secrets-dir " + secrets.path().string());
     CHECK(malformed.status == 2);
     CHECK(malformed.err.find("malformed YAML") != std::string::npos);
     CHECK(lines(malformed.err) == 1);
 
-    auto unknown = runner(dir, "precheck -f " + job(base + "  colour: blue\n") + " --secrets-dir " + secrets.path().string());
+    auto unknown =
+        runner(dir, "precheck -f " + job(base + "  colour: blue\n") + " --secrets-dir " + secrets.path().string());
     CHECK(unknown.status == 2);
     CHECK(unknown.err.find("spec.colour: unknown field") != std::string::npos);
     CHECK(lines(unknown.err) == 1);
 
-    auto wrongType = runner(dir, "precheck -f " + job(base + "  paused: sometimes\n") + " --secrets-dir " + secrets.path().string());
+    auto wrongType =
+        runner(dir, "precheck -f " + job(base + "  paused: sometimes\n") + " --secrets-dir " + secrets.path().string());
     CHECK(wrongType.status == 2);
     CHECK(wrongType.err.find("spec.paused: expected true or false") != std::string::npos);
 
@@ -69,8 +73,9 @@ TEST_CASE("bad input exits 2 with one clear line and no stack trace") {
     CHECK(missingKey.status == 2);
     CHECK(missingKey.err.find("target: secret 'tgt' has no key 'password'") != std::string::npos);
 
-    auto badSkip = runner(dir, "precheck -f " + job(base + "  precheck: {skip: [nonsense]}\n") + " --secrets-dir " +
-                                   secrets.path().string());
+    auto badSkip = runner(
+        dir,
+        "precheck -f " + job(base + "  precheck: {skip: [nonsense]}\n") + " --secrets-dir " + secrets.path().string());
     CHECK(badSkip.status == 2);
     CHECK(badSkip.err.find("spec.precheck.skip[0]: unknown item 'nonsense'") != std::string::npos);
 
@@ -95,31 +100,37 @@ TEST_CASE("precheck exits 0 when the job may proceed and 1 when it may not, with
     secrets.credentials("tgt", "root", "");
     const auto objects = "  objects: {include: [{database: cli_shop}]}\n";
 
-    const auto ignoring = dir.write("ok.yaml", manifest(sharedSource().port(), sharedTarget().port(),
-                                                         std::string(objects) + "  precheck: {ignoreWarnings: true}\n"));
-    auto ok = runner(dir, "precheck -f " + ignoring.string() + " --secrets-dir " + secrets.path().string() + " --output json");
+    const auto ignoring = dir.write("ok.yaml",
+                                    manifest(sharedSource().port(), sharedTarget().port(),
+                                             std::string(objects) + "  precheck: {ignoreWarnings: true}\n"));
+    auto ok = runner(
+        dir, "precheck -f " + ignoring.string() + " --secrets-dir " + secrets.path().string() + " --output json");
     CHECK(ok.status == 0);
     CHECK(ok.out.find("\"name\": \"binlog_format\"") != std::string::npos);
     CHECK(ok.out.find("Sup3r-Secret-Pw") == std::string::npos);
 
     // A table without a key is a warning, and warnings stop a job that does not ignore them.
     const auto strict = dir.write("strict.yaml", manifest(sharedSource().port(), sharedTarget().port(), objects));
-    auto stopped = runner(dir, "precheck -f " + strict.string() + " --secrets-dir " + secrets.path().string() + " --output table");
+    auto stopped =
+        runner(dir, "precheck -f " + strict.string() + " --secrets-dir " + secrets.path().string() + " --output table");
     CHECK(stopped.status == 1);
     CHECK(stopped.out.find("WARNING  primary_keys") != std::string::npos);
     CHECK(stopped.out.find("FAILED") == std::string::npos);
     // Only the warnings held it back: skipping that item lets the job proceed (a MariaDB
     // source also carries its notice).
-    const auto skipping = dir.write(
-        "skip.yaml", manifest(sharedSource().port(), sharedTarget().port(),
-                              std::string(objects) + "  precheck: {skip: [primary_keys, source_version]}\n"));
-    auto proceeds = runner(dir, "precheck -f " + skipping.string() + " --secrets-dir " + secrets.path().string() + " --output table");
+    const auto skipping =
+        dir.write("skip.yaml",
+                  manifest(sharedSource().port(), sharedTarget().port(),
+                           std::string(objects) + "  precheck: {skip: [primary_keys, source_version]}\n"));
+    auto proceeds = runner(
+        dir, "precheck -f " + skipping.string() + " --secrets-dir " + secrets.path().string() + " --output table");
     INFO(proceeds.out);
     CHECK(proceeds.status == 0);
 
     // A wrong password: a Failed item naming the endpoint and the cause, and still no password.
     secrets.credentials("src", "cliuser", "Wr0ng-Pw-Value");
-    auto denied = runner(dir, "precheck -f " + ignoring.string() + " --secrets-dir " + secrets.path().string() + " --output table");
+    auto denied = runner(
+        dir, "precheck -f " + ignoring.string() + " --secrets-dir " + secrets.path().string() + " --output table");
     CHECK(denied.status == 1);
     CHECK(denied.out.find("FAILED   source_connection") != std::string::npos);
     CHECK(denied.out.find("authentication failed for user 'cliuser'") != std::string::npos);
@@ -128,8 +139,9 @@ TEST_CASE("precheck exits 0 when the job may proceed and 1 when it may not, with
 
     // An unreachable host: a Failed item, exit 1.
     auto text = manifest(sharedSource().port(), 1, objects);
-    auto unreachable = runner(dir, "precheck -f " + dir.write("down.yaml", text).string() + " --secrets-dir " +
-                                       secrets.path().string() + " --output table");
+    auto unreachable = runner(dir,
+                              "precheck -f " + dir.write("down.yaml", text).string() + " --secrets-dir " +
+                                  secrets.path().string() + " --output table");
     CHECK(unreachable.status == 1);
     CHECK(unreachable.out.find("target 127.0.0.1:1: connecting: cannot reach the server") != std::string::npos);
 }

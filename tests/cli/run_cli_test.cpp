@@ -102,8 +102,7 @@ bool eventually(const DbServer& server, const std::string& sql, const std::strin
     for (int i = 0; i < 600; ++i) {
         try {
             if (server.connectRoot().scalar(sql).value_or("") == want) return true;
-        } catch (const db::DbError&) {
-        }
+        } catch (const db::DbError&) {}
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return false;
@@ -112,7 +111,7 @@ bool eventually(const DbServer& server, const std::string& sql, const std::strin
 // Rows 1..n in a column `seq`, as a derived table both flavors read.
 std::string numbers(int n) {
     return "(WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < " + std::to_string(n) +
-           ") SELECT seq FROM s) AS numbers";
+        ") SELECT seq FROM s) AS numbers";
 }
 
 struct Setup {
@@ -124,18 +123,27 @@ struct Setup {
 
     explicit Setup(const std::string& type, const std::string& extraSpec = "") {
         source.exec("CREATE DATABASE app");
-        source.exec("CREATE TABLE app.accounts (id INT PRIMARY KEY, owner VARCHAR(40) CHARACTER SET utf8mb4, balance DECIMAL(14,2), touched DATETIME(6))");
+        source.exec(
+            "CREATE TABLE app.accounts (id INT PRIMARY KEY, owner VARCHAR(40) CHARACTER SET utf8mb4, balance "
+            "DECIMAL(14,2), touched DATETIME(6))");
         source.exec("CREATE TABLE app.events (at TIMESTAMP(3) NULL, what VARBINARY(64))");  // no key
         auto c = source.connectRoot();
         // MySQL has no seq_1_to_N tables and stops recursion at 1000 rows unless told otherwise.
-        c.execute(source.isMySql() ? "SET SESSION cte_max_recursion_depth = 10000" : "SET SESSION max_recursive_iterations = 10000");
-        c.execute("INSERT INTO app.accounts SELECT seq, CONCAT('owner ', seq, ' ✓'), seq * 1.5, '2024-05-06 07:08:09.123456' FROM " + numbers(3000));
-        c.execute("INSERT INTO app.events SELECT FROM_UNIXTIME(1700000000 + seq), UNHEX(SHA2(seq, 256)) FROM " + numbers(500));
+        c.execute(source.isMySql() ? "SET SESSION cte_max_recursion_depth = 10000"
+                                   : "SET SESSION max_recursive_iterations = 10000");
+        c.execute(
+            "INSERT INTO app.accounts SELECT seq, CONCAT('owner ', seq, ' ✓'), seq * 1.5, '2024-05-06 07:08:09.123456' "
+            "FROM " +
+            numbers(3000));
+        c.execute("INSERT INTO app.events SELECT FROM_UNIXTIME(1700000000 + seq), UNHEX(SHA2(seq, 256)) FROM " +
+                  numbers(500));
         secrets.credentials("src", "root", "");
         secrets.credentials("tgt", "root", "");
-        jobFile = dir.write("job.yaml", manifest(source.port(), target.port(),
-                                                 "  objects: {include: [{database: app}]}\n  precheck: {ignoreWarnings: true}\n" + extraSpec,
-                                                 type))
+        jobFile = dir.write("job.yaml",
+                            manifest(source.port(), target.port(),
+                                     "  objects: {include: [{database: app}]}\n  precheck: {ignoreWarnings: true}\n" +
+                                         extraSpec,
+                                     type))
                       .string();
     }
     std::vector<std::string> args(const std::string& command) const {
@@ -148,14 +156,17 @@ void churn(const DbServer& source, int round) {
     auto c = source.connectRoot();
     c.execute("START TRANSACTION");
     c.execute("INSERT INTO app.accounts VALUES (" + std::to_string(100000 + round) + ", 'new', 1.00, NOW(6))");
-    c.execute("UPDATE app.accounts SET balance = balance + 1, touched = NOW(6) WHERE id % 97 = " + std::to_string(round % 97));
+    c.execute("UPDATE app.accounts SET balance = balance + 1, touched = NOW(6) WHERE id % 97 = " +
+              std::to_string(round % 97));
     c.execute("DELETE FROM app.accounts WHERE id = " + std::to_string(1 + round * 7 % 3000));
     c.execute("INSERT INTO app.events VALUES (NOW(3), X'00FF" + std::string(round % 2 ? "01" : "02") + "')");
     c.execute("COMMIT");
     if (round % 5 == 0) c.execute("DELETE FROM app.events WHERE what = X'00FF01' LIMIT 1");
 }
 
-const std::string kRows = "SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(CRC32(CONCAT_WS('|', id, owner, balance, touched))), 0)) FROM app.accounts";
+const std::string kRows =
+    "SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(CRC32(CONCAT_WS('|', id, owner, balance, touched))), 0)) FROM "
+    "app.accounts";
 
 }  // namespace
 

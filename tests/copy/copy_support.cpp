@@ -115,7 +115,8 @@ std::uint64_t gtidTransactions(const std::string& gtidSet) {
     while (start <= gtidSet.size()) {
         const auto end = std::min(gtidSet.find(',', start), gtidSet.size());
         std::string part = gtidSet.substr(start, end - start);
-        part.erase(std::remove_if(part.begin(), part.end(), [](unsigned char c) { return std::isspace(c); }), part.end());
+        part.erase(std::remove_if(part.begin(), part.end(), [](unsigned char c) { return std::isspace(c); }),
+                   part.end());
         if (part.find(':') != std::string::npos) {
             // uuid[:tag]:a-b:c...: the parts after the uuid that start with a digit are intervals.
             std::size_t p = part.find(':');

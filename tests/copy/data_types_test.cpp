@@ -42,7 +42,8 @@ void createTypes() {
         dtm_now DATETIME(6) NULL DEFAULT CURRENT_TIMESTAMP(6),
         expr_default VARCHAR(40) DEFAULT (CONCAT('made ', 'by default'))
     ) DEFAULT CHARSET=utf8mb4)");
-    s.execute(R"(INSERT INTO types_db.t (id, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, dec65, dec10, f, d, b1, b13, b64,
+    s.execute(
+        R"(INSERT INTO types_db.t (id, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, dec65, dec10, f, d, b1, b13, b64,
         dt, dtm, dtm6, ts, tm, tm6, y, s_latin1, s_utf8, s_utf8mb4, ch, txt, s_bin, bn, vb, bl, e, st, j) VALUES
       (1, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0,
        '-99999999999999999999999999999999999.999999999999999999999999999999', -99999999.99,
@@ -81,27 +82,37 @@ void createTypes() {
                       R"("s": "nul \u0000 quote \" backslash \\ tab \t", "nested": {"k": [true, false, null, {}]}})") +
               " WHERE id = 1");
     if (source().isMySql()) {
-        s.execute("ALTER TABLE types_db.t ADD COLUMN vec VECTOR(3), "
-                  "ADD COLUMN s_0900_ai VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci, "
-                  "ADD COLUMN s_0900_as_cs VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_as_cs, "
-                  "ADD COLUMN s_0900_bin TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin");
-        s.execute("UPDATE types_db.t SET vec = STRING_TO_VECTOR('[1.5, -2, 3.4028234e38]'), "
-                  "s_0900_ai = 'Stra\xC3\x9F" "e ', s_0900_as_cs = 'trailing space ', s_0900_bin = X'F09F9880' "
-                  "WHERE id = 2");
+        s.execute(
+            "ALTER TABLE types_db.t ADD COLUMN vec VECTOR(3), "
+            "ADD COLUMN s_0900_ai VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci, "
+            "ADD COLUMN s_0900_as_cs VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_as_cs, "
+            "ADD COLUMN s_0900_bin TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin");
+        s.execute(
+            "UPDATE types_db.t SET vec = STRING_TO_VECTOR('[1.5, -2, 3.4028234e38]'), "
+            "s_0900_ai = 'Stra\xC3\x9F"
+            "e ', s_0900_as_cs = 'trailing space ', s_0900_bin = X'F09F9880' "
+            "WHERE id = 2");
         // A subnormal, -0 and 0.
-        const std::string floats("\x01\x00\x00\x00" "\x00\x00\x00\x80" "\x00\x00\x00\x00", 12);
+        const std::string floats(
+            "\x01\x00\x00\x00"
+            "\x00\x00\x00\x80"
+            "\x00\x00\x00\x00",
+            12);
         s.execute("UPDATE types_db.t SET vec = " + db::hexLiteral(floats) + " WHERE id = 4");
     } else {
         s.execute("ALTER TABLE types_db.t ADD COLUMN ip INET6, ADD COLUMN u UUID");
-        s.execute("UPDATE types_db.t SET ip = '2001:db8::ff00:42:8329', u = '123e4567-e89b-12d3-a456-426614174000' "
-                  "WHERE id = 2");
-        s.execute("UPDATE types_db.t SET ip = '::ffff:192.0.2.1', u = '00000000-0000-0000-0000-000000000000' WHERE id = 4");
+        s.execute(
+            "UPDATE types_db.t SET ip = '2001:db8::ff00:42:8329', u = '123e4567-e89b-12d3-a456-426614174000' "
+            "WHERE id = 2");
+        s.execute(
+            "UPDATE types_db.t SET ip = '::ffff:192.0.2.1', u = '00000000-0000-0000-0000-000000000000' WHERE id = 4");
     }
     // Last (ON UPDATE CURRENT_TIMESTAMP): columns with defaults hold values of long ago (a copy
     // that let the target fill them in would differ); the invisible column holds values a
     // SELECT * would not show.
-    s.execute("UPDATE types_db.t SET ts_now = '2001-02-03 04:05:06', dtm_now = '2001-02-03 04:05:06.123456', "
-              "expr_default = CONCAT('row ', id), inv = CONCAT('hidden ', id) WHERE id <> 3");
+    s.execute(
+        "UPDATE types_db.t SET ts_now = '2001-02-03 04:05:06', dtm_now = '2001-02-03 04:05:06.123456', "
+        "expr_default = CONCAT('row ', id), inv = CONCAT('hidden ', id) WHERE id <> 3");
     s.execute("UPDATE types_db.t SET ts_now = '1999-12-31 23:59:59', dtm_now = NULL, expr_default = NULL WHERE id = 3");
 }
 
@@ -116,16 +127,19 @@ void checkSame() {
     // FLOAT and DOUBLE exactly, not just their printed forms; TIMESTAMP in another zone.
     for (auto* c : {&s, &t}) c->execute("SET time_zone = '-07:00'");
     auto exact = [](db::Connection& c) {
-        return c.query("SELECT id, CAST(f AS DOUBLE), d * 1, d = 0.30000000000000004, ts, UNIX_TIMESTAMP(ts), "
-                       "UNIX_TIMESTAMP(ts_now), j IS NULL FROM types_db.t ORDER BY id")
+        return c
+            .query(
+                "SELECT id, CAST(f AS DOUBLE), d * 1, d = 0.30000000000000004, ts, UNIX_TIMESTAMP(ts), "
+                "UNIX_TIMESTAMP(ts_now), j IS NULL FROM types_db.t ORDER BY id")
             .rows;
     };
     auto es = exact(s), et = exact(t);
     REQUIRE(es.size() == et.size());
     for (std::size_t i = 0; i < es.size(); ++i)
         for (std::size_t k = 0; k < es[i].size(); ++k)
-            CHECK_MESSAGE(es[i][k] == et[i][k], "row " << i << " column " << k << ": " << es[i][k].value_or("NULL")
-                                                       << " vs " << et[i][k].value_or("NULL"));
+            CHECK_MESSAGE(es[i][k] == et[i][k],
+                          "row " << i << " column " << k << ": " << es[i][k].value_or("NULL") << " vs "
+                                 << et[i][k].value_or("NULL"));
     auto d2 = t.scalar("SELECT d = 0.30000000000000004 FROM types_db.t WHERE id = 2");
     CHECK(d2 == std::optional<std::string>("1"));
     auto f2 = t.scalar("SELECT f = CAST(3.1415927 AS FLOAT) FROM types_db.t WHERE id = 2");
@@ -139,7 +153,7 @@ void checkSame() {
         for (auto& r : c.query("SELECT COLUMN_NAME, COLUMN_TYPE, EXTRA, COLUMN_DEFAULT, COLLATION_NAME FROM "
                                "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'types_db' AND TABLE_NAME = 't' "
                                "ORDER BY ORDINAL_POSITION")
-                          .rows) {
+                           .rows) {
             std::string line;
             for (auto& v : r) line += v.value_or("NULL") + "|";
             out.push_back(line);
@@ -162,8 +176,8 @@ TEST_CASE("every data type round-trips byte for byte in logical mode") {
     // A batch of a table's full statement size runs as a prepared statement (values bound as
     // bytes), a shorter one as a plain statement (values escaped inline): both must be exact.
     auto options = testOptions(2);
-    SUBCASE("prepared statements") { options.batchBytes = 1; }          // one row per statement: all full
-    SUBCASE("plain statements") { options.batchBytes = 1u << 30; }     // 2-row chunks: all shorter
+    SUBCASE("prepared statements") { options.batchBytes = 1; }      // one row per statement: all full
+    SUBCASE("plain statements") { options.batchBytes = 1u << 30; }  // 2-row chunks: all shorter
     reset("types-logical", {});
     createTypes();
     target().connectRoot().execute("DROP DATABASE IF EXISTS types_db");
@@ -206,13 +220,14 @@ TEST_CASE("tables chunked on string and typed keys copy every row once, in both 
         s.execute("CREATE TABLE keys_db.s (k VARCHAR(20) CHARACTER SET utf8mb4 COLLATE " + collation +
                   " PRIMARY KEY, v INT)");
         int n = 0;
-        for (const char* k : {"", " ", "a", "a ", "a  ", "b", "B\xC3\xA4r", "z", "\xC3\xBF", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                              "\xF0\x9F\x98\x80 ", "zz", "~", "0", "00", "1 0"})
+        for (const char* k : {"", " ", "a", "a ", "a  ", "b", "B\xC3\xA4r", "z", "\xC3\xBF", "\xE2\x82\xAC",
+                              "\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80 ", "zz", "~", "0", "00", "1 0"})
             s.execute("INSERT INTO keys_db.s VALUES (" + db::hexLiteral(k) + ", " + std::to_string(++n) + ")");
         s.execute("CREATE TABLE keys_db.u (k " + typed + " NOT NULL PRIMARY KEY, v INT)");
         for (int i = 0; i < 40; ++i) {
             std::string key;
-            if (source().isMySql()) key = db::hexLiteral(std::string(1, static_cast<char>(i * 6)) + std::string(i % 3, '\0'));
+            if (source().isMySql())
+                key = db::hexLiteral(std::string(1, static_cast<char>(i * 6)) + std::string(i % 3, '\0'));
             else key = "UUID()";
             s.execute("INSERT INTO keys_db.u VALUES (" + key + ", " + std::to_string(i) + ")");
         }
@@ -228,6 +243,7 @@ TEST_CASE("tables chunked on string and typed keys copy every row once, in both 
         }
         auto chunks = t.scalar("SELECT COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = 'string-keys' AND tbl = 's'");
         CHECK(std::stoi(chunks.value_or("0")) >= 5);
-        CHECK(copy::verify(job("string-keys", {"keys_db"}), sourceOptions(), targetOptions(), sink, testOptions(3)).identical);
+        CHECK(copy::verify(job("string-keys", {"keys_db"}), sourceOptions(), targetOptions(), sink, testOptions(3))
+                  .identical);
     }
 }

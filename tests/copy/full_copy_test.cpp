@@ -65,7 +65,8 @@ void consistentWhileWriting(const std::string& jobName, copy::SnapshotMethod met
     auto t = target().connectRoot();
     CHECK(t.scalar("SELECT SUM(balance) FROM " + dbName + ".accounts") == std::optional<std::string>("300000"));
     CHECK(count(t, dbName + ".ledger") == inSnapshot);
-    CHECK(t.scalar("SELECT MAX(id) FROM " + dbName + ".ledger") == std::optional<std::string>(std::to_string(inSnapshot)));
+    CHECK(t.scalar("SELECT MAX(id) FROM " + dbName + ".ledger") ==
+          std::optional<std::string>(std::to_string(inSnapshot)));
 
     // Undo the ledger rows written after the snapshot on the source: then the ledgers are identical.
     s.execute("DELETE FROM " + dbName + ".ledger WHERE id > " + std::to_string(inSnapshot));
@@ -82,7 +83,9 @@ void consistentWhileWriting(const std::string& jobName, copy::SnapshotMethod met
 
 }  // namespace
 
-TEST_CASE("a snapshot taken while another connection keeps writing is consistent at its position (MariaDB without a lock, MySQL under LOCK TABLES)") {
+TEST_CASE(
+    "a snapshot taken while another connection keeps writing is consistent at its position (MariaDB without a lock, "
+    "MySQL under LOCK TABLES)") {
     consistentWhileWriting("consistent-auto", copy::SnapshotMethod::Auto);
 }
 
@@ -96,9 +99,13 @@ TEST_CASE("identifiers with backticks, spaces, unicode and reserved words") {
     auto s = source().connectRoot();
     s.execute("CREATE DATABASE " + db::quoteIdent(dbName));
     const auto t1 = db::qualified(dbName, "select");
-    const auto t2 = db::qualified(dbName, "t\xC3\xA5" "ble with `space`");
-    s.execute("CREATE TABLE " + t1 + " (`order` INT PRIMARY KEY, `my col` VARCHAR(20), `from` INT, KEY `where` (`from`))");
-    s.execute("CREATE TABLE " + t2 + " (`k\xC3\xBC` VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL, `n` INT NOT NULL, "
+    const auto t2 = db::qualified(dbName,
+                                  "t\xC3\xA5"
+                                  "ble with `space`");
+    s.execute("CREATE TABLE " + t1 +
+              " (`order` INT PRIMARY KEY, `my col` VARCHAR(20), `from` INT, KEY `where` (`from`))");
+    s.execute("CREATE TABLE " + t2 +
+              " (`k\xC3\xBC` VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL, `n` INT NOT NULL, "
               "`v` TEXT, PRIMARY KEY (`k\xC3\xBC`, `n`))");
     for (int i = 1; i <= 40; ++i) {
         s.execute("INSERT INTO " + t1 + " VALUES (" + std::to_string(i) + ", 'v" + std::to_string(i) + "', " +
@@ -108,11 +115,17 @@ TEST_CASE("identifiers with backticks, spaces, unicode and reserved words") {
     }
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    auto r = copy::runFullCopy(job("identifiers", {dbName}), sourceOptions(), targetOptions(), sink, stop, testOptions(7));
+    auto r =
+        copy::runFullCopy(job("identifiers", {dbName}), sourceOptions(), targetOptions(), sink, stop, testOptions(7));
     CHECK(r.rows == 80);
     auto t = target().connectRoot();
     CHECK(hexRows(s, dbName, "select") == hexRows(t, dbName, "select"));
-    CHECK(hexRows(s, dbName, "t\xC3\xA5" "ble with `space`") == hexRows(t, dbName, "t\xC3\xA5" "ble with `space`"));
+    CHECK(hexRows(s, dbName,
+                  "t\xC3\xA5"
+                  "ble with `space`") ==
+          hexRows(t, dbName,
+                  "t\xC3\xA5"
+                  "ble with `space`"));
     // The deferred index is there after the copy.
     CHECK(t.scalar("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + t.quote(dbName) +
                    " AND INDEX_NAME = 'where'") == std::optional<std::string>("1"));
@@ -191,7 +204,8 @@ TEST_CASE("an existing target table with other columns is a clear error naming i
     RecordingSink sink;
     std::atomic<bool> stop{false};
     CHECK_THROWS_WITH_AS(
-        copy::runFullCopy(job("mismatch", {"mismatch_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions()),
+        copy::runFullCopy(job("mismatch", {"mismatch_db"}), sourceOptions(), targetOptions(), sink, stop,
+                          testOptions()),
         doctest::Contains("table `mismatch_db`.`t` exists with different columns (source: id, v; target: id, w)"),
         copy::CopyError);
 }
@@ -240,7 +254,8 @@ TEST_CASE("a source table dropped during the copy is a clear error and the copy 
         CHECK(msg.find('\n') == std::string::npos);
     }
     // Run again: the table is gone from the selection, the rest completes from the checkpoint.
-    auto r = copy::runFullCopy(job("dropped", {"drop_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions(50));
+    auto r =
+        copy::runFullCopy(job("dropped", {"drop_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions(50));
     CHECK(r.resumed);
     CHECK(copy::verify(job("dropped", {"drop_db"}), sourceOptions(), targetOptions(), sink).identical == false);
     auto t = target().connectRoot();
@@ -274,7 +289,8 @@ TEST_CASE("a target that goes away is a clear error and the copy resumes once it
         CHECK(msg.find('\n') == std::string::npos);
     }
     lonely.start();
-    auto r = copy::runFullCopy(job("target-away", {"away_db"}), sourceOptions(), targetOpts, sink, stop, testOptions(100));
+    auto r =
+        copy::runFullCopy(job("target-away", {"away_db"}), sourceOptions(), targetOpts, sink, stop, testOptions(100));
     CHECK(r.resumed);
     CHECK(copy::verify(job("target-away", {"away_db"}), sourceOptions(), targetOpts, sink).identical);
 }
@@ -284,7 +300,8 @@ TEST_CASE("a job with nothing to copy still hands over a binlog position and rep
     source().exec("CREATE DATABASE nothing_db");
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    auto r = copy::runFullCopy(job("nothing", {"nothing_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions());
+    auto r =
+        copy::runFullCopy(job("nothing", {"nothing_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions());
     CHECK_FALSE(r.replayFrom.file.empty());
     CHECK(r.replayFrom == r.safeUntil);
     CHECK(r.rows == 0);
@@ -301,7 +318,8 @@ TEST_CASE("verify names the key range that differs, and tables missing on either
     s.execute("CREATE TABLE verify_db.gone (id INT PRIMARY KEY)");
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    copy::runFullCopy(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, stop, testOptions(100));
+    copy::runFullCopy(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, stop,
+                      testOptions(100));
     auto ok = copy::verify(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, testOptions(100));
     CHECK(ok.identical);
     CHECK(ok.rowsCompared == 1000);
@@ -310,7 +328,8 @@ TEST_CASE("verify names the key range that differs, and tables missing on either
     t.execute("UPDATE verify_db.t SET n = NULL WHERE id = 550");  // a value becomes NULL
     t.execute("DROP TABLE verify_db.gone");
     s.execute("CREATE TABLE verify_db.added (id INT PRIMARY KEY)");
-    auto bad = copy::verify(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, testOptions(100));
+    auto bad =
+        copy::verify(job("verify-diff", {"verify_db"}), sourceOptions(), targetOptions(), sink, testOptions(100));
     CHECK_FALSE(bad.identical);
     REQUIRE(bad.differences.size() == 3);
     std::string all;

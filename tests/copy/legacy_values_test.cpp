@@ -48,17 +48,20 @@ void createLegacyValues() {
     )");
     // ALLOW_INVALID_DATES keeps any day 1-31 in any month: such a server holds February 30th.
     s.execute("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'");
-    s.execute("INSERT INTO legacy_db.v (id, d, dn, dtm, dtm6, nn) VALUES "
-              "(4, '2021-02-30', '2019-04-31', '2021-02-31 23:59:59', '2020-02-30 00:00:00.000001', 'invalid')");
+    s.execute(
+        "INSERT INTO legacy_db.v (id, d, dn, dtm, dtm6, nn) VALUES "
+        "(4, '2021-02-30', '2019-04-31', '2021-02-31 23:59:59', '2020-02-30 00:00:00.000001', 'invalid')");
     s.execute("SET SESSION sql_mode = ''");
 
     // A chunk key of zero datetimes, datetimes with zero parts, invalid days and ENUM '' values:
     // the copy's key ranges compare with them on the source and (resumed) on the target.
-    s.execute("CREATE TABLE legacy_db.k (dtm DATETIME NOT NULL, e ENUM('a','b') NOT NULL, v INT, "
-              "PRIMARY KEY (dtm, e), KEY by_v (v))");
-    s.execute("INSERT INTO legacy_db.k VALUES ('0000-00-00 00:00:00', 'bad', 1), ('0000-00-00 00:00:00', 'a', 2), "
-              "('2020-00-00 00:00:00', 'bad', 3), ('2020-00-00 00:00:00', 'b', 4), ('2020-05-00 10:00:00', 'b', 5), "
-              "('2020-05-01 00:00:00', 'bad', 6), ('2024-01-01 00:00:00', 'a', 7)");
+    s.execute(
+        "CREATE TABLE legacy_db.k (dtm DATETIME NOT NULL, e ENUM('a','b') NOT NULL, v INT, "
+        "PRIMARY KEY (dtm, e), KEY by_v (v))");
+    s.execute(
+        "INSERT INTO legacy_db.k VALUES ('0000-00-00 00:00:00', 'bad', 1), ('0000-00-00 00:00:00', 'a', 2), "
+        "('2020-00-00 00:00:00', 'bad', 3), ('2020-00-00 00:00:00', 'b', 4), ('2020-05-00 10:00:00', 'b', 5), "
+        "('2020-05-01 00:00:00', 'bad', 6), ('2024-01-01 00:00:00', 'a', 7)");
     s.execute("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'");
     s.execute("INSERT INTO legacy_db.k VALUES ('2021-02-30 00:00:00', 'a', 8), ('2021-02-31 00:00:00', 'a', 9)");
 }
@@ -110,8 +113,9 @@ void copyAndCompare(const std::string& jobName, api::FullMode mode, copy::CopyOp
     // The deferred keys were added to tables holding zero dates, and the DEFAULT clauses kept.
     CHECK(t.scalar("SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
                    "'legacy_db' AND INDEX_NAME IN ('by_date', 'by_v')") == std::optional<std::string>("2"));
-    const std::string defaults = "SELECT GROUP_CONCAT(COLUMN_NAME, '=', COLUMN_DEFAULT ORDER BY COLUMN_NAME) FROM "
-                                 "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'legacy_db' AND TABLE_NAME = 'v'";
+    const std::string defaults =
+        "SELECT GROUP_CONCAT(COLUMN_NAME, '=', COLUMN_DEFAULT ORDER BY COLUMN_NAME) FROM "
+        "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'legacy_db' AND TABLE_NAME = 'v'";
     auto s = source().connectRoot();
     CHECK(t.scalar(defaults) == s.scalar(defaults));
     auto v = copy::verify(job(jobName, {kDb}), sourceOptions(), targetOptions(), sink, options);
@@ -137,7 +141,7 @@ void copyAndCompare(const std::string& jobName, api::FullMode mode, copy::CopyOp
 
 TEST_CASE("legacy values of a non-strict source copy exactly in logical mode") {
     auto options = testOptions(2);
-    SUBCASE("prepared statements") { options.batchBytes = 1; }       // one row per statement: all full
+    SUBCASE("prepared statements") { options.batchBytes = 1; }      // one row per statement: all full
     SUBCASE("plain statements") { options.batchBytes = 1u << 30; }  // 2-row chunks: all shorter
     copyAndCompare("legacy-logical", api::FullMode::Logical, options);
 }

@@ -21,9 +21,12 @@ void createData(const std::string& dbName) {
     auto s = source().connectRoot();
     s.execute("CREATE DATABASE " + dbName);
     s.execute("CREATE TABLE " + dbName + ".keyed (id INT PRIMARY KEY, k INT NOT NULL, v VARCHAR(100), KEY k (k))");
-    s.execute("INSERT INTO " + dbName + ".keyed SELECT seq, seq % 97, REPEAT(CHAR(65 + seq % 26), 90) FROM " + numbers(6000));
-    s.execute("CREATE TABLE " + dbName + ".composite (a INT NOT NULL, b VARCHAR(10) NOT NULL, v VARCHAR(60), PRIMARY KEY (a, b))");
-    s.execute("INSERT INTO " + dbName + ".composite SELECT seq % 50, CONCAT('b', seq), REPEAT('c', 50) FROM " + numbers(2000));
+    s.execute("INSERT INTO " + dbName + ".keyed SELECT seq, seq % 97, REPEAT(CHAR(65 + seq % 26), 90) FROM " +
+              numbers(6000));
+    s.execute("CREATE TABLE " + dbName +
+              ".composite (a INT NOT NULL, b VARCHAR(10) NOT NULL, v VARCHAR(60), PRIMARY KEY (a, b))");
+    s.execute("INSERT INTO " + dbName + ".composite SELECT seq % 50, CONCAT('b', seq), REPEAT('c', 50) FROM " +
+              numbers(2000));
     // No key, and duplicate rows on purpose: a restart must not add more.
     s.execute("CREATE TABLE " + dbName + ".keyless (x INT, y VARCHAR(60))");
     s.execute("INSERT INTO " + dbName + ".keyless SELECT seq % 300, REPEAT('k', 50) FROM " + numbers(3000));
@@ -35,7 +38,8 @@ struct Progress {
 
 Progress chunks(const std::string& jobName) {
     auto t = target().connectRoot();
-    auto r = t.query("SELECT COALESCE(SUM(state = 2), 0), COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = " + t.quote(jobName));
+    auto r = t.query("SELECT COALESCE(SUM(state = 2), 0), COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = " +
+                     t.quote(jobName));
     if (r.empty()) return {};
     return {std::stoull(r.rows[0][0].value_or("0")), std::stoull(r.rows[0][1].value_or("0"))};
 }
@@ -80,7 +84,8 @@ void killAndResume(api::FullMode mode, const std::string& jobName, const std::st
 
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    auto r = copy::runFullCopy(job(jobName, {dbName}, mode), sourceOptions(), targetOptions(), sink, stop, testOptions(200));
+    auto r =
+        copy::runFullCopy(job(jobName, {dbName}, mode), sourceOptions(), targetOptions(), sink, stop, testOptions(200));
     CHECK(r.resumed);
     CHECK(r.rows < 11000);  // finished chunks were not copied again
     CHECK(sink.last("fullCopy")["resumed"] == true);
@@ -101,7 +106,8 @@ void killAndResume(api::FullMode mode, const std::string& jobName, const std::st
     CHECK(v.identical);
     for (auto& d : v.differences) MESSAGE(d);
     // A finished job is not copied again.
-    auto again = copy::runFullCopy(job(jobName, {dbName}, mode), sourceOptions(), targetOptions(), sink, stop, testOptions(200));
+    auto again =
+        copy::runFullCopy(job(jobName, {dbName}, mode), sourceOptions(), targetOptions(), sink, stop, testOptions(200));
     CHECK(again.rows == 0);
     CHECK(again.replayFrom == r.replayFrom);
 }

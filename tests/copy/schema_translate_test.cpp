@@ -45,9 +45,10 @@ TEST_CASE("a TiDB target gets collations and options it has, with warnings, stri
 }
 
 TEST_CASE("tables with foreign keys keep their indexes") {
-    auto t = translateCreateTable("CREATE TABLE `c` (\n  `id` int,\n  `p` int,\n  KEY `p` (`p`),\n"
-                                  "  CONSTRAINT `f` FOREIGN KEY (`p`) REFERENCES `p` (`id`)\n) ENGINE=InnoDB",
-                                  "d", false, true, "");
+    auto t = translateCreateTable(
+        "CREATE TABLE `c` (\n  `id` int,\n  `p` int,\n  KEY `p` (`p`),\n"
+        "  CONSTRAINT `f` FOREIGN KEY (`p`) REFERENCES `p` (`id`)\n) ENGINE=InnoDB",
+        "d", false, true, "");
     CHECK(t.deferred.empty());
     CHECK(t.createSql.find("KEY `p` (`p`),") != std::string::npos);
 }

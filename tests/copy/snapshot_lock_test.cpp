@@ -35,8 +35,7 @@ public:
         thread_ = std::thread([this, sql] {
             try {
                 conn_.query(sql);
-            } catch (const db::DbError&) {
-            }
+            } catch (const db::DbError&) {}
             finished_ = true;
         });
         auto root = source().connectRoot();
@@ -45,8 +44,7 @@ public:
     ~Running() {
         try {
             source().connectRoot().execute("KILL QUERY " + std::to_string(id_));
-        } catch (const db::DbError&) {
-        }
+        } catch (const db::DbError&) {}
         thread_.join();
     }
     // True while the statement runs (SHOW PROCESSLIST lists it as a query).
@@ -62,7 +60,6 @@ private:
                 return std::stoi(rows.text(i, "Time"));
         return -1;
     }
-
 
     db::Connection conn_;
     unsigned long id_;
@@ -236,11 +233,12 @@ TEST_CASE("without LOCK TABLES and RELOAD a MySQL source is a one-line error nam
         } catch (const copy::CopyError& e) {
             const std::string msg = e.what();
             MESSAGE(msg);
-            CHECK(msg == "source 127.0.0.1:" + std::to_string(source().port()) +
-                             ": cannot take a consistent snapshot of MySQL: user 'nolocks'@'%' may not take LOCK "
-                             "TABLES ... READ on the selected tables (GRANT LOCK TABLES ON `lock_db`.* TO "
-                             "'nolocks'@'%') nor FLUSH TABLES WITH READ LOCK (GRANT RELOAD ON *.* TO 'nolocks'@'%'), "
-                             "and without a lock a MySQL source has no consistent snapshot; grant one of them");
+            CHECK(msg ==
+                  "source 127.0.0.1:" + std::to_string(source().port()) +
+                      ": cannot take a consistent snapshot of MySQL: user 'nolocks'@'%' may not take LOCK "
+                      "TABLES ... READ on the selected tables (GRANT LOCK TABLES ON `lock_db`.* TO "
+                      "'nolocks'@'%') nor FLUSH TABLES WITH READ LOCK (GRANT RELOAD ON *.* TO 'nolocks'@'%'), "
+                      "and without a lock a MySQL source has no consistent snapshot; grant one of them");
             CHECK(msg.find("pw-nolocks") == std::string::npos);
         }
         auto t = target().connectRoot();

@@ -173,10 +173,14 @@ TEST_CASE("TLS with the wrong CA fails with a TLS message") {
     CHECK(connectError(plain).kind() == db::ErrorKind::Tls);
 }
 
-TEST_CASE("caching_sha2_password: first logins authenticate fully with TLS and without, a wrong password is an authentication error") {
+TEST_CASE(
+    "caching_sha2_password: first logins authenticate fully with TLS and without, a wrong password is an "
+    "authentication error") {
     const auto& server = tlsServer();
     if (!server.isMySql()) {
-        MESSAGE("skipped on MariaDB: its server has no caching_sha2_password (MySQL 8.0+'s default, MySQL 9's only password plugin)");
+        MESSAGE(
+            "skipped on MariaDB: its server has no caching_sha2_password (MySQL 8.0+'s default, MySQL 9's only "
+            "password plugin)");
         return;
     }
     const auto& tls = testing::testTls();
@@ -206,8 +210,9 @@ TEST_CASE("caching_sha2_password: first logins authenticate fully with TLS and w
     // A pinned key: the server's own authenticates; another key fails, which shows the password
     // really travelled encrypted with the pinned key rather than one asked of the server.
     testing::TempDir dir("rsa");
-    const auto key = dir.write("server-public-key.pem",
-                               root.query("SHOW GLOBAL STATUS LIKE 'Caching_sha2_password_rsa_public_key'").text(0, "Value"));
+    const auto key =
+        dir.write("server-public-key.pem",
+                  root.query("SHOW GLOBAL STATUS LIKE 'Caching_sha2_password_rsa_public_key'").text(0, "Value"));
     auto pinned = plain;
     pinned.serverPublicKeyFile = key.string();
     CHECK_NOTHROW(firstLogin(pinned));
@@ -224,7 +229,8 @@ TEST_CASE("caching_sha2_password: first logins authenticate fully with TLS and w
     CHECK_NOTHROW(db::Connection::open(mispinned));
     auto missing = plain;
     missing.serverPublicKeyFile = (dir.path() / "absent.pem").string();
-    CHECK(std::string(connectError(missing).what()).find("cannot read the server public key file") != std::string::npos);
+    CHECK(std::string(connectError(missing).what()).find("cannot read the server public key file") !=
+          std::string::npos);
 
     for (auto o : {plain, secure}) {
         o.password = "Hunter2-wrong";

@@ -73,8 +73,7 @@ TEST_CASE("an interrupted test leaves no server and no directory behind") {
             (void)!write(pipeFd[1], line.data(), line.size());
             ::close(pipeFd[1]);
             pause();  // until SIGTERM
-        } catch (...) {
-        }
+        } catch (...) {}
         _exit(1);
     }
     ::close(pipeFd[1]);
@@ -89,6 +88,7 @@ TEST_CASE("an interrupted test leaves no server and no directory behind") {
     waitpid(child, &status, 0);
     CHECK(WIFSIGNALED(status));
     // The server was a child of the test process and died with it; its directory is gone.
-    for (int i = 0; i < 50 && std::filesystem::exists(dir); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 50 && std::filesystem::exists(dir); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     CHECK_FALSE(std::filesystem::exists(dir));
 }

@@ -15,32 +15,32 @@
 namespace tidemark::kube::testing {
 
 class DevCluster {
- public:
-  // Starts the server with extraArgs after --port/--kubeconfig. nullopt (after printing why)
-  // only when hack/devcluster does not exist in this checkout; any other failure throws.
-  static std::optional<DevCluster> start(const std::vector<std::string>& extraArgs = {});
+public:
+    // Starts the server with extraArgs after --port/--kubeconfig. nullopt (after printing why)
+    // only when hack/devcluster does not exist in this checkout; any other failure throws.
+    static std::optional<DevCluster> start(const std::vector<std::string>& extraArgs = {});
 
-  DevCluster(DevCluster&&) noexcept;
-  DevCluster& operator=(DevCluster&&) = delete;
-  ~DevCluster();
+    DevCluster(DevCluster&&) noexcept;
+    DevCluster& operator=(DevCluster&&) = delete;
+    ~DevCluster();
 
-  int port() const { return port_; }
-  const std::string& kubeconfigPath() const { return kubeconfig_; }
-  // The config loaded from the kubeconfig the server wrote.
-  Config config() const;
-  // A namespace created for the test.
-  static constexpr const char* kNamespace = "tidemark-test";
-  // The server's output so far (for failure messages).
-  std::string log() const;
+    int port() const { return port_; }
+    const std::string& kubeconfigPath() const { return kubeconfig_; }
+    // The config loaded from the kubeconfig the server wrote.
+    Config config() const;
+    // A namespace created for the test.
+    static constexpr const char* kNamespace = "tidemark-test";
+    // The server's output so far (for failure messages).
+    std::string log() const;
 
- private:
-  DevCluster() = default;
-  void stop();
+private:
+    DevCluster() = default;
+    void stop();
 
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string dir_;
-  std::string kubeconfig_;
+    pid_t pid_ = -1;
+    int port_ = 0;
+    std::string dir_;
+    std::string kubeconfig_;
 };
 
 }  // namespace tidemark::kube::testing

@@ -9,13 +9,13 @@
 #include "api/migration_job.h"
 
 TEST_CASE("examples_are_valid_migration_jobs") {
-  namespace fs = std::filesystem;
-  int jobs = 0;
-  for (const auto& entry : fs::directory_iterator(fs::path(TIDEMARK_SOURCE_DIR) / "examples")) {
-    if (entry.path().extension() != ".yaml" || entry.path().filename() == "secrets.yaml") continue;
-    INFO(entry.path().string());
-    CHECK_NOTHROW(tidemark::api::loadManifest(entry.path().string()));
-    ++jobs;
-  }
-  CHECK(jobs >= 6);
+    namespace fs = std::filesystem;
+    int jobs = 0;
+    for (const auto& entry : fs::directory_iterator(fs::path(TIDEMARK_SOURCE_DIR) / "examples")) {
+        if (entry.path().extension() != ".yaml" || entry.path().filename() == "secrets.yaml") continue;
+        INFO(entry.path().string());
+        CHECK_NOTHROW(tidemark::api::loadManifest(entry.path().string()));
+        ++jobs;
+    }
+    CHECK(jobs >= 6);
 }

@@ -11,60 +11,60 @@
 
 using namespace tidemark;
 using namespace tidemark::kube::testing;
-using nlohmann::json;
 using kube::resources::kMigrationJobs;
+using nlohmann::json;
 
 TEST_CASE("kube_status_sink_publishes_runner_blocks_and_keeps_operator_fields") {
-  auto cluster = DevCluster::start();
-  if (!cluster) return;
-  kube::Client client(cluster->config());
-  client.create(kMigrationJobs, migrationJob("shop"));
-  // The operator's fields first.
-  client.patchStatus(kMigrationJobs, key("shop"),
-                     {{"status", {{"phase", "Copying"}, {"capacity", {{"current", 2}}}, {"observedGeneration", 1}}}});
+    auto cluster = DevCluster::start();
+    if (!cluster) return;
+    kube::Client client(cluster->config());
+    client.create(kMigrationJobs, migrationJob("shop"));
+    // The operator's fields first.
+    client.patchStatus(kMigrationJobs, key("shop"),
+                       {{"status", {{"phase", "Copying"}, {"capacity", {{"current", 2}}}, {"observedGeneration", 1}}}});
 
-  auto sink = status::kubeStatusSink(client, DevCluster::kNamespace, "shop", std::chrono::milliseconds(100));
-  sink->report("fullCopy", {{"rowsCopied", 10}, {"percent", 5.0}});
-  sink->report("fullCopy", {{"rowsCopied", 20}});
-  sink->report("verify", {{"identical", true}});  // not a status block: kept local
-  sink->flush();
-  json got = client.get(kMigrationJobs, key("shop"));
-  CHECK(got["status"]["fullCopy"]["rowsCopied"] == 20);
-  CHECK(got["status"]["fullCopy"]["percent"] == 5.0);
-  CHECK(got["status"]["phase"] == "Copying");
-  CHECK(got["status"]["capacity"]["current"] == 2);
-  CHECK(!got["status"].contains("verify"));
+    auto sink = status::kubeStatusSink(client, DevCluster::kNamespace, "shop", std::chrono::milliseconds(100));
+    sink->report("fullCopy", {{"rowsCopied", 10}, {"percent", 5.0}});
+    sink->report("fullCopy", {{"rowsCopied", 20}});
+    sink->report("verify", {{"identical", true}});  // not a status block: kept local
+    sink->flush();
+    json got = client.get(kMigrationJobs, key("shop"));
+    CHECK(got["status"]["fullCopy"]["rowsCopied"] == 20);
+    CHECK(got["status"]["fullCopy"]["percent"] == 5.0);
+    CHECK(got["status"]["phase"] == "Copying");
+    CHECK(got["status"]["capacity"]["current"] == 2);
+    CHECK(!got["status"].contains("verify"));
 
-  // The operator writes again: the runner's block stays.
-  client.patchStatus(kMigrationJobs, key("shop"), {{"status", {{"phase", "Replicating"}}}});
-  sink->report("incremental", {{"lagSeconds", 1}, {"rowsApplied", 7}});
-  sink->report("lastError", {{"reason", "SourceUnreachable"}, {"message", "m"}, {"retryable", true}});
-  // Published by the background thread without a flush.
-  json after;
-  for (int i = 0; i < 50; ++i) {
-    after = client.get(kMigrationJobs, key("shop"));
-    if (after["status"].contains("lastError")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  CHECK(after["status"]["phase"] == "Replicating");
-  CHECK(after["status"]["fullCopy"]["rowsCopied"] == 20);
-  CHECK(after["status"]["incremental"]["rowsApplied"] == 7);
-  CHECK(after["status"]["lastError"]["reason"] == "SourceUnreachable");
+    // The operator writes again: the runner's block stays.
+    client.patchStatus(kMigrationJobs, key("shop"), {{"status", {{"phase", "Replicating"}}}});
+    sink->report("incremental", {{"lagSeconds", 1}, {"rowsApplied", 7}});
+    sink->report("lastError", {{"reason", "SourceUnreachable"}, {"message", "m"}, {"retryable", true}});
+    // Published by the background thread without a flush.
+    json after;
+    for (int i = 0; i < 50; ++i) {
+        after = client.get(kMigrationJobs, key("shop"));
+        if (after["status"].contains("lastError")) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(after["status"]["phase"] == "Replicating");
+    CHECK(after["status"]["fullCopy"]["rowsCopied"] == 20);
+    CHECK(after["status"]["incremental"]["rowsApplied"] == 7);
+    CHECK(after["status"]["lastError"]["reason"] == "SourceUnreachable");
 
-  // A null removes a field (merge-patch semantics reach the server).
-  sink->report("lastError", nullptr);
-  sink->flush();
-  CHECK(!client.get(kMigrationJobs, key("shop"))["status"].contains("lastError"));
+    // A null removes a field (merge-patch semantics reach the server).
+    sink->report("lastError", nullptr);
+    sink->flush();
+    CHECK(!client.get(kMigrationJobs, key("shop"))["status"].contains("lastError"));
 }
 
 TEST_CASE("kube_status_sink_survives_a_deleted_job") {
-  auto cluster = DevCluster::start();
-  if (!cluster) return;
-  kube::Client client(cluster->config());
-  auto sink = status::kubeStatusSink(client, DevCluster::kNamespace, "absent", std::chrono::milliseconds(50));
-  sink->report("fullCopy", {{"rowsCopied", 1}});
-  sink->flush();  // 404: reported on stderr, never thrown
-  sink->report("fullCopy", {{"rowsCopied", 2}});
-  sink->flush();
-  CHECK(true);
+    auto cluster = DevCluster::start();
+    if (!cluster) return;
+    kube::Client client(cluster->config());
+    auto sink = status::kubeStatusSink(client, DevCluster::kNamespace, "absent", std::chrono::milliseconds(50));
+    sink->report("fullCopy", {{"rowsCopied", 1}});
+    sink->flush();  // 404: reported on stderr, never thrown
+    sink->report("fullCopy", {{"rowsCopied", 2}});
+    sink->flush();
+    CHECK(true);
 }

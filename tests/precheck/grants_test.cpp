@@ -5,8 +5,9 @@
 using namespace tidemark::precheck;
 
 TEST_CASE("global grants, with the password hash MariaDB prints") {
-    auto g = parseGrants({"GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `migrator`@`%` "
-                          "IDENTIFIED BY PASSWORD '*E56A114692FE0DE073F9A1DD68A00EEB9703F3F1'"});
+    auto g =
+        parseGrants({"GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `migrator`@`%` "
+                     "IDENTIFIED BY PASSWORD '*E56A114692FE0DE073F9A1DD68A00EEB9703F3F1'"});
     CHECK(g.allows("SELECT", "shop", "orders"));
     CHECK(g.allows("LOCK TABLES"));
     CHECK(g.allows("REPLICATION SLAVE"));
@@ -40,7 +41,7 @@ TEST_CASE("database grants with LIKE wildcards and escapes") {
     auto g = parseGrants({"GRANT SELECT ON `shop\\_%`.* TO `u`@`%`", "GRANT INSERT ON `a_c`.* TO `u`@`%`"});
     CHECK(g.allows("SELECT", "shop_eu", "t"));
     CHECK_FALSE(g.allows("SELECT", "shopX", "t"));  // \_ is a literal underscore
-    CHECK(g.allows("INSERT", "abc", "t"));           // _ matches one character
+    CHECK(g.allows("INSERT", "abc", "t"));          // _ matches one character
     CHECK(g.allows("INSERT", "a_c", "t"));
 }
 
@@ -59,17 +60,19 @@ TEST_CASE("roles granted to the account are reported, MySQL's and MariaDB's, but
 
 TEST_CASE("CURRENT_ROLE() lists as MySQL and MariaDB print them") {
     CHECK(parseRoleList("`r1`@`%`,`we``ird`@`localhost`") == std::vector<std::string>{"r1", "we`ird"});
-    CHECK(parseRoleList("NONE").empty());                                      // MySQL, no active role
-    CHECK(parseRoleList("").empty());                                          // MariaDB's NULL
+    CHECK(parseRoleList("NONE").empty());                                                  // MySQL, no active role
+    CHECK(parseRoleList("").empty());                                                      // MariaDB's NULL
     CHECK(parseRoleList("migration_role") == std::vector<std::string>{"migration_role"});  // MariaDB
 }
 
 TEST_CASE("MySQL 8+ grants: static privileges listed by name, dynamic ones on a line of their own") {
     // SHOW GRANTS of root@127.0.0.1 on MySQL 9.7.4.
     auto g = parseGrants(
-        {"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, SHUTDOWN, PROCESS, FILE, REFERENCES, INDEX, ALTER, "
+        {"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, SHUTDOWN, PROCESS, FILE, REFERENCES, INDEX, "
+         "ALTER, "
          "SHOW DATABASES, SUPER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, "
-         "CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, CREATE TABLESPACE, CREATE "
+         "CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, CREATE TABLESPACE, "
+         "CREATE "
          "ROLE, DROP ROLE ON *.* TO `root`@`127.0.0.1` WITH GRANT OPTION",
          "GRANT ALLOW_NONEXISTENT_DEFINER,APPLICATION_PASSWORD_ADMIN,AUDIT_ADMIN,BACKUP_ADMIN,BINLOG_ADMIN,"
          "CONNECTION_ADMIN,FLUSH_PRIVILEGES,REPLICATION_SLAVE_ADMIN,SYSTEM_VARIABLES_ADMIN,TRANSACTION_GTID_TAG,"

@@ -29,11 +29,14 @@ inline std::string manifest(unsigned sourcePort, unsigned targetPort, const std:
            "kind: MigrationJob\n"
            "metadata: {name: precheck-test}\n"
            "spec:\n"
-           "  type: " + type + "\n"
-           "  source: {flavor: " + flavorName(sourceFlavor()) + ", host: 127.0.0.1, port: " + std::to_string(sourcePort) +
-           ", credentialsSecret: {name: src}}\n"
-           "  target: {host: 127.0.0.1, port: " + std::to_string(targetPort) + ", credentialsSecret: {name: tgt}}\n" +
-           extraSpec;
+           "  type: " +
+        type +
+        "\n"
+        "  source: {flavor: " +
+        flavorName(sourceFlavor()) + ", host: 127.0.0.1, port: " + std::to_string(sourcePort) +
+        ", credentialsSecret: {name: src}}\n"
+        "  target: {host: 127.0.0.1, port: " +
+        std::to_string(targetPort) + ", credentialsSecret: {name: tgt}}\n" + extraSpec;
 }
 
 inline api::MigrationJob job(const DbServer& source, const DbServer& target, const std::string& extraSpec,

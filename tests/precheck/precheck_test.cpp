@@ -15,7 +15,9 @@ const std::string kShop = "  objects: {include: [{database: pc_shop}]}\n";
 void createShop(const DbServer& s) {
     s.exec("CREATE DATABASE IF NOT EXISTS pc_shop");
     s.exec("CREATE TABLE IF NOT EXISTS pc_shop.orders (id INT PRIMARY KEY, total DECIMAL(10,2))");
-    s.exec("CREATE TABLE IF NOT EXISTS pc_shop.customers (id INT NOT NULL, email VARCHAR(100) NOT NULL, UNIQUE KEY (email))");
+    s.exec(
+        "CREATE TABLE IF NOT EXISTS pc_shop.customers (id INT NOT NULL, email VARCHAR(100) NOT NULL, UNIQUE KEY "
+        "(email))");
 }
 
 // A least-privileged source user for the job's type on either flavor (REPLICATION CLIENT is
@@ -33,11 +35,27 @@ db::ConnectOptions migrator(const DbServer& s) {
 }
 
 void checkEveryItemRan(const precheck::Report& r) {
-    for (auto name : {"source_connection", "target_connection", "source_version", "source_privileges",
-                      "target_privileges", "binlog_enabled", "binlog_format", "binlog_row_image", "binlog_retention",
-                      "server_id", "binlog_compression", "binlog_db_filter", "source_writable",
-                      "source_connection_limit", "target_connection_limit", "object_selection", "primary_keys",
-                      "foreign_keys", "charsets", "column_types", "target_tables"})
+    for (auto name : {"source_connection",
+                      "target_connection",
+                      "source_version",
+                      "source_privileges",
+                      "target_privileges",
+                      "binlog_enabled",
+                      "binlog_format",
+                      "binlog_row_image",
+                      "binlog_retention",
+                      "server_id",
+                      "binlog_compression",
+                      "binlog_db_filter",
+                      "source_writable",
+                      "source_connection_limit",
+                      "target_connection_limit",
+                      "object_selection",
+                      "primary_keys",
+                      "foreign_keys",
+                      "charsets",
+                      "column_types",
+                      "target_tables"})
         CHECK(hasItem(r, name));
     CHECK_FALSE(hasItem(r, "physical_target_empty"));  // logical mode
     CHECK_FALSE(hasItem(r, "start_position"));         // no start position given
@@ -73,7 +91,9 @@ TEST_CASE("a healthy MariaDB source and an empty target pass every item but the 
 
 TEST_CASE("a healthy MySQL source and an empty target pass every item") {
     if (!sharedSource().isMySql()) {
-        MESSAGE("skipped on MariaDB: a MariaDB source always carries a notice; 'a healthy MariaDB source ...' is its counterpart");
+        MESSAGE(
+            "skipped on MariaDB: a MariaDB source always carries a notice; 'a healthy MariaDB source ...' is its "
+            "counterpart");
         return;
     }
     createShop(sharedSource());
@@ -86,7 +106,8 @@ TEST_CASE("a healthy MySQL source and an empty target pass every item") {
     checkEveryItemRan(r);
     // MySQL 8.4 removed SHOW MASTER STATUS: the filter item read SHOW BINARY LOG STATUS.
     CHECK(item(r, "source_version").message == "MySQL " + sharedSource().version() + " is supported");
-    CHECK(item(r, "source_privileges").message.find("user 'migrator' has SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT") == 0);
+    CHECK(item(r, "source_privileges")
+              .message.find("user 'migrator' has SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT") == 0);
     CHECK(r.mayProceed(false));
 }
 
@@ -156,12 +177,14 @@ TEST_CASE("a source user without REPLICATION CLIENT fails, and a full copy needs
     CHECK(i.state == State::Failed);
     CHECK(i.message.find("user 'norc' lacks REPLICATION CLIENT on *.*") == 0);
     // MySQL's snapshot takes a lock on the tables; MariaDB's consistent snapshot needs none.
-    CHECK(i.instruction.find(mysql ? "GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.*"
-                                   : "GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT ON *.*") != std::string::npos);
+    CHECK(i.instruction.find(mysql
+                                 ? "GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.*"
+                                 : "GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT ON *.*") != std::string::npos);
 
     // A full copy reads the snapshot's binlog position: with SHOW BINARY LOG STATUS on MySQL
     // (REPLICATION CLIENT), from session variables on MariaDB.
-    auto full = precheck::run(job(sharedSource(), sharedTarget(), kShop, "Full"), src, sharedTarget().rootOptions("target"));
+    auto full =
+        precheck::run(job(sharedSource(), sharedTarget(), kShop, "Full"), src, sharedTarget().rootOptions("target"));
     if (mysql) {
         CHECK(item(full, "source_privileges").state == State::Failed);
         CHECK(item(full, "source_privileges").message.find("user 'norc' lacks REPLICATION CLIENT on *.*") == 0);
@@ -269,12 +292,16 @@ TEST_CASE("table schemas: missing keys and foreign keys warn, TiDB-less types fa
     auto src = DbServer(ServerOptions::source());
     src.exec("CREATE DATABASE pc_schema");
     src.exec("CREATE TABLE pc_schema.parent (id INT PRIMARY KEY)");
-    src.exec("CREATE TABLE pc_schema.child (id INT PRIMARY KEY, parent_id INT, FOREIGN KEY (parent_id) REFERENCES pc_schema.parent(id))");
+    src.exec(
+        "CREATE TABLE pc_schema.child (id INT PRIMARY KEY, parent_id INT, FOREIGN KEY (parent_id) REFERENCES "
+        "pc_schema.parent(id))");
     src.exec("CREATE TABLE pc_schema.nokey (a INT, b INT, UNIQUE KEY (a))");  // nullable unique key is no key
     src.exec("CREATE TABLE pc_schema.wide (id INT PRIMARY KEY, s VARCHAR(10) CHARACTER SET utf16)");
     // INET6 is MariaDB's own; POINT exists on both.
-    src.exec(std::string("CREATE TABLE pc_schema.addr (id INT PRIMARY KEY, spot POINT") + (src.isMySql() ? ")" : ", ip INET6)"));
-    auto r = runAsRoot(job(src, sharedTarget(), "  objects: {include: [{database: pc_schema}]}\n"), src, sharedTarget());
+    src.exec(std::string("CREATE TABLE pc_schema.addr (id INT PRIMARY KEY, spot POINT") +
+             (src.isMySql() ? ")" : ", ip INET6)"));
+    auto r =
+        runAsRoot(job(src, sharedTarget(), "  objects: {include: [{database: pc_schema}]}\n"), src, sharedTarget());
     CHECK(item(r, "primary_keys").state == State::Warning);
     CHECK(item(r, "primary_keys").message.find("`pc_schema`.`nokey`") != std::string::npos);
     CHECK(item(r, "primary_keys").message.find("`pc_schema`.`parent`") == std::string::npos);
@@ -283,7 +310,8 @@ TEST_CASE("table schemas: missing keys and foreign keys warn, TiDB-less types fa
     CHECK(item(r, "charsets").state == State::Warning);
     CHECK(item(r, "charsets").message.find("`pc_schema`.`wide`.s (utf16_general_ci)") != std::string::npos);
     CHECK(item(r, "column_types").state == State::Failed);
-    if (!src.isMySql()) CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.ip (inet6)") != std::string::npos);
+    if (!src.isMySql())
+        CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.ip (inet6)") != std::string::npos);
     CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.spot (point)") != std::string::npos);
 }
 
@@ -315,21 +343,24 @@ TEST_CASE("an incremental start position must still exist on the source") {
     auto c = src.connectRoot();
     const auto first = c.query("SHOW BINARY LOGS").text(0, "Log_name");
     c.execute("INSERT INTO pc_shop.orders VALUES (1, 1.00)");
-    const auto gtidBefore = *c.scalar(src.isMySql() ? "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', '')" : "SELECT @@gtid_binlog_pos");
+    const auto gtidBefore =
+        *c.scalar(src.isMySql() ? "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', '')" : "SELECT @@gtid_binlog_pos");
     c.execute("FLUSH BINARY LOGS");
     c.execute("INSERT INTO pc_shop.orders VALUES (2, 2.00)");
     c.execute("FLUSH BINARY LOGS");
     auto at = [&](const std::string& start) {
-        return item(runAsRoot(job(src, sharedTarget(), kShop + "  incremental: {start: " + start + "}\n", "Incremental"), src,
-                              sharedTarget()),
-                    "start_position");
+        return item(
+            runAsRoot(job(src, sharedTarget(), kShop + "  incremental: {start: " + start + "}\n", "Incremental"), src,
+                      sharedTarget()),
+            "start_position");
     };
     CHECK(at("{binlogFile: " + first + ", binlogPos: 4}").state == State::Pass);
     CHECK(at("{gtidSet: '" + gtidBefore + "'}").state == State::Pass);
     const auto pastEnd = at("{binlogFile: " + first + ", binlogPos: 999999999}");
     CHECK(pastEnd.state == State::Failed);
     // MySQL 8.4 removed SHOW MASTER STATUS: the instruction names the statement the source knows.
-    CHECK(pastEnd.instruction.find(src.isMySql() ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS") != std::string::npos);
+    CHECK(pastEnd.instruction.find(src.isMySql() ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS") !=
+          std::string::npos);
 
     // A binlog file is purged only once InnoDB has checkpointed its transactions.
     const auto logs = c.query("SHOW BINARY LOGS");
@@ -361,8 +392,9 @@ TEST_CASE("a target that cannot take the job's connections fails the limit item"
 
 TEST_CASE("skipped items do not run and are listed as skipped") {
     createShop(sharedSource());
-    auto r = runAsRoot(job(sharedSource(), sharedTarget(), kShop + "  precheck: {skip: [source_version, primary_keys]}\n"),
-                       sharedSource(), sharedTarget());
+    auto r =
+        runAsRoot(job(sharedSource(), sharedTarget(), kShop + "  precheck: {skip: [source_version, primary_keys]}\n"),
+                  sharedSource(), sharedTarget());
     CHECK_FALSE(hasItem(r, "source_version"));
     CHECK(r.skipped == std::vector<std::string>{"source_version", "primary_keys"});
     CHECK(r.mayProceed(false));
@@ -375,7 +407,8 @@ TEST_CASE("privileges granted through a default role count, read with MariaDB's 
     c.execute("GRANT SELECT, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO migration_role");
     c.execute("CREATE USER IF NOT EXISTS 'roleuser'@'%' IDENTIFIED BY 'pw-roleuser'");
     c.execute("GRANT migration_role TO 'roleuser'@'%'");
-    c.execute(std::string("SET DEFAULT ROLE migration_role ") + (sharedSource().isMySql() ? "TO" : "FOR") + " 'roleuser'@'%'");
+    c.execute(std::string("SET DEFAULT ROLE migration_role ") + (sharedSource().isMySql() ? "TO" : "FOR") +
+              " 'roleuser'@'%'");
     auto src = sharedSource().rootOptions("source");
     src.user = "roleuser";
     src.password = "pw-roleuser";
@@ -399,8 +432,9 @@ TEST_CASE("a granted role that is not active at login gives nothing, and the fix
     src.user = "idleuser";
     src.password = "pw-idleuser";
     const auto privileges = [&] {
-        return item(precheck::run(job(sharedSource(), sharedTarget(), kShop), src, sharedTarget().rootOptions("target")),
-                    "source_privileges");
+        return item(
+            precheck::run(job(sharedSource(), sharedTarget(), kShop), src, sharedTarget().rootOptions("target")),
+            "source_privileges");
     };
 
     const auto idle = privileges();
@@ -424,12 +458,15 @@ TEST_CASE("a granted role that is not active at login gives nothing, and the fix
     CHECK(active.state == State::Pass);
 }
 
-TEST_CASE("target tables with the source's columns in the other flavor's spelling pass, and a real difference names the column") {
+TEST_CASE(
+    "target tables with the source's columns in the other flavor's spelling pass, and a real difference names the "
+    "column") {
     // MariaDB spells int(11), bigint(20) unsigned, year(4); MySQL 8.0.19+ (and TiDB) int, bigint
     // unsigned, year. Only servers of both flavors show the two spellings side by side.
     const auto other = sourceFlavor() == Flavor::MySQL ? Flavor::MariaDB : Flavor::MySQL;
     if (std::string why; !available(other, &why)) {
-        MESSAGE("skipped: needs a " << flavorName(other) << " target beside the " << flavorName(sourceFlavor()) << " source: " << why);
+        MESSAGE("skipped: needs a " << flavorName(other) << " target beside the " << flavorName(sourceFlavor())
+                                    << " source: " << why);
         return;
     }
     const std::string columns =
@@ -455,5 +492,6 @@ TEST_CASE("target tables with the source's columns in the other flavor's spellin
     target.exec("ALTER TABLE pc_spell.t MODIFY amount DECIMAL(12,2)");
     auto differ = item(runAsRoot(job(source, target, spell, "Incremental"), source, target), "target_tables");
     CHECK(differ.state == State::Failed);
-    CHECK(differ.message.find("`pc_spell`.`t` (source amount decimal(10,2), target amount decimal(12,2))") != std::string::npos);
+    CHECK(differ.message.find("`pc_spell`.`t` (source amount decimal(10,2), target amount decimal(12,2))") !=
+          std::string::npos);
 }

@@ -34,12 +34,14 @@ public:
             for (int i = first; !stop_; ++i) {
                 const std::string n = std::to_string(i);
                 c.execute("START TRANSACTION");
-                c.execute("INSERT INTO " + db_ + ".k VALUES (" + n + ", " + n + ", REPEAT('s', " + std::to_string(i % 40) + "))");
+                c.execute("INSERT INTO " + db_ + ".k VALUES (" + n + ", " + n + ", REPEAT('s', " +
+                          std::to_string(i % 40) + "))");
                 c.execute("UPDATE " + db_ + ".k SET v = v + 1 WHERE id = " + std::to_string(i / 2));
                 if (i % 3 == 0) c.execute("DELETE FROM " + db_ + ".k WHERE id = " + std::to_string(i - 5));
                 c.execute("INSERT INTO " + db_ + ".n VALUES (" + std::to_string(i % 7) + ", 'x')");
                 if (i % 4 == 0) c.execute("DELETE FROM " + db_ + ".n WHERE a = " + std::to_string(i % 7) + " LIMIT 1");
-                c.execute("UPDATE " + db_ + ".n SET b = CONCAT(b, 'y') WHERE a = " + std::to_string(i % 5) + " LIMIT 1");
+                c.execute("UPDATE " + db_ + ".n SET b = CONCAT(b, 'y') WHERE a = " + std::to_string(i % 5) +
+                          " LIMIT 1");
                 if (i % 10 == 0)
                     c.execute("INSERT INTO " + db_ + ".n SELECT a, 'bulk' FROM " + db_ + ".n WHERE b = 'x' LIMIT 30");
                 c.execute("COMMIT");
@@ -81,8 +83,7 @@ std::optional<std::string> newDumpThread(const DbServer& server, const std::set<
         try {
             for (const auto& id : dumpThreads(server))
                 if (!old.count(id)) return id;
-        } catch (const db::DbError&) {
-        }
+        } catch (const db::DbError&) {}
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return std::nullopt;
@@ -122,8 +123,8 @@ TEST_CASE("kill_during_replay_resumes_without_loss_or_duplicates_for_keyed_and_k
             RecordingSink sink;
             std::atomic<bool> stop{false};
             try {
-                replay::runReplay(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), options,
-                                  sink, stop);
+                replay::runReplay(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"),
+                                  options, sink, stop);
             } catch (const std::exception& e) {
                 fprintf(stderr, "replay child failed: %s\n", e.what());
                 _exit(1);
@@ -200,8 +201,8 @@ TEST_CASE("purged_binlog_is_a_non_retryable_error_naming_file_and_retention_sett
         }
     } join{guard, stop};
     try {
-        replay::runReplay(jobFor("rt-purged", {"rp"}), source.rootOptions("source"), sharedTarget().rootOptions("target"), o,
-                          sink, stop);
+        replay::runReplay(jobFor("rt-purged", {"rp"}), source.rootOptions("source"),
+                          sharedTarget().rootOptions("target"), o, sink, stop);
         for (auto& n : sink.notes()) MESSAGE(n);
         FAIL("replay from a purged binlog should fail");
     } catch (const replay::ReplayError& e) {
@@ -272,13 +273,15 @@ TEST_CASE("minimal_row_images_with_full_metadata_replay_defaults_and_partial_upd
     DbServer source(so);
     auto s = source.connectRoot();
     s.execute("CREATE DATABASE rm");
-    s.execute("CREATE TABLE rm.t (id INT PRIMARY KEY, a INT DEFAULT 7, b VARCHAR(20) DEFAULT 'dflt', "
-              "c BIGINT UNSIGNED, e ENUM('x','y') DEFAULT 'y')");
+    s.execute(
+        "CREATE TABLE rm.t (id INT PRIMARY KEY, a INT DEFAULT 7, b VARCHAR(20) DEFAULT 'dflt', "
+        "c BIGINT UNSIGNED, e ENUM('x','y') DEFAULT 'y')");
     s.execute("CREATE TABLE rm.n (a INT, b VARCHAR(20))");
     sharedTarget().exec("DROP DATABASE IF EXISTS rm");
     sharedTarget().exec("CREATE DATABASE rm");
-    sharedTarget().exec("CREATE TABLE rm.t (id INT PRIMARY KEY, a INT DEFAULT 7, b VARCHAR(20) DEFAULT 'dflt', "
-                        "c BIGINT UNSIGNED, e ENUM('x','y') DEFAULT 'y')");
+    sharedTarget().exec(
+        "CREATE TABLE rm.t (id INT PRIMARY KEY, a INT DEFAULT 7, b VARCHAR(20) DEFAULT 'dflt', "
+        "c BIGINT UNSIGNED, e ENUM('x','y') DEFAULT 'y')");
     sharedTarget().exec("CREATE TABLE rm.n (a INT, b VARCHAR(20))");
     auto start = replay::currentSourcePosition(s);
     s.execute("INSERT INTO rm.t (id) VALUES (1), (2), (3)");
@@ -296,8 +299,8 @@ TEST_CASE("minimal_row_images_with_full_metadata_replay_defaults_and_partial_upd
     o.workers = 2;
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    replay::runReplay(jobFor("rt-minimal", {"rm"}), source.rootOptions("source"), sharedTarget().rootOptions("target"), o,
-                      sink, stop);
+    replay::runReplay(jobFor("rt-minimal", {"rm"}), source.rootOptions("source"), sharedTarget().rootOptions("target"),
+                      o, sink, stop);
     auto t = sharedTarget().connectRoot();
     for (const char* table : {"t", "n"}) {
         auto a = tableRows(s, "rm", table);
@@ -346,8 +349,7 @@ TEST_CASE("target_connections_killed_mid_batch_are_retried_without_loss_or_dupli
             for (auto& row : ids.rows) {
                 try {
                     t.execute("KILL CONNECTION " + row[0].value_or("0"));
-                } catch (const db::DbError&) {
-                }
+                } catch (const db::DbError&) {}
             }
         }
         load.stop();
@@ -414,7 +416,7 @@ TEST_CASE("killing_the_dump_thread_and_restarting_the_source_mid_replay_lose_not
     }
     CHECK(waitSame("rkd", "k", std::chrono::seconds(60)));
     CHECK(waitSame("rkd", "n", std::chrono::seconds(60)));
-    r.stop();  // rethrows if replay gave up
+    r.stop();                      // rethrows if replay gave up
     std::set<std::string> causes;  // what the source said each time, for the log
     for (auto& n : r.sink().notes())
         if (n.find("retrying") != std::string::npos) causes.insert(n.substr(n.find(": ", n.find("source")) + 2));
@@ -428,8 +430,9 @@ TEST_CASE("killing_the_dump_thread_and_restarting_the_source_mid_replay_lose_not
 // offsets) takes over. The checkpoint's GTID set resumes replay there by auto-positioning.
 TEST_CASE("failover_to_a_gtid_replica_with_other_binlog_names_continues_without_loss_or_duplicates") {
     if (!sharedSource().isMySql()) {
-        MESSAGE("skipped on MariaDB: replay resumes a MariaDB source by file position; following a failover by "
-                "MariaDB GTID position (@slave_connect_state per domain) is not implemented");
+        MESSAGE(
+            "skipped on MariaDB: replay resumes a MariaDB source by file position; following a failover by "
+            "MariaDB GTID position (@slave_connect_state per domain) is not implemented");
         return;
     }
     auto po = ServerOptions::source();
@@ -443,8 +446,9 @@ TEST_CASE("failover_to_a_gtid_replica_with_other_binlog_names_continues_without_
     auto rc = replica.connectRoot();
     rc.execute("FLUSH BINARY LOGS");  // its files and offsets differ from the primary's
     rc.execute("FLUSH BINARY LOGS");
-    rc.execute("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '127.0.0.1', SOURCE_PORT = " + std::to_string(primary.port()) +
-               ", SOURCE_USER = 'root', SOURCE_PASSWORD = '', SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1");
+    rc.execute(
+        "CHANGE REPLICATION SOURCE TO SOURCE_HOST = '127.0.0.1', SOURCE_PORT = " + std::to_string(primary.port()) +
+        ", SOURCE_USER = 'root', SOURCE_PASSWORD = '', SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1");
     rc.execute("START REPLICA");
     auto pc = primary.connectRoot();
     auto waitReplica = [&] {
@@ -504,8 +508,9 @@ TEST_CASE("failover_to_a_gtid_replica_with_other_binlog_names_continues_without_
         CHECK(a.size() == b.size());
         CHECK(a == b);
     }
-    auto cp = t.query("SELECT end_file, end_gtid FROM tidemark_meta.replay_checkpoint "
-                      "WHERE job = 'rt-failover' AND worker = 0");
+    auto cp = t.query(
+        "SELECT end_file, end_gtid FROM tidemark_meta.replay_checkpoint "
+        "WHERE job = 'rt-failover' AND worker = 0");
     REQUIRE(cp.size() == 1);
     CHECK(cp.text(0, "end_file").starts_with("replica-bin."));
     CHECK(replay::GtidSet::parse(cp.text(0, "end_gtid")).text() == replay::GtidSet::parse(onReplica.gtidSet).text());

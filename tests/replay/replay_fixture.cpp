@@ -31,7 +31,8 @@ std::vector<std::string> RecordingSink::notes() const {
 
 bool RecordingSink::noted(std::string_view fragment) const {
     std::lock_guard lock(mu_);
-    return std::any_of(notes_.begin(), notes_.end(), [&](const std::string& n) { return n.find(fragment) != std::string::npos; });
+    return std::any_of(notes_.begin(), notes_.end(),
+                       [&](const std::string& n) { return n.find(fragment) != std::string::npos; });
 }
 
 DbServer& sharedSource() {
@@ -60,7 +61,7 @@ std::vector<std::string> tableRows(db::Connection& c, const std::string& databas
     for (size_t i = 0; i < cols.size(); ++i) {
         const std::string col = db::quoteIdent(cols.rows[i][0].value_or(""));
         expr += ", CONCAT(" + c.quote(cols.rows[i][0].value_or("")) + ", '=', IFNULL(HEX(CAST(" + col +
-                " AS BINARY)), 'NULL'))";
+            " AS BINARY)), 'NULL'))";
     }
     expr += ")";
     auto rows = c.query("SELECT " + expr + " FROM " + db::qualified(database, table));
@@ -117,8 +118,8 @@ BackgroundReplay::BackgroundReplay(api::MigrationJob job, replay::ReplayOptions 
     : job_(std::move(job)), options_(std::move(options)) {
     thread_ = std::thread([this] {
         try {
-            replay::runReplay(job_, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), options_,
-                              sink_, stop_);
+            replay::runReplay(job_, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"),
+                              options_, sink_, stop_);
         } catch (...) {
             error_ = std::current_exception();
         }
@@ -143,8 +144,7 @@ bool waitSame(const std::string& database, const std::string& table, std::chrono
             auto s = sharedSource().connectRoot();
             auto t = sharedTarget().connectRoot();
             if (tableRows(s, database, table) == tableRows(t, database, table)) return true;
-        } catch (const db::DbError&) {
-        }
+        } catch (const db::DbError&) {}
         if (std::chrono::steady_clock::now() > deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }

@@ -17,11 +17,13 @@ TEST_CASE("full_copy_under_load_hands_over_to_replay_and_verify_passes") {
     s.execute("CREATE DATABASE rh");
     for (int i = 1; i <= 2; ++i) {
         const std::string t = "rh.sb" + std::to_string(i);
-        s.execute("CREATE TABLE " + t + " (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL DEFAULT 0, "
+        s.execute("CREATE TABLE " + t +
+                  " (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL DEFAULT 0, "
                   "c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', KEY k (k))");
         // 1..20000 from a 200 x 100 cross join: MySQL has no seq_1_to_N tables and stops recursive
         // CTEs at 1000 rows by default.
-        s.execute("INSERT INTO " + t + " (id, k, c, pad) WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d "
+        s.execute("INSERT INTO " + t +
+                  " (id, k, c, pad) WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d "
                   "WHERE n < 199) SELECT a.n * 100 + b.n + 1, (a.n * 100 + b.n) % 1000, SHA2(a.n * 100 + b.n, 256), "
                   "SHA2(-(a.n * 100 + b.n), 224) FROM d a JOIN d b ON b.n < 100");
     }
@@ -34,7 +36,8 @@ TEST_CASE("full_copy_under_load_hands_over_to_replay_and_verify_passes") {
             const std::string id = std::to_string(1 + (i * 7919) % 20000);
             c.execute("START TRANSACTION");
             c.execute("UPDATE " + t + " SET k = k + 1 WHERE id = " + id);
-            c.execute("UPDATE " + t + " SET c = SHA2(RAND(), 256) WHERE id = " + std::to_string(1 + (i * 104729) % 20000));
+            c.execute("UPDATE " + t +
+                      " SET c = SHA2(RAND(), 256) WHERE id = " + std::to_string(1 + (i * 104729) % 20000));
             c.execute("DELETE FROM " + t + " WHERE id = " + id);
             c.execute("INSERT INTO " + t + " (id, k, c, pad) VALUES (" + id + ", " + std::to_string(i) + ", 'x', 'y')");
             c.execute("COMMIT");
@@ -54,7 +57,8 @@ TEST_CASE("full_copy_under_load_hands_over_to_replay_and_verify_passes") {
     job.type = api::JobType::FullAndIncremental;
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    auto copied = copy::runFullCopy(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), sink, stop);
+    auto copied =
+        copy::runFullCopy(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), sink, stop);
     REQUIRE(!copied.replayFrom.file.empty());
 
     replay::ReplayOptions o;

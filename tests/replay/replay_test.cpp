@@ -16,7 +16,6 @@
 using namespace tidemark;
 using namespace tidemark::testing;
 
-
 TEST_CASE("positions_order_by_file_sequence_and_gtid_sets_round_trip") {
     using replay::Position;
     CHECK(replay::before(Position{"bin.000009", 900, ""}, Position{"bin.000010", 4, ""}));
@@ -76,8 +75,8 @@ TEST_CASE("ddl_heads_are_parsed_and_translated_for_the_target") {
     CHECK(replay::parseDdl("ALTER TABLE a RENAME COLUMN x TO y", "shop").hasRename == false);
     CHECK(replay::parseDdl("CREATE USER 'u'@'%'", "").kind == replay::DdlKind::Skipped);
     CHECK(replay::parseDdl("GRANT SELECT ON *.* TO u", "").kind == replay::DdlKind::Skipped);
-    CHECK(replay::parseDdl("CREATE DEFINER=`root`@`%` TRIGGER tr BEFORE INSERT ON a FOR EACH ROW SET @x=1", "shop").kind ==
-          replay::DdlKind::Skipped);
+    CHECK(replay::parseDdl("CREATE DEFINER=`root`@`%` TRIGGER tr BEFORE INSERT ON a FOR EACH ROW SET @x=1", "shop")
+              .kind == replay::DdlKind::Skipped);
     CHECK(replay::parseDdl("/*!40000 ALTER TABLE `a` DISABLE KEYS */", "shop").kind == replay::DdlKind::AlterTable);
 }
 
@@ -118,9 +117,10 @@ TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") 
     // The last three columns are each flavor's own: MariaDB's UUID and INET6, MySQL 9's VECTOR.
     const bool mysql = sharedSource().isMySql();
     const std::string own = mysql ? "u BINARY(16), ip VARBINARY(16), vec VECTOR(3)" : "u UUID, ip INET6, vec BLOB";
-    const std::string ownValues = mysql ? "UUID_TO_BIN('123e4567-e89b-12d3-a456-426614174000'), INET6_ATON('2001:db8::1:0'), "
-                                          "STRING_TO_VECTOR('[1.5, -2, 3e-7]')"
-                                        : "'123e4567-e89b-12d3-a456-426614174000', '2001:db8::1:0', x'00'";
+    const std::string ownValues = mysql
+        ? "UUID_TO_BIN('123e4567-e89b-12d3-a456-426614174000'), INET6_ATON('2001:db8::1:0'), "
+          "STRING_TO_VECTOR('[1.5, -2, 3e-7]')"
+        : "'123e4567-e89b-12d3-a456-426614174000', '2001:db8::1:0', x'00'";
     s.execute(
         "CREATE TABLE rt_types.t (id INT PRIMARY KEY, "
         "ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED, mi MEDIUMINT, miu MEDIUMINT UNSIGNED, "
@@ -129,20 +129,24 @@ TEST_CASE("every_column_type_survives_insert_update_delete_through_the_binlog") 
         "ts TIMESTAMP(6) NULL, y YEAR, c CHAR(10), cl CHAR(5) CHARACTER SET latin1, vc VARCHAR(300), "
         "vcl VARCHAR(20) CHARACTER SET latin1, bin BINARY(8), vb VARBINARY(40), tt TINYTEXT, tx TEXT, mt MEDIUMTEXT, "
         "lt LONGTEXT, tb TINYBLOB, bl BLOB, mb MEDIUMBLOB, lb LONGBLOB, e ENUM('a','b','c d'), st SET('x','y','z'), "
-        "j JSON, g GEOMETRY, " + own + ")");
+        "j JSON, g GEOMETRY, " +
+        own + ")");
     s.execute("SET time_zone = '+02:00'");
     s.execute(
         "INSERT INTO rt_types.t VALUES (1, -128, 255, -32768, 65535, -8388608, 16777215, -2147483648, 4294967295, "
         "-9223372036854775808, 18446744073709551615, -1234567890123456789012.12345678, 99999, 3.25, "
-        "-1.7976931348623157e308, b'1', b'1010101010101', b'1111111111111111111111111111111111111111111111111111111111111111', "
+        "-1.7976931348623157e308, b'1', b'1010101010101', "
+        "b'1111111111111111111111111111111111111111111111111111111111111111', "
         "'2024-02-29', '-838:59:59', '12:34:56.789', '1000-01-01 00:00:00', '9999-12-31 23:59:59.999999', "
         "'2038-01-19 03:14:07.123456', 2155, 'abc', 'é', REPEAT('€', 300), 'ça va', x'0001', x'00ff00', 'tiny', "
         "'text \\' \" \\\\ ', REPEAT('m', 70000), REPEAT('L', 100), x'00', x'deadbeef', REPEAT(x'ab', 70000), x'', "
-        "'c d', 'x,z', '{\"k\": [1, 2.5, \"s\", null, true]}', ST_GeomFromText('POINT(1 2)'), " + ownValues + ")");
+        "'c d', 'x,z', '{\"k\": [1, 2.5, \"s\", null, true]}', ST_GeomFromText('POINT(1 2)'), " +
+        ownValues + ")");
     s.execute("INSERT INTO rt_types.t (id) VALUES (2)");
     s.execute("INSERT INTO rt_types.t (id, vc, j, de) VALUES (3, '😀 emoji', '[]', 0.00000001)");
-    s.execute("UPDATE rt_types.t SET ti = 127, vc = 'changed', b13 = b'0', dt6 = '2000-01-01 00:00:00.000001', "
-              "j = '{\"a\": {\"b\": 1}}', e = 'a', st = '' WHERE id = 1");
+    s.execute(
+        "UPDATE rt_types.t SET ti = 127, vc = 'changed', b13 = b'0', dt6 = '2000-01-01 00:00:00.000001', "
+        "j = '{\"a\": {\"b\": 1}}', e = 'a', st = '' WHERE id = 1");
     s.execute("UPDATE rt_types.t SET ti = -1, tiu = 0, bin = x'ff', tm = '00:00:00', d = '1970-01-01' WHERE id = 2");
     s.execute("DELETE FROM rt_types.t WHERE id = 3");
     s.execute("INSERT INTO rt_types.t (id, fl, db, y, ts) VALUES (4, -0.0001, 1e-300, 1901, '1970-01-01 02:00:01')");
@@ -160,8 +164,9 @@ TEST_CASE("strings_with_every_byte_value_and_multibyte_charsets_replay_byte_for_
     freshDatabase("rt_bytes");
     auto start = sourceNow();
     auto s = sharedSource().connectRoot();
-    s.execute("CREATE TABLE rt_bytes.t (id INT PRIMARY KEY, g VARCHAR(20) CHARACTER SET gbk, "
-              "l VARCHAR(300) CHARACTER SET latin1, b BLOB, u VARCHAR(40) CHARACTER SET utf8mb4)");
+    s.execute(
+        "CREATE TABLE rt_bytes.t (id INT PRIMARY KEY, g VARCHAR(20) CHARACTER SET gbk, "
+        "l VARCHAR(300) CHARACTER SET latin1, b BLOB, u VARCHAR(40) CHARACTER SET utf8mb4)");
     std::string every;
     for (int k = 0; k < 256; ++k) every += static_cast<char>(k);
     std::string high;
@@ -202,25 +207,26 @@ TEST_CASE("changes_to_one_key_within_a_batch_compact_to_their_net_effect") {
     sharedTarget().exec("CREATE TABLE rt_compact.t (id INT PRIMARY KEY, v INT, s VARCHAR(10))");
     auto s = sharedSource().connectRoot();
     s.execute("INSERT INTO rt_compact.t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e')");
-    sharedTarget().exec("INSERT INTO rt_compact.t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e')");
+    sharedTarget().exec(
+        "INSERT INTO rt_compact.t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e')");
     auto start = sourceNow();
     s.execute("START TRANSACTION");
-    s.execute("INSERT INTO rt_compact.t VALUES (10, 10, 'new')");   // insert + update + update
+    s.execute("INSERT INTO rt_compact.t VALUES (10, 10, 'new')");  // insert + update + update
     s.execute("UPDATE rt_compact.t SET v = 11 WHERE id = 10");
     s.execute("UPDATE rt_compact.t SET s = 'newer' WHERE id = 10");
-    s.execute("DELETE FROM rt_compact.t WHERE id = 1");             // delete + insert
+    s.execute("DELETE FROM rt_compact.t WHERE id = 1");  // delete + insert
     s.execute("INSERT INTO rt_compact.t VALUES (1, 100, 'again')");
-    s.execute("INSERT INTO rt_compact.t VALUES (20, 20, 'tmp')");   // insert + delete
+    s.execute("INSERT INTO rt_compact.t VALUES (20, 20, 'tmp')");  // insert + delete
     s.execute("DELETE FROM rt_compact.t WHERE id = 20");
     s.execute("COMMIT");
-    s.execute("UPDATE rt_compact.t SET v = 22 WHERE id = 2");       // update + delete, across transactions
+    s.execute("UPDATE rt_compact.t SET v = 22 WHERE id = 2");  // update + delete, across transactions
     s.execute("DELETE FROM rt_compact.t WHERE id = 2");
-    s.execute("UPDATE rt_compact.t SET v = 33 WHERE id = 3");       // update + update
+    s.execute("UPDATE rt_compact.t SET v = 33 WHERE id = 3");  // update + update
     s.execute("UPDATE rt_compact.t SET v = 34 WHERE id = 3");
-    s.execute("INSERT INTO rt_compact.t VALUES (30, 1, 'x')");      // insert + delete + insert
+    s.execute("INSERT INTO rt_compact.t VALUES (30, 1, 'x')");  // insert + delete + insert
     s.execute("DELETE FROM rt_compact.t WHERE id = 30");
     s.execute("INSERT INTO rt_compact.t VALUES (30, 2, 'y')");
-    s.execute("UPDATE rt_compact.t SET id = 40 WHERE id = 4");      // key change: not compacted
+    s.execute("UPDATE rt_compact.t SET id = 40 WHERE id = 4");  // key change: not compacted
     s.execute("UPDATE rt_compact.t SET v = 41 WHERE id = 40");
     auto o = startingAt(start, 2);
     o.maxBatchDelay = std::chrono::milliseconds(5000);  // one batch
@@ -232,8 +238,9 @@ TEST_CASE("generated_columns_are_computed_by_the_target_not_written") {
     freshDatabase("rt_gen");
     auto start = sourceNow();
     auto s = sharedSource().connectRoot();
-    s.execute("CREATE TABLE rt_gen.t (id INT PRIMARY KEY, a INT, v INT AS (a * 2) VIRTUAL, "
-              "p VARCHAR(20) AS (CONCAT('p', a)) STORED, b INT)");
+    s.execute(
+        "CREATE TABLE rt_gen.t (id INT PRIMARY KEY, a INT, v INT AS (a * 2) VIRTUAL, "
+        "p VARCHAR(20) AS (CONCAT('p', a)) STORED, b INT)");
     s.execute("INSERT INTO rt_gen.t (id, a, b) VALUES (1, 1, 1), (2, 2, 2)");
     s.execute("UPDATE rt_gen.t SET a = 10 WHERE id = 1");
     s.execute("DELETE FROM rt_gen.t WHERE id = 2");
@@ -325,25 +332,32 @@ TEST_CASE("legacy_values_of_a_non_strict_source_replay_exactly") {
     auto start = sourceNow();
     auto s = sharedSource().connectRoot();
     s.execute("SET SESSION sql_mode = ''");
-    s.execute("CREATE TABLE rt_legacy.t (id INT PRIMARY KEY, e ENUM('a','b') NOT NULL, "
-              "d DATE NOT NULL DEFAULT '0000-00-00', dz DATE, dt DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00', "
-              "dt6 DATETIME(6), ts TIMESTAMP NOT NULL DEFAULT '0000-00-00 00:00:00', y YEAR, st SET('x','y'))");
+    s.execute(
+        "CREATE TABLE rt_legacy.t (id INT PRIMARY KEY, e ENUM('a','b') NOT NULL, "
+        "d DATE NOT NULL DEFAULT '0000-00-00', dz DATE, dt DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00', "
+        "dt6 DATETIME(6), ts TIMESTAMP NOT NULL DEFAULT '0000-00-00 00:00:00', y YEAR, st SET('x','y'))");
     s.execute("CREATE TABLE rt_legacy.n (e ENUM('a','b'), d DATE, dt DATETIME)");
-    s.execute("INSERT INTO rt_legacy.t VALUES (1, 'zzz', '0000-00-00', '2024-00-15', '0000-00-00 00:00:00', "
-              "'2024-05-00 12:00:00.5', '0000-00-00 00:00:00', 0, 'x,q')");
+    s.execute(
+        "INSERT INTO rt_legacy.t VALUES (1, 'zzz', '0000-00-00', '2024-00-15', '0000-00-00 00:00:00', "
+        "'2024-05-00 12:00:00.5', '0000-00-00 00:00:00', 0, 'x,q')");
     s.execute("INSERT INTO rt_legacy.t (id) VALUES (2)");
-    s.execute("INSERT INTO rt_legacy.t (id, e, d, dz, dt6) VALUES (3, 'a', '2024-02-30', '2023-00-00', '0000-01-01 00:00:00')");
+    s.execute(
+        "INSERT INTO rt_legacy.t (id, e, d, dz, dt6) VALUES (3, 'a', '2024-02-30', '2023-00-00', '0000-01-01 "
+        "00:00:00')");
     s.execute("UPDATE rt_legacy.t SET e = 'bogus', d = '1999-00-00', ts = '2024-01-00 00:00:00' WHERE id = 3");
     s.execute("UPDATE rt_legacy.t SET dz = '0000-00-00', e = '' WHERE id = 1");
     s.execute("DELETE FROM rt_legacy.t WHERE id = 2");
     s.execute("INSERT INTO rt_legacy.t (id, e, d) VALUES (2, 'nope', '0000-00-00')");
-    s.execute("INSERT INTO rt_legacy.n VALUES ('nope', '0000-00-00', '0000-00-00 00:00:00'), "
-              "('nope', '0000-00-00', '0000-00-00 00:00:00'), ('a', '2024-00-00', '2024-01-00 00:00:00')");
+    s.execute(
+        "INSERT INTO rt_legacy.n VALUES ('nope', '0000-00-00', '0000-00-00 00:00:00'), "
+        "('nope', '0000-00-00', '0000-00-00 00:00:00'), ('a', '2024-00-00', '2024-01-00 00:00:00')");
     s.execute("DELETE FROM rt_legacy.n WHERE d = '0000-00-00' LIMIT 1");
     s.execute("UPDATE rt_legacy.n SET dt = '0000-00-00 00:00:00', e = 'x' WHERE e = 'a'");
     // Invalid days, as a source with ALLOW_INVALID_DATES stores them.
     s.execute("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'");
-    s.execute("INSERT INTO rt_legacy.t (id, e, d, dz, dt) VALUES (4, 'b', '2024-02-30', '2023-04-31', '2021-02-29 10:00:00')");
+    s.execute(
+        "INSERT INTO rt_legacy.t (id, e, d, dz, dt) VALUES (4, 'b', '2024-02-30', '2023-04-31', '2021-02-29 "
+        "10:00:00')");
     s.execute("INSERT INTO rt_legacy.n VALUES ('b', '2024-02-31', '2024-06-31 00:00:00')");
     s.execute("UPDATE rt_legacy.n SET e = 'a' WHERE d = '2024-02-31'");
     CHECK(s.scalar("SELECT COUNT(*) FROM rt_legacy.t WHERE e = ''") == std::optional<std::string>("3"));
@@ -394,20 +408,20 @@ TEST_CASE("compressed_binlog_with_full_row_metadata_replays") {
     so.rowMetadata = "FULL";
     if (so.flavor == Flavor::MySQL)
         so.extraArgs = {"--binlog-transaction-compression=ON", "--binlog-row-value-options=PARTIAL_JSON"};
-    else
-        so.extraArgs = {"--log-bin-compress=ON", "--log-bin-compress-min-len=10"};
+    else so.extraArgs = {"--log-bin-compress=ON", "--log-bin-compress-min-len=10"};
     DbServer source(so);
     auto s = source.connectRoot();
     s.execute("CREATE DATABASE rc");
     const auto start = replay::currentSourcePosition(s);
-    s.execute("CREATE TABLE rc.t (id INT PRIMARY KEY, j JSON, h VARCHAR(40) INVISIBLE DEFAULT 'h', "
-              "u BIGINT UNSIGNED, e ENUM('x','y'), txt TEXT)");
+    s.execute(
+        "CREATE TABLE rc.t (id INT PRIMARY KEY, j JSON, h VARCHAR(40) INVISIBLE DEFAULT 'h', "
+        "u BIGINT UNSIGNED, e ENUM('x','y'), txt TEXT)");
     s.execute("CREATE TABLE rc.n (a INT, b VARCHAR(100))");
     s.execute("START TRANSACTION");
     for (int i = 1; i <= 50; ++i) {
         const std::string n = std::to_string(i);
-        s.execute("INSERT INTO rc.t (id, j, h, u, e, txt) VALUES (" + n + ", '{\"k\": " + n + ", \"arr\": [1, 2]}', 'h" + n +
-                  "', 18446744073709551615, 'y', REPEAT('compress me ', 20))");
+        s.execute("INSERT INTO rc.t (id, j, h, u, e, txt) VALUES (" + n + ", '{\"k\": " + n +
+                  ", \"arr\": [1, 2]}', 'h" + n + "', 18446744073709551615, 'y', REPEAT('compress me ', 20))");
     }
     s.execute("COMMIT");
     s.execute("UPDATE rc.t SET j = JSON_SET(j, '$.k', 'changed'), u = 1 WHERE id <= 10");
@@ -430,8 +444,8 @@ TEST_CASE("compressed_binlog_with_full_row_metadata_replays") {
     o.stopAt = stopAt;
     RecordingSink sink;
     std::atomic<bool> stop{false};
-    replay::runReplay(jobFor("rt-compressed", {"rc"}), source.rootOptions("source"), sharedTarget().rootOptions("target"),
-                      o, sink, stop);
+    replay::runReplay(jobFor("rt-compressed", {"rc"}), source.rootOptions("source"),
+                      sharedTarget().rootOptions("target"), o, sink, stop);
     auto t = sharedTarget().connectRoot();
     for (const char* table : {"t", "n"}) {
         CAPTURE(table);
@@ -543,8 +557,8 @@ TEST_CASE("starts_from_a_gtid_position_and_checkpoints_the_gtid_set") {
     checkSame("rt_gtid", "t");
     auto t = sharedTarget().connectRoot();
     auto cp = t.scalar("SELECT end_gtid FROM tidemark_meta.replay_checkpoint WHERE job = 'rt-gtid' AND worker = 0");
-    std::string gtidNow = s.scalar(sharedSource().isMySql() ? "SELECT @@gtid_executed" : "SELECT @@gtid_binlog_pos")
-                              .value_or("");
+    std::string gtidNow =
+        s.scalar(sharedSource().isMySql() ? "SELECT @@gtid_executed" : "SELECT @@gtid_binlog_pos").value_or("");
     std::erase(gtidNow, '\n');
     REQUIRE(cp);
     CHECK(replay::GtidSet::parse(*cp).text() == replay::GtidSet::parse(gtidNow).text());

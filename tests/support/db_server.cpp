@@ -30,13 +30,12 @@ constexpr const char* kInstallDb = "/usr/bin/mariadb-install-db";
 
 // Options that must match between the template's bootstrap and every server started from it.
 const std::vector<std::string> kMariaDbInnodbArgs = {
-    "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M", "--innodb-log-buffer-size=16M",
-    "--innodb-flush-log-at-trx-commit=2", "--character-set-server=utf8mb4",
-    "--collation-server=utf8mb4_general_ci"};
+    "--innodb-buffer-pool-size=128M",     "--innodb-log-file-size=64M",     "--innodb-log-buffer-size=16M",
+    "--innodb-flush-log-at-trx-commit=2", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"};
 // MySQL keeps its own defaults for the charset (utf8mb4, utf8mb4_0900_ai_ci), as users meet them.
-const std::vector<std::string> kMySqlInnodbArgs = {
-    "--innodb-buffer-pool-size=128M", "--innodb-redo-log-capacity=128M", "--innodb-log-buffer-size=16M",
-    "--innodb-flush-log-at-trx-commit=2"};
+const std::vector<std::string> kMySqlInnodbArgs = {"--innodb-buffer-pool-size=128M", "--innodb-redo-log-capacity=128M",
+                                                   "--innodb-log-buffer-size=16M",
+                                                   "--innodb-flush-log-at-trx-commit=2"};
 
 const std::vector<std::string>& innodbArgs(Flavor f) {
     return f == Flavor::MySQL ? kMySqlInnodbArgs : kMariaDbInnodbArgs;
@@ -155,8 +154,7 @@ void ensureWatchdog() {
         int devnull = ::open("/dev/null", O_RDWR);
         for (int fd = 0; fd < 3; ++fd) dup2(devnull, fd);
         char c;
-        while (read(fds[0], &c, 1) != 0) {
-        }
+        while (read(fds[0], &c, 1) != 0) {}
         cleanUpAfter(self);
         _exit(0);
     }
@@ -167,8 +165,8 @@ fs::path makeDir(const std::string& kind, const std::string& name) {
     static std::atomic<int> counter{0};
     sweepStale();
     ensureWatchdog();
-    const auto dir = tmpRoot() / ("tidemark-" + kind + "-" + std::to_string(getpid()) + "-" +
-                                  std::to_string(counter++) + "-" + name);
+    const auto dir = tmpRoot() /
+        ("tidemark-" + kind + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + name);
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir;
@@ -224,8 +222,8 @@ fs::path templateDir(Flavor flavor) {
     const int index = flavor == Flavor::MySQL ? 1 : 0;
     std::call_once(once[index], [flavor, index] {
         const std::string key = flavor == Flavor::MySQL
-                                    ? "mysql-" + std::to_string(std::hash<std::string>{}(mysqlStamp()) % 1000000)
-                                    : "mariadb";
+            ? "mysql-" + std::to_string(std::hash<std::string>{}(mysqlStamp()) % 1000000)
+            : "mariadb";
         const auto base = tmpRoot() / ("tidemark-" + key + "-template-" + std::to_string(geteuid()));
         auto& dir = dirs[index];
         dir = base / "data";
@@ -253,16 +251,16 @@ fs::path templateDir(Flavor flavor) {
                       "CREATE USER 'root'@'127.0.0.1' IDENTIFIED BY '';\n"
                       "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n");
             auto args = mysqldCommand();
-            args.insert(args.end(), {"--initialize-insecure", "--datadir=" + building.string(),
-                                     "--init-file=" + init.string()});
+            args.insert(args.end(),
+                        {"--initialize-insecure", "--datadir=" + building.string(), "--init-file=" + init.string()});
             if (isRoot()) args.push_back("--user=root");
             args.insert(args.end(), kMySqlInnodbArgs.begin(), kMySqlInnodbArgs.end());
             cmd = joinQuoted(args);
         } else {
             fs::create_directories(building);
             cmd = std::string(kInstallDb) + " --no-defaults --datadir=" + shellQuote(building.string()) +
-                  " --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve" +
-                  (isRoot() ? " --user=root" : "");
+                " --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve" +
+                (isRoot() ? " --user=root" : "");
             for (const auto& a : kMariaDbInnodbArgs) cmd += " " + a;
             // install-db creates root@localhost, root@127.0.0.1 and root@::1 with no password.
         }
@@ -314,22 +312,27 @@ const TlsMaterial& testTls() {
         dir = makeDir("tmp", "tls");
         const auto d = shellQuote(dir.string());
         const std::string q = " > /dev/null 2>&1";
-        const std::string cmds =
-            "cd " + d + " && " +
+        const std::string cmds = "cd " + d + " && " +
             "openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=tidemark test CA' "
-            "-keyout ca.key -out ca.crt" + q + " && " +
+            "-keyout ca.key -out ca.crt" +
+            q + " && " +
             "openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=unrelated CA' "
-            "-keyout other-ca.key -out other-ca.crt" + q + " && " +
-            "openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' -keyout server.key -out server.csr" + q + " && " +
+            "-keyout other-ca.key -out other-ca.crt" +
+            q + " && " +
+            "openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' -keyout server.key -out server.csr" + q +
+            " && " +
             "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nbasicConstraints=CA:FALSE\\n' > server.ext && " +
             "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 "
-            "-extfile server.ext -out server.crt" + q + " && " +
-            "openssl req -newkey rsa:2048 -nodes -subj '/CN=tidemark client' -keyout client.key -out client.csr" + q + " && " +
+            "-extfile server.ext -out server.crt" +
+            q + " && " +
+            "openssl req -newkey rsa:2048 -nodes -subj '/CN=tidemark client' -keyout client.key -out client.csr" + q +
+            " && " +
             "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 "
-            "-out client.crt" + q;
+            "-out client.crt" +
+            q;
         run(cmds);
-        tls = {dir / "ca.crt", dir / "server.crt", dir / "server.key", dir / "client.crt", dir / "client.key",
-               dir / "other-ca.crt"};
+        tls = {dir / "ca.crt",     dir / "server.crt", dir / "server.key",
+               dir / "client.crt", dir / "client.key", dir / "other-ca.crt"};
         std::atexit([] {
             std::error_code ec;
             fs::remove_all(dir, ec);
@@ -383,21 +386,22 @@ void DbServer::start() {
 std::vector<std::string> DbServer::serverArgs() const {
     const bool mysql = isMySql();
     std::vector<std::string> args = mysql ? mysqldCommand() : std::vector<std::string>{kMariadbd, "--no-defaults"};
-    args.insert(args.end(), {
-        "--datadir=" + (dir_ / "data").string(),
-        "--socket=" + (dir_ / "mysqld.sock").string(),
-        "--pid-file=" + (dir_ / "server.pid").string(),
-        "--log-error=" + (dir_ / "error.log").string(),
-        "--port=" + std::to_string(port_),
-        "--bind-address=127.0.0.1",
-        "--skip-name-resolve",
-        "--performance-schema=OFF",
-        "--max-connections=300",
-        "--local-infile=1",
-        "--secure-file-priv=" + dir_.string(),
-        "--tmpdir=" + (dir_ / "tmp").string(),  // not the shared /tmp: servers must not collide
-        "--server-id=" + std::to_string(options_.serverId),
-    });
+    args.insert(args.end(),
+                {
+                    "--datadir=" + (dir_ / "data").string(),
+                    "--socket=" + (dir_ / "mysqld.sock").string(),
+                    "--pid-file=" + (dir_ / "server.pid").string(),
+                    "--log-error=" + (dir_ / "error.log").string(),
+                    "--port=" + std::to_string(port_),
+                    "--bind-address=127.0.0.1",
+                    "--skip-name-resolve",
+                    "--performance-schema=OFF",
+                    "--max-connections=300",
+                    "--local-infile=1",
+                    "--secure-file-priv=" + dir_.string(),
+                    "--tmpdir=" + (dir_ / "tmp").string(),  // not the shared /tmp: servers must not collide
+                    "--server-id=" + std::to_string(options_.serverId),
+                });
     const auto& innodb = innodbArgs(options_.flavor);
     args.insert(args.end(), innodb.begin(), innodb.end());
     if (mysql) args.insert(args.end(), {"--mysqlx=OFF", "--log-error-verbosity=2"});
@@ -458,18 +462,17 @@ void DbServer::waitReady() {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("test support: " + std::string(flavorName(options_.flavor)) + " server '" + options_.name + "' exited at start; its log:\n" +
-                                     errorLog());
+            throw std::runtime_error("test support: " + std::string(flavorName(options_.flavor)) + " server '" +
+                                     options_.name + "' exited at start; its log:\n" + errorLog());
         }
         try {
             db::Connection::open(opts);
             return;
-        } catch (const db::DbError&) {
-        }
+        } catch (const db::DbError&) {}
         if (steady_clock::now() > deadline) {
             kill();
-            throw std::runtime_error("test support: " + std::string(flavorName(options_.flavor)) + " server '" + options_.name + "' not ready in 60 s; its log:\n" +
-                                     errorLog());
+            throw std::runtime_error("test support: " + std::string(flavorName(options_.flavor)) + " server '" +
+                                     options_.name + "' not ready in 60 s; its log:\n" + errorLog());
         }
         std::this_thread::sleep_for(milliseconds(50));
     }
@@ -517,7 +520,7 @@ db::Connection DbServer::connectRoot() const { return db::Connection::open(rootO
 void DbServer::exec(const std::string& sql) const { connectRoot().execute(sql); }
 
 db::ConnectOptions DbServer::createUser(const std::string& user, const std::string& password,
-                                             const std::vector<std::string>& grants, const std::string& role) const {
+                                        const std::vector<std::string>& grants, const std::string& role) const {
     auto c = connectRoot();
     c.execute("CREATE USER " + c.quote(user) + "@'%' IDENTIFIED BY " + c.quote(password));
     for (const auto& g : grants) c.execute("GRANT " + g + " TO " + c.quote(user) + "@'%'");

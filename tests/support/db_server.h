@@ -32,15 +32,15 @@ bool available(Flavor f, std::string* why = nullptr);
 
 struct ServerOptions {
     Flavor flavor = sourceFlavor();
-    std::string name = "server";       // shows in the directory name and in errors
+    std::string name = "server";  // shows in the directory name and in errors
     bool binlog = true;
-    std::string binlogFormat = "ROW";  // ROW | STATEMENT | MIXED
-    std::string rowImage = "FULL";     // FULL | MINIMAL | NOBLOB
-    std::string rowMetadata = "";      // "" (server default) | NO_LOG | MINIMAL | FULL
-    std::string checksum = "CRC32";    // CRC32 | NONE
-    bool tls = false;                  // serve TLS with the shared test CA's server certificate
-    unsigned serverId = 0;             // 0: a unique id per server
-    bool gtid = true;                  // MySQL: gtid_mode=ON (MariaDB always has GTIDs)
+    std::string binlogFormat = "ROW";    // ROW | STATEMENT | MIXED
+    std::string rowImage = "FULL";       // FULL | MINIMAL | NOBLOB
+    std::string rowMetadata = "";        // "" (server default) | NO_LOG | MINIMAL | FULL
+    std::string checksum = "CRC32";      // CRC32 | NONE
+    bool tls = false;                    // serve TLS with the shared test CA's server certificate
+    unsigned serverId = 0;               // 0: a unique id per server
+    bool gtid = true;                    // MySQL: gtid_mode=ON (MariaDB always has GTIDs)
     std::vector<std::string> extraArgs;  // more server options, e.g. "--max-connections=20"
 
     static ServerOptions source() {
@@ -89,10 +89,13 @@ public:
     db::ConnectOptions createUser(const std::string& user, const std::string& password,
                                   const std::vector<std::string>& grants, const std::string& role) const;
 
-    void stop();        // clean shutdown, keeps the directory
-    void start();       // starts again on the same port and data
-    void restart() { stop(); start(); }
-    void kill();        // SIGKILL, like a crash
+    void stop();   // clean shutdown, keeps the directory
+    void start();  // starts again on the same port and data
+    void restart() {
+        stop();
+        start();
+    }
+    void kill();  // SIGKILL, like a crash
     bool running() const { return pid_ > 0; }
     std::string errorLog() const;
 
