@@ -65,7 +65,9 @@ sb --threads=4 --rate="$RATE" --time="$LOAD_SECONDS" --report-interval=0 run >"$
 load_pid=$!
 pids+=($load_pid)
 sleep 1
-runner run >"$work/run.log" 2>&1 &
+# The binary itself in the background (not through the function, whose subshell would take the
+# SIGTERM below and leave the runner running).
+"$RUNNER" run -f "$work/job.yaml" --secrets-dir "$work/secrets" --output json >"$work/run.log" 2>&1 &
 run_pid=$!
 pids+=($run_pid)
 wait "$load_pid" || { cat "$work/load.log" >&2; echo "sysbench_migration: sysbench failed" >&2; exit 1; }
@@ -81,6 +83,8 @@ for _ in $(seq 1 60); do
 done
 kill -TERM "$run_pid"
 wait "$run_pid" || true
+pgrep -f "tidemark-runner run -f $work/job.yaml" >/dev/null &&
+  { echo "sysbench_migration: the runner did not stop on SIGTERM" >&2; exit 1; }
 if [ "$ok" != 1 ]; then
   cat "$work/verify.json" "$work/verify.err" >&2
   tail -n 30 "$work/run.log" >&2
