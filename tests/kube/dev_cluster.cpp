@@ -71,7 +71,7 @@ std::string sourceDir() { return TIDEMARK_SOURCE_DIR; }
 std::optional<DevCluster> DevCluster::start(const std::vector<std::string>& extraArgs) {
     const std::string script = sourceDir() + "/hack/devcluster";
     if (!std::filesystem::exists(script)) {
-        std::printf("SKIPPED: %s does not exist yet, so the dev-cluster tests cannot run\n", script.c_str());
+        std::printf("%s is missing: the dev-cluster tests cannot run\n", script.c_str());
         return std::nullopt;
     }
     DevCluster c;

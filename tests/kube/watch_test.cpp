@@ -63,7 +63,7 @@ std::vector<std::string> churn(const Client& client, const std::string& prefix, 
 
 TEST_CASE("watch_reports_existing_objects_then_changes_with_selectors") {
     auto cluster = DevCluster::start();
-    if (!cluster) return;
+    REQUIRE(cluster);  // hack/devcluster is part of the repository: its absence is a failure
     Client client(cluster->config());
     client.create(kConfigMaps, configMap("before", "0"));
     json labelled = configMap("labelled", "1");
@@ -93,7 +93,7 @@ TEST_CASE("watch_reports_existing_objects_then_changes_with_selectors") {
 
 TEST_CASE("watch_survives_server_stream_closes_without_missing_or_duplicating_events") {
     auto cluster = DevCluster::start();
-    if (!cluster) return;
+    REQUIRE(cluster);  // hack/devcluster is part of the repository: its absence is a failure
     Client client(cluster->config());
 
     EventLog log;
@@ -115,7 +115,7 @@ TEST_CASE("watch_survives_server_stream_closes_without_missing_or_duplicating_ev
 TEST_CASE("watch_relists_after_410_gone_and_reports_each_change_exactly_once") {
     // A short history: a watcher that falls behind by more than 20 changes gets 410 Gone.
     auto cluster = DevCluster::start({"--history", "20"});
-    if (!cluster) return;
+    REQUIRE(cluster);  // hack/devcluster is part of the repository: its absence is a failure
     Client client(cluster->config());
     client.create(kConfigMaps, configMap("a", "a0"));
     client.create(kConfigMaps, configMap("b", "b0"));
@@ -171,7 +171,7 @@ TEST_CASE("watch_relists_after_410_gone_and_reports_each_change_exactly_once") {
 
 TEST_CASE("watch_resumes_from_a_given_version_and_follows_bookmarks") {
     auto cluster = DevCluster::start({"--bookmark-interval", "0.2"});
-    if (!cluster) return;
+    REQUIRE(cluster);  // hack/devcluster is part of the repository: its absence is a failure
     Client client(cluster->config());
     json first = client.create(kConfigMaps, configMap("first", "1"));
 
@@ -203,7 +203,7 @@ TEST_CASE("watch_resumes_from_a_given_version_and_follows_bookmarks") {
 
 TEST_CASE("watch_stop_returns_promptly_from_a_quiet_watch") {
     auto cluster = DevCluster::start();
-    if (!cluster) return;
+    REQUIRE(cluster);  // hack/devcluster is part of the repository: its absence is a failure
     Client client(cluster->config());
     Watcher watcher(client, configMapWatch(300), [](const WatchEvent&) {});
     watcher.start();
@@ -232,7 +232,7 @@ TEST_CASE("watch_reconnects_with_backoff_when_the_server_is_unreachable") {
 
 TEST_CASE("watch_over_https_verifies_the_server_with_the_kubeconfig_ca") {
     auto cluster = DevCluster::start({"--tls"});
-    if (!cluster) return;
+    REQUIRE(cluster);  // hack/devcluster is part of the repository: its absence is a failure
     Config cfg = cluster->config();
     REQUIRE(cfg.server.rfind("https://", 0) == 0);
     REQUIRE_FALSE(cfg.certificateAuthorityPem.empty());
@@ -259,7 +259,7 @@ TEST_CASE("watch_over_https_verifies_the_server_with_the_kubeconfig_ca") {
 TEST_CASE("watch_outlives_the_client_request_timeout_when_quiet") {
     // No bookmarks to keep the stream busy: only the watch's own timeoutSeconds may end it.
     auto cluster = DevCluster::start({"--bookmark-interval", "600"});
-    if (!cluster) return;
+    REQUIRE(cluster);  // hack/devcluster is part of the repository: its absence is a failure
     Config cfg = cluster->config();
     cfg.requestTimeout = std::chrono::seconds(1);
     Client client(cfg);
