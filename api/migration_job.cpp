@@ -159,6 +159,25 @@ std::chrono::seconds parseDuration(const Fields& f, std::string_view key, std::c
     return std::chrono::seconds(part(1) * 3600 + part(2) * 60 + part(3));
 }
 
+// A byte size: an integer, or a Kubernetes-style quantity with a binary suffix (Ki, Mi, Gi).
+std::uint64_t parseBytes(const Fields& f, std::string_view key, std::uint64_t dflt, std::uint64_t lo,
+                         std::uint64_t hi) {
+    if (!f.has(key)) return dflt;
+    const auto text = f.string(key);
+    static const std::regex re(R"(^(\d+)(Ki|Mi|Gi)?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, re) || m[1].length() > 15)
+        f.fail(f.child(key), "expected a size such as 64Mi, 6Mi or 1048576, got '" + text + "'");
+    std::uint64_t v = std::stoull(m[1].str());
+    if (m[2] == "Ki") v <<= 10;
+    if (m[2] == "Mi") v <<= 20;
+    if (m[2] == "Gi") v <<= 30;
+    if (v < lo || v > hi)
+        f.fail(f.child(key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " bytes, got '" +
+                                 text + "'");
+    return v;
+}
+
 void parseEndpoint(const Fields& f, Endpoint& e, int defaultPort) {
     e.host = f.string("host");
     if (e.host.empty()) f.fail(f.child("host"), "must not be empty");
@@ -307,8 +326,8 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
     job.namespace_ = meta.string("namespace", "default");
 
     auto spec = top.object("spec");
-    spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "paused",
-                    "restartToken"});
+    spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "ddl",
+                    "paused", "restartToken"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only
@@ -324,8 +343,18 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
     parseEndpoint(source, job.source, 3306);
 
     auto target = spec.object("target");
-    target.allowOnly({"host", "port", "credentialsSecret", "tls"});
+    target.allowOnly({"host", "port", "credentialsSecret", "tls", "limits"});
     parseEndpoint(target, job.target, 4000);
+    if (target.has("limits")) {
+        auto limits = target.object("limits");
+        limits.allowOnly({"transactionSize", "entrySize"});
+        job.targetLimits.transactionBytes =
+            parseBytes(limits, "transactionSize", job.targetLimits.transactionBytes, 1 << 20, std::uint64_t{1} << 40);
+        job.targetLimits.entryBytes =
+            parseBytes(limits, "entrySize", job.targetLimits.entryBytes, 1 << 10, std::uint64_t{1} << 40);
+        if (job.targetLimits.entryBytes > job.targetLimits.transactionBytes)
+            limits.fail("spec.target.limits.entrySize", "must not be larger than transactionSize");
+    }
 
     if (spec.has("objects")) {
         auto objects = spec.object("objects");
@@ -369,6 +398,18 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
         pre.allowOnly({"ignoreWarnings", "skip", "recheck"});
         job.precheck.ignoreWarnings = pre.boolean("ignoreWarnings", false);
         job.precheck.skip = pre.strings("skip");
+    }
+    if (spec.has("ddl")) {
+        auto ddl = spec.object("ddl");
+        ddl.allowOnly({"skip"});
+        job.ddl.skip = ddl.strings("skip");
+        static const std::regex position(R"(^[^:\s]+:\d+$)");
+        for (std::size_t i = 0; i < job.ddl.skip.size(); ++i)
+            if (!std::regex_match(job.ddl.skip[i], position))
+                ddl.fail("spec.ddl.skip[" + std::to_string(i) + "]",
+                         "expected a source position binlog-file:offset (as status.incremental.failedDdl.position "
+                         "shows it), got '" +
+                             job.ddl.skip[i] + "'");
     }
     job.paused = spec.boolean("paused", false);
     return job;

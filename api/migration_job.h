@@ -70,6 +70,20 @@ struct IncrementalSpec {
     std::chrono::seconds safeModeDuration{60};
 };
 
+// Limits on what one target transaction holds (TiDB refuses a transaction above its
+// txn-total-size-limit, 100 MiB by default, and a row above txn-entry-size-limit, 6 MiB).
+struct TargetLimits {
+    std::uint64_t transactionBytes = std::uint64_t{64} << 20;  // spec.target.limits.transactionSize
+    std::uint64_t entryBytes = std::uint64_t{6} << 20;         // spec.target.limits.entrySize
+};
+
+// What to do about source DDL the target refuses.
+struct DdlSpec {
+    // Source positions ("binlog-file:offset", as the job's status.incremental.failedDdl and its
+    // error name them) of DDL statements replay skips instead of running on the target.
+    std::vector<std::string> skip;
+};
+
 struct PrecheckSpec {
     bool ignoreWarnings = false;
     std::vector<std::string> skip;  // item names not to run
@@ -82,10 +96,12 @@ struct MigrationJob {
     FullMode fullMode = FullMode::Logical;
     SourceEndpoint source;
     Endpoint target;
+    TargetLimits targetLimits;
     ObjectSelection objects;
     IncrementalSpec incremental;
     int capacity = 2;  // 2 | 4 | 8 | 16
     PrecheckSpec precheck;
+    DdlSpec ddl;
     bool paused = false;
 
     bool copiesExistingData() const { return type != JobType::Incremental; }

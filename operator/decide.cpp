@@ -98,11 +98,33 @@ public:
         if (!hasFinalizer()) pre_.push_back(action::AddFinalizer{});
         desired_["observedGeneration"] = generation_;
         lifecycle();
+        announceSkippedDdl();
         return finish();
     }
 
 private:
     // ---- the lifecycle ---------------------------------------------------------------------
+
+    // The runner records each DDL it skipped by spec.ddl.skip in status.incremental.skippedDdl;
+    // each gets one Event, remembered in status.ddlSkipsAnnounced.
+    void announceSkippedDdl() {
+        const Json* skipped = at(status_, "/incremental/skippedDdl");
+        if (!skipped || !skipped->is_array()) return;
+        Json announced = Json::array();
+        if (const Json* a = at(status_, "/ddlSkipsAnnounced"); a && a->is_array()) announced = *a;
+        bool changed = false;
+        for (const auto& entry : *skipped) {
+            const std::string position = str(entry, "/position");
+            if (position.empty() || std::find(announced.begin(), announced.end(), Json(position)) != announced.end())
+                continue;
+            event(true, "DdlSkipped",
+                  "replay skipped the source DDL at " + position + " (spec.ddl.skip); the target does not have it: " +
+                      str(entry, "/statement"));
+            announced.push_back(position);
+            changed = true;
+        }
+        if (changed) desired_["ddlSkipsAnnounced"] = announced;
+    }
 
     void lifecycle() {
         // 1. The spec must parse as the runner will parse it.

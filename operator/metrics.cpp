@@ -1,34 +1,22 @@
 #include "operator/metrics.h"
 
-#include "runner/status/metrics_sink.h"
-
-#include <cstdio>
-#include <set>
-#include <sstream>
+#include "runner/status/prometheus.h"
 
 namespace tidemark::op {
 
-namespace {
-using status::prometheusLabel;
-std::string num(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-}  // namespace
+namespace m = status::metric;
+using status::Exposition;
+using status::Family;
+using status::Labels;
 
 void Metrics::observeJob(const Json& job) {
     JobSample s;
     s.ns = str(job, "/metadata/namespace", "default");
     s.name = str(job, "/metadata/name");
     s.phase = str(job, "/status/phase", "Pending");
-    s.rowsCopied = number(job, "/status/fullCopy/rowsCopied");
-    s.rowsApplied = number(job, "/status/incremental/rowsApplied");
-    s.lagSeconds = number(job, "/status/incremental/lagSeconds", -1);
-    s.percent = number(job, "/status/fullCopy/percent");
-    s.restarts = number(job, "/status/restarts");
+    s.status = job.value("status", Json::object());
     std::lock_guard lock(mu_);
-    jobs_[s.ns + "/" + s.name] = s;
+    jobs_[s.ns + "/" + s.name] = std::move(s);
 }
 
 void Metrics::forgetJob(const std::string& key) {
@@ -54,51 +42,62 @@ void Metrics::setLeader(bool leader) {
 
 std::string Metrics::render() const {
     std::lock_guard lock(mu_);
-    std::ostringstream out;
-    static const char* kPhases[] = {"Pending",     "Prechecking", "PrecheckFailed", "Copying",
-                                    "Replicating", "Paused",      "Failed",         "Succeeded"};
-    std::map<std::string, int> byPhase;
-    for (const char* p : kPhases) byPhase[p] = 0;
-    for (const auto& [key, j] : jobs_) ++byPhase[j.phase];
-    out << "# HELP tidemark_jobs MigrationJobs by phase.\n# TYPE tidemark_jobs gauge\n";
-    for (const auto& [phase, n] : byPhase)
-        out << "tidemark_jobs{phase=\"" << prometheusLabel(phase) << "\"} " << n << "\n";
-
-    auto perJob = [&](const char* name, const char* help, const char* type, auto value, bool skipNegative) {
-        out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
-        for (const auto& [key, j] : jobs_) {
-            const double v = value(j);
-            if (skipNegative && v < 0) continue;
-            out << name << "{namespace=\"" << prometheusLabel(j.ns) << "\",name=\"" << prometheusLabel(j.name) << "\"} "
-                << num(v) << "\n";
-        }
+    Exposition out;
+    status::addBuildInfo(out, "operator");
+    auto labels = [](const JobSample& j) { return Labels{{"namespace", j.ns}, {"migrationjob", j.name}}; };
+    auto with = [](Labels l, const char* key, const std::string& value) {
+        l.emplace_back(key, value);
+        return l;
     };
-    perJob(
-        "tidemark_job_rows_copied", "Rows the full copy wrote, as the runner reports.", "gauge",
-        [](const JobSample& j) { return j.rowsCopied; }, false);
-    perJob(
-        "tidemark_job_full_copy_percent", "Full copy progress in percent.", "gauge",
-        [](const JobSample& j) { return j.percent; }, false);
-    perJob(
-        "tidemark_job_rows_applied", "Rows the binlog replay applied, as the runner reports.", "gauge",
-        [](const JobSample& j) { return j.rowsApplied; }, false);
-    perJob(
-        "tidemark_job_lag_seconds", "Seconds the target is behind the source during replay.", "gauge",
-        [](const JobSample& j) { return j.lagSeconds; }, true);
-    perJob(
-        "tidemark_job_runner_restarts", "Runner restarts after retryable failures.", "gauge",
-        [](const JobSample& j) { return j.restarts; }, false);
 
-    out << "# HELP tidemark_reconciles_total Reconciles run.\n# TYPE tidemark_reconciles_total counter\n"
-        << "tidemark_reconciles_total " << reconciles_ << "\n";
-    out << "# HELP tidemark_reconcile_errors_total Reconciles that failed (API errors); they are retried.\n"
-        << "# TYPE tidemark_reconcile_errors_total counter\ntidemark_reconcile_errors_total " << reconcileErrors_
-        << "\n";
-    out << "# HELP tidemark_actions_total API actions taken, by kind.\n# TYPE tidemark_actions_total counter\n";
-    for (const auto& [kind, n] : actions_)
-        out << "tidemark_actions_total{kind=\"" << prometheusLabel(kind) << "\"} " << n << "\n";
-    out << "# HELP tidemark_leader 1 when this operator instance is the leader.\n# TYPE tidemark_leader gauge\n"
-        << "tidemark_leader " << (leader_ ? 1 : 0) << "\n";
+    out.family(m::kJobPhase);
+    for (const auto& [key, j] : jobs_)
+        for (const char* phase : kJobPhases)
+            out.sample(m::kJobPhase, with(labels(j), "phase", phase), j.phase == phase ? 1 : 0);
+
+    // One sample per job that has the status field at `pointer`: a job that never copied has
+    // no full copy series rather than a misleading 0, and an unknown lag stays unknown.
+    auto perJob = [&](const Family& f, const char* pointer, double divisor = 1) {
+        out.family(f);
+        for (const auto& [key, j] : jobs_)
+            if (const Json* v = at(j.status, pointer); v && v->is_number())
+                out.sample(f, labels(j), v->get<double>() / divisor);
+    };
+    perJob(m::kJobCapacity, "/capacity/current");
+    perJob(m::kJobRunnerRestarts, "/restarts");
+    out.family(m::kJobLastError);
+    for (const auto& [key, j] : jobs_)
+        if (auto t = parseTime(str(j.status, "/lastError/time")))
+            out.sample(m::kJobLastError, with(labels(j), "reason", str(j.status, "/lastError/reason", "Unknown")),
+                       static_cast<double>(Clock::to_time_t(*t)));
+
+    perJob(m::kFullCopyRows, "/fullCopy/rowsCopied");
+    perJob(m::kFullCopyRowsEstimated, "/fullCopy/rowsEstimated");
+    perJob(m::kFullCopyBytes, "/fullCopy/bytesCopied");
+    perJob(m::kFullCopyProgress, "/fullCopy/percent", 100);  // a ratio, 0 to 1
+    perJob(m::kFullCopyRemaining, "/fullCopy/secondsLeft");
+    perJob(m::kReplayRows, "/incremental/rowsApplied");
+    perJob(m::kReplayTransactions, "/incremental/transactionsApplied");
+    perJob(m::kReplayLag, "/incremental/lagSeconds");
+    out.family(m::kReplaySafeMode);
+    for (const auto& [key, j] : jobs_)
+        if (const Json* v = at(j.status, "/incremental/safeMode"); v && v->is_boolean())
+            out.sample(m::kReplaySafeMode, labels(j), v->get<bool>() ? 1 : 0);
+    out.family(m::kPrecheckItems);
+    for (const auto& [key, j] : jobs_) {
+        const Json* items = at(j.status, "/precheck/items");
+        if (!items || !items->is_array()) continue;
+        std::map<std::string, int> byState = {{"Pass", 0}, {"Warning", 0}, {"Failed", 0}};
+        for (const auto& item : *items) ++byState[str(item, "/state")];
+        for (const auto& [state, n] : byState)
+            if (!state.empty()) out.sample(m::kPrecheckItems, with(labels(j), "state", state), n);
+    }
+
+    out.family(m::kReconciles).sample(m::kReconciles, {}, static_cast<double>(reconciles_));
+    out.family(m::kReconcileErrors).sample(m::kReconcileErrors, {}, static_cast<double>(reconcileErrors_));
+    out.family(m::kActions);
+    for (const auto& [kind, n] : actions_) out.sample(m::kActions, {{"kind", kind}}, static_cast<double>(n));
+    out.family(m::kLeader).sample(m::kLeader, {}, leader_ ? 1 : 0);
     return out.str();
 }
 

@@ -1,6 +1,8 @@
-// Prometheus metrics of the operator: jobs by phase, the progress runners report in status
-// (rows copied and applied, replay lag), reconcile counts and errors. Thread-safe; render()
-// returns the text exposition format (version 0.0.4).
+// Prometheus metrics of the operator: each MigrationJob's phase and capacity, the progress its
+// runner reports in status (under the runner's own metric names, runner/status/prometheus.h),
+// runner restarts and the last error, plus reconcile counts, actions and leadership.
+// Thread-safe; render() returns the text exposition format (version 0.0.4). Job metrics carry
+// the labels namespace="<ns>",migrationjob="<name>".
 #pragma once
 
 #include <cstdint>
@@ -14,9 +16,9 @@ namespace tidemark::op {
 
 class Metrics {
 public:
-    // Records the job's latest state (phase and runner-reported progress) under namespace/name.
+    // Records the job's latest state (phase and runner-reported status) under namespace/name.
     void observeJob(const Json& job);
-    void forgetJob(const std::string& key);
+    void forgetJob(const std::string& key);  // "namespace/name"
     void countReconcile(bool ok);
     void countAction(const std::string& kind);
     void setLeader(bool leader);
@@ -26,7 +28,7 @@ public:
 private:
     struct JobSample {
         std::string ns, name, phase;
-        double rowsCopied = 0, rowsApplied = 0, lagSeconds = -1, percent = 0, restarts = 0;
+        Json status;  // the job's status as last observed
     };
     mutable std::mutex mu_;
     std::map<std::string, JobSample> jobs_;
@@ -34,5 +36,9 @@ private:
     std::map<std::string, uint64_t> actions_;
     bool leader_ = false;
 };
+
+// The phases tidemark_migrationjob_phase lists for every job (the CRD's status.phase enum).
+inline constexpr const char* kJobPhases[] = {"Pending",     "Prechecking", "PrecheckFailed", "Copying",
+                                             "Replicating", "Paused",      "Failed",         "Succeeded"};
 
 }  // namespace tidemark::op

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "operator/runner_pod_template.h"
+
 namespace tidemark::op {
 
 using Json = nlohmann::json;
@@ -63,6 +65,7 @@ struct Settings {
     std::chrono::seconds retryBase{10};  // first retry after this, doubling per attempt
     std::chrono::seconds retryCap{300};
     double syncedLagSeconds = 10;  // Synced=True at or below this replay lag
+    RunnerPodTemplate runnerPod;   // --runner-pod-template: scheduling, labels, resources per unit
 };
 
 // A runner pod as the decision needs it.

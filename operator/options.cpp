@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "operator/runner_pod.h"
+
 namespace tidemark::op {
 
 const char* usage() {
@@ -12,6 +14,10 @@ const char* usage() {
            "  --runner-image IMAGE            image of the runner pods (default $TIDEMARK_RUNNER_IMAGE)\n"
            "  --runner-image-pull-policy P    Always | IfNotPresent | Never (default IfNotPresent)\n"
            "  --runner-service-account NAME   service account of the runner pods (default tidemark-runner)\n"
+           "  --runner-pod-template JSON      shape of runner pods: imagePullSecrets, nodeSelector, tolerations,\n"
+           "                                  affinity, priorityClassName, labels, annotations,\n"
+           "                                  resourcesPerCapacityUnit {cpuRequest, cpuLimit, memoryRequest,\n"
+           "                                  memoryLimit} (default 500m, 1000m, 512Mi, 512Mi)\n"
            "  --max-jobs-per-namespace N      MigrationJobs allowed per namespace (default 200)\n"
            "  --metrics-addr HOST:PORT        /healthz, /readyz and /metrics (default :8080; 0 = off)\n"
            "  --leader-elect / --no-leader-elect   Lease-based leader election (default on)\n"
@@ -70,7 +76,13 @@ Options parseOptions(const std::vector<std::string>& args) {
         } else if (a == "--runner-image") o.settings.runnerImage = value();
         else if (a == "--runner-image-pull-policy") o.settings.runnerImagePullPolicy = value();
         else if (a == "--runner-service-account") o.settings.runnerServiceAccount = value();
-        else if (a == "--max-jobs-per-namespace") o.settings.maxJobsPerNamespace = toInt(a, value(), 1);
+        else if (a == "--runner-pod-template") {
+            try {
+                o.settings.runnerPod = parseRunnerPodTemplate(value());
+            } catch (const std::invalid_argument& e) {
+                throw UsageError("--runner-pod-template: " + std::string(e.what()));
+            }
+        } else if (a == "--max-jobs-per-namespace") o.settings.maxJobsPerNamespace = toInt(a, value(), 1);
         else if (a == "--metrics-addr") o.metricsAddr = value();
         else if (a == "--leader-elect") o.leaderElect = !hasInline || (inlineValue != "false" && inlineValue != "0");
         else if (a == "--no-leader-elect") o.leaderElect = false;

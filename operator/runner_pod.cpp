@@ -1,14 +1,121 @@
 #include "operator/runner_pod.h"
 
 #include <algorithm>
+#include <regex>
+#include <stdexcept>
 
 namespace tidemark::op {
 
-PodResources resourcesFor(int capacity) {
+std::string scaleQuantity(const std::string& quantity, int n) {
+    if (quantity.empty()) return "";
+    static const std::regex form(R"(^([0-9]+)(?:\.([0-9]{1,3}))?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$)");
+    std::smatch m;
+    if (!std::regex_match(quantity, m, form) || (m[2].matched && m[3] == "m") || m[1].length() > 12)
+        throw std::invalid_argument("'" + quantity + "' is not a quantity such as 500m, 1.5Gi or 2");
+    // Thousandths of the unit, so 0.5Gi x 3 stays exact.
+    std::string frac = m[2].str();
+    frac.resize(3, '0');
+    const long long milli = (std::stoll(m[1].str()) * 1000 + std::stoll(frac)) * std::max(n, 1);
+    const std::string suffix = m[3].str();
+    if (milli % 1000 == 0) return std::to_string(milli / 1000) + suffix;
+    if (suffix.empty()) return std::to_string(milli) + "m";
+    std::string decimals = std::to_string(1000 + milli % 1000).substr(1);
+    while (decimals.back() == '0') decimals.pop_back();
+    return std::to_string(milli / 1000) + "." + decimals + suffix;
+}
+
+PodResources resourcesFor(int capacity, const RunnerPodTemplate::PerUnit& perUnit) {
     const int units = std::max(capacity, 1);
-    // 1 unit = 500m CPU, 512Mi memory; the limit allows bursts to twice the CPU.
-    return PodResources{std::to_string(units * 500) + "m", std::to_string(units * 1000) + "m",
-                        std::to_string(units * 512) + "Mi", std::to_string(units * 512) + "Mi"};
+    return PodResources{scaleQuantity(perUnit.cpuRequest, units), scaleQuantity(perUnit.cpuLimit, units),
+                        scaleQuantity(perUnit.memoryRequest, units), scaleQuantity(perUnit.memoryLimit, units)};
+}
+
+namespace {
+
+// The labels and annotations the operator selects and reads runner pods by.
+bool operatorOwned(const std::string& key) {
+    return key == names::kLabelApp || key == "app.kubernetes.io/managed-by" || key.rfind("tidemark.dev/", 0) == 0;
+}
+
+std::map<std::string, std::string> stringMap(const Json& j, const std::string& field, bool checkOwned) {
+    if (!j.is_object()) throw std::invalid_argument(field + ": needs an object of strings");
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : j.items()) {
+        if (!v.is_string()) throw std::invalid_argument(field + "." + k + ": needs a string");
+        if (k.empty() || k.size() > 316) throw std::invalid_argument(field + ": key '" + k + "' is not a valid key");
+        if (checkOwned && operatorOwned(k))
+            throw std::invalid_argument(field + "." + k + ": set by the operator, which selects its pods by it");
+        out[k] = v.get<std::string>();
+    }
+    return out;
+}
+
+}  // namespace
+
+RunnerPodTemplate parseRunnerPodTemplate(const std::string& text) {
+    RunnerPodTemplate t;
+    if (text.empty()) return t;
+    Json j;
+    try {
+        j = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        throw std::invalid_argument(std::string("not JSON: ") + e.what());
+    }
+    if (!j.is_object()) throw std::invalid_argument("needs a JSON object");
+    for (const auto& [key, v] : j.items()) {
+        if (v.is_null()) continue;  // Helm renders an unset value as null
+        if (key == "imagePullSecrets") {
+            if (!v.is_array()) throw std::invalid_argument("imagePullSecrets: needs a list");
+            for (const auto& s : v) {
+                // Either form Helm users know: ["regcred"] or [{name: regcred}] (as in a pod spec).
+                if (s.is_string()) t.imagePullSecrets.push_back(s.get<std::string>());
+                else if (s.is_object() && s.size() == 1 && s.contains("name") && s["name"].is_string())
+                    t.imagePullSecrets.push_back(s["name"].get<std::string>());
+                else throw std::invalid_argument("imagePullSecrets: each entry is a name or {name: ...}");
+            }
+        } else if (key == "nodeSelector") {
+            stringMap(v, key, false);
+            t.nodeSelector = v;
+        } else if (key == "tolerations") {
+            if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_object(); }))
+                throw std::invalid_argument("tolerations: needs a list of objects");
+            t.tolerations = v;
+        } else if (key == "affinity") {
+            if (!v.is_object()) throw std::invalid_argument("affinity: needs an object");
+            t.affinity = v;
+        } else if (key == "priorityClassName") {
+            if (!v.is_string()) throw std::invalid_argument("priorityClassName: needs a string");
+            t.priorityClassName = v.get<std::string>();
+        } else if (key == "labels") {
+            t.labels = stringMap(v, key, true);
+        } else if (key == "annotations") {
+            t.annotations = stringMap(v, key, true);
+        } else if (key == "resourcesPerCapacityUnit") {
+            if (!v.is_object()) throw std::invalid_argument("resourcesPerCapacityUnit: needs an object");
+            auto& r = t.resourcesPerCapacityUnit;
+            const std::map<std::string, std::string*> fields = {{"cpuRequest", &r.cpuRequest},
+                                                                {"cpuLimit", &r.cpuLimit},
+                                                                {"memoryRequest", &r.memoryRequest},
+                                                                {"memoryLimit", &r.memoryLimit}};
+            for (const auto& [name, q] : v.items()) {
+                auto f = fields.find(name);
+                const std::string path = "resourcesPerCapacityUnit." + name;
+                if (f == fields.end()) throw std::invalid_argument(path + ": unknown field");
+                if (!q.is_string()) throw std::invalid_argument(path + ": needs a string such as \"500m\"");
+                try {
+                    scaleQuantity(q.get<std::string>(), 1);
+                } catch (const std::invalid_argument& e) {
+                    throw std::invalid_argument(path + ": " + e.what());
+                }
+                *f->second = q.get<std::string>();
+            }
+        } else {
+            throw std::invalid_argument(key +
+                                        ": unknown field (known: imagePullSecrets, nodeSelector, tolerations, "
+                                        "affinity, priorityClassName, labels, annotations, resourcesPerCapacityUnit)");
+        }
+    }
+    return t;
 }
 
 std::vector<std::string> secretNames(const Json& job) {
@@ -38,10 +145,11 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
     const Json owner = {
         {"apiVersion", "tidemark.dev/v1alpha1"}, {"kind", "MigrationJob"}, {"name", name},
         {"uid", str(job, "/metadata/uid")},      {"controller", true},     {"blockOwnerDeletion", true}};
-    const Json labels = {{names::kLabelApp, names::kRunnerApp},
-                         {"app.kubernetes.io/managed-by", "tidemark-operator"},
-                         {names::kLabelJob, name},
-                         {names::kLabelRole, r.role}};
+    const RunnerPodTemplate& shape = settings.runnerPod;
+    Json labels = {{names::kLabelApp, names::kRunnerApp},
+                   {"app.kubernetes.io/managed-by", "tidemark-operator"},
+                   {names::kLabelJob, name},
+                   {names::kLabelRole, r.role}};
 
     Json configMap = {
         {"apiVersion", "v1"},
@@ -99,7 +207,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
         mounts.push_back({{"name", "secrets"}, {"mountPath", kSecretsMountDir}, {"readOnly", true}});
     }
 
-    const PodResources res = resourcesFor(r.capacity);
+    const PodResources res = resourcesFor(r.capacity, shape.resourcesPerCapacityUnit);
     Json env = Json::array({
         {{"name", "TIDEMARK_JOB_NAME"}, {"value", name}},
         {{"name", "TIDEMARK_JOB_NAMESPACE"}, {"value", ns}},
@@ -113,13 +221,26 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
                         {names::kAnnotationCapacity, std::to_string(r.capacity)},
                         {names::kAnnotationRestart, r.restart ? "true" : "false"}};
     if (!r.precheckKey.empty()) annotations[names::kAnnotationPrecheckKey] = r.precheckKey;
+    // The admin's labels and annotations go on the pod only: the ConfigMap keeps the operator's.
+    Json podLabels = labels;
+    for (const auto& [k, v] : shape.labels) podLabels[k] = v;
+    for (const auto& [k, v] : shape.annotations) annotations[k] = v;
+
+    Json requests = Json::object(), limits = Json::object();
+    if (!res.cpuRequest.empty()) requests["cpu"] = res.cpuRequest;
+    if (!res.memoryRequest.empty()) requests["memory"] = res.memoryRequest;
+    if (!res.cpuLimit.empty()) limits["cpu"] = res.cpuLimit;
+    if (!res.memoryLimit.empty()) limits["memory"] = res.memoryLimit;
+    Json resources = Json::object();
+    if (!requests.empty()) resources["requests"] = requests;
+    if (!limits.empty()) resources["limits"] = limits;
 
     Json pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
                 {"metadata",
                  {{"name", r.podName},
                   {"namespace", ns},
-                  {"labels", labels},
+                  {"labels", podLabels},
                   {"annotations", annotations},
                   {"ownerReferences", {owner}}}},
                 {"spec",
@@ -138,9 +259,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
                      {"ports",
                       Json::array({{{"name", "metrics"}, {"containerPort", kRunnerMetricsPort}, {"protocol", "TCP"}}})},
                      {"env", env},
-                     {"resources",
-                      {{"requests", {{"cpu", res.cpuRequest}, {"memory", res.memoryRequest}}},
-                       {"limits", {{"cpu", res.cpuLimit}, {"memory", res.memoryLimit}}}}},
+                     {"resources", resources},
                      {"securityContext",
                       {{"allowPrivilegeEscalation", false},
                        {"runAsNonRoot", true},
@@ -149,6 +268,16 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
                        {"capabilities", {{"drop", {"ALL"}}}}}},
                      {"volumeMounts", mounts}}}},
                   {"volumes", volumes}}}};
+    Json& podSpec = pod["spec"];
+    if (!shape.imagePullSecrets.empty()) {
+        Json secrets = Json::array();
+        for (const auto& s : shape.imagePullSecrets) secrets.push_back({{"name", s}});
+        podSpec["imagePullSecrets"] = secrets;
+    }
+    if (!shape.nodeSelector.empty()) podSpec["nodeSelector"] = shape.nodeSelector;
+    if (!shape.tolerations.empty()) podSpec["tolerations"] = shape.tolerations;
+    if (!shape.affinity.empty()) podSpec["affinity"] = shape.affinity;
+    if (!shape.priorityClassName.empty()) podSpec["priorityClassName"] = shape.priorityClassName;
     return RunnerPod{std::move(pod), std::move(configMap)};
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "operator/observed.h"
 
@@ -36,14 +37,28 @@ struct RunnerPod {
     Json configMap;
 };
 
-// Requires job to hold metadata.name/namespace/uid and a spec.
+// Requires job to hold metadata.name/namespace/uid and a spec. settings.runnerPod shapes the
+// pod (scheduling, pull secrets, extra labels and annotations, resources per capacity unit).
 RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& request, const Settings& settings);
 
-// CPU (cores) and memory (GiB) a capacity buys: half a core and half a GiB per unit.
+// CPU and memory a capacity buys: `perUnit` times the capacity (by default half a core
+// requested, a core as limit, 512Mi requested and as limit per unit). "" = not set.
 struct PodResources {
     std::string cpuRequest, cpuLimit, memoryRequest, memoryLimit;
 };
-PodResources resourcesFor(int capacity);
+PodResources resourcesFor(int capacity, const RunnerPodTemplate::PerUnit& perUnit = {});
+
+// Reads --runner-pod-template: a JSON object with any of imagePullSecrets (names, or
+// [{name: ...}] as in a pod spec), nodeSelector, tolerations, affinity, priorityClassName,
+// labels, annotations, resourcesPerCapacityUnit {cpuRequest, cpuLimit, memoryRequest,
+// memoryLimit}. Throws std::invalid_argument naming the field: an unknown or mistyped field, a
+// quantity Kubernetes would not take, or a label or annotation the operator owns.
+RunnerPodTemplate parseRunnerPodTemplate(const std::string& json);
+
+// `quantity` (e.g. "500m", "1.5Gi", "2") times `n`, written as a Kubernetes quantity; "" stays
+// "". Throws std::invalid_argument when `quantity` is not a plain decimal with an optional
+// suffix (m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei; at most 3 decimals, none with m).
+std::string scaleQuantity(const std::string& quantity, int n);
 
 // Secret names the spec refers to, without duplicates, in spec order.
 std::vector<std::string> secretNames(const Json& job);

@@ -5,6 +5,7 @@
 #include "runner/kube_status/kube_status_sink.h"
 #include "runner/precheck/precheck.h"
 #include "runner/replay/errors.h"
+#include "runner/replay/fence.h"
 #include "runner/replay/replay.h"
 #include "runner/status/metrics_sink.h"
 #include "runner/status/status_sink.h"
@@ -24,15 +25,6 @@ namespace {
 
 bool jsonOutput(const Options& o) { return o.output == "json" || (o.output == "auto" && !isatty(STDOUT_FILENO)); }
 
-std::string isoNow() {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 // Where a command reports: `local` (the console), plus the MigrationJob's status subresource
 // when the operator started this runner in a pod (it sets TIDEMARK_JOB_NAME/_NAMESPACE).
 std::unique_ptr<status::StatusSink> makeSink(std::unique_ptr<status::StatusSink> local) {
@@ -44,7 +36,7 @@ std::unique_ptr<status::StatusSink> makeSink(std::unique_ptr<status::StatusSink>
 
 // Records why the run ended in status.lastError and returns the exit status for it.
 int fail(status::StatusSink& sink, const std::string& reason, const std::string& message, bool retryable) {
-    sink.report("lastError", {{"reason", reason}, {"message", message}, {"retryable", retryable}, {"time", isoNow()}});
+    sink.report("lastError", {{"reason", reason}, {"message", message}, {"retryable", retryable}, {"time", status::rfc3339Now()}});
     sink.flush();
     std::cerr << "tidemark-runner: " << message << "\n";
     return retryable ? kExitRetryable : kExitFailed;
@@ -91,7 +83,7 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
         // Metrics are for watching the job, not part of it: a port in use costs the metrics only.
         // The metrics sink is made before `sink` is handed over: when it throws, `sink` stays.
         try {
-            auto metrics = std::make_unique<status::MetricsSink>(o.metricsAddr, job.spec.name);
+            auto metrics = std::make_unique<status::MetricsSink>(o.metricsAddr, job.spec.namespace_, job.spec.name);
             sink = status::teeSink(std::move(metrics), std::move(sink));
         } catch (const std::exception& e) {
             sink->note(std::string("metrics are off: ") + e.what());
@@ -110,6 +102,9 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
     try {
         replay::ReplayOptions replayOptions;
         replayOptions.restartAfterError = o.restart;
+        replayOptions.limits.maxTxnBytes = static_cast<std::size_t>(job.spec.targetLimits.transactionBytes);
+        replayOptions.limits.maxEntryBytes = static_cast<std::size_t>(job.spec.targetLimits.entryBytes);
+        replayOptions.skipDdl.insert(job.spec.ddl.skip.begin(), job.spec.ddl.skip.end());
         if (job.spec.copiesExistingData()) {
             sink->note("full copy of " + job.spec.name + " (" + std::string(api::nameOf(job.spec.fullMode)) + " mode)");
             const auto copied = copy::runFullCopy(job.spec, job.source, job.target, *sink, stop);
@@ -135,6 +130,18 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
     } catch (const replay::DuplicateKeyError& e) {
         return fail(*sink, "DuplicateKey",
                     std::string(e.what()) + " (restart the job to replace the target's rows with the source's)", false);
+    } catch (const replay::FencedOut& e) {
+        // Another runner of this job holds it now; this one stops without failing the job, and a
+        // restarted runner waits for that one's lease before it takes over.
+        return fail(*sink, "FencedOut", e.what(), true);
+    } catch (const replay::DdlRejectedError& e) {
+        sink->report("incremental",
+                     {{"failedDdl", {{"position", e.position}, {"statement", e.statement}, {"error", e.error}}}});
+        return fail(*sink, "DdlRejected",
+                    std::string(e.what()) + ". To go on without this statement, add '" + e.position +
+                        "' to spec.ddl.skip and set a new spec.restartToken (or, with the CLI, list it in the "
+                        "manifest and run again)",
+                    false);
     } catch (const replay::ReplayError& e) {
         return fail(*sink, "ReplayFailed", e.what(), e.retryable());
     } catch (const db::DbError& e) {

@@ -1,6 +1,11 @@
 #include "runner/copy/checkpoint.h"
 
+#include <mysqld_error.h>
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
 
 namespace tidemark::copy {
 
@@ -25,7 +30,7 @@ const char* kSchema[] = {
     ") DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     "CREATE TABLE IF NOT EXISTS tidemark_meta.copy_chunk ("
     " job VARCHAR(64) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL, chunk INT NOT NULL,"
-    " where_sql LONGTEXT NOT NULL, state TINYINT NOT NULL, snapshot_seq INT NOT NULL DEFAULT 0,"
+    " bounds LONGTEXT NULL, state TINYINT NOT NULL, snapshot_seq INT NOT NULL DEFAULT 0,"
     " rows_copied BIGINT UNSIGNED NOT NULL DEFAULT 0, bytes_copied BIGINT UNSIGNED NOT NULL DEFAULT 0,"
     " PRIMARY KEY (job, db, tbl, chunk)"
     ") DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
@@ -39,13 +44,52 @@ std::uint64_t num(const std::optional<std::string>& v) {
     }
 }
 
+// Runs a schema change that another runner may have made a moment ago (`already`: the error
+// that says so).
+void alterOnce(db::Connection& c, const std::string& sql, unsigned already) {
+    try {
+        c.execute(sql);
+    } catch (const db::DbError& e) {
+        if (e.code() != already) throw;
+    }
+}
+
+// copy_chunk from before ranges were stored as data held them as SQL text in where_sql, with
+// the source's collations in it. Such text cannot run on every target, so it is not kept: the
+// column goes (an older tidemark then fails on it rather than misreading a row), and the rows
+// it described are left without bounds, which tables() refuses to resume.
+void migrateChunkBounds(db::Connection& c) {
+    auto rows = c.query(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'tidemark_meta' AND "
+        "TABLE_NAME = 'copy_chunk'");
+    std::set<std::string> columns;
+    for (auto& r : rows.rows) {
+        std::string name = r[0].value_or("");
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+        columns.insert(name);
+    }
+    if (!columns.count("bounds"))
+        alterOnce(c, "ALTER TABLE tidemark_meta.copy_chunk ADD COLUMN bounds LONGTEXT NULL", ER_DUP_FIELDNAME);
+    if (columns.count("where_sql"))
+        alterOnce(c, "ALTER TABLE tidemark_meta.copy_chunk DROP COLUMN where_sql", ER_CANT_DROP_FIELD_OR_KEY);
+}
+
 }  // namespace
 
 Checkpoint::Checkpoint(const db::ConnectOptions& target, std::string job)
     : conn_(db::Connection::open(target)), job_(std::move(job)) {
     conn_.execute("SET SESSION sql_mode = ''");
     for (const char* sql : kSchema) conn_.execute(sql);
+    migrateChunkBounds(conn_);
 }
+
+namespace {
+
+std::string describeChunk(const std::string& database, const std::string& table, std::uint64_t chunk) {
+    return "chunk " + std::to_string(chunk) + " of " + db::qualified(database, table);
+}
+
+}  // namespace
 
 std::optional<std::string> Checkpoint::jobState() {
     std::lock_guard lock(mutex_);
@@ -113,13 +157,29 @@ std::map<TableKey, TableRecord> Checkpoint::tables() {
             for (auto& d : j) rec.deferred.push_back({d.value("name", ""), d.value("clause", "")});
         out[{rec.db, rec.name}] = std::move(rec);
     }
-    auto c = conn_.query("SELECT db, tbl, chunk, where_sql, state FROM tidemark_meta.copy_chunk WHERE job = " +
+    auto c = conn_.query("SELECT db, tbl, chunk, bounds, state FROM tidemark_meta.copy_chunk WHERE job = " +
                          conn_.quote(job_) + " ORDER BY db, tbl, chunk");
     for (auto& r : c.rows) {
         auto it = out.find({r[0].value_or(""), r[1].value_or("")});
         if (it == out.end()) continue;
+        const std::string chunk = describeChunk(it->second.db, it->second.name, num(r[2]));
+        if (!r[3])
+            throw CopyError(conn_.options().endpoint() + ": the copy checkpoint of job " + job_ +
+                            " in tidemark_meta comes from an earlier tidemark that stored chunk ranges as SQL (" +
+                            chunk +
+                            " has no stored range) and cannot be resumed; start the copy over: empty the copied "
+                            "tables and delete the job's rows from tidemark_meta.copy_job, copy_table, copy_chunk "
+                            "and copy_snapshot");
+        ChunkRange range;
+        try {
+            range = decodeRange(*r[3]);
+        } catch (const std::invalid_argument& e) {
+            throw CopyError(conn_.options().endpoint() + ": the stored range of " + chunk + " (job " + job_ +
+                            ") in tidemark_meta.copy_chunk is damaged (" + e.what() +
+                            "); restore it or start the copy over");
+        }
         it->second.chunks.push_back(
-            {static_cast<int>(num(r[2])), r[3].value_or(""), static_cast<ChunkState>(num(r[4]))});
+            {static_cast<int>(num(r[2])), std::move(range), static_cast<ChunkState>(num(r[4]))});
     }
     return out;
 }
@@ -137,11 +197,17 @@ std::pair<std::uint64_t, std::uint64_t> Checkpoint::copiedSoFar() {
 std::vector<ChunkRecord> Checkpoint::plan(const TableKey& t) {
     std::lock_guard lock(mutex_);
     auto c =
-        conn_.query("SELECT chunk, where_sql, state FROM tidemark_meta.copy_chunk WHERE job = " + conn_.quote(job_) +
+        conn_.query("SELECT chunk, bounds, state FROM tidemark_meta.copy_chunk WHERE job = " + conn_.quote(job_) +
                     " AND db = " + conn_.quote(t.first) + " AND tbl = " + conn_.quote(t.second) + " ORDER BY chunk");
     std::vector<ChunkRecord> out;
-    for (auto& r : c.rows)
-        out.push_back({static_cast<int>(num(r[0])), r[1].value_or(""), static_cast<ChunkState>(num(r[2]))});
+    for (auto& r : c.rows) {
+        if (!r[1]) return {};
+        try {
+            out.push_back({static_cast<int>(num(r[0])), decodeRange(*r[1]), static_cast<ChunkState>(num(r[2]))});
+        } catch (const std::invalid_argument&) {
+            return {};
+        }
+    }
     return out;
 }
 
@@ -166,10 +232,10 @@ void Checkpoint::recordPlan(const TableKey& t, const std::vector<ChunkRecord>& c
         conn_.execute("DELETE FROM tidemark_meta.copy_chunk" + where);
         std::string sql;
         for (std::size_t i = 0; i < chunks.size(); ++i) {
-            if (sql.empty())
-                sql = "INSERT INTO tidemark_meta.copy_chunk (job, db, tbl, chunk, where_sql, state) VALUES ";
+            if (sql.empty()) sql = "INSERT INTO tidemark_meta.copy_chunk (job, db, tbl, chunk, bounds, state) VALUES ";
             else sql += ", ";
-            sql += "(" + key + ", " + std::to_string(chunks[i].no) + ", " + conn_.quote(chunks[i].where) + ", 0)";
+            sql += "(" + key + ", " + std::to_string(chunks[i].no) + ", " + conn_.quote(encodeRange(chunks[i].range)) +
+                ", 0)";
             if (sql.size() > (1 << 20) || i + 1 == chunks.size()) {
                 conn_.execute(sql);
                 sql.clear();

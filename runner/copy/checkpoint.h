@@ -5,8 +5,14 @@
 // the old or the new state. A chunk is marked done only after all its rows are committed;
 // a chunk marked started may have some of its rows in the target and is cleaned before reuse.
 // Thread-safe: one connection behind a mutex (the writes are few, one or two per chunk).
+//
+// Chunk ranges are stored as data (chunk_range.h), column copy_chunk.bounds. A checkpoint from a
+// tidemark that stored them as SQL text (column where_sql) is migrated to the new column when a
+// Checkpoint opens it; its chunk rows then have no bounds, and a copy still running under that
+// checkpoint cannot be resumed: tables() refuses it with a CopyError saying what to do.
 #pragma once
 
+#include "runner/copy/chunk_range.h"
 #include "runner/copy/full_copy.h"
 #include "runner/copy/schema_translate.h"
 
@@ -26,7 +32,7 @@ enum class TableState { Creating = 0, Planned = 1, DataDone = 2, Complete = 3 };
 
 struct ChunkRecord {
     int no = 0;
-    std::string where;  // SQL condition on the key ("" = the whole table)
+    ChunkRange range;  // the key range (whole: a table without a key)
     ChunkState state = ChunkState::Planned;
 };
 
@@ -58,6 +64,7 @@ public:
     std::vector<SnapshotRecord> snapshots();
     int addSnapshot(const BinlogPosition& from, const BinlogPosition& until);
 
+    // Throws CopyError when a chunk's stored range is unreadable (from an earlier tidemark).
     std::map<TableKey, TableRecord> tables();
     void recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred, std::uint64_t estimatedRows);
     void recordPlan(const TableKey& t, const std::vector<ChunkRecord>& chunks);
@@ -68,7 +75,8 @@ public:
     // Rows and bytes of the chunks already done (by earlier runs, on a resume).
     std::pair<std::uint64_t, std::uint64_t> copiedSoFar();
 
-    // The chunk plan stored for a table, if any (verify reuses the copy's ranges).
+    // The chunk plan stored for a table (verify reuses the copy's ranges); empty when there is
+    // none or when it is not readable by this version.
     std::vector<ChunkRecord> plan(const TableKey& t);
 
 private:

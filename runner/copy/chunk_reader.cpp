@@ -1,10 +1,13 @@
 #include "runner/copy/chunk_reader.h"
 
+#include "runner/copy/batch_limits.h"
+#include "runner/copy/full_copy.h"
 #include "runner/copy/logical_writer.h"
 #include "runner/copy/physical_writer.h"
 
+#include "runner/db/fault_injection.h"
+
 #include <mysql.h>
-#include <mysqld_error.h>
 
 namespace tidemark::copy {
 
@@ -13,11 +16,12 @@ namespace {
 // A message for a failed read that says what probably happened and that the copy resumes.
 db::DbError readError(const db::DbError& e, const ChunkWork& c) {
     std::string hint;
-    if (e.code() == ER_NO_SUCH_TABLE || e.code() == 1412 /* ER_TABLE_DEF_CHANGED */ || e.code() == ER_BAD_FIELD_ERROR)
+    if (db::dialect::tableChangedUnderneath(e.code()))
         hint = "; the table was dropped or altered on the source during the copy";
     return db::DbError(e.kind(), e.code(),
                        std::string(e.what()) + " [reading " + c.describe() + hint +
-                           "; the copy is resumable: finished chunks are kept in tidemark_meta]");
+                           "; the copy is resumable: finished chunks are kept in tidemark_meta]",
+                       e.serverText());
 }
 
 // Throws the connection's current error, named for the chunk, after freeing `res`.
@@ -37,13 +41,20 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
     std::string sql = t.select;
     if (!chunk->where.empty()) sql += " WHERE " + chunk->where;
     MYSQL* m = source.raw();
+    try {
+        db::checkFaultBefore(source.options(), sql);
+    } catch (const db::DbError& e) {
+        throw readError(e, *chunk);
+    }
     if (mysql_real_query(m, sql.data(), sql.size()) != 0) failRead(source, nullptr, *chunk);
     MYSQL_RES* res = mysql_use_result(m);
     if (!res) failRead(source, nullptr, *chunk);
     const unsigned ncols = mysql_num_fields(res);
 
     std::unique_ptr<Batch> batch;
+    std::size_t statementBytes = 0;  // statementBound of the batch's rows, and its statement
     auto fresh = [&] {
+        statementBytes = t.writePrefix.size();
         batch = std::make_unique<Batch>();
         batch->chunk = chunk;
         batch->data.reserve(ctx.batchBytes + (64u << 10));
@@ -74,6 +85,27 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
     bool stopped = false;
     while (MYSQL_ROW row = mysql_fetch_row(res)) {
         const unsigned long* len = mysql_fetch_lengths(res);
+        if (ctx.maxEntryBytes > 0) {
+            std::size_t size = 0;
+            for (unsigned i = 0; i < ncols; ++i) size += len[i];
+            if (size > ctx.maxEntryBytes) {
+                const auto key = rowKeyText(t, [&](std::size_t col) {
+                    return row[col] ? std::optional<std::string>(std::string(row[col], len[col])) : std::nullopt;
+                });
+                mysql_free_result(res);
+                throw CopyError(entryTooLargeMessage(ctx.targetEndpoint, t, key, size,
+                                                     "TxnLimits.maxEntryBytes = " + std::to_string(ctx.maxEntryBytes) +
+                                                         ", TiDB's default txn-entry-size-limit"));
+            }
+        }
+        // A row that would take the statement past the cap starts the next batch.
+        const std::size_t bound = statementBound(len, ncols);
+        if (ctx.maxStatementBytes > 0 && batch->rows > 0 && statementBytes + bound > ctx.maxStatementBytes &&
+            !flush()) {
+            stopped = true;
+            break;
+        }
+        statementBytes += bound;
         if (ctx.physical) {
             appendTsvRow(batch->data, t, row, len);
         } else {
@@ -96,6 +128,11 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
     }
     if (mysql_errno(m) != 0) failRead(source, res, *chunk);
     mysql_free_result(res);
+    try {
+        db::checkFaultAfter(source.options(), sql);
+    } catch (const db::DbError& e) {
+        throw readError(e, *chunk);
+    }
     if (batch->rows > 0 && !flush()) return ReadOutcome::Abandoned;
     return ReadOutcome::Complete;
 }

@@ -17,6 +17,7 @@
 #include "runner/copy/snapshot.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <set>
@@ -58,7 +59,10 @@ private:
 
 class ChunkQueue {
 public:
-    void push(std::shared_ptr<ChunkWork> c) { items_.push_back(std::move(c)); }
+    void push(std::shared_ptr<ChunkWork> c) {
+        std::lock_guard lock(m_);
+        items_.push_back(std::move(c));
+    }
     std::shared_ptr<ChunkWork> pop() {
         std::lock_guard lock(m_);
         if (items_.empty()) return nullptr;
@@ -84,7 +88,8 @@ void recording(const ChunkWork& c, F&& f) {
     } catch (const db::DbError& e) {
         throw db::DbError(e.kind(), e.code(),
                           std::string(e.what()) + " [recording the progress of " + c.describe() +
-                              " in tidemark_meta; the copy is resumable]");
+                              " in tidemark_meta; the copy is resumable]",
+                          e.serverText());
     }
 }
 
@@ -97,6 +102,8 @@ struct Settings {
     std::size_t batchBytes = 0;
     std::uint64_t batchRows = 0;
     std::uint64_t chunkRows = 0;  // 0: about a second of work per chunk
+    db::dialect::TxnLimits limits;
+    bool entryCheckAnywhere = false;  // the row check also on a target that is not TiDB
 };
 
 Settings settingsFor(const api::MigrationJob& job, const CopyOptions& options) {
@@ -111,6 +118,9 @@ Settings settingsFor(const api::MigrationJob& job, const CopyOptions& options) {
     s.batchBytes = options.batchBytes > 0 ? options.batchBytes : (s.physical ? 4u << 20 : 128u << 10);
     s.batchRows = s.physical ? 1'000'000 : 10'000;
     s.chunkRows = options.chunkRows;
+    s.entryCheckAnywhere = options.limits.has_value();
+    if (options.limits) s.limits = *options.limits;
+    if (s.limits.maxTxnBytes > 0) s.batchBytes = std::min(s.batchBytes, s.limits.maxTxnBytes);
     return s;
 }
 
@@ -211,19 +221,23 @@ void planTables(const std::vector<TableInfo>& infos, const std::map<TableKey, Ta
         }
         int unfinished = 0;
         auto& mine = perTable.emplace_back();
+        const KeySide sourceSide = sourceKeySide(info);
+        std::optional<KeySide> targetSide;  // read from the target when a chunk needs clearing
         for (auto& c : chunks) {
             if (c.state == ChunkState::Done) continue;
             ++unfinished;
             if (c.state == ChunkState::Started) {
-                // Some of this chunk's rows may be in the target: remove them before recopying.
-                if (c.where.empty()) tgtAdmin.execute("TRUNCATE TABLE " + info.qualified());
-                else tgtAdmin.execute("DELETE FROM " + info.qualified() + " WHERE " + c.where);
+                // Some of this chunk's rows may be in the target: remove them before recopying
+                // (by range only where the target orders the key as the source: clearChunk).
+                if (!targetSide) targetSide = targetKeySide(tgtAdmin, info, tidb);
+                clearChunk(srcKeys, tgtAdmin, info, c.range, *targetSide);
             }
             auto cw = std::make_shared<ChunkWork>();
             cw->table = work;
             cw->no = c.no;
             cw->of = static_cast<int>(chunks.size());
-            cw->where = c.where;
+            cw->where = renderRange(info, c.range, sourceSide);
+            cw->range = c.range;
             mine.push_back(cw);
         }
         work->chunksLeft = unfinished;
@@ -261,7 +275,8 @@ public:
           snapshotSeq_(snapshotSeq),
           stop_(stop),
           batches_(static_cast<std::size_t>(2 * settings.writers)),
-          throttle_(settings.exportCap) {
+          throttle_(settings.exportCap),
+          chunksOpen_(plan.chunkCount) {
         for (auto& k : plan_.toFinish) finishing_.push(k);
     }
 
@@ -273,6 +288,9 @@ public:
     // Writers connect first, so a target that is away fails before any read.
     Outcome run(std::vector<db::Connection>* readers, const db::ConnectOptions& target, bool tidb,
                 status::StatusSink& sink) {
+        target_ = &target;
+        tidb_ = tidb;
+        sink_ = &sink;
         std::vector<std::unique_ptr<BatchWriter>> writers;
         for (int i = 0; i < (plan_.chunkCount ? settings_.writers : 0); ++i)
             writers.push_back(settings_.physical ? std::make_unique<LoadDataWriter>(target, tidb)
@@ -310,16 +328,62 @@ private:
     }
 
     // Drops one reference to a chunk; the last one marks it done, and its table's last chunk
-    // hands the table to the finishers.
-    void release(ChunkWork& c) {
-        if (--c.refs != 0) return;
-        recording(c, [&] {
-            checkpoint_.markDone(c.table->key, c.no, c.rows, c.bytes);
-            if (--c.table->chunksLeft == 0) {
-                checkpoint_.markTable(c.table->key, TableState::DataDone);
-                finishing_.push(c.table->key);
+    // hands the table to the finishers. A chunk to redo goes back to the readers instead: no
+    // batch of it is in flight any more, so clearing it cannot race a write.
+    void release(const std::shared_ptr<ChunkWork>& c) {
+        if (--c->refs != 0) return;
+        if (c->redo) {
+            progress_.rowsCopied -= c->writtenRows;
+            progress_.bytesCopied -= c->writtenBytes;
+            rows_ -= c->writtenRows;
+            bytes_ -= c->writtenBytes;
+            c->writtenRows = 0;
+            c->writtenBytes = 0;
+            c->rows = 0;
+            c->bytes = 0;
+            c->redo = false;
+            c->clearFirst = true;
+            c->refs = 1;
+            sink_->note("full copy: " + c->describe() +
+                        ": a write's outcome is unknown after a lost connection; copying the chunk again");
+            plan_.chunks.push(c);
+            chunksChanged_.notify_all();
+            return;
+        }
+        recording(*c, [&] {
+            checkpoint_.markDone(c->table->key, c->no, c->rows, c->bytes);
+            if (--c->table->chunksLeft == 0) {
+                checkpoint_.markTable(c->table->key, TableState::DataDone);
+                finishing_.push(c->table->key);
             }
         });
+        --chunksOpen_;
+        chunksChanged_.notify_all();
+    }
+
+    // The next chunk to read; while chunks are still being written one may come back for a
+    // redo, so a reader waits for them before it stops.
+    std::shared_ptr<ChunkWork> nextChunk() {
+        std::unique_lock lock(chunksMutex_);
+        for (;;) {
+            if (auto c = plan_.chunks.pop()) return c;
+            if (chunksOpen_ == 0 || halted()) return nullptr;
+            chunksChanged_.wait_for(lock, std::chrono::milliseconds(100));
+        }
+    }
+
+    // Removes what an earlier attempt at `c` wrote, on a target session of this reader's own;
+    // `src` is in the snapshot the chunk is read at (clearChunk may list its keys there).
+    void clearForRedo(db::Connection& src, std::optional<db::Connection>& tgt, ChunkWork& c) {
+        recording(c, [&] {
+            if (!tgt) {
+                tgt.emplace(db::connectWithRetry(*target_));
+                prepareAdminSession(*tgt);
+            }
+            const TableInfo& info = c.table->info;
+            clearChunk(src, *tgt, info, c.range, targetKeySide(*tgt, info, tidb_));
+        });
+        c.clearFirst = false;
     }
 
     void reader(db::Connection& src) {
@@ -327,19 +391,24 @@ private:
         ctx.physical = settings_.physical;
         ctx.batchBytes = settings_.batchBytes;
         ctx.batchRows = settings_.batchRows;
+        ctx.maxStatementBytes = settings_.limits.maxTxnBytes;
+        ctx.maxEntryBytes = tidb_ || settings_.entryCheckAnywhere ? settings_.limits.maxEntryBytes : 0;
+        ctx.targetEndpoint = target_->endpoint();
         ctx.batches = &batches_;
         ctx.throttle = &throttle_;
         ctx.halted = [this] { return halted(); };
+        std::optional<db::Connection> clearing;
         try {
             while (!halted()) {
-                auto chunk = plan_.chunks.pop();
+                auto chunk = nextChunk();
                 if (!chunk) return;
+                if (chunk->clearFirst) clearForRedo(src, clearing, *chunk);
                 recording(*chunk, [&] { checkpoint_.markStarted(chunk->table->key, chunk->no, snapshotSeq_); });
                 if (readChunk(src, chunk, ctx) == ReadOutcome::Abandoned) {
                     abandoned_ = true;
                     return;
                 }
-                release(*chunk);
+                release(chunk);
             }
         } catch (...) {
             fail(std::current_exception());
@@ -350,14 +419,20 @@ private:
         try {
             while (auto b = batches_.pop()) {
                 if (failure_.failed()) return;
-                w.write(**b);
-                progress_.rowsCopied += (*b)->rows;
-                progress_.bytesCopied += (*b)->bytes;
-                rows_ += (*b)->rows;
-                bytes_ += (*b)->bytes;
                 auto chunk = (*b)->chunk;
+                // The batches of a chunk to redo are dropped: it is read again whole.
+                if (!chunk->redo && w.write(**b)) {
+                    progress_.rowsCopied += (*b)->rows;
+                    progress_.bytesCopied += (*b)->bytes;
+                    rows_ += (*b)->rows;
+                    bytes_ += (*b)->bytes;
+                    chunk->writtenRows += (*b)->rows;
+                    chunk->writtenBytes += (*b)->bytes;
+                } else {
+                    chunk->redo = true;
+                }
                 b->reset();
-                release(*chunk);
+                release(chunk);
             }
         } catch (...) {
             fail(std::current_exception());
@@ -383,9 +458,10 @@ private:
                 progress_.tablesDone++;
             }
         } catch (const db::DbError& e) {
-            fail(std::make_exception_ptr(db::DbError(
-                e.kind(), e.code(),
-                std::string(e.what()) + " [adding the deferred secondary indexes; the copy is resumable]")));
+            fail(std::make_exception_ptr(
+                db::DbError(e.kind(), e.code(),
+                            std::string(e.what()) + " [adding the deferred secondary indexes; the copy is resumable]",
+                            e.serverText())));
         } catch (...) {
             fail(std::current_exception());
         }
@@ -403,6 +479,12 @@ private:
     Throttle throttle_;
     std::atomic<std::uint64_t> rows_{0}, bytes_{0};
     std::atomic<bool> abandoned_{false};
+    const db::ConnectOptions* target_ = nullptr;
+    bool tidb_ = false;
+    status::StatusSink* sink_ = nullptr;
+    std::mutex chunksMutex_;
+    std::condition_variable chunksChanged_;
+    std::atomic<std::size_t> chunksOpen_;  // chunks not yet done (a redo keeps its chunk open)
 };
 
 }  // namespace
@@ -416,6 +498,13 @@ CopyOptions CopyOptions::fromEnvironment() {
     o.batchBytes = static_cast<std::size_t>(envNumber("TIDEMARK_COPY_BATCH_BYTES", 0));
     o.lockWaitSeconds = static_cast<int>(envNumber("TIDEMARK_COPY_LOCK_WAIT_TIMEOUT", 0));
     o.lockAttempts = static_cast<int>(envNumber("TIDEMARK_COPY_LOCK_ATTEMPTS", 0));
+    const double maxTxn = envNumber("TIDEMARK_COPY_MAX_TXN_BYTES", 0);
+    const double maxEntry = envNumber("TIDEMARK_COPY_MAX_ENTRY_BYTES", 0);
+    if (maxTxn > 0 || maxEntry > 0) {
+        o.limits = db::dialect::TxnLimits{};
+        if (maxTxn > 0) o.limits->maxTxnBytes = static_cast<std::size_t>(maxTxn);
+        if (maxEntry > 0) o.limits->maxEntryBytes = static_cast<std::size_t>(maxEntry);
+    }
     return o;
 }
 

@@ -17,11 +17,13 @@
 
 #include "api/migration_job.h"
 #include "runner/db/connection.h"
+#include "runner/db/dialect/limits.h"
 #include "runner/status/status_sink.h"
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -68,7 +70,8 @@ enum class SnapshotMethod {
 // Tuning knobs. Zero means "derive it": from the job's capacity, the table sizes, or the
 // environment (TIDEMARK_COPY_CHUNK_ROWS, TIDEMARK_COPY_WORKERS, TIDEMARK_COPY_WRITERS,
 // TIDEMARK_COPY_EXPORT_MIBPS, TIDEMARK_COPY_BATCH_BYTES, TIDEMARK_COPY_LOCK_WAIT_TIMEOUT,
-// TIDEMARK_COPY_LOCK_ATTEMPTS), in that order of precedence.
+// TIDEMARK_COPY_LOCK_ATTEMPTS, TIDEMARK_COPY_MAX_TXN_BYTES and TIDEMARK_COPY_MAX_ENTRY_BYTES for
+// `limits`), in that order of precedence.
 struct CopyOptions {
     std::uint64_t chunkRows = 0;    // rows per chunk; 0 = about a second of work per chunk
     int workers = 0;                // source readers (snapshot connections); 0 = capacityPlan
@@ -79,8 +82,12 @@ struct CopyOptions {
     // Each snapshot lock statement waits at most this long (the session's lock_wait_timeout) for
     // the source's running transactions: a waiting lock can hold the source's writes up, so it
     // gives way, and is tried again lockAttempts times before the copy fails (retryably).
-    int lockWaitSeconds = 0;              // 0 = 10
-    int lockAttempts = 0;                 // 0 = 3
+    int lockWaitSeconds = 0;  // 0 = 10
+    int lockAttempts = 0;     // 0 = 3
+    // What one target statement (one autocommitted transaction) may hold: batches are capped at
+    // maxTxnBytes on every target; a source row above maxEntryBytes fails the copy naming it. Unset:
+    // the defaults, with the row check on a TiDB target only; set: as given, on any target.
+    std::optional<db::dialect::TxnLimits> limits;
     std::function<void()> afterSnapshot;  // tests: runs once the snapshot is open, before any read
 
     // The defaults with the environment variables above applied.

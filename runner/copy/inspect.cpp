@@ -1,10 +1,13 @@
 #include "runner/copy/inspect.h"
 
 #include "runner/copy/full_copy.h"
+#include "runner/db/dialect/collations.h"
 #include "runner/db/table_schema.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <stdexcept>
 
 namespace tidemark::copy {
 
@@ -165,19 +168,66 @@ std::string keyExpression(const Column& c) {
     return db::quoteIdent(c.name);
 }
 
-std::string keyLiteral(const Column& c, std::string_view value) {
+namespace {
+
+// One spelling for the names servers give one charset (utf8mb3 is utf8 on some): the dialect's.
+std::string charsetKey(std::string_view charset) { return db::dialect::tidbCharset(charset); }
+
+bool isDigits(std::string_view v) {
+    return !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char ch) { return std::isdigit(ch); });
+}
+
+// An integer, decimal or floating-point number as the server prints one.
+bool isNumber(std::string_view v) {
+    std::size_t i = 0;
+    if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
+    const std::size_t digits = i;
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+    bool any = i > digits;
+    if (i < v.size() && v[i] == '.') {
+        const std::size_t frac = ++i;
+        while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+        any = any || i > frac;
+    }
+    if (!any) return false;
+    if (i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+        ++i;
+        if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
+        const std::size_t exp = i;
+        while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+        if (i == exp) return false;
+    }
+    return i == v.size();
+}
+
+}  // namespace
+
+std::string keyLiteral(const Column& c, std::string_view value) { return keyLiteral(c, value, c.charset, c.collation); }
+
+std::string keyLiteral(const Column& c, std::string_view value, std::string_view charset, std::string_view collation) {
     switch (c.kind) {
         case ValueKind::Number:
-        case ValueKind::Bit: return value.empty() ? "0" : std::string(value);
+            if (!isNumber(value)) throw std::invalid_argument("not a number: " + db::hexLiteral(value));
+            return std::string(value);
+        case ValueKind::Bit:
+        case ValueKind::EnumSet:  // by ordinal, as keyExpression reads it
+            if (value.empty()) return "0";
+            if (!isDigits(value)) throw std::invalid_argument("not an unsigned integer: " + db::hexLiteral(value));
+            return std::string(value);
         case ValueKind::Binary:
         case ValueKind::Json: return db::hexLiteral(value);
-        case ValueKind::EnumSet: return std::string(value);
         case ValueKind::Temporal: return "CAST(" + db::hexLiteral(value) + " AS CHAR CHARACTER SET latin1)";
         case ValueKind::TextForm: return "CAST(" + db::hexLiteral(value) + " AS CHAR CHARACTER SET ascii)";
-        case ValueKind::Text:
+        case ValueKind::Text: {
             if (c.charset.empty()) return db::hexLiteral(value);
-            return "_" + c.charset + " " + db::hexLiteral(value) +
-                (c.collation.empty() ? std::string() : " COLLATE " + c.collation);
+            const std::string collate = collation.empty() ? std::string() : " COLLATE " + std::string(collation);
+            // The bytes are in the source's charset: introduced as such (under the server's
+            // spelling of the same charset), or converted to the server's.
+            if (charset.empty() || charsetKey(charset) == charsetKey(c.charset))
+                return "_" + std::string(charset.empty() ? c.charset : charset) + " " + db::hexLiteral(value) + collate;
+            return "CONVERT(_" + c.charset + " " + db::hexLiteral(value) + " USING " + std::string(charset) + ")" +
+                collate;
+        }
     }
     return db::hexLiteral(value);
 }

@@ -65,7 +65,13 @@ std::string readExpression(const Column& c);
 std::string keyExpression(const Column& c);
 
 // `value` (bytes as read by keyExpression) as an SQL literal that compares the way the
-// column's index orders it: numbers bare, strings with their charset and collation.
+// column's index orders it on the source: numbers bare, strings with their charset and collation.
+// Throws std::invalid_argument when a numeric column's value is not a number (values are data:
+// nothing but a number is ever written bare).
 std::string keyLiteral(const Column& c, std::string_view value);
+// The same for a server where the column has `charset` and `collation` (a target's, which may be
+// spelled differently or differ): the bytes stay in the source's charset, converted when the
+// server's differs, and compare with `collation` ("" = the column's own on that server).
+std::string keyLiteral(const Column& c, std::string_view value, std::string_view charset, std::string_view collation);
 
 }  // namespace tidemark::copy

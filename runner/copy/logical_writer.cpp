@@ -1,8 +1,9 @@
 #include "runner/copy/logical_writer.h"
 
 #include "runner/binlog/sql_literal.h"
+#include "runner/copy/batch_limits.h"
 #include "runner/copy/full_copy.h"
-#include "runner/db/session.h"
+#include "runner/db/dialect/session.h"
 
 #include <mysql.h>
 
@@ -80,34 +81,11 @@ std::uint64_t rowsPerStatement(const TableInfo& info, std::size_t columns, std::
     return std::max<std::uint64_t>(rows, 1);
 }
 
-void prepareAdminSession(db::Connection& c) {
-    c.execute(std::string("SET SESSION sql_mode = '") + db::kMigrationSqlMode + "'");
-    c.execute("SET SESSION foreign_key_checks = 0");
-}
+void prepareAdminSession(db::Connection& c) { db::dialect::applySession(c, db::dialect::SessionPurpose::Admin); }
 
-void prepareWriteSession(db::Connection& c, bool tidb, bool physical) {
-    c.execute("SET NAMES binary");
-    c.execute("SET SESSION time_zone = '+00:00'");
-    prepareAdminSession(c);
-    c.execute("SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600");
-    // Optional settings: each may be unknown to the target, or need a privilege the user lacks
-    // (MySQL 8+ wants SESSION_VARIABLES_ADMIN for max_error_count; without it checkWarnings
-    // sees the default 1,024 warnings of a batch and stops when there are more).
-    std::vector<std::string> optional = {"SET SESSION max_error_count = 65535"};
-    if (tidb) {
-        optional.push_back("SET SESSION tidb_txn_mode = 'optimistic'");
-        if (physical) optional.push_back("SET SESSION tidb_dml_type = 'bulk'");
-    } else {
-        optional.push_back("SET SESSION check_constraint_checks = 0");
-    }
-    if (physical) optional.push_back("SET SESSION unique_checks = 0");
-    for (auto& s : optional) {
-        try {
-            c.execute(s);
-        } catch (const db::DbError& e) {
-            if (e.kind() != db::ErrorKind::Query && e.kind() != db::ErrorKind::Privilege) throw;
-        }
-    }
+void prepareWriteSession(db::Connection& c, bool /*tidb: detected with the version*/, bool physical) {
+    db::dialect::applySession(
+        c, physical ? db::dialect::SessionPurpose::CopyPhysical : db::dialect::SessionPurpose::CopyWrite);
 }
 
 BatchWriter::BatchWriter(const db::ConnectOptions& target, bool tidb, bool physical)
@@ -182,37 +160,6 @@ void BatchWriter::executePrepared(const Batch& b) {
     it->second.execute(binds_.data());
 }
 
-namespace {
-
-// The value of column `col` (of the written ones) in row `row` (0-based) of `b`, or nullopt for
-// NULL: from the bound values (logical) or the LOAD DATA lines (physical, still escaped).
-std::optional<std::string_view> batchValue(const Batch& b, std::size_t columns, std::size_t row, std::size_t col) {
-    if (!b.lengths.empty()) {
-        const std::size_t at = row * columns + col;
-        if (at >= b.lengths.size() || b.nulls[at]) return std::nullopt;
-        std::size_t offset = 0;
-        for (std::size_t i = 0; i < at; ++i) offset += b.lengths[i];
-        return std::string_view(b.data).substr(offset, b.lengths[at]);
-    }
-    std::size_t start = 0;
-    for (std::size_t r = 0; r < row; ++r) {
-        const auto eol = b.data.find('\n', start);
-        if (eol == std::string::npos) return std::nullopt;
-        start = eol + 1;
-    }
-    for (std::size_t c = 0; c < col; ++c) {
-        start = b.data.find('\t', start);
-        if (start == std::string::npos) return std::nullopt;
-        ++start;
-    }
-    const auto end = b.data.find_first_of("\t\n", start);
-    const auto field = std::string_view(b.data).substr(start, end == std::string::npos ? end : end - start);
-    if (field == "\\N") return std::nullopt;
-    return field;
-}
-
-}  // namespace
-
 bool legacyEnumBlank(const TableWork& t, const Batch& b, std::string_view message) {
     // "Data truncated for column 'e' at row 3": the row counts from 1 within the statement.
     static const std::string_view head = "Data truncated for column '";
@@ -242,7 +189,9 @@ void BatchWriter::checkWarnings(const Batch& b) {
     bool allListed = w.size() >= warningCount;
     for (auto& r : w.rows) {
         if (r.size() < 3 || r[0].value_or("") == "Note") continue;
-        if (r[1].value_or("") == "1265" && legacyEnumBlank(*b.chunk->table, b, r[2].value_or(""))) continue;
+        if (r[1].value_or("") == std::to_string(db::dialect::kWarnDataTruncated) &&
+            legacyEnumBlank(*b.chunk->table, b, r[2].value_or("")))
+            continue;
         throw CopyError(options_.endpoint() + ": writing " + b.chunk->describe() + ": the target changed a value (" +
                         r[0].value_or("") + " " + r[1].value_or("") + ": " + r[2].value_or("") +
                         "); check that the target's column types match the source's");
@@ -253,33 +202,69 @@ void BatchWriter::checkWarnings(const Batch& b) {
                         "types match the source's");
 }
 
-void BatchWriter::write(const Batch& b) {
-    int lost = 0, conflicts = 0;
-    for (;;) {
+bool BatchWriter::write(const Batch& b) { return writePiece(b); }
+
+void BatchWriter::fail(const Batch& b, const db::DbError& e) const {
+    throw db::DbError(e.kind(), e.code(),
+                      std::string(e.what()) + " [writing " + b.chunk->describe() +
+                          "; the copy is resumable: finished chunks are kept in tidemark_meta]",
+                      e.serverText());
+}
+
+bool BatchWriter::writePiece(const Batch& b) {
+    using db::dialect::ErrorClass;
+    const TableWork& t = *b.chunk->table;
+    // A REPLACE into a table with a unique key lands the same rows however often it runs; a
+    // LOAD DATA (which inserts) or a keyless table's REPLACE (which appends) does not.
+    const bool idempotent = !physical_ && !t.info.key.empty();
+    for (int attempt = 1;; ++attempt) {
+        bool sent = false;
         try {
             execute(b);
+            sent = true;
             checkWarnings(b);
-            return;
+            return true;
         } catch (const db::DbError& e) {
-            const bool conflict = e.kind() == db::ErrorKind::Transient && ++conflicts <= 10;
-            // A lost LOAD DATA may have committed: only idempotent REPLACEs are sent again.
-            const bool gone = !physical_ && e.kind() == db::ErrorKind::ConnectionLost && ++lost <= 2;
-            if (!conflict && !gone)
-                throw db::DbError(e.kind(), e.code(),
-                                  std::string(e.what()) + " [writing " + b.chunk->describe() +
-                                      "; the copy is resumable: finished chunks are kept in tidemark_meta]");
-            if (gone) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(500 * lost));
+            const auto cls = e.errorClass();
+            const std::string text = e.serverText().empty() ? e.what() : e.serverText();
+            if (cls == ErrorClass::Split) {
+                if (b.rows < 2)
+                    throw CopyError(
+                        options_.endpoint() + ": " + t.info.qualified() + ": the row " +
+                        rowKeyText(t, [&](std::size_t col) { return batchValue(b, t.written.size(), 0, col); }) +
+                        " alone is too large for one target transaction (error " + std::to_string(e.code()) +
+                        " from the target: " + text + "); raise TiDB's txn-total-size-limit or tidb_mem_quota_query");
+                auto [first, second] = splitBatch(b);
+                return writePiece(first) && writePiece(second);
+            }
+            if (cls == ErrorClass::EntryTooLarge) {
+                // The server does not say which row: the largest one is the one to name.
+                const auto [largest, size] = largestRow(b, t.written.size());
+                throw CopyError(entryTooLargeMessage(
+                    options_.endpoint(), t,
+                    rowKeyText(t, [&](std::size_t col) { return batchValue(b, t.written.size(), largest, col); }), size,
+                    "error " + std::to_string(e.code()) + " from the target: " + text));
+            }
+            const auto plan = db::dialect::retryPlanFor(e.code(), text);
+            if (attempt > plan.attempts) {
+                if (plan.attempts == 0) fail(b, e);
+                fail(b,
+                     db::DbError(
+                         e.kind(), e.code(),
+                         std::string(e.what()) + " (still failing after " + std::to_string(plan.attempts) + " retries)",
+                         e.serverText()));
+            }
+            // Sent and then lost: the rows may be in the target, whatever the error says.
+            const bool unknown = sent || db::dialect::mayHaveCommitted(e.code(), text);
+            std::this_thread::sleep_for(plan.delay(attempt));
+            if (cls == ErrorClass::Reconnect || unknown) {
                 try {
                     connect();
                 } catch (const db::DbError& again) {
-                    throw db::DbError(again.kind(), again.code(),
-                                      std::string(again.what()) + " [writing " + b.chunk->describe() +
-                                          "; the copy is resumable: finished chunks are kept in tidemark_meta]");
+                    fail(b, again);
                 }
-            } else {
-                std::this_thread::sleep_for(std::chrono::milliseconds(20 * conflicts));
             }
+            if (unknown && !idempotent) return false;
         }
     }
 }

@@ -2,6 +2,7 @@
 
 #include "runner/copy/full_copy.h"
 
+#include <errmsg.h>
 #include <mysql.h>
 
 #include <array>
@@ -33,7 +34,7 @@ struct InfileCallbacks {
     static void end(void*) {}
     static int error(void*, char* msg, unsigned int len) {
         std::snprintf(msg, len, "tidemark: local infile error");
-        return 2000;
+        return CR_UNKNOWN_ERROR;
     }
 };
 
@@ -101,8 +102,7 @@ void LoadDataWriter::execute(const Batch& b) {
     try {
         conn_.execute(b.chunk->table->writePrefix);
     } catch (const db::DbError& e) {
-        // ER_NOT_ALLOWED_COMMAND, ER_CLIENT_LOCAL_FILES_DISABLED, ER_LOAD_INFILE_CAPABILITY_DISABLED.
-        if (e.code() == 1148 || e.code() == 3948 || e.code() == 4166 /* MariaDB */)
+        if (db::dialect::localInfileRefused(e.code()))
             throw CopyError(options_.endpoint() +
                             ": the target refuses LOAD DATA LOCAL INFILE, which physical mode "
                             "needs (" +

@@ -29,10 +29,18 @@ struct ChunkWork {
     std::shared_ptr<TableWork> table;
     int no = 0;
     int of = 1;
-    std::string where;
+    ChunkRange range;          // as checkpointed (clearing it on the target needs the data, not SQL)
+    std::string where;         // the range on the source ("" = whole table)
     std::atomic<int> refs{1};  // the reader's reference + one per batch in flight
-    std::atomic<std::uint64_t> rows{0}, bytes{0};
-    std::string describe() const;  // "`db`.`t` chunk 3/10"
+    std::atomic<std::uint64_t> rows{0}, bytes{0};  // read
+    // A batch whose outcome is unknown (a LOAD DATA or a keyless table's REPLACE that may or
+    // may not have committed when the connection was lost) cannot just be sent again: the
+    // whole chunk is then cleared from the target and read again from the snapshot, once every
+    // batch of it still in flight is done. Its remaining batches are dropped unwritten.
+    std::atomic<bool> redo{false};
+    bool clearFirst = false;                                     // set when requeued for a redo
+    std::atomic<std::uint64_t> writtenRows{0}, writtenBytes{0};  // counted in progress so far
+    std::string describe() const;                                // "`db`.`t` chunk 3/10"
 };
 
 struct Batch {

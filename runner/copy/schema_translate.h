@@ -1,10 +1,11 @@
-// Target tables from the source's definitions: SHOW CREATE TABLE, translated for TiDB when the
-// target is TiDB (collations and options it lacks are mapped or dropped, with a warning), kept
-// as they are on other MySQL-compatible targets. Secondary indexes can be held back and added
-// after the data (the bulk path is much faster into a table without them).
+// Target tables from the source's definitions: SHOW CREATE TABLE, translated for the target by
+// db::dialect::translateDdl (on TiDB: collations and options it lacks mapped or dropped, with a
+// warning; what it cannot take refused with a CopyError naming the table). Secondary indexes can
+// be held back and added after the data (the bulk path is much faster into a table without them).
 #pragma once
 
 #include "runner/copy/inspect.h"
+#include "runner/db/dialect/flavor.h"
 
 #include <string>
 #include <string_view>
@@ -23,17 +24,17 @@ struct TranslatedTable {
     std::vector<std::string> warnings;    // what was mapped or dropped for the target
 };
 
-// Pure text translation of a SHOW CREATE TABLE result. `deferSecondary` holds back plain
-// (non-unique) KEY lines except `keepIndex`; nothing is held back when the table has
-// foreign keys (they need their indexes).
-TranslatedTable translateCreateTable(std::string_view showCreate, const std::string& db, bool tidb, bool deferSecondary,
+// Pure text translation of a SHOW CREATE TABLE result for `target`. `deferSecondary` holds back
+// plain (non-unique) KEY lines except `keepIndex`; nothing is held back when the table has
+// foreign keys (they need their indexes). A table the target cannot take throws CopyError.
+TranslatedTable translateCreateTable(std::string_view showCreate, const std::string& db,
+                                     const db::dialect::ServerInfo& target, bool deferSecondary,
                                      const std::string& keepIndex);
-// SHOW CREATE DATABASE text -> CREATE DATABASE IF NOT EXISTS, translated for TiDB.
-std::string translateCreateDatabase(std::string_view showCreate, bool tidb, std::vector<std::string>& warnings);
-// Maps a collation TiDB lacks to one it has (identity for the ones it has).
-std::string tidbCollation(const std::string& collation);
+// SHOW CREATE DATABASE text -> CREATE DATABASE IF NOT EXISTS, translated for `target`.
+std::string translateCreateDatabase(std::string_view showCreate, const db::dialect::ServerInfo& target,
+                                    std::vector<std::string>& warnings);
 
-// True when the server answers SELECT tidb_version().
+// True when `target` is a TiDB server (db::dialect::detectServer).
 bool isTidb(db::Connection& target);
 
 struct PreparedTable {
@@ -44,9 +45,10 @@ struct PreparedTable {
     std::vector<std::string> warnings;
 };
 
-// Decides how the target table comes to be, running nothing on the target: reuse (an existing
-// table must have the same column names in the same order, else CopyError naming it and both
-// column lists) or the translated statements to create it.
+// Decides how the target table comes to be, running nothing on the target but reads: reuse (an
+// existing table must have the same column names in the same order, else CopyError naming it
+// and both column lists) or the statements to create it, translated for the target's flavor and
+// version (detected on `target`; the `tidb` flag its callers pass is that same answer).
 PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table, bool tidb,
                                  bool deferSecondary);
 

@@ -73,8 +73,8 @@ void rollbackAll(std::vector<db::Connection>& readers) {
     for (auto& r : readers) r.execute("ROLLBACK");
 }
 
-constexpr unsigned kLockWaitTimeout = 1205;  // ER_LOCK_WAIT_TIMEOUT: lock_wait_timeout passed
-constexpr unsigned kNoSuchTable = 1146;      // ER_NO_SUCH_TABLE
+constexpr unsigned kLockWaitTimeout = db::dialect::kErLockWaitTimeout;  // lock_wait_timeout passed
+constexpr unsigned kNoSuchTable = db::dialect::kErNoSuchTable;
 
 // "'copier'@'%'" for the session's account, as GRANT spells it.
 std::string account(db::Connection& c) {

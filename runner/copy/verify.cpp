@@ -1,8 +1,11 @@
 // Verification: source and target compared chunk by chunk over the same key ranges (the
 // copy's own ranges when tidemark_meta has them), by row count and two order-independent
-// checksums of each row's bytes (NULLs distinct from any value).
+// checksums of each row's bytes (NULLs distinct from any value). Each range is rendered for each
+// server with that server's collations; a table whose key the target orders otherwise (a
+// collation mapped for TiDB) is compared whole, since no range means the same rows on both.
 #include "runner/copy/full_copy.h"
 #include "runner/db/catalog.h"
+#include "runner/db/dialect/flavor.h"
 
 #include "runner/copy/checkpoint.h"
 #include "runner/copy/chunker.h"
@@ -77,22 +80,44 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
 
     struct Item {
         std::shared_ptr<TableInfo> table;
-        std::string where;
+        std::string sourceWhere, targetWhere;  // "" = all rows
+        std::string range;                     // for the report
     };
     std::vector<Item> items;
     auto keys = db::connectWithRetry(source);
     prepareReadSession(keys);
+    const bool tidb = db::dialect::detectServer(tgt).isTidb();
     for (auto& [d, t] : names) {
         if (!targetSet.count({d, t})) {
             result.differences.push_back(db::qualified(d, t) + ": missing on the target");
             continue;
         }
         auto info = std::make_shared<TableInfo>(inspectTable(src, d, t));
-        std::vector<ChunkRecord> chunks;
-        if (checkpoint) chunks = checkpoint->plan({d, t});
-        if (chunks.empty())
-            chunks = planChunks(keys, *info, options.chunkRows ? options.chunkRows : autoChunkRows(*info));
-        for (auto& c : chunks) items.push_back({info, c.where});
+        const KeySide sourceSide = sourceKeySide(*info);
+        const KeySide targetSide = targetKeySide(tgt, *info, tidb);
+        if (!info->key.empty() && !sameOrder(*info, targetSide)) {
+            items.push_back({info, "", "", "all rows, compared whole: the target orders the key otherwise"});
+            continue;
+        }
+        auto render = [&](const std::vector<ChunkRecord>& chunks) {
+            std::vector<Item> out;
+            for (auto& c : chunks) {
+                auto where = renderRange(*info, c.range, sourceSide);
+                out.push_back({info, where, renderRange(*info, c.range, targetSide), describeRange(where)});
+            }
+            return out;
+        };
+        std::vector<Item> mine;
+        if (checkpoint) {
+            try {
+                mine = render(checkpoint->plan({d, t}));
+            } catch (const CopyError&) {
+                mine.clear();  // the key changed since the copy planned it: plan afresh
+            }
+        }
+        if (mine.empty())
+            mine = render(planChunks(keys, *info, options.chunkRows ? options.chunkRows : autoChunkRows(*info)));
+        items.insert(items.end(), mine.begin(), mine.end());
     }
 
     const int workers = std::max(1, options.workers > 0 ? options.workers : api::capacityPlan(job.capacity).workers);
@@ -116,11 +141,11 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
                     if (next >= items.size() || error) return;
                     item = items[next++];
                 }
-                Sums a = checksum(s, *item.table, item.where);
+                Sums a = checksum(s, *item.table, item.sourceWhere);
                 Sums b;
                 std::string targetError;
                 try {
-                    b = checksum(t, *item.table, item.where);
+                    b = checksum(t, *item.table, item.targetWhere);
                 } catch (const db::DbError& e) {
                     targetError = e.what();
                 }
@@ -134,9 +159,8 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
                                 {{"chunksDone", done}, {"chunksTotal", items.size()}, {"rowsCompared", rows.load()}});
                 }
                 if (!targetError.empty() || !(a == b)) {
-                    diffs.push_back(item.table->qualified() + " [" + describeRange(item.where) + "]: source " +
-                                    a.text() + "; target " +
-                                    (targetError.empty() ? b.text() : "error: " + targetError));
+                    diffs.push_back(item.table->qualified() + " [" + item.range + "]: source " + a.text() +
+                                    "; target " + (targetError.empty() ? b.text() : "error: " + targetError));
                 }
             }
         } catch (...) {

@@ -1,7 +1,8 @@
 #include "runner/db/binlog_status.h"
 
 #include <algorithm>
-#include <regex>
+
+#include "runner/db/dialect/flavor.h"
 
 namespace tidemark::db {
 
@@ -32,13 +33,10 @@ std::string textOr(const Rows& rows, std::string_view column) {
 }  // namespace
 
 std::string binlogStatusStatement(const std::string& serverVersion) {
-    if (serverVersion.find("MariaDB") != std::string::npos || serverVersion.find("TiDB") != std::string::npos)
-        return "SHOW MASTER STATUS";
-    static const std::regex re(R"(^(\d+)\.(\d+))");
-    std::smatch m;
-    if (!std::regex_search(serverVersion, m, re)) return "SHOW MASTER STATUS";
-    const int major = std::stoi(m[1]), minor = std::stoi(m[2]);
-    return major > 8 || (major == 8 && minor >= 2) ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS";
+    // MySQL 8.2 renamed the statement (8.4 removed the old name); MariaDB and TiDB keep it.
+    const auto server = dialect::parseServerVersion(serverVersion);
+    return server.flavor == dialect::Flavor::MySQL && server.atLeast(8, 2) ? "SHOW BINARY LOG STATUS"
+                                                                           : "SHOW MASTER STATUS";
 }
 
 std::optional<BinlogStatus> readBinlogStatus(Connection& server) {
@@ -64,7 +62,7 @@ std::optional<BinlogStatus> readBinlogStatus(Connection& server) {
     }
     s.doDbs = splitList(textOr(rows, "Binlog_Do_DB"));
     s.ignoreDbs = splitList(textOr(rows, "Binlog_Ignore_DB"));
-    if (server.isMariaDB()) {
+    if (dialect::parseServerVersion(version).isMariaDB()) {
         s.gtidSet = server.scalar("SELECT BINLOG_GTID_POS(" + server.quote(s.file) + ", " + std::to_string(s.pos) + ")")
                         .value_or("");
     } else {

@@ -1,5 +1,7 @@
 #include "runner/db/connection.h"
 
+#include "runner/db/fault_injection.h"
+
 #include <mysql.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
@@ -13,31 +15,41 @@ namespace tidemark::db {
 
 namespace {
 
-ErrorKind classify(unsigned code) {
+// The kind says what a user acts on when connecting (DNS, TLS, password, privilege); for the
+// rest it follows dialect::classify, the one classifier of what to do about an error.
+ErrorKind classify(unsigned code, std::string_view text) {
     switch (code) {
         case CR_UNKNOWN_HOST: return ErrorKind::Dns;
         case CR_CONNECTION_ERROR:
         case CR_CONN_HOST_ERROR: return ErrorKind::Refused;
         case CR_SSL_CONNECTION_ERROR: return ErrorKind::Tls;
         case ER_ACCESS_DENIED_ERROR:
-        case 1698: /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
-        case 1862: /* ER_MUST_CHANGE_PASSWORD_LOGIN */ return ErrorKind::Authentication;
+        case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
+        case ER_MUST_CHANGE_PASSWORD_LOGIN: return ErrorKind::Authentication;
         case ER_DBACCESS_DENIED_ERROR:
         case ER_TABLEACCESS_DENIED_ERROR:
         case ER_COLUMNACCESS_DENIED_ERROR:
         case ER_SPECIFIC_ACCESS_DENIED_ERROR:
         case ER_PROCACCESS_DENIED_ERROR: return ErrorKind::Privilege;
-        case CR_SERVER_GONE_ERROR:
-        case CR_SERVER_LOST:
-        case 2055: /* CR_SERVER_LOST_EXTENDED */
-        case ER_SERVER_SHUTDOWN:
-        case 1927: /* ER_CONNECTION_KILLED */ return ErrorKind::ConnectionLost;
         case ER_CON_COUNT_ERROR:
         case ER_TOO_MANY_USER_CONNECTIONS: return ErrorKind::TooManyConnections;
-        case ER_LOCK_DEADLOCK:
-        case ER_LOCK_WAIT_TIMEOUT: return ErrorKind::Transient;
-        default: return code > 0 && code < 2000 ? ErrorKind::Query : ErrorKind::Other;
+        default: break;
     }
+    switch (dialect::classify(code, text)) {
+        case dialect::ErrorClass::RetryTxn: return ErrorKind::Transient;
+        case dialect::ErrorClass::Reconnect: {
+            // A client error the classifier does not name (an unloadable plugin, say) is not
+            // described as a lost connection, though reconnecting is still what it calls for.
+            if (!dialect::isClientError(code)) return ErrorKind::ConnectionLost;
+            const auto known = dialect::knownErrors();
+            const bool named = std::any_of(known.begin(), known.end(), [&](auto& e) { return e.code == code; });
+            return named ? ErrorKind::ConnectionLost : ErrorKind::Other;
+        }
+        case dialect::ErrorClass::Split:
+        case dialect::ErrorClass::EntryTooLarge: return ErrorKind::TooLarge;
+        case dialect::ErrorClass::Fatal: break;
+    }
+    return code > 0 && !dialect::isClientError(code) ? ErrorKind::Query : ErrorKind::Other;
 }
 
 std::string explain(ErrorKind kind, const ConnectOptions& o) {
@@ -54,7 +66,8 @@ std::string explain(ErrorKind kind, const ConnectOptions& o) {
         case ErrorKind::Privilege: return "user '" + o.user + "' lacks a privilege";
         case ErrorKind::ConnectionLost: return "the connection was lost";
         case ErrorKind::TooManyConnections: return "the server has too many connections";
-        case ErrorKind::Transient: return "a transient lock conflict";
+        case ErrorKind::Transient: return "a transient conflict or unavailability";
+        case ErrorKind::TooLarge: return "too large for the target";
         case ErrorKind::Query: return "the server refused the statement";
         case ErrorKind::Other: return "error";
     }
@@ -77,6 +90,7 @@ std::string_view nameOf(ErrorKind k) {
         case ErrorKind::ConnectionLost: return "ConnectionLost";
         case ErrorKind::TooManyConnections: return "TooManyConnections";
         case ErrorKind::Transient: return "Transient";
+        case ErrorKind::TooLarge: return "TooLarge";
         case ErrorKind::Query: return "Query";
         case ErrorKind::Other: return "Other";
     }
@@ -88,13 +102,25 @@ std::string ConnectOptions::endpoint() const {
     return role + " " + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+dialect::ErrorClass DbError::errorClass() const {
+    return dialect::classify(code_, serverText_.empty() ? std::string_view(what()) : std::string_view(serverText_));
+}
+
 bool DbError::retryable() const {
     switch (kind_) {
+        case ErrorKind::Dns:
+        case ErrorKind::Tls:
+        case ErrorKind::Authentication:
+        case ErrorKind::Privilege:
+        case ErrorKind::TooLarge: return false;
         case ErrorKind::Refused:
         case ErrorKind::ConnectionLost:
         case ErrorKind::TooManyConnections:
         case ErrorKind::Transient: return true;
-        default: return false;
+        default: {
+            const auto c = errorClass();
+            return c == dialect::ErrorClass::RetryTxn || c == dialect::ErrorClass::Reconnect;
+        }
     }
 }
 
@@ -153,7 +179,7 @@ Connection Connection::open(const ConnectOptions& o) {
         const unsigned code = mysql_errno(m);
         const std::string detail = mysql_error(m);
         mysql_close(m);
-        auto kind = classify(code);
+        auto kind = classify(code, detail);
         // libmariadb reports a refused TLS handshake and a failed verification under several
         // codes; the message tells them apart.
         if (kind == ErrorKind::Other || kind == ErrorKind::Refused) {
@@ -164,7 +190,7 @@ Connection Connection::open(const ConnectOptions& o) {
         if (detail.find("Unknown server host") != std::string::npos ||
             detail.find("Name or service not known") != std::string::npos)
             kind = ErrorKind::Dns;
-        throw DbError(kind, code, o.endpoint() + ": connecting: " + explain(kind, o) + ": " + detail);
+        throw DbError(kind, code, o.endpoint() + ": connecting: " + explain(kind, o) + ": " + detail, detail);
     }
     return Connection(m, o);
 }
@@ -195,15 +221,15 @@ Connection::~Connection() {
     if (mysql_) mysql_close(mysql_);
 }
 
-namespace {
-[[noreturn]] void throwFor(const ConnectOptions& o, unsigned code, const char* text, std::string_view doing) {
-    const auto kind = classify(code);
+void throwError(const ConnectOptions& o, unsigned code, std::string_view text, std::string_view doing) {
+    const auto kind = classify(code, text);
     std::string message = o.endpoint() + ": " + std::string(doing) + ": ";
     if (kind == ErrorKind::Query || kind == ErrorKind::Other) message += text;
-    else message += explain(kind, o) + ": " + text;
-    throw DbError(kind, code, message);
+    else message += explain(kind, o) + ": " + std::string(text);
+    throw DbError(kind, code, message, std::string(text));
 }
 
+namespace {
 std::string shorten(std::string_view sql) {
     constexpr std::size_t kMax = 120;
     std::string s(sql.substr(0, kMax));
@@ -213,27 +239,33 @@ std::string shorten(std::string_view sql) {
 }
 }  // namespace
 
+std::string runningDoing(std::string_view sql) { return "running `" + shorten(sql) + "`"; }
+
 void Connection::fail(std::string_view doing) const {
-    throwFor(options_, mysql_errno(mysql_), mysql_error(mysql_), doing);
+    throwError(options_, mysql_errno(mysql_), mysql_error(mysql_), doing);
 }
 
 void Connection::execute(std::string_view sql) {
-    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail("running `" + shorten(sql) + "`");
+    checkFaultBefore(options_, sql);
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail(runningDoing(sql));
     // The first statement's count, before draining resets it (to -1 once no result is left).
     affected_ = mysql_affected_rows(mysql_);
     // Drain any result the statement produced so the connection stays usable.
     do {
         if (MYSQL_RES* r = mysql_store_result(mysql_)) mysql_free_result(r);
-        else if (mysql_errno(mysql_) != 0) fail("running `" + shorten(sql) + "`");
+        else if (mysql_errno(mysql_) != 0) fail(runningDoing(sql));
     } while (mysql_next_result(mysql_) == 0);
-    if (mysql_errno(mysql_) != 0) fail("running `" + shorten(sql) + "`");
+    if (mysql_errno(mysql_) != 0) fail(runningDoing(sql));
+    checkFaultAfter(options_, sql);
 }
 
 Rows Connection::query(std::string_view sql) {
-    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail("running `" + shorten(sql) + "`");
+    checkFaultBefore(options_, sql);
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) fail(runningDoing(sql));
     MYSQL_RES* res = mysql_store_result(mysql_);
     if (!res) {
         if (mysql_errno(mysql_) != 0) fail("reading the result of `" + shorten(sql) + "`");
+        checkFaultAfter(options_, sql);
         return {};
     }
     Rows out;
@@ -253,6 +285,7 @@ Rows Connection::query(std::string_view sql) {
     while (mysql_next_result(mysql_) == 0) {
         if (MYSQL_RES* extra = mysql_store_result(mysql_)) mysql_free_result(extra);
     }
+    checkFaultAfter(options_, sql);
     return out;
 }
 
@@ -327,7 +360,8 @@ std::string hexLiteral(std::string_view bytes) {
     return out;
 }
 
-Statement::Statement(Connection& connection, std::string_view sql) : connection_(&connection), sql_(shorten(sql)) {
+Statement::Statement(Connection& connection, std::string_view sql)
+    : connection_(&connection), text_(sql), sql_(shorten(sql)) {
     stmt_ = mysql_stmt_init(connection.raw());
     if (!stmt_) connection.fail("preparing `" + sql_ + "`");
     if (mysql_stmt_prepare(stmt_, sql.data(), sql.size()) != 0) {
@@ -340,7 +374,8 @@ Statement::Statement(Connection& connection, std::string_view sql) : connection_
     }
 }
 
-Statement::Statement(Statement&& o) noexcept : connection_(o.connection_), stmt_(o.stmt_), sql_(std::move(o.sql_)) {
+Statement::Statement(Statement&& o) noexcept
+    : connection_(o.connection_), stmt_(o.stmt_), text_(std::move(o.text_)), sql_(std::move(o.sql_)) {
     o.stmt_ = nullptr;
 }
 
@@ -349,6 +384,7 @@ Statement& Statement::operator=(Statement&& o) noexcept {
         if (stmt_) mysql_stmt_close(stmt_);
         connection_ = o.connection_;
         stmt_ = o.stmt_;
+        text_ = std::move(o.text_);
         sql_ = std::move(o.sql_);
         o.stmt_ = nullptr;
     }
@@ -361,12 +397,14 @@ Statement::~Statement() {
 
 void Statement::execute(MYSQL_BIND* params) {
     if (mysql_stmt_bind_param(stmt_, params) != 0) fail("binding the values of");
+    checkFaultBefore(connection_->options(), text_);
     if (mysql_stmt_execute(stmt_) != 0) fail("running");
+    checkFaultAfter(connection_->options(), text_);
 }
 
 void Statement::fail(std::string_view doing) const {
-    throwFor(connection_->options(), mysql_stmt_errno(stmt_), mysql_stmt_error(stmt_),
-             std::string(doing) + " `" + sql_ + "`");
+    throwError(connection_->options(), mysql_stmt_errno(stmt_), mysql_stmt_error(stmt_),
+               std::string(doing) + " `" + sql_ + "`");
 }
 
 }  // namespace tidemark::db

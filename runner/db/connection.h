@@ -18,6 +18,8 @@
 // password itself safe when TLS is impossible.
 #pragma once
 
+#include "runner/db/dialect/errors.h"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -70,7 +72,8 @@ enum class ErrorKind {
     Privilege,       // the user lacks a privilege for a statement
     ConnectionLost,  // server went away mid-session
     TooManyConnections,
-    Transient,  // deadlock, lock wait timeout: try the transaction again
+    Transient,  // deadlock, lock wait timeout, TiDB write conflict or region unavailable: try again
+    TooLarge,   // the transaction (dialect::ErrorClass::Split) or one row (EntryTooLarge) is too large
     Query,      // the server refused the statement (syntax, duplicate key, ...)
     Other,
 };
@@ -79,17 +82,25 @@ std::string_view nameOf(ErrorKind);
 
 class DbError : public std::runtime_error {
 public:
-    DbError(ErrorKind kind, unsigned code, const std::string& message)
-        : std::runtime_error(message), kind_(kind), code_(code) {}
+    DbError(ErrorKind kind, unsigned code, const std::string& message, std::string serverText = {})
+        : std::runtime_error(message), kind_(kind), code_(code), serverText_(std::move(serverText)) {}
     ErrorKind kind() const { return kind_; }
     unsigned code() const { return code_; }  // server or client error number, 0 if none
-    // True for errors that may pass by themselves (network, restart, deadlock, too many
-    // connections); false for ones that need a human (password, privilege, TLS, bad SQL).
+    // The server's (or client library's) own text, without endpoint or statement; "" when the
+    // error did not come from one. Keep it when wrapping an error in more context.
+    const std::string& serverText() const { return serverText_; }
+    // What to do about it (dialect/errors.h), from the code and the server's text (the whole
+    // message when there is none).
+    dialect::ErrorClass errorClass() const;
+    // True for errors that may pass by themselves (network, restart, too many connections, and
+    // the classes RetryTxn and Reconnect); false for ones that need a human (password,
+    // privilege, TLS, bad SQL) or a smaller transaction (TooLarge).
     bool retryable() const;
 
 private:
     ErrorKind kind_;
     unsigned code_;
+    std::string serverText_;
 };
 
 // A buffered result set: small metadata queries, not bulk data.
@@ -164,8 +175,17 @@ private:
     [[noreturn]] void fail(std::string_view doing) const;
     Connection* connection_;
     st_mysql_stmt* stmt_ = nullptr;
-    std::string sql_;  // shortened, for messages
+    std::string text_;  // as prepared, for fault injection
+    std::string sql_;   // shortened, for messages
 };
+
+// The DbError a server (or client library) error `code` with `text` makes while `doing` on
+// `endpoint`: the one shape of every statement failure ("target 10.0.0.5:4000: running `...`:
+// <what it means>: <text>"). Connection::fail and fault injection both throw through it.
+[[noreturn]] void throwError(const ConnectOptions& endpoint, unsigned code, std::string_view text,
+                             std::string_view doing);
+// "running `<sql, at most 120 characters, on one line>`": what a failed statement was doing.
+std::string runningDoing(std::string_view sql);
 
 // How hard to try before giving up on a retryable error.
 struct RetryPolicy {

@@ -1,5 +1,6 @@
 // What every tidemark session on a source or a target agrees on, so the copy and replay read and
-// write the same values.
+// write the same values. Target sessions get it from db::dialect::applySession (dialect/session.h),
+// the copy's reading sessions from copy::prepareReadSession.
 #pragma once
 
 namespace tidemark::db {

@@ -1,5 +1,8 @@
 #include "runner/precheck/checks.h"
 
+#include "runner/db/dialect/collations.h"
+#include "runner/db/dialect/flavor.h"
+#include "runner/db/dialect/types.h"
 #include "runner/db/table_schema.h"
 
 #include <algorithm>
@@ -82,36 +85,23 @@ bool hasUsableKey(const TableInfo& t) {
     return false;
 }
 
-// Character sets and collations TiDB implements (with its new collation framework).
-bool tidbHasCharset(const std::string& cs) {
-    static const std::set<std::string> kCharsets = {"",      "utf8",   "utf8mb3", "utf8mb4",
-                                                    "ascii", "latin1", "binary",  "gbk"};
-    return kCharsets.count(cs) > 0;
-}
-bool tidbHasCollation(std::string co) {
-    if (co.rfind("utf8mb3_", 0) == 0) co = "utf8_" + co.substr(8);
-    static const std::set<std::string> kCollations = {"",
-                                                      "utf8mb4_bin",
-                                                      "utf8mb4_general_ci",
-                                                      "utf8mb4_unicode_ci",
-                                                      "utf8mb4_0900_ai_ci",
-                                                      "utf8mb4_0900_bin",
-                                                      "utf8_bin",
-                                                      "utf8_general_ci",
-                                                      "utf8_unicode_ci",
-                                                      "ascii_bin",
-                                                      "latin1_bin",
-                                                      "binary",
-                                                      "gbk_bin",
-                                                      "gbk_chinese_ci"};
-    return kCollations.count(co) > 0;
-}
-
-bool tidbLacksType(const std::string& dataType) {
-    static const std::set<std::string> kMissing = {
-        "geometry",           "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
-        "geometrycollection", "inet4", "inet6",      "uuid"};
-    return kMissing.count(dataType) > 0;
+// The selected tables that are not base tables: MariaDB's sequences and system-versioned tables.
+// The copy lists base tables only, so these would silently stay behind.
+std::pair<std::vector<std::string>, std::vector<std::string>> otherTables(Context& ctx) {
+    std::set<std::string> dbs;
+    for (const auto& t : ctx.tables) dbs.insert(t.database);
+    std::vector<std::string> sequences, versioned;
+    for (auto& r : ctx.source
+                       ->query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE "
+                               "TABLE_TYPE IN ('SEQUENCE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA IN (" +
+                               inList(*ctx.source, dbs) + ")")
+                       .rows) {
+        const std::string database = r[0].value_or(""), table = r[1].value_or("");
+        if (!ctx.job.objects.selectsTable(database, table)) continue;
+        const std::string label = TableRef{database, table}.label();
+        (r[2].value_or("") == "SEQUENCE" ? sequences : versioned).push_back(label);
+    }
+    return {sequences, versioned};
 }
 
 }  // namespace
@@ -139,17 +129,33 @@ void checkSchemas(Context& ctx) {
         return;
     }
 
+    // Charsets and collations against the one mapping the copy and replay use (db::dialect):
+    // a collation TiDB lacks is mapped; a charset TiDB lacks refuses the table.
     std::vector<std::string> noKey, withFk, badCharset, badType;
+    bool charsetMissing = false;
+    const auto checkCollation = [&](const std::string& what, const std::string& charset, const std::string& collation) {
+        using namespace db::dialect;
+        if (tidbHasCharset(charset) && tidbHasCollation(collation)) return;
+        badCharset.push_back(what + " (" + (collation.empty() ? charset : collation) + ")");
+        if (!tidbHasCharset(charset) || !tidbHasCollation(tidbCollation(collation))) charsetMissing = true;
+    };
     for (const auto& t : ctx.tables) {
         const auto& ti = info[{t.database, t.table}];
         if (!hasUsableKey(ti)) noKey.push_back(t.label());
         if (ti.hasForeignKey) withFk.push_back(t.label());
-        if (!tidbHasCollation(ti.collation)) badCharset.push_back(t.label() + " (" + ti.collation + ")");
+        checkCollation(t.label(), "", ti.collation);
         for (const auto& c : ti.columns) {
-            if (!tidbHasCharset(c.charset) || !tidbHasCollation(c.collation))
-                badCharset.push_back(t.label() + "." + c.name + " (" + c.collation + ")");
-            if (tidbLacksType(c.dataType)) badType.push_back(t.label() + "." + c.name + " (" + c.columnType + ")");
+            checkCollation(t.label() + "." + c.name, c.charset, c.collation);
+            if (db::dialect::tidbLacksType(c.dataType))
+                badType.push_back(t.label() + "." + c.name + " (" + c.columnType + ")");
         }
+    }
+    // On a TiDB target a charset it lacks stops the copy: say so now. Other targets take them.
+    bool targetIsTidb = false;
+    if (ctx.target) {
+        try {
+            targetIsTidb = db::dialect::detectServer(*ctx.target).isTidb();
+        } catch (const db::DbError&) {}
     }
 
     if (noKey.empty())
@@ -174,18 +180,42 @@ void checkSchemas(Context& ctx) {
 
     if (badCharset.empty()) ctx.add({"charsets", State::Pass, "every charset and collation has a TiDB equivalent", ""});
     else
-        ctx.add({"charsets", State::Warning,
-                 "charsets or collations TiDB lacks: " + summarize(badCharset) +
-                     "; on a TiDB target they are mapped to "
-                     "utf8mb4_bin / the charset's _bin collation, so sorting and comparison may differ",
-                 "Convert these columns to utf8mb4 with a supported collation (utf8mb4_general_ci, utf8mb4_unicode_ci, "
-                 "utf8mb4_bin) if exact ordering matters."});
+        ctx.add({"charsets", charsetMissing && targetIsTidb ? State::Failed : State::Warning,
+                 "charsets or collations TiDB lacks: " + summarize(badCharset) + "; " +
+                     std::string(db::dialect::collationMappingRule()) + ", so sorting and comparison may differ",
+                 "Convert these columns to utf8mb4 with a collation TiDB has (utf8mb4_bin, utf8mb4_general_ci, "
+                 "utf8mb4_unicode_ci, utf8mb4_0900_ai_ci) if exact ordering matters; a charset TiDB lacks must be "
+                 "converted, or its tables excluded in spec.objects.exclude."});
 
     if (badType.empty()) ctx.add({"column_types", State::Pass, "every column type exists in TiDB", ""});
     else
-        ctx.add({"column_types", State::Failed, "types TiDB lacks (spatial, INET, UUID): " + summarize(badType),
+        ctx.add({"column_types", State::Failed,
+                 "types TiDB lacks (spatial types; MariaDB's INET4, INET6, UUID): " + summarize(badType),
                  "Exclude these tables in spec.objects.exclude, or convert the columns (for example to VARBINARY or "
                  "VARCHAR) on the source."});
+
+    try {
+        const auto [sequences, versioned] = otherTables(ctx);
+        std::string message;
+        if (!versioned.empty())
+            message =
+                "system-versioned tables are not migrated (TiDB has none, and the copy takes base tables "
+                "only): " +
+                summarize(versioned);
+        if (!sequences.empty())
+            message += (message.empty() ? "" : "; ") +
+                std::string("MariaDB sequences are not migrated (and a replicated change of one stops the replay): ") +
+                summarize(sequences);
+        if (!message.empty())
+            ctx.add({"unsupported_tables", versioned.empty() ? State::Warning : State::Failed, message,
+                     "Run ALTER TABLE ... DROP SYSTEM VERSIONING on the source, or exclude these tables in "
+                     "spec.objects.exclude; create sequences on the target after the cutover, starting at the "
+                     "source's next value."});
+        else ctx.add({"unsupported_tables", State::Pass, "no selected sequence or system-versioned table", ""});
+    } catch (const db::DbError& e) {
+        ctx.add({"unsupported_tables", State::Warning,
+                 std::string("cannot read the selected databases' table kinds: ") + e.what(), ""});
+    }
 
     if (!ctx.target) return;
     // Existing target tables must have the same columns (they are reused); physical mode also

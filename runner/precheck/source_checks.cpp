@@ -1,5 +1,6 @@
 #include "runner/db/binlog_status.h"
 #include "runner/db/catalog.h"
+#include "runner/db/dialect/flavor.h"
 #include "runner/precheck/checks.h"
 #include "runner/precheck/grants.h"
 #include "runner/precheck/instructions.h"
@@ -46,21 +47,21 @@ AccountGrants accountGrants(db::Connection& c) {
 void checkVersion(Context& ctx) {
     const auto version = ctx.source->serverVersion();
     const auto flavor = ctx.job.source.flavor;
-    if (ctx.sourceIsMariaDB()) {
+    const auto server = db::dialect::parseServerVersion(version);
+    if (server.isMariaDB()) {
         ctx.add({"source_version", State::Warning,
                  "source is MariaDB " + version +
                      ": supported by tidemark, but MariaDB-only features (sequences, "
                      "system-versioned tables, INET6/UUID types) have no TiDB equivalent",
-                 "Check the column_types and charsets items, and test the migration on a copy first."});
+                 "Check the column_types, charsets and unsupported_tables items, and test the migration on a copy "
+                 "first."});
         return;
     }
-    std::smatch m;
-    static const std::regex re(R"(^(\d+)\.(\d+))");
-    if (!std::regex_search(version, m, re)) {
+    if (server.major == 0) {
         ctx.add({"source_version", State::Warning, "cannot read the source version from '" + version + "'", ""});
         return;
     }
-    const int major = std::stoi(m[1]), minor = std::stoi(m[2]);
+    const int major = server.major, minor = server.minor;
     const std::string mm = std::to_string(major) + "." + std::to_string(minor);
     if ((major == 5 && (minor == 6 || minor == 7)) || major == 8 || major == 9) {
         if (major == 5 && minor == 6 && (flavor == SourceFlavor::RDSMySQL || flavor == SourceFlavor::AzureMySQL))

@@ -2,14 +2,20 @@
 
 #include <mysql.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
 
-#include "runner/db/session.h"
+#include "runner/binlog/sql_literal.h"
+#include "runner/db/dialect/errors.h"
+#include "runner/db/fault_injection.h"
+#include "runner/db/dialect/ddl_translate.h"
+#include "runner/db/dialect/session.h"
 #include "runner/replay/ddl.h"
 #include "runner/replay/errors.h"
 #include "runner/replay/sql_builder.h"
@@ -40,6 +46,56 @@ bool alreadyAppliedCode(unsigned code) {
     }
 }
 
+namespace dialect = db::dialect;
+
+// Changes ids[from, to) of a share, rendered.
+struct Piece {
+    size_t from = 0, to = 0;
+    std::vector<Statement> statements;
+    size_t bytes = 0;
+};
+
+// What a share's checkpoint row says.
+struct ShareProgress {
+    uint64_t batch = 0;  // 0: no row yet
+    uint64_t next = 0;
+};
+
+// Whether a source transaction ends between ids[p-1] and ids[p].
+bool txnBoundaryBefore(const Batch& b, const std::vector<uint32_t>& ids, size_t p) {
+    if (p == 0 || p >= ids.size()) return true;
+    auto it = std::upper_bound(b.txnEnds.begin(), b.txnEnds.end(), ids[p - 1]);
+    return it != b.txnEnds.end() && *it <= ids[p];
+}
+
+// "`db`.`t` key (`id`=5)", for a message about one row change.
+std::string rowKeyText(const RowChange& c) {
+    const TableSchema& t = *c.table;
+    if (t.identity.empty()) return "a row of " + t.qualified + ", which has no key";
+    std::string out = t.qualified + " key (";
+    for (size_t k = 0; k < t.identity.size(); ++k) {
+        const uint32_t col = t.identity[k];
+        const auto& img = col < c.row->after.size() && c.row->after[col].isPresent() ? c.row->after : c.row->before;
+        if (k) out += ", ";
+        out += db::quoteIdent(t.columns[col].name) + "=" + binlog::sqlLiteral(img.at(col)).substr(0, 100);
+    }
+    return out + ")";
+}
+
+// What the dialect module knows about `code` ("TiDB ErrTxnTooLarge: ..."), for a message.
+std::string knownMeaning(unsigned code) {
+    for (const auto& k : dialect::knownErrors())
+        if (k.code == code) return std::string(k.server) + " " + k.name + ": " + k.meaning;
+    return "error " + std::to_string(code);
+}
+
+// Retries for an error whose code the dialect module has no plan for (client-side losses).
+dialect::RetryPlan retryPlan(const db::DbError& e) {
+    auto plan = dialect::retryPlanFor(e.code(), e.what());
+    if (plan.attempts <= 0) plan = {5, std::chrono::milliseconds(250), std::chrono::milliseconds(5000)};
+    return plan;
+}
+
 }  // namespace
 
 bool traceEnabled() {
@@ -48,21 +104,23 @@ bool traceEnabled() {
 }
 
 void prepareTargetSession(db::Connection& c) {
-    c.execute("SET SESSION time_zone = '+00:00'");
-    // A non-strict source's legacy values are stored, and matched in WHERE, as they are.
-    c.execute(std::string("SET SESSION sql_mode = '") + db::kMigrationSqlMode + "'");
-    c.execute("SET SESSION foreign_key_checks = 0");
-    c.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    db::dialect::applySession(c, db::dialect::SessionPurpose::Replay);
+    // A share's transaction goes to the target as a few round trips of many statements.
     if (mysql_set_server_option(c.raw(), MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) c.fail("enabling multi-statements");
 }
 
 struct Applier::Impl {
     db::ConnectOptions options;
     const CheckpointStore& store;
+    const Fence& fence;
+    ApplierOptions opts;
     std::vector<std::optional<db::Connection>> conns;
+    // Held by whoever uses connection i: its worker (a batch, an idle renewal) or applyDdl (0).
+    std::vector<std::unique_ptr<std::mutex>> connMu;
+    std::vector<std::chrono::steady_clock::time_point> lastClaim;  // per connection, under connMu
     std::vector<std::thread> threads;
 
-    std::mutex mu;
+    mutable std::mutex mu;
     std::condition_variable cv;
     uint64_t generation = 0;
     int running = 0;
@@ -72,85 +130,203 @@ struct Applier::Impl {
     std::vector<bool> committed;
     std::exception_ptr error;
     bool errorRetryable = true;
+    std::vector<std::string> splitNotes;
     std::atomic<uint64_t> rows{0};
-    int tidb = -1;  // target dialect, detected at the first DDL
+    std::atomic<uint64_t> transactions{0};
+    std::optional<db::dialect::ServerInfo> target;  // the target's dialect, detected at the first DDL
     SqlDialect dialect;
 
-    Impl(const db::ConnectOptions& o, const CheckpointStore& s) : options(o), store(s) {}
+    Impl(const db::ConnectOptions& o, const CheckpointStore& s, const Fence& f, ApplierOptions ao)
+        : options(o), store(s), fence(f), opts(ao) {}
+
+    std::chrono::milliseconds idleRenewal() const {
+        return opts.idleRenewal.count() > 0 ? opts.idleRenewal
+                                            : std::max(fence.lease() / 3, std::chrono::milliseconds(30));
+    }
 
     db::Connection& conn(int i) {
         if (!conns[i]) {
             auto c = db::connectWithRetry(
                 options, db::RetryPolicy{8, std::chrono::milliseconds(200), std::chrono::milliseconds(5000)});
-            // The session this one replaces may still be running what it was sent: end it first.
-            store.fenceIndex(c, i);
             prepareTargetSession(c);
-            store.registerSession(c, i);
+            // The server ends a session idle this long, rolling back what it had open: a frozen
+            // or cut-off runner cannot hold a fence row (and so delay a takeover) for longer. A
+            // live session renews its slot every idleRenewal().
+            const auto idle = std::max<long long>(
+                10, std::chrono::duration_cast<std::chrono::seconds>(fence.lease() * 2).count() + 1);
+            c.execute("SET SESSION wait_timeout = " + std::to_string(idle));
+            fence.registerConnection(c, i);
             conns[i].emplace(std::move(c));
         }
         return *conns[i];
     }
 
-    // Sends `sql` (several statements) and consumes every result. On failure throws, with
-    // `failedAt` set to the index (within `first..`) of the statement that failed.
-    void runMulti(db::Connection& c, const std::string& sql, size_t first, size_t& failedAt) {
+    // Ends connection i's transaction, or the connection when that fails.
+    void rollback(int i) {
+        if (!conns[i]) return;
+        try {
+            conns[i]->execute("ROLLBACK");
+        } catch (const db::DbError&) {
+            conns[i].reset();
+        }
+    }
+
+    // Sends `sql` (several statements) and consumes every result, handing each (its index in
+    // `sql`, its result set or null, its affected rows) to `onResult`, which must not throw. On
+    // failure throws, with `failedAt` set to `first` + the index of the statement that failed.
+    void runMulti(db::Connection& c, const std::string& sql, size_t first, size_t& failedAt,
+                  const std::function<void(size_t, MYSQL_RES*, uint64_t)>& onResult = {}) {
         MYSQL* m = c.raw();
         failedAt = first;
+        db::checkFaultBefore(c.options(), sql);
         if (mysql_real_query(m, sql.data(), sql.size()) != 0) c.fail("applying replicated changes");
-        for (;;) {
-            if (MYSQL_RES* res = mysql_store_result(m)) mysql_free_result(res);
+        for (size_t k = 0;; ++k) {
+            MYSQL_RES* res = mysql_store_result(m);
+            if (!res && mysql_field_count(m) != 0) c.fail("reading a result while applying replicated changes");
+            if (onResult) onResult(k, res, mysql_affected_rows(m));
+            if (res) mysql_free_result(res);
             int st = mysql_next_result(m);
             if (st == -1) break;
             ++failedAt;
             if (st > 0) c.fail("applying replicated changes");
         }
+        db::checkFaultAfter(c.options(), sql);
     }
 
-    void applyShare(int connIndex, int share) {
+    // Opens a transaction on connection `slot`, claims the slot's fence row and reads share
+    // `share`'s checkpoint row: how much of the share is in the target. Throws FencedOut.
+    ShareProgress beginShare(db::Connection& c, int slot, int share) {
+        const std::string sql = "START TRANSACTION;\n" + fence.claim(slot) + ";\n" + store.lockRow(share);
+        lastClaim[slot] = std::chrono::steady_clock::now();
+        uint64_t claimed = 0;
+        ShareProgress p;
+        size_t failedAt = 0;
+        runMulti(c, sql, 0, failedAt, [&](size_t k, MYSQL_RES* res, uint64_t affected) {
+            if (k == 1) claimed = affected;
+            if (k != 2 || !res) return;
+            if (MYSQL_ROW row = mysql_fetch_row(res); row && row[0] && row[1]) {
+                p.batch = std::strtoull(row[0], nullptr, 10);
+                p.next = std::strtoull(row[1], nullptr, 10);
+            }
+        });
+        fence.checkClaim(c, claimed);
+        return p;
+    }
+
+    // Changes ids[from, ..) of share `share` as one piece of at most `budget` bytes of SQL (or
+    // one change), ending at a source transaction boundary when one is near.
+    Piece plan(int share, size_t from, size_t budget, double& bytesPerChange) const {
+        const Batch& b = *batch;
+        const auto& ids = partition->shares[share];
+        SqlLimits sl;
+        sl.maxBytesPerStatement = std::clamp<size_t>(budget / 4, 4096, sl.maxBytesPerStatement);
+        Piece p;
+        p.from = from;
+        size_t count = ids.size() - from;
+        if (bytesPerChange > 0)
+            count = std::min(count, std::max<size_t>(1, static_cast<size_t>(0.9 * budget / bytesPerChange)));
+        for (;;) {
+            std::vector<uint32_t> part(ids.begin() + from, ids.begin() + from + count);
+            p.statements = buildStatements(b.changes, part, partition->component, dialect, sl);
+            p.bytes = 0;
+            for (const auto& st : p.statements) p.bytes += st.sql.size() + 2;
+            if (count > 0) bytesPerChange = static_cast<double>(p.bytes) / count;
+            if (p.bytes <= budget || count <= 1) break;
+            size_t fit = std::clamp<size_t>(static_cast<size_t>(count * 0.9 * budget / p.bytes), 1, count - 1);
+            for (size_t k = fit; k >= std::max<size_t>(1, fit / 2); --k)
+                if (txnBoundaryBefore(b, ids, from + k)) {
+                    fit = k;
+                    break;
+                }
+            count = fit;
+        }
+        p.to = from + count;
+        return p;
+    }
+
+    // Sends a planned piece after its claim: its statements, its checkpoint row, COMMIT, in
+    // round trips of bounded size. `failedAt` indexes p.statements (past the end: the checkpoint).
+    void sendPiece(db::Connection& c, const Piece& p, const std::string& cp, size_t& failedAt) {
+        std::string sql;
+        size_t first = 0, count = 0;
+        for (size_t k = 0; k <= p.statements.size(); ++k) {
+            const std::string& next = k < p.statements.size() ? p.statements[k].sql : cp;
+            if (!sql.empty() && sql.size() + next.size() > kMaxRoundTripBytes) {
+                runMulti(c, sql, first, failedAt);
+                sql.clear();
+                first += count;
+                count = 0;
+            }
+            if (!sql.empty()) sql += ";\n";
+            sql += next;
+            ++count;
+        }
+        sql += ";\nCOMMIT";
+        runMulti(c, sql, first, failedAt);
+    }
+
+    static dialect::ErrorClass classOf(const db::DbError& e) {
+        switch (e.kind()) {
+            case db::ErrorKind::ConnectionLost:
+            case db::ErrorKind::Refused:
+            case db::ErrorKind::TooManyConnections: return dialect::ErrorClass::Reconnect;
+            default: return e.errorClass();
+        }
+    }
+
+    void applyShare(int slot, int share) {
         const Batch& b = *batch;
         const auto& ids = partition->shares[share];
         if (share != 0 && ids.empty()) return;
-        std::vector<Statement> stmts = buildStatements(b.changes, ids, partition->component, dialect);
-        if (traceEnabled())
-            for (auto& st : stmts) std::fprintf(stderr, "tidemark replay: share %d: %s\n", share, st.sql.c_str());
-        std::string cp = store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end});
-        const size_t shareRows = ids.size();  // source row changes, whatever compaction made of them
-
-        for (int attempt = 1;; ++attempt) {
-            db::Connection& c = conn(connIndex);
-            size_t failedAt = 0;
+        size_t next = 0;  // the position of the share's first change not known to be committed
+        size_t budget = std::max<size_t>(opts.limits.maxTxnBytes, 1);
+        double bytesPerChange = 0;
+        std::optional<Piece> piece;
+        std::optional<size_t> resumedAt;
+        int pieces = 0, attempt = 0;
+        auto describe = [&](const Statement* bad) {
+            return options.endpoint() + ": applying source transactions " + b.start.text() + " .. " + b.end.text() +
+                (bad && bad->table ? " to " + bad->table->qualified : std::string());
+        };
+        for (;;) {
+            if (!piece || piece->from != next) piece = plan(share, next, budget, bytesPerChange);
+            size_t failedAt = piece->statements.size();
             try {
-                std::string sql = "START TRANSACTION";
-                size_t first = 0;  // index of the first statement (0 = START TRANSACTION) in `sql`
-                size_t count = 1;
-                for (size_t k = 0; k <= stmts.size(); ++k) {
-                    const std::string& next = k < stmts.size() ? stmts[k].sql : cp;
-                    if (sql.size() + next.size() > kMaxRoundTripBytes && !sql.empty()) {
-                        runMulti(c, sql, first, failedAt);
-                        sql.clear();
-                        first += count;
-                        count = 0;
-                    }
-                    if (!sql.empty()) sql += ";\n";
-                    sql += next;
-                    ++count;
+                db::Connection& c = conn(slot);
+                const ShareProgress row = beginShare(c, slot, share);
+                const bool whole = row.batch == b.seq && row.next == 0;
+                const size_t at = row.batch == b.seq ? row.next : 0;
+                if (whole || at != next) {
+                    // Committed by an attempt whose answer was lost, or by an earlier run.
+                    rollback(slot);
+                    if (whole) break;
+                    if (at < next || at > ids.size())
+                        throw ReplayError(describe(nullptr) + ": the checkpoint row of share " + std::to_string(share) +
+                                              " says position " + std::to_string(at) + ", expected at least " +
+                                              std::to_string(next) + "; was " + kMetaSchema + " edited?",
+                                          false);
+                    if (!resumedAt && pieces == 0) resumedAt = at;
+                    next = at;
+                    continue;
                 }
-                sql += ";\nCOMMIT";
-                runMulti(c, sql, first, failedAt);
-                rows += shareRows;
-                return;
+                const bool last = piece->to == ids.size();
+                sendPiece(c, *piece,
+                          store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end, last ? 0 : piece->to}),
+                          failedAt);
+                rows += piece->to - piece->from;
+                ++transactions;
+                ++pieces;
+                attempt = 0;
+                next = piece->to;
+                if (last) break;
+            } catch (const FencedOut&) {
+                rollback(slot);
+                throw;
             } catch (const db::DbError& e) {
-                const bool lost = e.kind() == db::ErrorKind::ConnectionLost || e.kind() == db::ErrorKind::Refused;
-                if (!lost) {
-                    try {
-                        c.execute("ROLLBACK");
-                    } catch (const db::DbError&) {
-                        conns[connIndex].reset();
-                    }
-                } else {
-                    conns[connIndex].reset();
-                }
-                const Statement* bad = failedAt >= 1 && failedAt - 1 < stmts.size() ? &stmts[failedAt - 1] : nullptr;
+                const auto cls = classOf(e);
+                if (cls == dialect::ErrorClass::Reconnect) conns[slot].reset();
+                else rollback(slot);  // also what 8028 needs: its transaction is not rolled back by itself
+                const Statement* bad = failedAt < piece->statements.size() ? &piece->statements[failedAt] : nullptr;
                 if (e.code() == kErDupEntry || e.code() == kErDupUnique) {
                     throw DuplicateKeyError(
                         options.endpoint() + ": duplicate key in target table " +
@@ -159,25 +335,57 @@ struct Applier::Impl {
                         ". The target holds a row the source does not; check the source data, then restart the job "
                         "(restartAfterError / --restart) to replace the conflicting target rows with the source's.");
                 }
-                if (!e.retryable() || attempt >= 8) {
-                    throw ReplayError(options.endpoint() + ": applying source transactions " + b.start.text() + " .. " +
-                                          b.end.text() + (bad ? " to " + bad->table->qualified : std::string()) +
-                                          " failed: " + e.what(),
-                                      e.retryable());
+                const size_t changes = piece->to - piece->from;
+                if ((cls == dialect::ErrorClass::Split || cls == dialect::ErrorClass::EntryTooLarge) && changes > 1) {
+                    // Smaller pieces; for an entry too large, down to the one change to name.
+                    budget = std::max<size_t>(1, piece->bytes / 2);
+                    piece.reset();
+                    continue;
                 }
-                std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(attempt, 6)));
-                if (lost) {
-                    // The COMMIT may have gone through before the connection dropped: the row says.
-                    try {
-                        if (store.batchOf(conn(connIndex), share) == b.seq) {
-                            rows += shareRows;
-                            return;
-                        }
-                    } catch (const db::DbError&) {
-                        conns[connIndex].reset();
-                    }
+                if (cls == dialect::ErrorClass::Split || cls == dialect::ErrorClass::EntryTooLarge) {
+                    const RowChange& change = b.changes[ids[piece->from]];
+                    throw ReplayError(
+                        describe(bad) + " failed: " + e.what() + ". One source row change (" + rowKeyText(change) +
+                            ") is larger than the target takes " +
+                            (cls == dialect::ErrorClass::Split ? "in one transaction" : "as one row (entry)") +
+                            "; raise the target's limit (" + knownMeaning(e.code()) + ") and restart the job",
+                        false);
                 }
+                if (cls == dialect::ErrorClass::Fatal) throw ReplayError(describe(bad) + " failed: " + e.what(), false);
+                const auto retry = retryPlan(e);
+                if (++attempt > retry.attempts)
+                    throw ReplayError(describe(bad) + " failed " + std::to_string(attempt) + " times: " + e.what(),
+                                      true);
+                std::this_thread::sleep_for(retry.delay(attempt));
             }
+        }
+        if (pieces > 1 || resumedAt) {
+            std::lock_guard lock(mu);
+            splitNotes.push_back("share " + std::to_string(share) + " of source transactions " + b.start.text() +
+                                 " .. " + b.end.text() + " (" + std::to_string(ids.size()) + " row changes" +
+                                 (resumedAt ? ", resumed at change " + std::to_string(*resumedAt) : std::string()) +
+                                 ") took " + std::to_string(pieces) + " target transactions of at most " +
+                                 std::to_string(opts.limits.maxTxnBytes) + " bytes");
+        }
+    }
+
+    // Renews the slot of a connection that claimed nothing for idleRenewal() (its shares were
+    // empty, or no batch came): keeps the session from its wait_timeout and finds a takeover early.
+    void renewIdle(int index) {
+        std::lock_guard use(*connMu[index]);
+        const auto now = std::chrono::steady_clock::now();
+        if (!conns[index] || now - lastClaim[index] < idleRenewal()) return;  // reconnects when next needed
+        try {
+            lastClaim[index] = now;
+            fence.renew(*conns[index], index);
+        } catch (const FencedOut&) {
+            std::lock_guard lock(mu);
+            if (!error || errorRetryable) {
+                error = std::current_exception();
+                errorRetryable = false;
+            }
+        } catch (const db::DbError&) {
+            conns[index].reset();
         }
     }
 
@@ -185,13 +393,18 @@ struct Applier::Impl {
         uint64_t seen = 0;
         for (;;) {
             std::unique_lock lock(mu);
-            cv.wait(lock, [&] { return quit || generation != seen; });
+            if (!cv.wait_for(lock, idleRenewal(), [&] { return quit || generation != seen; })) {
+                lock.unlock();
+                renewIdle(index);
+                continue;
+            }
             if (quit) return;
             seen = generation;
             lock.unlock();
             std::exception_ptr err;
             bool retryable = true;
             try {
+                std::lock_guard use(*connMu[index]);
                 const int shares = static_cast<int>(partition->shares.size());
                 for (int s = index; s < shares; s += static_cast<int>(conns.size()))
                     if (committed.empty() || !committed[s]) applyShare(index, s);
@@ -201,6 +414,7 @@ struct Applier::Impl {
             } catch (const db::DbError& e) {
                 err = std::current_exception();
                 retryable = e.retryable();
+                std::lock_guard use(*connMu[index]);
                 conns[index].reset();
             } catch (...) {
                 err = std::current_exception();
@@ -212,14 +426,31 @@ struct Applier::Impl {
                 errorRetryable = retryable;
             }
             if (--running == 0) cv.notify_all();
+            lock.unlock();
+            renewIdle(index);
+        }
+    }
+
+    // The DDL's checkpoint: share 0's row, alone in a fenced transaction.
+    void checkpointDdl(db::Connection& c, const Batch& b) {
+        fence.begin(c, 0);
+        try {
+            c.execute(store.upsert(CheckpointRow{0, b.seq, b.shares, b.start, b.end, 0}));
+            c.execute("COMMIT");
+        } catch (...) {
+            rollback(0);
+            throw;
         }
     }
 };
 
-Applier::Applier(const db::ConnectOptions& target, int connections, const CheckpointStore& store)
-    : impl_(std::make_unique<Impl>(target, store)) {
+Applier::Applier(const db::ConnectOptions& target, int connections, const CheckpointStore& store, const Fence& fence,
+                 ApplierOptions options)
+    : impl_(std::make_unique<Impl>(target, store, fence, options)) {
     connections = std::max(connections, 1);
     impl_->conns.resize(connections);
+    impl_->lastClaim.assign(connections, std::chrono::steady_clock::now());
+    for (int i = 0; i < connections; ++i) impl_->connMu.push_back(std::make_unique<std::mutex>());
     for (int i = 0; i < connections; ++i) impl_->conn(i);
     impl_->dialect.jsonAsText = impl_->conns[0]->isMariaDB();
     for (int i = 0; i < connections; ++i) impl_->threads.emplace_back([this, i] { impl_->loop(i); });
@@ -265,7 +496,12 @@ bool Applier::idle() const {
 
 bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
     wait();
+    std::lock_guard use(*impl_->connMu[0]);
     db::Connection& c = impl_->conn(0);
+    // A DDL commits by itself, outside any fenced transaction: it goes out right after this
+    // connection renewed the lease, which a takeover needs to run out (or this connection to end).
+    impl_->lastClaim[0] = std::chrono::steady_clock::now();
+    impl_->fence.renew(c, 0);
     bool applied = true;
     try {
         if (!b.ddlDatabase.empty()) {
@@ -276,14 +512,13 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
                 // qualified where it matters.
             }
         }
-        if (impl_->tidb < 0) {
-            try {
-                c.scalar("SELECT tidb_version()");
-                impl_->tidb = 1;
-            } catch (const db::DbError&) {
-                impl_->tidb = 0;
-            }
-        }
+        if (!impl_->target) impl_->target = db::dialect::detectServer(c);
+        const auto translated = db::dialect::translateDdl(b.ddlStatement, *impl_->target);
+        if (translated.refused())
+            throw DdlRejectedError(impl_->options.endpoint() + " (" + impl_->target->versionText +
+                                       ") cannot take the DDL at source position " + b.end.text() + " (" +
+                                       b.ddlHead + "): " + translated.refusal,
+                                   b.end.text(), b.ddlStatement.substr(0, 300), translated.refusal);
         // Temporal literals in the DDL (DEFAULT '2024-01-01 00:00:00') mean what they meant in the
         // source session's time zone.
         if (!b.ddlTimeZone.empty()) c.execute("SET SESSION time_zone = " + c.quote(b.ddlTimeZone));
@@ -297,23 +532,37 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
                 } catch (const db::DbError&) {}
             }
         } restore{c, !b.ddlTimeZone.empty()};
-        c.execute(impl_->tidb ? translateForTidb(b.ddlStatement) : b.ddlStatement);
+        for (const auto& statement : translated.statements) c.execute(statement);
     } catch (const db::DbError& e) {
         if (!(alreadyMaybeApplied && alreadyAppliedCode(e.code()))) {
             if (e.kind() == db::ErrorKind::ConnectionLost) impl_->conns[0].reset();
-            throw ReplayError(impl_->options.endpoint() + ": the target rejected DDL at source position " +
-                                  b.start.text() + " (" + b.ddlHead + "): " + e.what() +
-                                  "; statement: " + b.ddlStatement.substr(0, 300),
-                              e.retryable());
+            const std::string message = impl_->options.endpoint() + ": the target rejected DDL at source position " +
+                b.end.text() + " (" + b.ddlHead + "): " + e.what() + "; statement: " + b.ddlStatement.substr(0, 300);
+            if (e.retryable()) throw ReplayError(message, true);
+            throw DdlRejectedError(message, b.end.text(), b.ddlStatement.substr(0, 300), e.what());
         }
         applied = false;
     }
-    c.execute(impl_->store.upsert(CheckpointRow{0, b.seq, b.shares, b.start, b.end}));
+    impl_->checkpointDdl(c, b);
     return applied;
 }
 
-db::Connection& Applier::connection(int i) { return impl_->conn(i); }
+void Applier::skipDdl(const Batch& b) {
+    wait();
+    std::lock_guard use(*impl_->connMu[0]);
+    db::Connection& c = impl_->conn(0);
+    impl_->lastClaim[0] = std::chrono::steady_clock::now();
+    impl_->fence.renew(c, 0);
+    impl_->checkpointDdl(c, b);
+}
+
 int Applier::connections() const { return static_cast<int>(impl_->conns.size()); }
 uint64_t Applier::rowsApplied() const { return impl_->rows.load(); }
+uint64_t Applier::transactionsCommitted() const { return impl_->transactions.load(); }
+
+std::vector<std::string> Applier::takeSplitNotes() {
+    std::lock_guard lock(impl_->mu);
+    return std::exchange(impl_->splitNotes, {});
+}
 
 }  // namespace tidemark::replay

@@ -1,22 +1,29 @@
-// Applies batches to the target on N parallel connections, one target transaction per share,
-// each committing its checkpoint row with the rows it covers (the invariant is in checkpoint.h).
+// Applies batches to the target on N parallel connections, one target transaction per share (or
+// per piece of a share above limits.maxTxnBytes), each committing its checkpoint row with the
+// rows it covers and each fenced (the invariant is in checkpoint.h, fencing in fence.h).
 //
 // submit() returns at once; the batch is applied while the coordinator builds the next one.
 // wait() blocks until the in-flight batch is fully committed and rethrows the first error:
-// DuplicateKeyError (naming table and key) or ReplayError. A retryable target error (lost
-// connection, deadlock) is retried here with a fresh connection; an ambiguous COMMIT is settled
-// by reading the share's checkpoint row back.
+// DuplicateKeyError (naming table and key), FencedOut, or ReplayError. Target errors are handled
+// by their class (db/dialect/errors.h): RetryTxn is rolled back and retried with backoff,
+// Reconnect retried on a fresh connection, Split retried in pieces half the size, the rest end
+// replay. Every attempt first reads its share's checkpoint row, so a COMMIT whose outcome is
+// unknown is never applied twice.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "runner/replay/causality.h"
 #include "runner/replay/change.h"
-#include "runner/replay/checkpoint.h"
 #include "runner/db/connection.h"
+#include "runner/db/dialect/limits.h"
+#include "runner/replay/checkpoint.h"
+#include "runner/replay/fence.h"
 
 namespace tidemark::replay {
 
@@ -27,15 +34,24 @@ bool traceEnabled();
 // non-strict source's legacy values as they are), plus multi-statement mode.
 void prepareTargetSession(db::Connection& c);
 
+struct ApplierOptions {
+    db::dialect::TxnLimits limits;
+    // How often an idle connection renews its fence slot; 0 = a third of the fence's lease.
+    std::chrono::milliseconds idleRenewal{0};
+};
+
 class Applier {
 public:
-    Applier(const db::ConnectOptions& target, int connections, const CheckpointStore& store);
+    // `fence` must hold the job (acquired for at least `connections` slots) and outlive this.
+    Applier(const db::ConnectOptions& target, int connections, const CheckpointStore& store, const Fence& fence,
+            ApplierOptions options = {});
     ~Applier();
     Applier(const Applier&) = delete;
     Applier& operator=(const Applier&) = delete;
 
     // Starts applying `batch` (waits for the previous batch first). `committed[w]` marks shares
-    // already in the target (recovery); they are skipped.
+    // already whole in the target (recovery); they are skipped. A share applied in part resumes
+    // where its checkpoint row says.
     void submit(std::shared_ptr<const Batch> batch, std::vector<bool> committed = {});
     void wait();
     bool idle() const;
@@ -43,11 +59,19 @@ public:
     // Runs a DDL batch on connection 0 and checkpoints it (share 0's row). With
     // `alreadyMaybeApplied`, errors saying the change is already there count as success.
     // Returns false when it was judged already applied.
+    // A DDL the target refuses (translation refusal or server error other than a lost
+    // connection) throws DdlRejectedError naming the position, the statement and the reason.
     bool applyDdl(const Batch& batch, bool alreadyMaybeApplied);
+    // Checkpoints a DDL batch without running it (the user listed it in spec.ddl.skip).
+    void skipDdl(const Batch& batch);
 
-    db::Connection& connection(int i);
     int connections() const;
     uint64_t rowsApplied() const;
+    // Target transactions committed for row changes (pieces included), since construction.
+    uint64_t transactionsCommitted() const;
+    // One line per share of the batches since the last call that took more than one target
+    // transaction or resumed in the middle (for the status notes).
+    std::vector<std::string> takeSplitNotes();
 
 private:
     struct Impl;

@@ -21,7 +21,6 @@ namespace {
 constexpr uint8_t kComBinlogDump = 0x12;
 constexpr uint8_t kComRegisterSlave = 0x15;
 constexpr uint8_t kComBinlogDumpGtid = 0x1e;
-constexpr unsigned kErrMasterFatalReadingBinlog = 1236;
 
 void putLe(std::string& out, uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -48,7 +47,7 @@ ReplayError dumpRefused(const std::string& endpoint, unsigned code, const std::s
     const std::string where = from.file.empty() ? "GTID set " + from.gtidSet : from.text();
     std::string msg = endpoint + ": the source refused to stream its binlog from " + where + " (error " +
         std::to_string(code) + ": " + serverMessage + ")";
-    if (code != kErrMasterFatalReadingBinlog) return ReplayError(msg, false);
+    if (code != db::dialect::kErSourceCannotServeBinlog) return ReplayError(msg, false);
     auto says = [&](const char* fragment) { return serverMessage.find(fragment) != std::string::npos; };
     if (says("first log") || says("purged") || says("not find") || says("Could not")) {
         msg = endpoint + ": binlog " +
@@ -116,26 +115,10 @@ std::optional<std::string> mysqlGtidSetAt(db::Connection& c, const std::string& 
 }  // namespace
 
 bool transientStreamError(unsigned code, bool mariadb) {
-    switch (code) {
-        case 1040:  // ER_CON_COUNT_ERROR
-        case 1053:  // ER_SERVER_SHUTDOWN
-        case 1152:  // ER_ABORTING_CONNECTION
-        case 1158:  // ER_NET_READ_ERROR
-        case 1159:  // ER_NET_READ_INTERRUPTED (net_read_timeout)
-        case 1160:  // ER_NET_ERROR_ON_WRITE
-        case 1161:  // ER_NET_WRITE_INTERRUPTED (net_write_timeout)
-        case 1184:  // ER_NEW_ABORTING_CONNECTION
-        case 1317:  // ER_QUERY_INTERRUPTED (KILL QUERY on the dump thread)
-            return true;
-        case 1927:  // MariaDB ER_CONNECTION_KILLED
-            return mariadb;
-        case 3169:  // MySQL ER_SESSION_WAS_KILLED
-        case 4031:  // MySQL ER_CLIENT_INTERACTION_TIMEOUT (8.0.24+); another error on MariaDB
-            return !mariadb;
-        default:
-            // Client-side errors (2000-2999: lost connection, read timeout, server gone).
-            return code >= 2000 && code < 3000;
-    }
+    // The flavor matters for the codes the two servers use for different things (4031).
+    using db::dialect::ErrorClass;
+    const auto c = db::dialect::classify(code, "", mariadb ? db::dialect::Flavor::MariaDB : db::dialect::Flavor::MySQL);
+    return c == ErrorClass::Reconnect || c == ErrorClass::RetryTxn;
 }
 
 uint32_t replicaServerId(const std::string& name) {

@@ -41,8 +41,9 @@ struct SourceInfo {
     bool gtidKnown = true;
 };
 
-// Whether a binlog-stream error code is transient: the connection was lost, timed out, killed
-// (KILL of the dump thread) or the source is shutting down. Replay then reconnects from its last
+// Whether a binlog-stream error code is transient (dialect::classify says Reconnect or
+// RetryTxn for the source's flavor): the connection was lost, timed out, killed (KILL of the
+// dump thread) or the source is shutting down. Replay then reconnects from its last
 // checkpoint with backoff. Error 1236 (the source cannot serve the position: purged binlog,
 // missing GTIDs) and other refusals are not.
 bool transientStreamError(unsigned code, bool mariadb);

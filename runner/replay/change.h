@@ -28,6 +28,9 @@ struct Batch {
     int shares = 1;                                            // partitions (worker count when built)
     std::vector<std::shared_ptr<const binlog::Event>> events;  // keeps row values alive
     std::vector<RowChange> changes;
+    // Where each source transaction's changes end (exclusive indexes into `changes`, ascending):
+    // a piece of a share preferably ends there (checkpoint.h).
+    std::vector<uint32_t> txnEnds;
     uint64_t transactions = 0;
     size_t bytes = 0;
     uint32_t firstTimestamp = 0;  // source commit time of the first/last transaction

@@ -1,12 +1,10 @@
 #include "runner/replay/checkpoint.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <map>
-#include <thread>
 
 #include "runner/replay/errors.h"
+#include "runner/replay/fence.h"
 
 namespace tidemark::replay {
 
@@ -28,98 +26,50 @@ void CheckpointStore::ensureTables(db::Connection& t) const {
               " (job VARCHAR(128) NOT NULL, worker INT NOT NULL, batch BIGINT UNSIGNED NOT NULL, "
               "workers INT NOT NULL, start_file VARCHAR(512) NOT NULL, start_pos BIGINT UNSIGNED NOT NULL, "
               "start_gtid LONGTEXT NOT NULL, end_file VARCHAR(512) NOT NULL, end_pos BIGINT UNSIGNED NOT NULL, "
-              "end_gtid LONGTEXT NOT NULL, updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
-              "PRIMARY KEY (job, worker))");
-    t.execute("CREATE TABLE IF NOT EXISTS " + table("replay_session") +
-              " (job VARCHAR(128) NOT NULL, conn_index INT NOT NULL, connection_id BIGINT UNSIGNED NOT NULL, "
-              "PRIMARY KEY (job, conn_index))");
+              "end_gtid LONGTEXT NOT NULL, next_change BIGINT UNSIGNED NOT NULL DEFAULT 0, "
+              "updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY (job, worker))");
+    // Checkpoints written before shares were split have no position: they are whole (0).
+    auto has = t.scalar(std::string("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '") +
+                        kMetaSchema + "' AND TABLE_NAME = 'replay_checkpoint' AND COLUMN_NAME = 'next_change'");
+    if (has.value_or("0") == "0") {
+        try {
+            t.execute("ALTER TABLE " + table("replay_checkpoint") +
+                      " ADD COLUMN next_change BIGINT UNSIGNED NOT NULL DEFAULT 0 AFTER end_gtid");
+        } catch (const db::DbError&) {
+            // Another runner may have added it meanwhile; anything else shows at the next query.
+        }
+    }
     t.execute("CREATE TABLE IF NOT EXISTS " + table("replay_state") +
               " (job VARCHAR(128) NOT NULL PRIMARY KEY, safe_until_file VARCHAR(512) NOT NULL DEFAULT '', "
               "safe_until_pos BIGINT UNSIGNED NOT NULL DEFAULT 0, error_file VARCHAR(512) NOT NULL DEFAULT '', "
               "error_pos BIGINT UNSIGNED NOT NULL DEFAULT 0, error_message TEXT, "
               "updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))");
+    Fence::ensureTable(t);
 }
 
 namespace {
 
-// Named locks are limited to 64 characters: the job name is hashed.
-std::string lockName(const std::string& job, int index) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char ch : job) h = (h ^ ch) * 1099511628211ull;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "tidemark-replay-%016llx-%d", static_cast<unsigned long long>(h), index);
-    return buf;
-}
-
-// TiDB lists every instance's sessions in CLUSTER_PROCESSLIST; MySQL/MariaDB in PROCESSLIST.
-bool sessionExists(db::Connection& c, unsigned long id) {
-    static const char* views[] = {"information_schema.CLUSTER_PROCESSLIST", "information_schema.PROCESSLIST"};
-    for (const char* view : views) {
+// `sql` in a transaction that first claims the job's lease row.
+void fenced(db::Connection& t, const Fence& fence, const std::string& sql) {
+    fence.begin(t, Fence::kLeaseSlot);
+    try {
+        t.execute(sql);
+        t.execute("COMMIT");
+    } catch (...) {
         try {
-            auto n = c.scalar(std::string("SELECT COUNT(*) FROM ") + view + " WHERE ID = " + std::to_string(id));
-            return n.value_or("0") != "0";
+            t.execute("ROLLBACK");
         } catch (const db::DbError&) {}
+        throw;
     }
-    return false;
 }
 
 }  // namespace
 
-void CheckpointStore::registerSession(db::Connection& c, int index) const {
-    const std::string name = lockName(job_, index);
-    std::optional<std::string> got;
-    try {
-        got = c.scalar("SELECT GET_LOCK('" + name + "', 30)");
-    } catch (const db::DbError& e) {
-        if (e.kind() != db::ErrorKind::Query) throw;
-        got = "1";  // a server without named locks: fencing falls back to the recorded id
-    }
-    if (got.value_or("0") != "1")
-        throw ReplayError(c.options().endpoint() + ": another replay session of job '" + job_ +
-                              "' still holds applier slot " + std::to_string(index),
-                          true);
-    c.execute("REPLACE INTO " + table("replay_session") + " (job, conn_index, connection_id) VALUES (" + str(job_) +
-              ", " + std::to_string(index) + ", CONNECTION_ID())");
-}
-
-void CheckpointStore::fenceIndex(db::Connection& c, int index) const {
-    const std::string name = lockName(job_, index);
-    for (int i = 0; i < 600; ++i) {
-        std::optional<std::string> holder;
-        try {
-            holder = c.scalar("SELECT IS_USED_LOCK('" + name + "')");
-        } catch (const db::DbError& e) {
-            if (e.kind() != db::ErrorKind::Query) throw;
-            // No named locks: the recorded id, if that session still belongs to our user.
-            holder = c.scalar("SELECT p.ID FROM information_schema.PROCESSLIST p JOIN " + table("replay_session") +
-                              " s ON s.connection_id = p.ID WHERE s.job = " + str(job_) + " AND s.conn_index = " +
-                              std::to_string(index) + " AND p.USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)");
-        }
-        if (!holder || *holder == std::to_string(c.threadId())) return;
-        const unsigned long id = std::stoul(*holder);
-        if (i == 0 || i % 100 == 0) {
-            try {
-                c.execute("KILL CONNECTION " + std::to_string(id));
-            } catch (const db::DbError& e) {
-                if (e.code() != 1094) throw;  // unknown thread: already gone
-            }
-        }
-        if (sessionExists(c, id) || i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    throw ReplayError(c.options().endpoint() + ": an earlier replay session of job '" + job_ +
-                          "' does not end after KILL; waiting for it before resuming",
-                      true);
-}
-
-void CheckpointStore::fenceSessions(db::Connection& c) const {
-    auto rows = c.query("SELECT conn_index FROM " + table("replay_session") + " WHERE job = " + str(job_));
-    for (size_t i = 0; i < rows.size(); ++i) fenceIndex(c, std::stoi(rows.text(i, "conn_index")));
-}
-
 std::optional<ResumePoint> CheckpointStore::load(db::Connection& t) const {
-    auto rows =
-        t.query("SELECT worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid FROM " +
-                table("replay_checkpoint") + " WHERE job = " + str(job_));
+    auto rows = t.query(
+        "SELECT worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid, next_change "
+        "FROM " +
+        table("replay_checkpoint") + " WHERE job = " + str(job_));
     if (rows.empty()) return std::nullopt;
     std::map<int, CheckpointRow> byWorker;
     uint64_t maxBatch = 0;
@@ -130,6 +80,7 @@ std::optional<ResumePoint> CheckpointStore::load(db::Connection& t) const {
         r.workers = std::stoi(rows.text(i, "workers"));
         r.start = {rows.text(i, "start_file"), std::stoull(rows.text(i, "start_pos")), rows.text(i, "start_gtid")};
         r.end = {rows.text(i, "end_file"), std::stoull(rows.text(i, "end_pos")), rows.text(i, "end_gtid")};
+        r.next = std::stoull(rows.text(i, "next_change"));
         maxBatch = std::max(maxBatch, r.batch);
         byWorker[r.worker] = r;
     }
@@ -143,28 +94,29 @@ std::optional<ResumePoint> CheckpointStore::load(db::Connection& t) const {
         break;
     }
     p.committed.assign(std::max(p.workers, 1), false);
+    p.next.assign(p.committed.size(), 0);
     for (int w = 0; w < p.workers; ++w) {
         auto it = byWorker.find(w);
-        p.committed[w] = it != byWorker.end() && it->second.batch == maxBatch;
+        if (it == byWorker.end() || it->second.batch != maxBatch) continue;
+        p.committed[w] = it->second.next == 0;
+        p.next[w] = it->second.next;
     }
     return p;
 }
 
 std::string CheckpointStore::upsert(const CheckpointRow& r) const {
     return "REPLACE INTO " + table("replay_checkpoint") +
-        " (job, worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid, updated_at) "
-        "VALUES (" +
+        " (job, worker, batch, workers, start_file, start_pos, start_gtid, end_file, end_pos, end_gtid, next_change, "
+        "updated_at) VALUES (" +
         str(job_) + ", " + std::to_string(r.worker) + ", " + std::to_string(r.batch) + ", " +
         std::to_string(r.workers) + ", " + str(r.start.file) + ", " + std::to_string(r.start.pos) + ", " +
         str(r.start.gtidSet) + ", " + str(r.end.file) + ", " + std::to_string(r.end.pos) + ", " + str(r.end.gtidSet) +
-        ", CURRENT_TIMESTAMP(6))";
+        ", " + std::to_string(r.next) + ", CURRENT_TIMESTAMP(6))";
 }
 
-std::optional<uint64_t> CheckpointStore::batchOf(db::Connection& t, int worker) const {
-    auto v = t.scalar("SELECT batch FROM " + table("replay_checkpoint") + " WHERE job = " + str(job_) +
-                      " AND worker = " + std::to_string(worker));
-    if (!v) return std::nullopt;
-    return std::stoull(*v);
+std::string CheckpointStore::lockRow(int worker) const {
+    return "SELECT batch, next_change AS next FROM " + table("replay_checkpoint") + " WHERE job = " + str(job_) +
+        " AND worker = " + std::to_string(worker) + " FOR UPDATE";
 }
 
 ReplayJobState CheckpointStore::loadJobState(db::Connection& t) const {
@@ -180,23 +132,27 @@ ReplayJobState CheckpointStore::loadJobState(db::Connection& t) const {
     return s;
 }
 
-void CheckpointStore::saveSafeUntil(db::Connection& t, const Position& p) const {
-    t.execute("INSERT INTO " + table("replay_state") + " (job, safe_until_file, safe_until_pos) VALUES (" + str(job_) +
-              ", " + str(p.file) + ", " + std::to_string(p.pos) +
-              ") ON DUPLICATE KEY UPDATE safe_until_file = VALUES(safe_until_file), "
-              "safe_until_pos = VALUES(safe_until_pos), updated_at = CURRENT_TIMESTAMP(6)");
+void CheckpointStore::saveSafeUntil(db::Connection& t, const Fence& fence, const Position& p) const {
+    fenced(t, fence,
+           "INSERT INTO " + table("replay_state") + " (job, safe_until_file, safe_until_pos) VALUES (" + str(job_) +
+               ", " + str(p.file) + ", " + std::to_string(p.pos) +
+               ") ON DUPLICATE KEY UPDATE safe_until_file = VALUES(safe_until_file), "
+               "safe_until_pos = VALUES(safe_until_pos), updated_at = CURRENT_TIMESTAMP(6)");
 }
 
-void CheckpointStore::saveError(db::Connection& t, const Position& at, const std::string& message) const {
-    t.execute("INSERT INTO " + table("replay_state") + " (job, error_file, error_pos, error_message) VALUES (" +
-              str(job_) + ", " + str(at.file) + ", " + std::to_string(at.pos) + ", " + str(message.substr(0, 60000)) +
-              ") ON DUPLICATE KEY UPDATE error_file = VALUES(error_file), error_pos = VALUES(error_pos), "
-              "error_message = VALUES(error_message), updated_at = CURRENT_TIMESTAMP(6)");
+void CheckpointStore::saveError(db::Connection& t, const Fence& fence, const Position& at,
+                                const std::string& message) const {
+    fenced(t, fence,
+           "INSERT INTO " + table("replay_state") + " (job, error_file, error_pos, error_message) VALUES (" +
+               str(job_) + ", " + str(at.file) + ", " + std::to_string(at.pos) + ", " + str(message.substr(0, 60000)) +
+               ") ON DUPLICATE KEY UPDATE error_file = VALUES(error_file), error_pos = VALUES(error_pos), "
+               "error_message = VALUES(error_message), updated_at = CURRENT_TIMESTAMP(6)");
 }
 
-void CheckpointStore::clearError(db::Connection& t) const {
-    t.execute("UPDATE " + table("replay_state") +
-              " SET error_file = '', error_pos = 0, error_message = NULL WHERE job = " + str(job_));
+void CheckpointStore::clearError(db::Connection& t, const Fence& fence) const {
+    fenced(t, fence,
+           "UPDATE " + table("replay_state") +
+               " SET error_file = '', error_pos = 0, error_message = NULL WHERE job = " + str(job_));
 }
 
 }  // namespace tidemark::replay

@@ -4,80 +4,14 @@
 #include <cctype>
 
 #include "runner/db/connection.h"
+#include "runner/db/dialect/sql_tokens.h"
 
 namespace tidemark::replay {
 
 namespace {
 
-struct Token {
-    enum Kind { Word, Quoted, String, Symbol } kind;
-    std::string text;  // identifier text unquoted; words as written
-    size_t begin = 0, end = 0;
-    std::string upper() const {
-        std::string u = text;
-        std::transform(u.begin(), u.end(), u.begin(), [](unsigned char c) { return std::toupper(c); });
-        return u;
-    }
-};
-
-// Tokens of a SQL statement; comments are dropped except versioned ones (/*!50100 ... */,
-// /*M!100000 ... */) whose content is code.
-std::vector<Token> tokenize(std::string_view s) {
-    std::vector<Token> out;
-    size_t i = 0;
-    while (i < s.size()) {
-        char c = s[i];
-        if (std::isspace(static_cast<unsigned char>(c))) {
-            ++i;
-        } else if (c == '#' ||
-                   (c == '-' && i + 2 <= s.size() && s.substr(i, 2) == "--" &&
-                    (i + 2 == s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
-            while (i < s.size() && s[i] != '\n') ++i;
-        } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-            if (i + 2 < s.size() && (s[i + 2] == '!' || (s[i + 2] == 'M' && i + 3 < s.size() && s[i + 3] == '!'))) {
-                i += s[i + 2] == '!' ? 3 : 4;
-                while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-            } else {
-                auto e = s.find("*/", i + 2);
-                i = e == std::string_view::npos ? s.size() : e + 2;
-            }
-        } else if (c == '*' && i + 1 < s.size() && s[i + 1] == '/') {
-            i += 2;  // end of a versioned comment
-        } else if (c == '`' || c == '"' || c == '\'') {
-            Token t{c == '`' ? Token::Quoted : Token::String, "", i, 0};
-            ++i;
-            while (i < s.size()) {
-                if (s[i] == c && i + 1 < s.size() && s[i + 1] == c) {
-                    t.text += c;
-                    i += 2;
-                } else if (s[i] == c) {
-                    ++i;
-                    break;
-                } else if (s[i] == '\\' && c != '`' && i + 1 < s.size()) {
-                    t.text += s[i + 1];
-                    i += 2;
-                } else {
-                    t.text += s[i++];
-                }
-            }
-            t.end = i;
-            out.push_back(std::move(t));
-        } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-                   static_cast<unsigned char>(c) >= 0x80) {
-            Token t{Token::Word, "", i, 0};
-            while (i < s.size() &&
-                   (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
-                    static_cast<unsigned char>(s[i]) >= 0x80))
-                t.text += s[i++];
-            t.end = i;
-            out.push_back(std::move(t));
-        } else {
-            out.push_back(Token{Token::Symbol, std::string(1, c), i, i + 1});
-            ++i;
-        }
-    }
-    return out;
-}
+using db::dialect::Token;
+using db::dialect::tokenize;
 
 class Parser {
 public:
@@ -138,9 +72,23 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
     Ddl d;
     const std::string verb = p.upper();
     p.skip();
+    // MariaDB's sequences: what the target does with them is the dialect's to say.
+    const auto sequence = [&](std::string head) {
+        p.skip();
+        p.ifExists();
+        TableName n;
+        while (p.name(n)) {
+            d.tables.push_back(n);
+            if (!p.acceptSymbol(',')) break;
+        }
+        d.kind = d.tables.empty() ? DdlKind::Unknown : DdlKind::Sequence;
+        d.head = std::move(head);
+    };
     if (verb == "CREATE") {
         if (p.accept("OR")) p.accept("REPLACE");
-        if (p.is("TABLE")) {
+        if (p.is("SEQUENCE")) {
+            sequence("CREATE SEQUENCE");
+        } else if (p.is("TABLE")) {
             p.skip();
             p.ifExists();
             TableName n;
@@ -176,7 +124,9 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
         }
     } else if (verb == "ALTER") {
         while (p.is("ONLINE") || p.is("IGNORE")) p.skip();
-        if (p.accept("TABLE")) {
+        if (p.is("SEQUENCE")) {
+            sequence("ALTER SEQUENCE");
+        } else if (p.accept("TABLE")) {
             p.ifExists();
             TableName n;
             d.head = "ALTER TABLE";
@@ -207,7 +157,9 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
             d.head = "ALTER " + p.upper();
         }
     } else if (verb == "DROP") {
-        if (p.is("TABLE") || p.is("TABLES")) {
+        if (p.is("SEQUENCE")) {
+            sequence("DROP SEQUENCE");
+        } else if (p.is("TABLE") || p.is("TABLES")) {
             p.skip();
             p.ifExists();
             d.head = "DROP TABLE";
@@ -267,49 +219,6 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
     return d;
 }
 
-std::string translateForTidb(std::string_view statement, std::vector<std::string>* changes) {
-    static const char* supported[] = {"utf8mb4_bin",
-                                      "utf8mb4_general_ci",
-                                      "utf8mb4_unicode_ci",
-                                      "utf8mb4_0900_ai_ci",
-                                      "utf8mb4_0900_bin",
-                                      "utf8_bin",
-                                      "utf8_general_ci",
-                                      "utf8_unicode_ci",
-                                      "utf8mb3_bin",
-                                      "utf8mb3_general_ci",
-                                      "utf8mb3_unicode_ci",
-                                      "latin1_bin",
-                                      "ascii_bin",
-                                      "binary",
-                                      "gbk_bin",
-                                      "gbk_chinese_ci",
-                                      "gb18030_bin",
-                                      "gb18030_chinese_ci"};
-    std::string out(statement);
-    auto toks = tokenize(statement);
-    // Replace back to front so earlier offsets stay valid.
-    for (auto it = toks.rbegin(); it != toks.rend(); ++it) {
-        if (it->kind != Token::Word && it->kind != Token::String && it->kind != Token::Quoted) continue;
-        std::string lower = it->text;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-        auto us = lower.find('_');
-        if (us == std::string::npos) continue;
-        const std::string cs = lower.substr(0, us);
-        if (cs != "utf8mb4" && cs != "utf8mb3" && cs != "utf8" && cs != "latin1" && cs != "ascii") continue;
-        const bool isCollation = lower.size() > 3 &&
-            (lower.ends_with("_ci") || lower.ends_with("_bin") || lower.ends_with("_cs") || lower.ends_with("_ai") ||
-             lower.ends_with("_as"));
-        if (!isCollation) continue;
-        if (std::find(std::begin(supported), std::end(supported), lower) != std::end(supported)) continue;
-        const bool ci = lower.ends_with("_ci") || lower.ends_with("_ai");
-        std::string mapped = (cs == "latin1" || cs == "ascii") ? cs + "_bin" : cs + (ci ? "_general_ci" : "_bin");
-        if (changes) changes->push_back(lower + " -> " + mapped);
-        out.replace(it->begin, it->end - it->begin, it->kind == Token::Word ? mapped : "'" + mapped + "'");
-    }
-    return out;
-}
-
 std::string targetStatement(const Ddl& d, std::string_view statement, const api::ObjectSelection& sel) {
     auto selected = [&](const TableName& n) { return sel.selectsTable(n.database, n.table); };
     switch (d.kind) {
@@ -322,9 +231,11 @@ std::string targetStatement(const Ddl& d, std::string_view statement, const api:
         case DdlKind::AlterDatabase: return sel.selectsDatabase(d.database) ? std::string(statement) : "";
         case DdlKind::CreateTable: {
             if (!selected(d.tables[0])) return "";
-            // Add IF NOT EXISTS after "CREATE [OR REPLACE] TABLE" so a statement replayed after a
-            // crash between the DDL and its checkpoint is harmless.
+            // Add IF NOT EXISTS after "CREATE TABLE" so a statement replayed after a crash between
+            // the DDL and its checkpoint is harmless. CREATE OR REPLACE is harmless run twice, and
+            // takes no IF NOT EXISTS (MariaDB: "Incorrect usage of OR REPLACE and IF NOT EXISTS").
             auto toks = tokenize(statement);
+            if (toks.size() > 1 && toks[1].upper() == "OR") return std::string(statement);
             for (size_t k = 0; k + 1 < toks.size(); ++k) {
                 if (toks[k].kind == Token::Word && toks[k].upper() == "TABLE") {
                     if (toks[k + 1].upper() == "IF") return std::string(statement);
@@ -335,6 +246,10 @@ std::string targetStatement(const Ddl& d, std::string_view statement, const api:
             }
             return std::string(statement);
         }
+        case DdlKind::Sequence:
+            for (auto& n : d.tables)
+                if (selected(n)) return std::string(statement);
+            return "";
         case DdlKind::AlterTable:
         case DdlKind::CreateIndex:
         case DdlKind::DropIndex: return selected(d.tables[0]) ? std::string(statement) : "";

@@ -1,6 +1,7 @@
 // What a DDL statement from a QUERY event does to replicated objects, and the statement to run
-// on the target instead (translated: CREATE ... IF NOT EXISTS, DROP ... IF EXISTS, unselected
-// tables removed from multi-table statements, names qualified).
+// on the target instead (made safe to run twice: CREATE ... IF NOT EXISTS, DROP ... IF EXISTS;
+// unselected tables removed from multi-table statements, names qualified). What the target's
+// dialect makes of that statement is db::dialect::translateDdl's to say, at apply time.
 //
 // Only the statement head is parsed (a tokenizer that knows quoting, comments and versioned
 // comments); the body of CREATE/ALTER TABLE is passed through.
@@ -25,8 +26,9 @@ enum class DdlKind {
     TruncateTable,
     CreateIndex,
     DropIndex,
-    Skipped,  // users, grants, routines, triggers, events, views, temporary tables, maintenance
-    Unknown,  // not recognised: skipped and logged
+    Sequence,  // MariaDB's CREATE/ALTER/DROP SEQUENCE (tables: the sequences)
+    Skipped,   // users, grants, routines, triggers, events, views, temporary tables, maintenance
+    Unknown,   // not recognised: skipped and logged
 };
 
 struct TableName {
@@ -51,10 +53,5 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb);
 // nothing selected is touched. Tables created later are selected by `selection` the way
 // selectsTable() says (whole-database includes take new tables, table lists do not).
 std::string targetStatement(const Ddl& ddl, std::string_view statement, const api::ObjectSelection& selection);
-
-// Rewrites collations TiDB lacks (MariaDB's uca1400/unicode_520/nopad ones, MySQL 8's other
-// 0900 variants, single-byte ones beyond latin1_bin) to the closest it has: *_ci -> the charset's
-// general_ci, else its _bin. Everything else passes through. For TiDB targets only.
-std::string translateForTidb(std::string_view statement, std::vector<std::string>* changes = nullptr);
 
 }  // namespace tidemark::replay

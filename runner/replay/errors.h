@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace tidemark::replay {
 
@@ -22,6 +23,20 @@ private:
 class DuplicateKeyError : public ReplayError {
 public:
     explicit DuplicateKeyError(const std::string& message) : ReplayError(message, false) {}
+};
+
+// A DDL the target refused (not a lost connection). The job stops; the user either fixes the
+// target and restarts, or lists `position` in spec.ddl.skip to go on without the statement.
+class DdlRejectedError : public ReplayError {
+public:
+    DdlRejectedError(const std::string& message, std::string position, std::string statement, std::string error)
+        : ReplayError(message, false),
+          position(std::move(position)),
+          statement(std::move(statement)),
+          error(std::move(error)) {}
+    std::string position;   // where the DDL's event ends, "binlog-file:offset", as spec.ddl.skip takes it
+    std::string statement;  // its first 300 characters
+    std::string error;      // what the target said
 };
 
 }  // namespace tidemark::replay

@@ -1,5 +1,7 @@
 #include "runner/replay/replay.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cctype>
 #include <cstdio>
 #include <thread>
@@ -11,6 +13,7 @@
 #include "runner/replay/checkpoint.h"
 #include "runner/replay/ddl.h"
 #include "runner/replay/errors.h"
+#include "runner/replay/fence.h"
 #include "runner/replay/progress.h"
 #include "runner/replay/safe_mode.h"
 #include "runner/replay/schema_tracker.h"
@@ -26,8 +29,8 @@ using Clock = std::chrono::steady_clock;
 class Session {
 public:
     Session(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
-            const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop, Progress& progress,
-            uint64_t& rowsBase, uint64_t& txBase)
+            const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop, Fence& fence,
+            Progress& progress, uint64_t& rowsBase, uint64_t& txBase)
         : job_(job),
           source_(source),
           target_(target),
@@ -35,6 +38,7 @@ public:
           sink_(sink),
           stop_(stop),
           store_(job.name),
+          fence_(fence),
           tracker_(job.objects),
           progress_(progress),
           rowsBase_(rowsBase),
@@ -46,16 +50,23 @@ public:
 
     void run() {
         auto meta = db::connectWithRetry(target_);
+        meta_ = &meta;
+        struct Forget {
+            db::Connection*& meta;
+            ~Forget() { meta = nullptr; }
+        } forget{meta_};
         store_.ensureTables(meta);
-        // Sessions of an earlier run (killed runner, lost connection) must be over before the
-        // checkpoint rows say what is committed.
-        store_.fenceSessions(meta);
+        const int workers = options_.workers > 0 ? options_.workers : api::capacityPlan(job_.capacity).workers;
+        // Take the job over before reading the checkpoint rows: afterwards no transaction of an
+        // earlier run (a killed runner's sessions, another runner) can still commit (fence.h).
+        if (!fence_.acquire(meta, workers, &stop_)) return;
+        LeaseKeeper keeper(target_, fence_);
         auto resume = store_.load(meta);
         auto state = store_.loadJobState(meta);
 
         // Safe mode: the full copy's snapshot, persisted so a crash before passing it keeps it on.
         if (!resume && options_.safeUntil && options_.safeUntil->known())
-            store_.saveSafeUntil(meta, *options_.safeUntil);
+            store_.saveSafeUntil(meta, fence_, *options_.safeUntil);
         if (state.safeUntil) safe_.extendTo(*state.safeUntil);
         if (options_.safeUntil && !resume) safe_.extendTo(*options_.safeUntil);
         if (options_.restartAfterError) {
@@ -80,8 +91,14 @@ public:
                 from = resumePoint(resume->start);
                 recovery_ = *resume;
                 nextSeq_ = resume->batch;
+                std::string partial;
+                for (size_t w = 0; w < resume->next.size(); ++w)
+                    if (resume->next[w] > 0)
+                        partial +=
+                            ", share " + std::to_string(w) + " from row change " + std::to_string(resume->next[w]);
                 sink_.note("replay: resuming inside batch " + std::to_string(resume->batch) + " (" +
-                           resume->start.text() + " .. " + resume->end.text() + "); applying its uncommitted shares");
+                           resume->start.text() + " .. " + resume->end.text() + "); applying its uncommitted shares" +
+                           partial);
             }
         } else if (options_.start) {
             from = *options_.start;
@@ -90,8 +107,9 @@ public:
             nextSeq_ = 1;  // "now"
         }
 
-        const int workers = options_.workers > 0 ? options_.workers : api::capacityPlan(job_.capacity).workers;
-        Applier applier(target_, workers, store_);
+        ApplierOptions applierOptions;
+        applierOptions.limits = options_.limits;
+        Applier applier(target_, workers, store_, fence_, applierOptions);
         applier_ = &applier;
 
         StreamerOptions so;
@@ -135,6 +153,7 @@ public:
                     if (compareStreamPositions(appliedPos_, *options_.stopAt) >= 0) break;
                 }
                 report(false);
+                keeper.check();
             }
             // Stop: commit the whole transactions received so far.
             if (!recovery_) maybeCloseBatch(true);
@@ -152,6 +171,12 @@ public:
 
     // Where a failure happened: the end of the batch being applied, else the stream position.
     Position errorPosition() const { return inFlight_ ? inFlight_->end : streamPos_; }
+
+    // Records the error that stops replay (fenced: not when another runner holds the job).
+    void saveError(const std::string& message) {
+        auto c = db::Connection::open(target_);
+        store_.saveError(c, fence_, errorPosition(), message);
+    }
 
 private:
     struct Txn {
@@ -294,6 +319,7 @@ private:
                 b.changes.push_back(std::move(c));
             }
             for (auto& e : txn_.events) b.events.push_back(std::move(e));
+            b.txnEnds.push_back(static_cast<uint32_t>(b.changes.size()));
             b.bytes += txn_.bytes;
             b.transactions++;
             if (!b.firstTimestamp) b.firstTimestamp = ev.header.timestamp;
@@ -338,8 +364,8 @@ private:
         if (recovery_ || inTxn_) return;
         const auto now = Clock::now();
         if (building_ && !building_->changes.empty()) {
-            const bool full =
-                building_->changes.size() >= options_.maxBatchRows || building_->bytes >= options_.maxBatchBytes;
+            const bool full = building_->changes.size() >= options_.maxBatchRows ||
+                building_->bytes >= std::min(options_.maxBatchBytes, options_.limits.maxTxnBytes / 2);
             const bool due = now - building_->opened >= options_.maxBatchDelay;
             // An idle applier takes the batch at once, unless more of the stream is already
             // waiting: then the batch grows (catching up favours big batches).
@@ -381,6 +407,7 @@ private:
 
     void finishInFlight() {
         applier_->wait();
+        for (auto& n : applier_->takeSplitNotes()) sink_.note("replay: " + n);
         if (inFlight_) {
             appliedPos_ = inFlight_->end;
             txApplied_ += inFlight_->transactions;
@@ -429,14 +456,21 @@ private:
         // Only a DDL right at the checkpoint can have run before a crash without its checkpoint.
         const bool maybeApplied = !appliedChangesOrDdl_;
         appliedChangesOrDdl_ = true;
-        if (!alreadyCommitted) {
+        if (!alreadyCommitted && options_.skipDdl.count(b->end.text())) {
+            applier_->skipDdl(*b);
+            skippedDdl_.push_back({{"position", b->end.text()},
+                                   {"statement", b->ddlStatement.substr(0, 300)},
+                                   {"time", status::rfc3339Now()}});
+            sink_.report("incremental", {{"skippedDdl", skippedDdl_}, {"failedDdl", nullptr}});
+            sink_.note("replay: skipped " + ddl.head + " at " + b->end.text() + " (spec.ddl.skip)");
+        } else if (!alreadyCommitted) {
             bool applied = applier_->applyDdl(*b, maybeApplied);
             sink_.note("replay: " + std::string(applied ? "applied " : "already applied: ") + ddl.head + " at " +
                        here(ev.position).text());
         }
         progressed_ = true;
         // The target now holds the definition as of this point of the stream.
-        db::Connection& c = applier_->connection(0);
+        db::Connection& c = *meta_;
         switch (ddl.kind) {
             case DdlKind::DropDatabase: tracker_.forgetDatabase(ddl.database); break;
             case DdlKind::DropTable:
@@ -501,6 +535,7 @@ private:
     status::StatusSink& sink_;
     const std::atomic<bool>& stop_;
     CheckpointStore store_;
+    Fence& fence_;
     SchemaTracker tracker_;
     SafeMode safe_;
     Progress& progress_;
@@ -508,6 +543,7 @@ private:
     uint64_t& txBase_;
 
     Applier* applier_ = nullptr;
+    db::Connection* meta_ = nullptr;  // the target connection of run(): meta tables, table definitions
     BinlogStreamer* streamer_ = nullptr;
     binlog::EventDecoder* decoder_ = nullptr;
     std::optional<ResumePoint> recovery_;
@@ -521,6 +557,7 @@ private:
     std::optional<binlog::MysqlGtid> pendingMysqlGtid_;
     std::shared_ptr<Batch> building_;
     std::shared_ptr<Batch> inFlight_;
+    nlohmann::json skippedDdl_ = nlohmann::json::array();  // this run's spec.ddl.skip entries, for the status
     uint64_t txApplied_ = 0;
     bool progressed_ = false;
     bool appliedChangesOrDdl_ = false;
@@ -532,11 +569,16 @@ private:
 void runReplay(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
                const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop) {
     Progress progress(sink);
+    // A DDL that stopped an earlier run is either skipped now or fails again (and is reported again).
+    sink.report("incremental", {{"failedDdl", nullptr}});
+    // One fence for every session of this run: once another runner took the job from it, later
+    // sessions stop instead of waiting to take it back (fence.h).
+    Fence fence(job.name, FenceOptions{options.lease, options.takeoverTimeout, options.runnerId});
     uint64_t rows = 0, txs = 0;
     auto delay = std::chrono::milliseconds(200);
     ReplayOptions opts = options;
     while (!stop.load()) {
-        Session session(job, source, target, opts, sink, stop, progress, rows, txs);
+        Session session(job, source, target, opts, sink, stop, fence, progress, rows, txs);
         try {
             session.run();
             session.addTotals();
@@ -544,8 +586,7 @@ void runReplay(const api::MigrationJob& job, const db::ConnectOptions& source, c
         } catch (const ReplayError& e) {
             if (!e.retryable()) {
                 try {
-                    auto c = db::Connection::open(target);
-                    CheckpointStore(job.name).saveError(c, session.errorPosition(), e.what());
+                    if (!dynamic_cast<const FencedOut*>(&e)) session.saveError(e.what());
                 } catch (...) {}
                 sink.note(std::string("replay stopped: ") + e.what());
                 sink.flush();

@@ -6,30 +6,16 @@
 
 #include <map>
 #include <mutex>
-#include <sstream>
 
 namespace tidemark::status {
 
 struct MetricsSink::Impl {
-    std::string jobLabel;
+    Labels job;
     mutable std::mutex mu;
     nlohmann::json state = nlohmann::json::object();
-    std::uint64_t errors = 0;
+    std::map<std::string, std::uint64_t> errors;  // by lastError.reason
     std::unique_ptr<HttpServer> server;
 };
-
-std::string prometheusLabel(const std::string& v) {
-    std::string out;
-    for (char c : v) {
-        if (c == '\\' || c == '"') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
-}
 
 namespace {
 
@@ -41,8 +27,9 @@ double number(const nlohmann::json& block, const char* key) {
 
 }  // namespace
 
-MetricsSink::MetricsSink(const std::string& addr, const std::string& job) : impl_(std::make_unique<Impl>()) {
-    impl_->jobLabel = "job=\"" + prometheusLabel(job) + "\"";
+MetricsSink::MetricsSink(const std::string& addr, const std::string& ns, const std::string& job)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->job = {{"namespace", ns}, {"migrationjob", job}};
     impl_->server = std::make_unique<HttpServer>(
         addr,
         std::map<std::string, HttpServer::Handler>{
@@ -62,44 +49,53 @@ int MetricsSink::port() const { return impl_->server->port(); }
 
 void MetricsSink::report(std::string_view block, const nlohmann::json& fields) {
     std::lock_guard lock(impl_->mu);
-    if (block == "lastError") ++impl_->errors;
+    if (block == "lastError") ++impl_->errors[fields.value("reason", std::string("Unknown"))];
     impl_->state[std::string(block)].merge_patch(fields);
 }
 
 std::string MetricsSink::render() const {
+    namespace m = metric;
     std::lock_guard lock(impl_->mu);
     const auto& s = impl_->state;
-    const auto& label = impl_->jobLabel;
-    std::ostringstream out;
-    auto metric = [&](const char* name, const char* type, const char* help, double value) {
-        out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
-            << name << "{" << label << "} " << value << "\n";
+    const Labels& job = impl_->job;
+    Exposition out;
+    addBuildInfo(out, "runner");
+    // A stage's families carry samples once the stage has reported: an Incremental job shows
+    // no full copy at 0 rows, and a copy shows no replay lag of 0.
+    auto stage = [&](const Family& f, const nlohmann::json* block, double value) {
+        out.family(f);
+        if (block) out.sample(f, job, value);
     };
+    const nlohmann::json* copy = s.contains("fullCopy") ? &s["fullCopy"] : nullptr;
+    const nlohmann::json* inc = s.contains("incremental") ? &s["incremental"] : nullptr;
     const auto empty = nlohmann::json::object();
-    const auto& copy = s.contains("fullCopy") ? s["fullCopy"] : empty;
-    const auto& inc = s.contains("incremental") ? s["incremental"] : empty;
-    metric("tidemark_runner_rows_copied_total", "counter", "Rows the full copy has written to the target.",
-           number(copy, "rowsCopied"));
-    metric("tidemark_runner_bytes_copied_total", "counter", "Value bytes the full copy has written.",
-           number(copy, "bytesCopied"));
-    metric("tidemark_runner_copy_percent", "gauge", "Full copy progress, 0 to 100.", number(copy, "percent"));
-    metric("tidemark_runner_copy_bytes_per_second", "gauge", "Current full copy rate.", number(copy, "bytesPerSecond"));
-    metric("tidemark_runner_rows_applied_total", "counter", "Row changes replayed from the binlog.",
-           number(inc, "rowsApplied"));
-    metric("tidemark_runner_transactions_applied_total", "counter", "Source transactions replayed.",
-           number(inc, "transactionsApplied"));
-    metric("tidemark_runner_replay_lag_seconds", "gauge", "How far the target trails the source.",
-           number(inc, "lagSeconds"));
-    metric("tidemark_runner_safe_mode", "gauge", "1 while replay writes in safe mode.",
-           inc.value("safeMode", false) ? 1 : 0);
-    metric("tidemark_runner_errors_total", "counter", "Errors that ended a stage.", static_cast<double>(impl_->errors));
+    const auto& c = copy ? *copy : empty;
+    const auto& i = inc ? *inc : empty;
+    stage(m::kFullCopyRows, copy, number(c, "rowsCopied"));
+    stage(m::kFullCopyRowsEstimated, copy, number(c, "rowsEstimated"));
+    stage(m::kFullCopyBytes, copy, number(c, "bytesCopied"));
+    stage(m::kFullCopyProgress, copy, number(c, "percent") / 100);  // status has percent; a ratio is 0 to 1
+    stage(m::kFullCopyRemaining, copy, number(c, "secondsLeft"));
+    stage(m::kReplayRows, inc, number(i, "rowsApplied"));
+    stage(m::kReplayTransactions, inc, number(i, "transactionsApplied"));
+    stage(m::kReplayLag, inc && i.contains("lagSeconds") ? inc : nullptr, number(i, "lagSeconds"));
+    stage(m::kReplaySafeMode, inc, i.value("safeMode", false) ? 1 : 0);
+    out.family(m::kRunnerErrors);
+    for (const auto& [reason, n] : impl_->errors) {
+        Labels labels = job;
+        labels.emplace_back("reason", reason);
+        out.sample(m::kRunnerErrors, labels, static_cast<double>(n));
+    }
+    out.family(m::kPrecheckItems);
     if (s.contains("precheck") && s["precheck"].contains("items")) {
         std::map<std::string, int> byState = {{"Pass", 0}, {"Warning", 0}, {"Failed", 0}};
         for (const auto& item : s["precheck"]["items"]) ++byState[item.value("state", "")];
-        out << "# HELP tidemark_runner_precheck_items Precheck items by state.\n"
-               "# TYPE tidemark_runner_precheck_items gauge\n";
-        for (const auto& [state, n] : byState)
-            out << "tidemark_runner_precheck_items{" << label << ",state=\"" << state << "\"} " << n << "\n";
+        for (const auto& [state, n] : byState) {
+            if (state.empty()) continue;
+            Labels labels = job;
+            labels.emplace_back("state", state);
+            out.sample(m::kPrecheckItems, labels, n);
+        }
     }
     return out.str();
 }

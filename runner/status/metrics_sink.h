@@ -1,8 +1,10 @@
 // A StatusSink that serves what the runner reports as Prometheus metrics (text format 0.0.4)
-// on GET /metrics, with /healthz for probes: rows and bytes copied, copy percent, rows and
-// transactions applied, replay lag, safe mode, errors, precheck items by state.
+// on GET /metrics, with /healthz for probes: rows and bytes copied, copy progress, rows and
+// transactions applied, replay lag, safe mode, errors, precheck items by state, build info.
+// The names are the families of runner/status/prometheus.h.
 #pragma once
 
+#include "runner/status/prometheus.h"
 #include "runner/status/status_sink.h"
 
 #include <memory>
@@ -10,14 +12,12 @@
 
 namespace tidemark::status {
 
-// `value` escaped for a Prometheus label value (backslash, quote, newline).
-std::string prometheusLabel(const std::string& value);
-
 class MetricsSink : public StatusSink {
 public:
     // Serves on `addr` ("HOST:PORT", ":PORT"; port 0 picks one). Throws std::runtime_error
-    // naming the address when it cannot bind. Every metric carries the label job="<job>".
-    MetricsSink(const std::string& addr, const std::string& job);
+    // naming the address when it cannot bind. Every job metric carries the labels
+    // namespace="<ns>",migrationjob="<job>" (the operator's labels for the same quantities).
+    MetricsSink(const std::string& addr, const std::string& ns, const std::string& job);
     ~MetricsSink() override;
 
     void report(std::string_view block, const nlohmann::json& fields) override;

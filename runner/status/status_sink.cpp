@@ -26,6 +26,19 @@ std::string isoNow() {
     return buf;
 }
 
+}  // namespace
+
+std::string rfc3339Now() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+namespace {
+
 class JsonLinesSink final : public StatusSink {
 public:
     void report(std::string_view block, const nlohmann::json& fields) override {

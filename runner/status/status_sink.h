@@ -37,6 +37,9 @@ std::unique_ptr<StatusSink> nullSink();
 // Forwards to several sinks.
 std::unique_ptr<StatusSink> teeSink(std::unique_ptr<StatusSink> a, std::unique_ptr<StatusSink> b);
 
+// Now as Kubernetes writes times in status (RFC 3339, UTC, seconds): "2026-12-06T17:16:51Z".
+std::string rfc3339Now();
+
 // Formats byte counts and durations for humans: "12.3 MiB", "1h02m".
 std::string humanBytes(double bytes);
 std::string humanDuration(double seconds);

@@ -142,3 +142,30 @@ TEST_CASE("capacity plans follow the specification table") {
     CHECK(capacityPlan(16).workers == 16);
     CHECK(capacityPlan(4).exportMiBPerSecond == doctest::Approx(214.2));
 }
+
+TEST_CASE("target limits take sizes as integers or binary quantities, defaulting below TiDB's") {
+    auto job = parseManifest(kValid, "job.yaml");
+    CHECK(job.targetLimits.transactionBytes == 64u << 20);
+    CHECK(job.targetLimits.entryBytes == 6u << 20);
+    job = parseManifest(with("credentialsSecret: {name: tidb-credentials}}",
+                             "credentialsSecret: {name: tidb-credentials}, limits: {transactionSize: 16Mi, "
+                             "entrySize: 1048576}}"),
+                        "job.yaml");
+    CHECK(job.targetLimits.transactionBytes == 16u << 20);
+    CHECK(job.targetLimits.entryBytes == 1u << 20);
+    CHECK(errorOf(with("credentialsSecret: {name: tidb-credentials}}",
+                       "credentialsSecret: {name: tidb-credentials}, limits: {transactionSize: 64MB}}")) ==
+          "job.yaml: spec.target.limits.transactionSize: expected a size such as 64Mi, 6Mi or 1048576, got '64MB'");
+    CHECK(errorOf(with("credentialsSecret: {name: tidb-credentials}}",
+                       "credentialsSecret: {name: tidb-credentials}, limits: {transactionSize: 2Mi, entrySize: 4Mi}}")) ==
+          "job.yaml: spec.target.limits.entrySize: must not be larger than transactionSize");
+}
+
+TEST_CASE("ddl.skip takes source positions and names a malformed one") {
+    auto job = parseManifest(kValid + "  ddl: {skip: ['mysql-bin.000042:1234']}\n", "job.yaml");
+    REQUIRE(job.ddl.skip.size() == 1);
+    CHECK(job.ddl.skip[0] == "mysql-bin.000042:1234");
+    CHECK(errorOf(kValid + "  ddl: {skip: ['mysql-bin.000042']}\n") ==
+          "job.yaml: spec.ddl.skip[0]: expected a source position binlog-file:offset (as "
+          "status.incremental.failedDdl.position shows it), got 'mysql-bin.000042'");
+}

@@ -2,11 +2,16 @@
 #include <doctest/doctest.h>
 
 #include "runner/copy/chunker.h"
+#include "runner/copy/full_copy.h"
 #include "runner/copy/schema_translate.h"
+#include "runner/db/dialect/collations.h"
 
 using namespace tidemark::copy;
+using tidemark::db::dialect::parseServerVersion;
 
 namespace {
+const auto kTidb = parseServerVersion("8.0.11-TiDB-v7.5.1");
+const auto kMysql = parseServerVersion("9.7.0");
 const char* kCreate =
     "CREATE TABLE `a``b` (\n"
     "  `id` int(11) NOT NULL,\n"
@@ -16,10 +21,10 @@ const char* kCreate =
     "  UNIQUE KEY `u` (`c`),\n"
     "  KEY `k_1` (`k`)\n"
     ") ENGINE=Aria DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci PAGE_CHECKSUM=1";
-}
+}  // namespace
 
 TEST_CASE("a MySQL-compatible target gets the definition as it is, minus deferred plain keys") {
-    auto t = translateCreateTable(kCreate, "my db", false, true, "PRIMARY");
+    auto t = translateCreateTable(kCreate, "my db", kMysql, true, "PRIMARY");
     CHECK(t.createSql.find("CREATE TABLE `my db`.`a``b` (") == 0);
     CHECK(t.createSql.find("KEY `k_1`") == std::string::npos);
     CHECK(t.createSql.find("UNIQUE KEY `u` (`c`)\n)") != std::string::npos);  // trailing comma removed
@@ -30,25 +35,47 @@ TEST_CASE("a MySQL-compatible target gets the definition as it is, minus deferre
     CHECK(t.warnings.empty());
 }
 
+// The one mapping (db::dialect): uca1400 is utf8mb4_0900_ai_ci on utf8mb4, utf8_unicode_ci on utf8.
 TEST_CASE("a TiDB target gets collations and options it has, with warnings, string literals untouched") {
-    auto t = translateCreateTable(kCreate, "d", true, false, "PRIMARY");
-    CHECK(t.createSql.find("COLLATE utf8_unicode_ci") != std::string::npos);
-    CHECK(t.createSql.find("CHARACTER SET utf8 ") != std::string::npos);
-    CHECK(t.createSql.find("DEFAULT 'utf8mb4_0900_as_cs'") != std::string::npos);
-    CHECK(t.createSql.find("ENGINE=InnoDB") != std::string::npos);
-    CHECK(t.createSql.find("PAGE_CHECKSUM") == std::string::npos);
-    CHECK(t.createSql.find("COLLATE=utf8mb4_unicode_ci") != std::string::npos);
-    CHECK(t.createSql.find("KEY `k_1` (`k`)") != std::string::npos);
-    CHECK_FALSE(t.warnings.empty());
-    CHECK(tidbCollation("utf8mb4_0900_ai_ci") == "utf8mb4_0900_ai_ci");
-    CHECK(tidbCollation("latin1_swedish_ci") == "latin1_bin");
+    auto t = translateCreateTable(kCreate, "d", kTidb, false, "PRIMARY");
+    CHECK(t.createSql ==
+          "CREATE TABLE `d`.`a``b` (\n"
+          "  `id` int(11) NOT NULL,\n"
+          "  `k` int(11) NOT NULL DEFAULT 0,\n"
+          "  `c` varchar(10) CHARACTER SET utf8 COLLATE utf8_unicode_ci DEFAULT 'utf8mb4_0900_as_cs',\n"
+          "  PRIMARY KEY (`id`),\n"
+          "  UNIQUE KEY `u` (`c`),\n"
+          "  KEY `k_1` (`k`)\n"
+          ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci");
+    CHECK(t.warnings.size() == 5);  // utf8mb3, two collations, Aria, PAGE_CHECKSUM
+    CHECK(tidemark::db::dialect::tidbCollation("utf8mb4_uca1400_ai_ci") == "utf8mb4_0900_ai_ci");
+}
+
+TEST_CASE("a TiDB target refuses a table it cannot take, naming the table and the column") {
+    const char* spatial = "CREATE TABLE `g` (\n  `id` int NOT NULL,\n  `p` point NOT NULL,\n  PRIMARY KEY (`id`)\n)";
+    try {
+        translateCreateTable(spatial, "d", kTidb, false, "PRIMARY");
+        FAIL("a POINT column was accepted for TiDB");
+    } catch (const CopyError& e) {
+        const std::string m = e.what();
+        CHECK(m.find("column `p` of `d`.`g` is POINT, which TiDB lacks") != std::string::npos);
+        CHECK(m.find('\n') == std::string::npos);
+    }
+    CHECK(translateCreateTable(spatial, "d", kMysql, false, "PRIMARY").createSql.find("`p` point NOT NULL") !=
+          std::string::npos);
+    std::vector<std::string> warnings;
+    CHECK(translateCreateDatabase("CREATE DATABASE `d` /*!40100 DEFAULT CHARACTER SET utf8mb3 COLLATE "
+                                  "utf8mb3_uca1400_ai_ci */",
+                                  kTidb, warnings) ==
+          "CREATE DATABASE IF NOT EXISTS `d` /*!40100 DEFAULT CHARACTER SET utf8 COLLATE utf8_unicode_ci */");
+    CHECK(warnings.size() == 2);
 }
 
 TEST_CASE("tables with foreign keys keep their indexes") {
     auto t = translateCreateTable(
         "CREATE TABLE `c` (\n  `id` int,\n  `p` int,\n  KEY `p` (`p`),\n"
         "  CONSTRAINT `f` FOREIGN KEY (`p`) REFERENCES `p` (`id`)\n) ENGINE=InnoDB",
-        "d", false, true, "");
+        "d", kMysql, true, "");
     CHECK(t.deferred.empty());
     CHECK(t.createSql.find("KEY `p` (`p`),") != std::string::npos);
 }

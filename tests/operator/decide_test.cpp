@@ -921,3 +921,23 @@ TEST_CASE("the runner's own lastError is neither cleared nor confused with the o
     CHECK(w.phase() == "Failed");
     CHECK(condition(w.job, "Ready")["message"].get<std::string>().find("was killed") == std::string::npos);
 }
+
+TEST_CASE("each DDL the runner skipped by spec.ddl.skip gets one warning Event") {
+    World w;
+    w.toRunning();
+    w.job["status"]["incremental"]["skippedDdl"] = Json::array(
+        {{{"position", "binlog.000002:4711"}, {"statement", "ALTER TABLE t ADD SPATIAL INDEX g (g)"},
+          {"time", "2026-12-06T17:16:51Z"}}});
+    auto d = w.step();
+    auto events = actionsOf<action::Event>(d);
+    auto skipped = std::count_if(events.begin(), events.end(), [](const action::Event& e) {
+        return e.reason == "DdlSkipped" && e.warning && e.message.find("binlog.000002:4711") != std::string::npos &&
+            e.message.find("ADD SPATIAL INDEX") != std::string::npos;
+    });
+    CHECK(skipped == 1);
+    CHECK(w.job["status"]["ddlSkipsAnnounced"] == Json::array({"binlog.000002:4711"}));
+    // Announced once: the next reconcile emits nothing about it.
+    d = w.step();
+    events = actionsOf<action::Event>(d);
+    CHECK(std::none_of(events.begin(), events.end(), [](const action::Event& e) { return e.reason == "DdlSkipped"; }));
+}

@@ -253,7 +253,11 @@ class OperatorE2E(unittest.TestCase):
                                            if "serving /healthz" in l and "port=" in l), None), "metrics port"))
         import urllib.request
         text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
-        self.assertRegex(text, r'tidemark_jobs\{phase="(Copying|Replicating)"\} 1')
+        self.assertRegex(text, r'tidemark_migrationjob_phase\{namespace="[^"]+",migrationjob="shop",'
+                               r'phase="(Copying|Replicating)"\} 1\n')
+        if self.job().get("status", {}).get("fullCopy"):
+            self.assertRegex(text, r'tidemark_full_copy_rows_total\{namespace="[^"]+",migrationjob="shop"\} \d+\n')
+        self.assertRegex(text, r'tidemark_build_info\{component="operator",version="[^"]+"\} 1\n')
         self.assertEqual(urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=5).status, 200)
         self.assertEqual(urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port, timeout=5).status, 200)
 

@@ -313,6 +313,36 @@ TEST_CASE("table schemas: missing keys and foreign keys warn, TiDB-less types fa
     if (!src.isMySql())
         CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.ip (inet6)") != std::string::npos);
     CHECK(item(r, "column_types").message.find("`pc_schema`.`addr`.spot (point)") != std::string::npos);
+    CHECK(item(r, "unsupported_tables").state == State::Pass);
+}
+
+// The copy takes base tables only: MariaDB's system-versioned tables and sequences would stay
+// behind without a word.
+TEST_CASE("system-versioned tables fail and sequences warn as tables that are not migrated") {
+    auto src = DbServer(ServerOptions::source());
+    if (src.isMySql()) {
+        MESSAGE("skipped on MySQL: sequences and system-versioned tables are MariaDB's");
+        return;
+    }
+    src.exec("CREATE DATABASE pc_kinds");
+    src.exec("CREATE TABLE pc_kinds.plain (id INT PRIMARY KEY)");
+    src.exec("CREATE SEQUENCE pc_kinds.seq");
+    auto warned =
+        runAsRoot(job(src, sharedTarget(), "  objects: {include: [{database: pc_kinds}]}\n"), src, sharedTarget());
+    CHECK(item(warned, "unsupported_tables").state == State::Warning);
+    CHECK(item(warned, "unsupported_tables").message.find("`pc_kinds`.`seq`") != std::string::npos);
+    src.exec("CREATE TABLE pc_kinds.history (id INT PRIMARY KEY) WITH SYSTEM VERSIONING");
+    auto failed =
+        runAsRoot(job(src, sharedTarget(), "  objects: {include: [{database: pc_kinds}]}\n"), src, sharedTarget());
+    CHECK(item(failed, "unsupported_tables").state == State::Failed);
+    CHECK(item(failed, "unsupported_tables").message.find("`pc_kinds`.`history`") != std::string::npos);
+    CHECK(item(failed, "unsupported_tables").message.find("`pc_kinds`.`seq`") != std::string::npos);
+    // Excluded, they are no longer the job's.
+    auto excluded = runAsRoot(job(src, sharedTarget(),
+                                  "  objects: {include: [{database: pc_kinds}], exclude: [{database: pc_kinds, "
+                                  "tables: [history, seq]}]}\n"),
+                              src, sharedTarget());
+    CHECK(item(excluded, "unsupported_tables").state == State::Pass);
 }
 
 TEST_CASE("an existing target table with other columns fails target_tables") {

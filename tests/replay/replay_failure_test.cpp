@@ -345,7 +345,9 @@ TEST_CASE("target_connections_killed_mid_batch_are_retried_without_loss_or_dupli
         auto t = sharedTarget().connectRoot();
         for (int round = 0; round < 15; ++round) {
             std::this_thread::sleep_for(std::chrono::milliseconds(150));
-            auto ids = t.query("SELECT connection_id FROM tidemark_meta.replay_session WHERE job = 'rt-target-kill'");
+            auto ids = t.query(
+                "SELECT connection_id FROM tidemark_meta.replay_fence WHERE job = 'rt-target-kill' AND "
+                "connection_id <> 0");
             for (auto& row : ids.rows) {
                 try {
                     t.execute("KILL CONNECTION " + row[0].value_or("0"));

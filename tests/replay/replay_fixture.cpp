@@ -150,6 +150,43 @@ bool waitSame(const std::string& database, const std::string& table, std::chrono
     }
 }
 
+SourceLoad::SourceLoad(std::string database, const DbServer& server) : db_(std::move(database)) {
+    thread_ = std::thread([this, &server] {
+        auto c = server.connectRoot();
+        const std::string k = db::qualified(db_, "k"), n = db::qualified(db_, "n");
+        for (int i = 1; !stop_; ++i) {
+            const std::string s = std::to_string(i);
+            c.execute("START TRANSACTION");
+            c.execute("INSERT INTO " + k + " VALUES (" + s + ", " + s + ", REPEAT('s', " + std::to_string(i % 40) +
+                      "))");
+            c.execute("UPDATE " + k + " SET v = v + 1 WHERE id = " + std::to_string(i / 2));
+            if (i % 3 == 0) c.execute("DELETE FROM " + k + " WHERE id = " + std::to_string(i - 5));
+            c.execute("INSERT INTO " + n + " VALUES (" + std::to_string(i % 7) + ", 'x')");
+            if (i % 4 == 0) c.execute("DELETE FROM " + n + " WHERE a = " + std::to_string(i % 7) + " LIMIT 1");
+            c.execute("UPDATE " + n + " SET b = CONCAT(b, 'y') WHERE a = " + std::to_string(i % 5) + " LIMIT 1");
+            if (i % 10 == 0) c.execute("INSERT INTO " + n + " SELECT a, 'bulk' FROM " + n + " WHERE b = 'x' LIMIT 30");
+            c.execute("COMMIT");
+            ++transactions_;
+        }
+    });
+}
+
+SourceLoad::~SourceLoad() { stop(); }
+
+void SourceLoad::stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void createLoadTables(const std::string& database) {
+    freshDatabase(database);
+    for (DbServer* server : {&sharedSource(), &sharedTarget()}) {
+        auto c = server->connectRoot();
+        c.execute("CREATE TABLE " + db::qualified(database, "k") + " (id INT PRIMARY KEY, v INT, s VARCHAR(50))");
+        c.execute("CREATE TABLE " + db::qualified(database, "n") + " (a INT, b VARCHAR(200))");
+    }
+}
+
 replay::Position sourceNow() {
     auto c = sharedSource().connectRoot();
     return replay::currentSourcePosition(c);

@@ -66,6 +66,26 @@ private:
     std::thread thread_;
 };
 
+// Writes a mix of transactions into database.k (id INT PRIMARY KEY, v INT, s VARCHAR(50)) and
+// database.n (a INT, b VARCHAR(200), no key) until stopped: keyed inserts/updates/deletes, keyless
+// inserts and DELETE/UPDATE ... LIMIT 1 that replay must neither repeat nor drop.
+class SourceLoad {
+public:
+    explicit SourceLoad(std::string database, const DbServer& server = sharedSource());
+    ~SourceLoad();
+    void stop();
+    int transactions() const { return transactions_; }
+
+private:
+    std::string db_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> transactions_{0};
+    std::thread thread_;
+};
+
+// Creates database.k and database.n (as SourceLoad writes them) on the source and the target.
+void createLoadTables(const std::string& database);
+
 // The source's current binlog position.
 replay::Position sourceNow();
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runner/db/dialect/ddl_translate.h"
 #include "runner/replay/binlog_streamer.h"
 #include "runner/replay/ddl.h"
 #include "runner/replay/position.h"
@@ -80,18 +81,76 @@ TEST_CASE("ddl_heads_are_parsed_and_translated_for_the_target") {
     CHECK(replay::parseDdl("/*!40000 ALTER TABLE `a` DISABLE KEYS */", "shop").kind == replay::DdlKind::AlterTable);
 }
 
+// Replay's DDL goes through the same translation as the copy's tables (db::dialect, whose own
+// tests cover every rule): the one collation mapping, uca1400 -> utf8mb4_0900_ai_ci.
 TEST_CASE("ddl_for_tidb_maps_collations_it_lacks") {
-    std::vector<std::string> changes;
-    auto out = replay::translateForTidb(
+    const auto tidb = db::dialect::parseServerVersion("8.0.11-TiDB-v7.5.1");
+    auto out = db::dialect::translateDdl(
         "CREATE TABLE t (a VARCHAR(10) COLLATE utf8mb4_uca1400_ai_ci, b TEXT COLLATE 'utf8mb4_unicode_520_ci', "
         "c CHAR(1) COLLATE utf8mb4_bin, d CHAR(2) CHARACTER SET latin1 COLLATE latin1_swedish_ci) "
         "DEFAULT COLLATE=utf8mb4_0900_as_cs",
-        &changes);
-    CHECK(out ==
-          "CREATE TABLE t (a VARCHAR(10) COLLATE utf8mb4_general_ci, b TEXT COLLATE 'utf8mb4_general_ci', "
+        tidb);
+    REQUIRE(out.statements.size() == 1);
+    CHECK(out.statements[0] ==
+          "CREATE TABLE t (a VARCHAR(10) COLLATE utf8mb4_0900_ai_ci, b TEXT COLLATE 'utf8mb4_unicode_ci', "
           "c CHAR(1) COLLATE utf8mb4_bin, d CHAR(2) CHARACTER SET latin1 COLLATE latin1_bin) "
-          "DEFAULT COLLATE=utf8mb4_bin");
-    CHECK(changes.size() == 4);
+          "DEFAULT COLLATE=utf8mb4_0900_bin");
+    CHECK(out.changes.size() == 4);
+}
+
+// MariaDB's CREATE OR REPLACE TABLE once became "CREATE OR REPLACE TABLE IF NOT EXISTS", which no
+// server parses. Now: as it is for MariaDB, DROP + CREATE for MySQL and TiDB.
+TEST_CASE("create_or_replace_table_is_left_alone_by_the_head_and_rewritten_for_mysql_and_tidb") {
+    api::ObjectSelection sel;
+    sel.include.push_back({"shop", {}});
+    const std::string stmt = "CREATE OR REPLACE TABLE t (id INT PRIMARY KEY, a INT)";
+    auto d = replay::parseDdl(stmt, "shop");
+    CHECK(d.kind == replay::DdlKind::CreateTable);
+    CHECK(replay::targetStatement(d, stmt, sel) == stmt);
+    auto seq = replay::parseDdl("CREATE SEQUENCE IF NOT EXISTS shop.s START WITH 10", "");
+    CHECK(seq.kind == replay::DdlKind::Sequence);
+    CHECK(replay::targetStatement(seq, "CREATE SEQUENCE IF NOT EXISTS shop.s START WITH 10", sel) ==
+          "CREATE SEQUENCE IF NOT EXISTS shop.s START WITH 10");
+    CHECK(replay::parseDdl("DROP SEQUENCE s", "crm").kind == replay::DdlKind::Sequence);
+    CHECK(replay::targetStatement(replay::parseDdl("DROP SEQUENCE s", "crm"), "DROP SEQUENCE s", sel).empty());
+
+    // What MySQL and TiDB get runs on the real target of this pair, twice (as after a crash).
+    freshDatabase("rt_orreplace");
+    auto t = sharedTarget().connectRoot();
+    t.execute("USE rt_orreplace");
+    t.execute("CREATE TABLE t (old_column INT)");
+    for (const char* version : {"9.7.0", "8.0.11-TiDB-v7.5.1"}) {
+        CAPTURE(version);
+        const auto out = db::dialect::translateDdl(stmt, db::dialect::parseServerVersion(version));
+        REQUIRE(out.statements.size() == 2);
+        for (int run = 0; run < 2; ++run)
+            for (const auto& s : out.statements) t.execute(s);
+        CHECK(t.scalar("SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS "
+                       "WHERE TABLE_SCHEMA = 'rt_orreplace' AND TABLE_NAME = 't'") ==
+              std::optional<std::string>("id,a"));
+        t.execute("DROP TABLE t");
+        t.execute("CREATE TABLE t (old_column INT)");
+    }
+}
+
+// A MariaDB source's CREATE OR REPLACE replays, and replaces the table on the target.
+TEST_CASE("create_or_replace_table_replays") {
+    if (sharedSource().isMySql()) {
+        MESSAGE("skipped on MySQL: CREATE OR REPLACE TABLE is MariaDB's");
+        return;
+    }
+    freshDatabase("rt_cor");
+    auto s = sharedSource().connectRoot();
+    s.execute("CREATE TABLE rt_cor.t (old_column INT)");
+    sharedTarget().exec("CREATE TABLE rt_cor.t (old_column INT)");
+    auto start = sourceNow();
+    s.execute("INSERT INTO rt_cor.t VALUES (1)");
+    s.execute("CREATE OR REPLACE TABLE rt_cor.t (id INT PRIMARY KEY, a VARCHAR(5))");
+    s.execute("INSERT INTO rt_cor.t VALUES (1, 'one'), (2, 'two')");
+    catchUp(jobFor("rt-cor", {"rt_cor"}), startingAt(start));
+    checkSame("rt_cor", "t");
+    auto t = sharedTarget().connectRoot();
+    CHECK(t.scalar("SELECT COUNT(*) FROM rt_cor.t") == std::optional<std::string>("2"));
 }
 
 TEST_CASE("stream_errors_of_a_shutdown_a_kill_or_a_timeout_are_transient_refusals_are_not") {

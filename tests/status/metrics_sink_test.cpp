@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <limits>
 #include <string>
 
 namespace {
@@ -33,33 +34,72 @@ std::string httpGet(int port, const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("the runner's metrics serve what the stages report, labelled with the job") {
-    tidemark::status::MetricsSink sink("127.0.0.1:0", "shop-demo");
+TEST_CASE("the runner's metrics serve what the stages report, labelled with namespace and migrationjob") {
+    tidemark::status::MetricsSink sink("127.0.0.1:0", "shop", "shop-demo");
     sink.report("fullCopy", {{"rowsCopied", 1200}, {"bytesCopied", 64000}, {"percent", 40.5}});
-    sink.report("fullCopy", {{"rowsCopied", 3000}});
+    sink.report("fullCopy", {{"rowsCopied", 12345678}, {"rowsEstimated", 30000000}, {"secondsLeft", 95}});
     sink.report("incremental", {{"rowsApplied", 77}, {"lagSeconds", 0.25}, {"safeMode", true}});
     sink.report("precheck", {{"items", {{{"name", "a"}, {"state", "Pass"}}, {{"name", "b"}, {"state", "Warning"}}}}});
-    sink.report("lastError", {{"reason", "X"}});
+    sink.report("lastError", {{"reason", "DuplicateKey"}});
 
     const auto text = httpGet(sink.port(), "/metrics");
     CHECK(text.find("200 OK") != std::string::npos);
-    CHECK(text.find("tidemark_runner_rows_copied_total{job=\"shop-demo\"} 3000\n") != std::string::npos);
-    CHECK(text.find("tidemark_runner_bytes_copied_total{job=\"shop-demo\"} 64000\n") != std::string::npos);
-    CHECK(text.find("tidemark_runner_copy_percent{job=\"shop-demo\"} 40.5\n") != std::string::npos);
-    CHECK(text.find("tidemark_runner_rows_applied_total{job=\"shop-demo\"} 77\n") != std::string::npos);
-    CHECK(text.find("tidemark_runner_replay_lag_seconds{job=\"shop-demo\"} 0.25\n") != std::string::npos);
-    CHECK(text.find("tidemark_runner_safe_mode{job=\"shop-demo\"} 1\n") != std::string::npos);
-    CHECK(text.find("tidemark_runner_errors_total{job=\"shop-demo\"} 1\n") != std::string::npos);
-    CHECK(text.find("tidemark_runner_precheck_items{job=\"shop-demo\",state=\"Warning\"} 1\n") != std::string::npos);
-    CHECK(text.find("# TYPE tidemark_runner_replay_lag_seconds gauge") != std::string::npos);
+    const std::string l = "{namespace=\"shop\",migrationjob=\"shop-demo\"}";
+    // Integers exactly, never 1.23457e+07.
+    CHECK(text.find("tidemark_full_copy_rows_total" + l + " 12345678\n") != std::string::npos);
+    CHECK(text.find("tidemark_full_copy_rows_estimated" + l + " 30000000\n") != std::string::npos);
+    CHECK(text.find("tidemark_full_copy_bytes_total" + l + " 64000\n") != std::string::npos);
+    CHECK(text.find("tidemark_full_copy_progress_ratio" + l + " 0.405\n") != std::string::npos);
+    CHECK(text.find("tidemark_full_copy_remaining_seconds" + l + " 95\n") != std::string::npos);
+    CHECK(text.find("tidemark_replay_rows_applied_total" + l + " 77\n") != std::string::npos);
+    CHECK(text.find("tidemark_replay_lag_seconds" + l + " 0.25\n") != std::string::npos);
+    CHECK(text.find("tidemark_replay_safe_mode" + l + " 1\n") != std::string::npos);
+    CHECK(text.find("tidemark_runner_errors_total{namespace=\"shop\",migrationjob=\"shop-demo\",reason="
+                    "\"DuplicateKey\"} 1\n") != std::string::npos);
+    CHECK(text.find("tidemark_precheck_items{namespace=\"shop\",migrationjob=\"shop-demo\",state=\"Warning\"} 1\n") !=
+          std::string::npos);
+    CHECK(text.find("# TYPE tidemark_replay_lag_seconds gauge\n") != std::string::npos);
+    CHECK(text.find("# TYPE tidemark_full_copy_rows_total counter\n") != std::string::npos);
+    CHECK(text.find("tidemark_build_info{component=\"runner\",version=\"" +
+                    std::string(tidemark::status::buildVersion()) + "\"} 1\n") != std::string::npos);
+    // Prometheus renames a scraped `job` label to `exported_job`; none is served.
+    CHECK(text.find("{job=") == std::string::npos);
+    CHECK(text.find(",job=") == std::string::npos);
+    CHECK(text.find("e+") == std::string::npos);
     CHECK(httpGet(sink.port(), "/healthz").find("ok") != std::string::npos);
 }
 
+TEST_CASE("a stage that has not reported has no samples, only its HELP and TYPE") {
+    tidemark::status::MetricsSink sink("127.0.0.1:0", "default", "incr");
+    sink.report("incremental", {{"rowsApplied", 5}});
+    const auto text = sink.render();
+    CHECK(text.find("# TYPE tidemark_full_copy_rows_total counter\n") != std::string::npos);
+    CHECK(text.find("tidemark_full_copy_rows_total{") == std::string::npos);
+    CHECK(text.find("tidemark_replay_lag_seconds{") == std::string::npos);  // not reported yet
+    CHECK(text.find("tidemark_replay_rows_applied_total{namespace=\"default\",migrationjob=\"incr\"} 5\n") !=
+          std::string::npos);
+}
+
+TEST_CASE("sample values: integers exactly, fractions shortest, and the special values") {
+    using tidemark::status::prometheusNumber;
+    CHECK(prometheusNumber(12345678) == "12345678");
+    CHECK(prometheusNumber(9007199254740991.0) == "9007199254740991");
+    CHECK(prometheusNumber(0) == "0");
+    CHECK(prometheusNumber(-3) == "-3");
+    CHECK(prometheusNumber(0.1) == "0.1");
+    CHECK(prometheusNumber(1.5) == "1.5");
+    CHECK(prometheusNumber(1e300) == "1e+300");
+    CHECK(prometheusNumber(std::numeric_limits<double>::infinity()) == "+Inf");
+    CHECK(prometheusNumber(-std::numeric_limits<double>::infinity()) == "-Inf");
+    CHECK(prometheusNumber(std::numeric_limits<double>::quiet_NaN()) == "NaN");
+    CHECK(tidemark::status::prometheusLabel("a\"b\\c\nd") == "a\\\"b\\\\c\\nd");
+}
+
 TEST_CASE("a port in use is a clear error naming the address") {
-    tidemark::status::MetricsSink first("127.0.0.1:0", "a");
+    tidemark::status::MetricsSink first("127.0.0.1:0", "default", "a");
     const std::string addr = "127.0.0.1:" + std::to_string(first.port());
     try {
-        tidemark::status::MetricsSink second(addr, "b");
+        tidemark::status::MetricsSink second(addr, "default", "b");
         FAIL("binding a port in use should fail");
     } catch (const std::runtime_error& e) {
         CHECK(std::string(e.what()).find(addr) != std::string::npos);

@@ -55,3 +55,18 @@ app.kubernetes.io/component: operator
 {{- .Release.Namespace -}}
 {{- end -}}
 {{- end -}}
+
+{{/* runner.pod as the operator's --runner-pod-template JSON; the chart-wide imagePullSecrets
+     come first, so runner pods pull from the same registries as the operator. */}}
+{{- define "tidemark.runnerPodTemplate" -}}
+{{- $pod := deepCopy .Values.runner.pod -}}
+{{- $_ := set $pod "imagePullSecrets" (concat .Values.imagePullSecrets .Values.runner.pod.imagePullSecrets | default list) -}}
+{{- toJson $pod -}}
+{{- end -}}
+
+{{/* Fails the install when the Prometheus operator's API is missing (what = the kind asked for). */}}
+{{- define "tidemark.requireMonitoringApi" -}}
+{{- if not (.root.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") -}}
+{{- fail (printf "%s is set, but this cluster has no monitoring.coreos.com/v1 API (the Prometheus operator's CRDs, e.g. from kube-prometheus-stack). Install them first, or set %s=false." .value .value) -}}
+{{- end -}}
+{{- end -}}
