@@ -161,8 +161,8 @@ std::string entryTooLargeMessage(const std::string& endpoint, const TableWork& t
                                  std::size_t bytes, const std::string& cause) {
     return endpoint + ": " + t.info.qualified() + ": the row " + key + " is " + std::to_string(bytes) +
         " bytes, above the target's limit for one row (" + cause +
-        "); raise TiDB's txn-entry-size-limit (tidb_txn_entry_size_limit on 7.6+) or TxnLimits.maxEntryBytes "
-        "(TIDEMARK_COPY_MAX_ENTRY_BYTES)";
+        "); raise TiDB's txn-entry-size-limit (tidb_txn_entry_size_limit on 7.6+), then "
+        "spec.target.limits.entrySize to match";
 }
 
 }  // namespace tidemark::copy

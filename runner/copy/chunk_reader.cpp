@@ -94,8 +94,8 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
                 });
                 mysql_free_result(res);
                 throw CopyError(entryTooLargeMessage(ctx.targetEndpoint, t, key, size,
-                                                     "TxnLimits.maxEntryBytes = " + std::to_string(ctx.maxEntryBytes) +
-                                                         ", TiDB's default txn-entry-size-limit"));
+                                                     "spec.target.limits.entrySize = " + std::to_string(ctx.maxEntryBytes) +
+                                                         " bytes"));
             }
         }
         // A row that would take the statement past the cap starts the next batch.

@@ -118,6 +118,10 @@ Settings settingsFor(const api::MigrationJob& job, const CopyOptions& options) {
     s.batchBytes = options.batchBytes > 0 ? options.batchBytes : (s.physical ? 4u << 20 : 128u << 10);
     s.batchRows = s.physical ? 1'000'000 : 10'000;
     s.chunkRows = options.chunkRows;
+    // The job's limits (spec.target.limits), unless the environment overrides them; the row
+    // check then applies on any target, else on TiDB only (MySQL and MariaDB have no entry limit).
+    s.limits.maxTxnBytes = static_cast<std::size_t>(job.targetLimits.transactionBytes);
+    s.limits.maxEntryBytes = static_cast<std::size_t>(job.targetLimits.entryBytes);
     s.entryCheckAnywhere = options.limits.has_value();
     if (options.limits) s.limits = *options.limits;
     if (s.limits.maxTxnBytes > 0) s.batchBytes = std::min(s.batchBytes, s.limits.maxTxnBytes);

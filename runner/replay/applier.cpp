@@ -25,27 +25,6 @@ namespace tidemark::replay {
 namespace {
 
 constexpr size_t kMaxRoundTripBytes = 4u << 20;
-constexpr unsigned kErDupEntry = 1062;
-constexpr unsigned kErDupUnique = 1169;
-
-// Errors that a DDL replayed after a crash gives when its effect is already in the target.
-bool alreadyAppliedCode(unsigned code) {
-    switch (code) {
-        case 1007:
-        case 1008:
-        case 1050:
-        case 1051:
-        case 1054:
-        case 1060:
-        case 1061:
-        case 1091:
-        case 1146:
-        case 1176:
-        case 1025: return true;
-        default: return false;
-    }
-}
-
 namespace dialect = db::dialect;
 
 // Changes ids[from, to) of a share, rendered.
@@ -327,7 +306,7 @@ struct Applier::Impl {
                 if (cls == dialect::ErrorClass::Reconnect) conns[slot].reset();
                 else rollback(slot);  // also what 8028 needs: its transaction is not rolled back by itself
                 const Statement* bad = failedAt < piece->statements.size() ? &piece->statements[failedAt] : nullptr;
-                if (e.code() == kErDupEntry || e.code() == kErDupUnique) {
+                if (e.code() == dialect::kErDupEntry || e.code() == dialect::kErDupUnique) {
                     throw DuplicateKeyError(
                         options.endpoint() + ": duplicate key in target table " +
                         (bad ? bad->table->qualified : std::string("?")) + " while replaying source transactions " +
@@ -534,7 +513,7 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
         } restore{c, !b.ddlTimeZone.empty()};
         for (const auto& statement : translated.statements) c.execute(statement);
     } catch (const db::DbError& e) {
-        if (!(alreadyMaybeApplied && alreadyAppliedCode(e.code()))) {
+        if (!(alreadyMaybeApplied && db::dialect::ddlAlreadyApplied(e.code()))) {
             if (e.kind() == db::ErrorKind::ConnectionLost) impl_->conns[0].reset();
             const std::string message = impl_->options.endpoint() + ": the target rejected DDL at source position " +
                 b.end.text() + " (" + b.ddlHead + "): " + e.what() + "; statement: " + b.ddlStatement.substr(0, 300);

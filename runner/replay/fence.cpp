@@ -37,14 +37,12 @@ void shortLockWait(db::Connection& c, std::chrono::milliseconds lease) {
     c.execute("SET SESSION innodb_lock_wait_timeout = " + std::to_string(s));
 }
 
-// Whether any of `ids` is still a session on the target. TiDB lists the sessions of every
-// tidb-server in CLUSTER_PROCESSLIST (its PROCESSLIST only those of the one answering); a server
-// whose list cannot be read counts as "still there", so the caller waits for the lease instead.
+// Whether any of `ids` is still a session on the target (on any of its servers); a server whose
+// list cannot be read counts as "still there", so the caller waits for the lease instead.
 bool anySessionAlive(db::Connection& c, const std::string& ids) {
     try {
-        const bool tidb = db::dialect::parseServerVersion(c.serverVersion()).isTidb();
-        const char* view = tidb ? "information_schema.CLUSTER_PROCESSLIST" : "information_schema.PROCESSLIST";
-        return c.scalar(std::string("SELECT COUNT(*) FROM ") + view + " WHERE ID IN (" + ids + ")").value_or("1") !=
+        const auto view = db::dialect::processListView(db::dialect::parseServerVersion(c.serverVersion()));
+        return c.scalar("SELECT COUNT(*) FROM " + std::string(view) + " WHERE ID IN (" + ids + ")").value_or("1") !=
             "0";
     } catch (const db::DbError&) {
         return true;

@@ -120,7 +120,7 @@ std::string copyFailure(api::FullMode mode, const std::string& name, const copy:
     return "";
 }
 
-const std::string kRaise = "raise TiDB's txn-entry-size-limit (tidb_txn_entry_size_limit on 7.6+) or TxnLimits";
+const std::string kRaise = "raise TiDB's txn-entry-size-limit (tidb_txn_entry_size_limit on 7.6+), then spec.target.limits.entrySize";
 
 }  // namespace
 
@@ -172,7 +172,7 @@ TEST_CASE("entry too large (8025) from the target fails naming the table, a row'
     }
 }
 
-TEST_CASE("a source row above TxnLimits.maxEntryBytes fails before it is sent, naming the table and its key") {
+TEST_CASE("a source row above the entry size limit fails before it is sent, naming the table and its key") {
     for (auto mode : {api::FullMode::Logical, api::FullMode::Physical}) {
         CleanFaults clean;
         const std::string name = std::string("entry-limit-") + std::string(api::nameOf(mode));
@@ -183,7 +183,7 @@ TEST_CASE("a source row above TxnLimits.maxEntryBytes fails before it is sent, n
         const auto msg = copyFailure(mode, name, options);
         MESSAGE(msg);
         CHECK(msg.starts_with(targetOptions().endpoint() + ": `fault_db`.`keyed`: the row (`id`=777) is "));
-        CHECK(msg.find("TxnLimits.maxEntryBytes = 10000") != std::string::npos);
+        CHECK(msg.find("spec.target.limits.entrySize = 10000") != std::string::npos);
         CHECK(msg.find(kRaise) != std::string::npos);
         CHECK(db::faultsFired() == 0);
         // The row never reached the target.

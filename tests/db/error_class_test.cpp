@@ -152,3 +152,15 @@ TEST_CASE("the error a server code makes names the endpoint and has the kind its
     CHECK(thrown(1045).kind() == ErrorKind::Authentication);
     CHECK_FALSE(thrown(1062).retryable());
 }
+
+TEST_CASE("the codes other stages act on: a replayed DDL already applied, LOAD DATA refused, a table changed") {
+    for (unsigned code : {1007u, 1008u, 1025u, 1050u, 1051u, 1054u, 1060u, 1061u, 1091u, 1146u, 1176u})
+        CHECK(dialect::ddlAlreadyApplied(code));
+    for (unsigned code : {1062u, 1064u, 1213u, 9007u}) CHECK_FALSE(dialect::ddlAlreadyApplied(code));
+    for (unsigned code : {1148u, 3948u, 4166u}) CHECK(dialect::localInfileRefused(code));
+    CHECK_FALSE(dialect::localInfileRefused(1045));
+    for (unsigned code : {1146u, 1412u, 1054u}) CHECK(dialect::tableChangedUnderneath(code));
+    CHECK_FALSE(dialect::tableChangedUnderneath(1062));
+    CHECK(dialect::isClientError(2013));
+    CHECK_FALSE(dialect::isClientError(1317));
+}

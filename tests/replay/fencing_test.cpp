@@ -283,8 +283,9 @@ TEST_CASE("a_frozen_runner_is_taken_over_and_exits_without_writing_when_it_wakes
 
     load.stop();
     MESSAGE("source transactions: " << load.transactions());
-    CHECK(waitSame("ff", "k", 60s));
-    CHECK(waitSame("ff", "n", 60s));
+    // A loaded machine may leave runner b a long backlog: catching up is not what is tested here.
+    CHECK(waitSame("ff", "k", 300s));
+    CHECK(waitSame("ff", "n", 300s));
     b.stop();
     checkSame("ff", "k");
     checkSame("ff", "n");

@@ -224,6 +224,24 @@ std::string_view messageFor(unsigned code) {
 
 std::span<const KnownError> knownErrors() { return kKnown; }
 
+bool ddlAlreadyApplied(unsigned code) {
+    switch (code) {
+        case 1007:  // ER_DB_CREATE_EXISTS
+        case 1008:  // ER_DB_DROP_EXISTS
+        case 1025:  // ER_ERROR_ON_RENAME
+        case 1050:  // ER_TABLE_EXISTS_ERROR
+        case 1051:  // ER_BAD_TABLE_ERROR
+        case 1054:  // ER_BAD_FIELD_ERROR
+        case 1060:  // ER_DUP_FIELDNAME
+        case 1061:  // ER_DUP_KEYNAME
+        case 1091:  // ER_CANT_DROP_FIELD_OR_KEY
+        case 1146:  // ER_NO_SUCH_TABLE
+        case 1176:  // ER_KEY_DOES_NOT_EXITS
+            return true;
+        default: return false;
+    }
+}
+
 bool localInfileRefused(unsigned code) {
     // ER_NOT_ALLOWED_COMMAND (1148), MySQL's ER_CLIENT_LOCAL_FILES_DISABLED (3948), MariaDB's
     // ER_LOAD_INFILE_CAPABILITY_DISABLED (4166).

@@ -76,6 +76,12 @@ inline constexpr unsigned kWarnDataTruncated = 1265;  // WARN_DATA_TRUNCATED: "D
 // ER_MASTER_FATAL_ERROR_READING_BINLOG: the source cannot serve the requested binlog position
 // (purged file, missing GTIDs).
 inline constexpr unsigned kErSourceCannotServeBinlog = 1236;
+inline constexpr unsigned kErDupEntry = 1062;      // ER_DUP_ENTRY
+inline constexpr unsigned kErDupUnique = 1169;     // ER_DUP_UNIQUE
+inline constexpr unsigned kErNoSuchThread = 1094;  // ER_NO_SUCH_THREAD: KILL of a session already gone
+// A DDL replayed after a crash fails this way when its effect is already in the target (the
+// database or table exists or not, the column or index exists or not, ...).
+bool ddlAlreadyApplied(unsigned code);
 // The server refuses LOAD DATA LOCAL INFILE (local_infile off, or the client's capability).
 bool localInfileRefused(unsigned code);
 // A read failed because the table was dropped or altered since the statement was planned.

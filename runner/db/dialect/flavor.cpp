@@ -88,4 +88,8 @@ std::string_view nameOf(Flavor f) {
     return "MySQL";
 }
 
+std::string_view processListView(const ServerInfo& server) {
+    return server.isTidb() ? "information_schema.CLUSTER_PROCESSLIST" : "information_schema.PROCESSLIST";
+}
+
 }  // namespace tidemark::db::dialect

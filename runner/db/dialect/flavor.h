@@ -26,6 +26,10 @@ struct ServerInfo {
     bool isMariaDB() const { return flavor == Flavor::MariaDB; }
 };
 
+// The view listing every session a KILL or a liveness check can see: TiDB's PROCESSLIST holds
+// only the sessions of the tidb-server answering, its CLUSTER_PROCESSLIST those of all of them.
+std::string_view processListView(const ServerInfo& server);
+
 // Pure: the server a VERSION() text names.
 ServerInfo parseServerVersion(std::string_view version);
 // Runs SELECT VERSION() (a DbError propagates).
