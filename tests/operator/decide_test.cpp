@@ -941,3 +941,22 @@ TEST_CASE("each DDL the runner skipped by spec.ddl.skip gets one warning Event")
     events = actionsOf<action::Event>(d);
     CHECK(std::none_of(events.begin(), events.end(), [](const action::Event& e) { return e.reason == "DdlSkipped"; }));
 }
+
+TEST_CASE("adding a refused DDL to spec.ddl.skip with a new restartToken restarts the runner without a new precheck") {
+    World w;
+    w.toRunning();
+    w.finishPod("run", 1);
+    w.step();
+    REQUIRE(w.phase() == "Failed");
+    w.job["spec"]["ddl"] = {{"skip", Json::array({"binlog.000002:4711"})}};
+    w.job["spec"]["target"]["limits"] = {{"transactionSize", "16Mi"}};
+    w.job["spec"]["restartToken"] = "skip-1";
+    auto d = w.step();
+    REQUIRE(w.creates() == 1);
+    const Json pod = actionsOf<action::CreatePod>(d).at(0).pod;
+    CHECK(pod["metadata"]["labels"]["tidemark.dev/role"] == "run");
+    CHECK(hasArg(podArgs(d), "--restart"));
+    // The runner reads the skip list from the manifest in its ConfigMap.
+    const auto manifest = actionsOf<action::CreatePod>(d).at(0).configMap["data"]["job.yaml"].get<std::string>();
+    CHECK(manifest.find("binlog.000002:4711") != std::string::npos);
+}
