@@ -224,11 +224,21 @@ std::vector<ObjectRule> parseRules(const Fields& f, std::string_view key) {
     return rules;
 }
 
-bool ruleMatches(const ObjectRule& r, std::string_view db, std::optional<std::string_view> table) {
-    if (r.database != db) return false;
+// Names equal under the source's rule: lower_case_table_names 1 and 2 both compare in lower case
+// (ASCII only, as the server's my_casedn_str does for the names of files it keeps).
+bool sameName(std::string_view a, std::string_view b, NameCase rule) {
+    if (rule == NameCase::Exact) return a == b;
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+bool ruleMatches(const ObjectRule& r, std::string_view db, std::optional<std::string_view> table, NameCase rule) {
+    if (!sameName(r.database, db, rule)) return false;
     if (r.tables.empty()) return true;
     if (!table) return true;
-    return std::find(r.tables.begin(), r.tables.end(), *table) != r.tables.end();
+    return std::any_of(r.tables.begin(), r.tables.end(),
+                       [&](const std::string& t) { return sameName(t, *table, rule); });
 }
 
 }  // namespace
@@ -245,27 +255,67 @@ bool isSystemSchema(std::string_view db) {
     return kSystem.count(lower) > 0 || lower == "tidemark_meta";
 }
 
+NameCase nameCaseFor(int lowerCaseTableNames) {
+    switch (lowerCaseTableNames) {
+        case 1: return NameCase::Lower;
+        case 2: return NameCase::Insensitive;
+        default: return NameCase::Exact;
+    }
+}
+
+std::optional<std::string> shadowTableOf(std::string_view table) {
+    // gh-ost: "_" + t + "_gho" | "_del" | "_<14 digits>_del"; pt-osc: "_"... + t + "_new" | "_old".
+    if (table.size() < 6 || table.front() != '_') return std::nullopt;
+    const std::string_view suffix = table.substr(table.size() - 4);
+    std::string_view rest = table.substr(1, table.size() - 5);
+    if (suffix == "_new" || suffix == "_old") {
+        while (!rest.empty() && rest.front() == '_') rest.remove_prefix(1);
+    } else if (suffix == "_del") {
+        const auto stamped = rest.size() > 15 ? rest.substr(rest.size() - 15) : std::string_view();
+        if (stamped.size() == 15 && stamped.front() == '_' &&
+            std::all_of(stamped.begin() + 1, stamped.end(), [](unsigned char c) { return std::isdigit(c); }))
+            rest.remove_suffix(15);
+    } else if (suffix != "_gho") {
+        return std::nullopt;
+    }
+    if (rest.empty()) return std::nullopt;
+    return std::string(rest);
+}
+
 bool ObjectSelection::selectsDatabase(std::string_view db) const {
     if (isSystemSchema(db)) return false;
     for (const auto& r : exclude)
-        if (r.database == db && r.tables.empty()) return false;
+        if (r.tables.empty() && sameName(r.database, db, names)) return false;
     if (include.empty()) return true;
-    return std::any_of(include.begin(), include.end(), [&](const ObjectRule& r) { return r.database == db; });
+    return std::any_of(include.begin(), include.end(),
+                       [&](const ObjectRule& r) { return sameName(r.database, db, names); });
 }
 
 bool ObjectSelection::selectsTable(std::string_view db, std::string_view table) const {
     if (!selectsDatabase(db)) return false;
-    for (const auto& r : exclude)
-        if (ruleMatches(r, db, table)) return false;
-    if (include.empty()) return true;
-    return std::any_of(include.begin(), include.end(), [&](const ObjectRule& r) { return ruleMatches(r, db, table); });
+    const auto listed = [&](const std::vector<ObjectRule>& rules, std::string_view t) {
+        return std::any_of(rules.begin(), rules.end(),
+                           [&](const ObjectRule& r) { return ruleMatches(r, db, t, names); });
+    };
+    if (listed(exclude, table)) return false;
+    if (include.empty() || listed(include, table)) return true;
+    // A shadow table goes with its table: both in, or both out.
+    const auto base = shadowTableOf(table);
+    return base && !listed(exclude, *base) && listed(include, *base);
 }
 
 bool ObjectSelection::selectsNewTablesIn(std::string_view db) const {
     if (!selectsDatabase(db)) return false;
     if (include.empty()) return true;
     return std::any_of(include.begin(), include.end(),
-                       [&](const ObjectRule& r) { return r.database == db && r.tables.empty(); });
+                       [&](const ObjectRule& r) { return r.tables.empty() && sameName(r.database, db, names); });
+}
+
+std::string ObjectSelection::stored(std::string_view name) const {
+    std::string out(name);
+    if (names == NameCase::Lower)
+        std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
 }
 
 CapacityPlan capacityPlan(int capacity) {
@@ -275,6 +325,20 @@ CapacityPlan capacityPlan(int capacity) {
         case 16: return {16, 424.6};
         default: return {2, 80.84};
     }
+}
+
+std::optional<std::string> instanceIdProblem(std::string_view id) {
+    if (id.empty()) return "must not be empty";
+    if (id.size() > 63) return "'" + std::string(id.substr(0, 20)) + "...' is longer than 63 characters";
+    for (char c : id)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+            return "'" + std::string(id) + "' may hold only letters, digits, '-', '_' and '.'";
+    return std::nullopt;
+}
+
+std::string MigrationJob::instanceKey() const {
+    if (!instance.empty()) return name + "/" + instance;
+    return namespace_ == "default" ? name : namespace_ + "/" + name;
 }
 
 std::optional<std::string> jobNameProblem(std::string_view name) {
@@ -324,6 +388,15 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
     job.name = meta.string("name");
     if (auto p = jobNameProblem(job.name)) top.fail("metadata.name", *p);
     job.namespace_ = meta.string("namespace", "default");
+    job.instance = meta.string("uid", "");
+    if (meta.has("annotations")) {
+        auto annotations = meta.object("annotations");
+        if (annotations.has(kInstanceAnnotation)) {
+            const std::string path = "metadata.annotations[" + std::string(kInstanceAnnotation) + "]";
+            job.instance = annotations.string(kInstanceAnnotation);
+            if (auto p = instanceIdProblem(job.instance)) top.fail(path, *p);
+        }
+    }
 
     auto spec = top.object("spec");
     spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "ddl",

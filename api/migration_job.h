@@ -41,19 +41,44 @@ struct ObjectRule {
     std::vector<std::string> tables;
 };
 
+// How the source compares database and table names: its lower_case_table_names, read from the
+// source (db::dialect::lowerCaseTableNames), never written in a manifest.
+enum class NameCase {
+    Exact,       // 0: stored as written, compared byte for byte
+    Lower,       // 1: stored in lower case, compared in lower case (Windows, Azure's default)
+    Insensitive  // 2: stored as written, compared in lower case (macOS)
+};
+// The rule for a lower_case_table_names value (anything but 1 or 2 is Exact).
+NameCase nameCaseFor(int lowerCaseTableNames);
+
 struct ObjectSelection {
     std::vector<ObjectRule> include;  // empty = every non-system database
     std::vector<ObjectRule> exclude;
+    // The source's rule for comparing the names above with the names the source reports (its
+    // information_schema, its binary log, the statements it logs). Exact until set from the source.
+    NameCase names = NameCase::Exact;
 
     // True when `database` may hold selected tables (system schemas never do).
     bool selectsDatabase(std::string_view database) const;
     // True when the table is selected: included (by database or by name), not excluded,
-    // and not in a system schema.
+    // and not in a system schema. The shadow tables an online schema change tool makes for a
+    // selected table (shadowTableOf) are selected with it, so that the tool's cut-over
+    // (`RENAME TABLE t TO _t_del, _t_gho TO t`) replicates whole.
     bool selectsTable(std::string_view database, std::string_view table) const;
     // True when a table created later in `database` is replicated: the database was selected
     // as a whole (or everything was), not table by table.
     bool selectsNewTablesIn(std::string_view database) const;
+    // `name` (a database or table) the way the source stores it: lower case under NameCase::Lower,
+    // as given otherwise.
+    std::string stored(std::string_view name) const;
 };
+
+// The table `table` is a shadow of when it is named the way gh-ost or pt-online-schema-change
+// name the tables of a change in progress, or nothing: gh-ost's ghost `_t_gho` and old
+// `_t_del` / `_t_<YYYYMMDDhhmmss>_del` (--timestamp-old-table), pt-osc's `_t_new` and `_t_old`
+// (pt-osc adds more leading underscores when the name is taken). Not gh-ost's changelog `_t_ghc`,
+// which holds only the tool's own heartbeats, nor names gh-ost shortened to fit 64 characters.
+std::optional<std::string> shadowTableOf(std::string_view table);
 
 // The schemas no job ever migrates, even when "all" is selected.
 bool isSystemSchema(std::string_view database);
@@ -89,9 +114,17 @@ struct PrecheckSpec {
     std::vector<std::string> skip;  // item names not to run
 };
 
+// The annotation naming a job instance explicitly (instead of metadata.uid), so a job deleted
+// and re-created on purpose continues the earlier one's progress (README "Starting over").
+inline constexpr const char* kInstanceAnnotation = "tidemark.dev/instance-id";
+
 struct MigrationJob {
     std::string name;
     std::string namespace_ = "default";
+    // Which instance of the job this is: the tidemark.dev/instance-id annotation, else
+    // metadata.uid (set by the API server, new for every create); the local CLI's --job-id
+    // overrides both. Empty for a manifest with neither (a local run without --job-id).
+    std::string instance;
     JobType type = JobType::FullAndIncremental;
     FullMode fullMode = FullMode::Logical;
     SourceEndpoint source;
@@ -103,6 +136,13 @@ struct MigrationJob {
     PrecheckSpec precheck;
     DdlSpec ddl;
     bool paused = false;
+
+    // Names this job instance in the target's tidemark_meta (checkpoints, fence, job record) and
+    // in the replica server id: "<name>/<instance>", or "<namespace>/<name>" outside "default"
+    // when there is no instance, or the bare name. A job re-created under the same name gets a
+    // new uid, hence a new key, and never meets the old one's checkpoints; jobs of one name in
+    // two namespaces differ by uid. At most 123 characters (name < 60, instance <= 63).
+    std::string instanceKey() const;
 
     bool copiesExistingData() const { return type != JobType::Incremental; }
     bool replicates() const { return type != JobType::Full; }
@@ -133,5 +173,8 @@ MigrationJob loadManifest(const std::string& path);
 // Validates a job name by the product's rule: starts with a letter, fewer than 60 characters,
 // only letters, digits, '_' and '-'. Returns the problem, or nothing when the name is valid.
 std::optional<std::string> jobNameProblem(std::string_view name);
+// Why `id` cannot name a job instance (the annotation or --job-id), or nothing: 1-63 of
+// letters, digits, '-', '_', '.' (a uid qualifies).
+std::optional<std::string> instanceIdProblem(std::string_view id);
 
 }  // namespace tidemark::api

@@ -538,6 +538,26 @@ private:
         }
         if (str(job_, "/spec/type") != "Full") {
             const double lag = number(status_, "/incremental/lagSeconds", -1);
+            // The runner says replay is stalled (target or source unavailable, a long DDL, a
+            // blocked batch) within 30 s, and lag keeps growing meanwhile (replay/progress.h).
+            const Json* stalled = at(status_, "/incremental/stalled");
+            const bool isStalled = phase == "Replicating" && stalled && stalled->is_object() &&
+                !str(*stalled, "/reason").empty();
+            if (isStalled) {
+                const std::string reason = str(*stalled, "/reason");
+                const std::string msg = str(*stalled, "/message") +
+                    (str(*stalled, "/since").empty() ? "" : " (since " + str(*stalled, "/since") + ")") +
+                    (lag >= 0 ? "; replay lag " + fmtNumber(lag) + "s" : "");
+                setCondition("Stalled", "True", reason, msg);
+                eventOnConditionChange("Stalled", reason, true, "replay is stalled: " + msg);
+                setCondition("Synced", "False", "Stalled", msg);
+            } else if (phase == "Replicating") {
+                const Json* before = observedCondition("Stalled");
+                if (before && str(*before, "/status") == "True")
+                    event(false, "Flowing", "replay flows again (it was stalled: " + str(*before, "/message") + ")");
+                setCondition("Stalled", "False", "Flowing", "replay is applying the source's changes");
+            }
+            if (isStalled) return setReady(phase, pod);
             if (phase == "Replicating" && lag >= 0 && lag <= s_.syncedLagSeconds)
                 setCondition("Synced", "True", "CaughtUp", "replay lag " + fmtNumber(lag) + "s");
             else if (phase == "Replicating")
@@ -545,6 +565,10 @@ private:
                              lag < 0 ? "replay starting" : "replay lag " + fmtNumber(lag) + "s");
             else setCondition("Synced", "False", "Copying", "replay starts after the full copy");
         }
+        setReady(phase, pod);
+    }
+
+    void setReady(const std::string& phase, const PodView& pod) {
         if (pod.phase == "Running")
             setCondition("Ready", "True", phase,
                          "runner pod " + pod.name + " is " + (phase == "Copying" ? "copying" : "replicating"));
@@ -777,9 +801,13 @@ private:
     }
 
     std::string manifestText() const {
+        Json metadata = {{"name", name_}, {"namespace", ns_}};
+        // The instance-id annotation is validated like the runner will (an empty one too).
+        if (const Json* a = at(job_, "/metadata/annotations"); a && a->is_object() && a->contains(api::kInstanceAnnotation))
+            metadata["annotations"] = {{api::kInstanceAnnotation, (*a)[api::kInstanceAnnotation]}};
         Json m = {{"apiVersion", "tidemark.dev/v1alpha1"},
                   {"kind", "MigrationJob"},
-                  {"metadata", {{"name", name_}, {"namespace", ns_}}},
+                  {"metadata", metadata},
                   {"spec", job_.value("spec", Json::object())}};
         return m.dump();
     }
@@ -879,23 +907,126 @@ private:
         if (!requeue_ || after < *requeue_) requeue_ = after;
     }
 
+    // Deletion: stop the runner, then (unless the job never ran one, or the user keeps its
+    // progress) run a `forget` pod that deletes the instance's rows from the target's
+    // tidemark_meta, and only then let the job go. A forget that cannot succeed is retried with
+    // backoff and says why; the keep-checkpoints annotation lets the job go at once.
     Decision finalize() {
         Decision d;
+        d.phase = observedPhase_;
         bool stopping = false;
+        bool runnersLeft = false;
         for (const auto& p : pods_) {
+            if (p.role == names::kRoleCleanup) continue;
+            runnersLeft = true;
             if (p.deleting) continue;
             d.actions.push_back(action::DeletePod{p.name});
             stopping = true;
         }
         if (stopping)
             d.actions.push_back(action::Event{false, "Stopping", "the job is being deleted: stopping its runner"});
-        if (pods_.empty()) {
-            if (hasFinalizer()) d.actions.push_back(action::RemoveFinalizer{});
-        } else {
+        if (runnersLeft) {
             d.requeueAfter = 2s;
+            return d;
         }
-        d.phase = observedPhase_;
+        auto letGo = [&] {
+            if (hasFinalizer()) d.actions.push_back(action::RemoveFinalizer{});
+            return d;
+        };
+        const bool keep = annotation(names::kAnnotationKeepCheckpoints) == "true";
+        if (keep || !ranRunner()) return letGo();
+        if (o_.refused) {
+            d.actions.push_back(action::Event{true, "CheckpointsKept",
+                                              "the API server refused the cleanup pod (" + o_.refused->message +
+                                                  "); the job's rows in the target's tidemark_meta stay (job key " +
+                                                  instanceKey() + ")"});
+            return letGo();
+        }
+        const PodView* last = nullptr;
+        for (const auto& p : pods_)
+            if (p.role == names::kRoleCleanup && !p.deleting) last = &p;
+        if (!last) {
+            startCleanup(d, 0);
+            return d;
+        }
+        if (!last->terminated()) {
+            d.requeueAfter = 2s;
+            return d;
+        }
+        if (last->exitCode == 0) {
+            d.actions.push_back(action::Event{false, "CheckpointsDeleted",
+                                              "deleted the job's rows from the target's tidemark_meta (job key " +
+                                                  instanceKey() + ")"});
+            return letGo();
+        }
+        if (last->exitCode == 2) {
+            // The spec or its Secrets cannot be used: no retry can pass.
+            d.actions.push_back(action::Event{true, "CheckpointsKept",
+                                              "cleanup pod " + last->name + " could not read the job (" +
+                                                  runnerError() + "); the job's rows in the target's tidemark_meta "
+                                                  "stay (job key " + instanceKey() + ")"});
+            return letGo();
+        }
+        const auto due = last->finishedAt.value_or(last->createdAt) + backoff(last->retry);
+        const std::string why = "cleanup pod " + last->name + " failed" +
+            (last->exitCode ? " with exit code " + std::to_string(*last->exitCode) : std::string()) +
+            (runnerError().empty() ? "" : ": " + runnerError()) + "; set the annotation " +
+            names::kAnnotationKeepCheckpoints + "=true to delete the job without deleting its checkpoints";
+        if (o_.now >= due) {
+            d.actions.push_back(action::DeletePod{last->name});
+            d.actions.push_back(action::Event{true, "CleanupRetrying", why});
+            startCleanup(d, last->retry + 1);
+            return d;
+        }
+        d.requeueAfter = std::chrono::duration_cast<std::chrono::milliseconds>(due - o_.now) + 50ms;
         return d;
+    }
+
+    // The job ran a runner at some point (only runners write tidemark_meta).
+    bool ranRunner() const {
+        return at(status_, "/capacity/current") || at(status_, "/fullCopy") || at(status_, "/incremental");
+    }
+
+    std::string instanceKey() const {
+        std::string instance = annotation(api::kInstanceAnnotation);
+        if (instance.empty()) instance = str(job_, "/metadata/uid");
+        return name_ + "/" + instance;
+    }
+
+    void startCleanup(Decision& d, int retryCount) {
+        RunnerPodRequest r{names::kRoleCleanup, name_ + "-cleanup-" + std::to_string(retryCount + 1), 2, retryCount, false,
+                           ""};
+        auto built = buildRunnerPod(job_, r, s_);
+        d.actions.push_back(action::CreatePod{std::move(built.pod), std::move(built.configMap)});
+        d.requeueAfter = 2s;
+    }
+
+    // Succeeded and Failed, for `kubectl wait --for=condition=...`, and the job's start and
+    // completion times.
+    void terminalConditions(const std::string& phase) {
+        if (!isOneOf(phase, {"", "Pending"}) && !at(status_, "/startTime")) desired_["startTime"] = formatTime(o_.now);
+        std::string why = str(status_, "/lastError/message");
+        if (const Json* ready = [&]() -> const Json* {
+                for (const auto& c : conditions_)
+                    if (str(c, "/type") == "Ready") return &c;
+                return nullptr;
+            }())
+            why = str(*ready, "/message");
+        if (phase == "Succeeded") {
+            if (!at(status_, "/completionTime")) desired_["completionTime"] = formatTime(o_.now);
+            setCondition("Succeeded", "True", "Completed", "the full copy finished");
+            setCondition("Failed", "False", "Completed", "the job succeeded");
+        } else if (phase == "Failed" || phase == "PrecheckFailed") {
+            std::string reason = str(status_, "/lastError/reason");
+            if (phase == "PrecheckFailed" || reason.empty()) reason = phase;
+            setCondition("Failed", "True", reason, why);
+            setCondition("Succeeded", "False", phase, why);
+        } else {
+            const bool replicates = str(job_, "/spec/type") != "Full";
+            setCondition("Failed", "False", "NoFailure", "the job has not failed");
+            setCondition("Succeeded", "False", replicates ? "Replicates" : "InProgress",
+                         replicates ? "a job that replicates runs until it is deleted" : "the full copy has not finished");
+        }
     }
 
     Decision finish() {
@@ -903,6 +1034,7 @@ private:
         d.phase = desired_.value("phase", observedPhase_);
         d.actions = std::move(pre_);
 
+        terminalConditions(d.phase);
         Json patch = Json::object();
         desired_["conditions"] = conditions_;
         for (auto& [key, value] : desired_.items()) {

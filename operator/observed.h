@@ -31,6 +31,11 @@ inline constexpr const char* kAnnotationCapacity = "tidemark.dev/capacity";     
 inline constexpr const char* kAnnotationRestart = "tidemark.dev/restart";           // on pods
 // On the MigrationJob: the precheck key (spec + recheck token) whose result the conditions hold.
 inline constexpr const char* kAnnotationPrechecked = "tidemark.dev/prechecked";
+// On the MigrationJob, set by the user: "true" = deleting the job keeps its rows in the target's
+// tidemark_meta (a job re-created with the same tidemark.dev/instance-id continues from them).
+inline constexpr const char* kAnnotationKeepCheckpoints = "tidemark.dev/keep-checkpoints";
+// The runner pod that deletes a deleted job's rows from tidemark_meta (`tidemark-runner forget`).
+inline constexpr const char* kRoleCleanup = "cleanup";
 }  // namespace names
 
 // The API server refused to create a runner pod (admission: a missing ServiceAccount, Pod
@@ -71,7 +76,7 @@ struct Settings {
 // A runner pod as the decision needs it.
 struct PodView {
     std::string name;
-    std::string role;  // "precheck" | "run"
+    std::string role;  // "precheck" | "run" | "cleanup"
     std::string precheckKey;
     int retry = 0;  // consecutive retries before this pod (0 = first attempt)
     int capacity = 0;

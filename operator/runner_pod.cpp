@@ -4,6 +4,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "api/migration_job.h"
+
 namespace tidemark::op {
 
 std::string scaleQuantity(const std::string& quantity, int n) {
@@ -137,10 +139,13 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
     Json spec = job.value("spec", Json::object());
     spec["capacity"] = r.capacity;
     spec["paused"] = false;
-    const Json manifest = {{"apiVersion", "tidemark.dev/v1alpha1"},
-                           {"kind", "MigrationJob"},
-                           {"metadata", {{"name", name}, {"namespace", ns}}},
-                           {"spec", spec}};
+    // The uid (and the user's instance-id annotation) name the job instance whose progress the
+    // runner reads and writes (api MigrationJob::instanceKey).
+    Json metadata = {{"name", name}, {"namespace", ns}, {"uid", str(job, "/metadata/uid")}};
+    if (const Json* a = at(job, "/metadata/annotations"); a && a->is_object() && a->contains(api::kInstanceAnnotation))
+        metadata["annotations"] = {{api::kInstanceAnnotation, (*a)[api::kInstanceAnnotation]}};
+    const Json manifest = {
+        {"apiVersion", "tidemark.dev/v1alpha1"}, {"kind", "MigrationJob"}, {"metadata", metadata}, {"spec", spec}};
 
     const Json owner = {
         {"apiVersion", "tidemark.dev/v1alpha1"}, {"kind", "MigrationJob"}, {"name", name},
@@ -157,7 +162,8 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
         {"metadata", {{"name", r.podName}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", {owner}}}},
         {"data", {{"job.yaml", manifest.dump(2) + "\n"}}}};
 
-    Json args = Json::array({r.role == "precheck" ? "precheck" : "run", "-f", std::string(kJobMountDir) + "/job.yaml",
+    const char* command = r.role == "precheck" ? "precheck" : r.role == names::kRoleCleanup ? "forget" : "run";
+    Json args = Json::array({command, "-f", std::string(kJobMountDir) + "/job.yaml",
                              "--secrets-dir", kSecretsMountDir, "--output", "json"});
     if (r.role == "run") {
         args.push_back("--skip-precheck");

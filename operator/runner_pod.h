@@ -24,7 +24,7 @@ inline constexpr int kRunnerMetricsPort = 9090;                       // run pod
 inline constexpr const char* kTmpMountDir = "/var/run/tidemark/tmp";  // emptyDir (read-only root fs)
 
 struct RunnerPodRequest {
-    std::string role;  // "precheck" or "run"
+    std::string role;  // "precheck", "run" or names::kRoleCleanup ("cleanup": `forget` on deletion)
     std::string podName;
     int capacity = 2;
     int retry = 0;            // consecutive retries before this pod

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 #include "runner/binlog/charsets.h"
@@ -25,8 +26,14 @@ void appendQuotedAscii(std::string& out, std::string_view text) {
     out += '\'';
 }
 
-template <class T>
-void appendFloat(std::string& out, T v) {
+// The shortest decimal text that the server (MySQL, MariaDB, TiDB: correctly rounded strtod)
+// reads back as exactly `v`. A negative zero is written as a DOUBLE literal ("-0e0"): "-0" would
+// be the integer 0 and lose the sign.
+void appendDouble(std::string& out, double v) {
+    if (v == 0 && std::signbit(v)) {
+        out += "-0e0";
+        return;
+    }
     char buf[64];
     auto res = std::to_chars(buf, buf + sizeof buf, v);
     out.append(buf, res.ptr);
@@ -58,8 +65,11 @@ void appendSqlLiteral(std::string& out, const Value& v) {
         case Value::Kind::Enum:
         case Value::Kind::Set:
         case Value::Kind::Bit: out += std::to_string(v.u); return;
-        case Value::Kind::Float: appendFloat(out, v.f); return;
-        case Value::Kind::Double: appendFloat(out, v.d); return;
+        // A FLOAT column compared with a literal is compared as DOUBLE (its value widened), so
+        // the float is written widened: the literal then equals the column's value exactly, and
+        // stored into a FLOAT column it rounds back to the same float.
+        case Value::Kind::Float: appendDouble(out, static_cast<double>(v.f)); return;
+        case Value::Kind::Double: appendDouble(out, v.d); return;
         case Value::Kind::Decimal: out += v.text; return;
         case Value::Kind::Date:
         case Value::Kind::Time:

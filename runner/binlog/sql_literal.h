@@ -13,7 +13,10 @@
 //
 //   Null            NULL
 //   Int/UInt/Year   decimal digits (-5, 18446744073709551615, 2024)
-//   Float/Double    shortest text that parses back to the same IEEE value (1.5, 1e+300)
+//   Double          shortest text that parses back to the same IEEE value (1.5, 1e+300);
+//                   -0.0 as -0e0 (keeps its sign)
+//   Float           the float widened to double, as Double (0.1f: 0.10000000149011612): equal
+//                   to a FLOAT column's value under `=` (compared as DOUBLE) on every server
 //   Decimal         exact digits, unquoted (-12.50)
 //   Date            '2024-01-02'            Time  '-838:59:59.000000' (fsp digits)
 //   DateTime        '2024-01-02 03:04:05.123456' (fsp digits); zero: '0000-00-00 00:00:00'

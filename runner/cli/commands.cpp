@@ -3,6 +3,7 @@
 #include "runner/copy/full_copy.h"
 #include "runner/db/credentials.h"
 #include "runner/kube_status/kube_status_sink.h"
+#include "runner/meta/job_instance.h"
 #include "runner/precheck/precheck.h"
 #include "runner/replay/errors.h"
 #include "runner/replay/fence.h"
@@ -46,6 +47,7 @@ int fail(status::StatusSink& sink, const std::string& reason, const std::string&
 
 Job loadJob(const Options& o) {
     Job job{api::loadManifest(o.jobFile), {}, {}};
+    if (!o.jobId.empty()) job.spec.instance = o.jobId;
     const auto& names = precheck::itemNames();
     for (std::size_t i = 0; i < job.spec.precheck.skip.size(); ++i) {
         const auto& s = job.spec.precheck.skip[i];
@@ -55,14 +57,54 @@ Job loadJob(const Options& o) {
     }
     job.source = db::connectOptionsFor(job.spec.source, "source", o.secretsDir);
     job.target = db::connectOptionsFor(job.spec.target, "target", o.secretsDir);
-    job.target.allowLocalInfile = true;
+    // LOAD DATA LOCAL INFILE stays off here: only the physical writer's own connections turn it
+    // on (copy/physical_writer.cpp), so no other target connection can be asked for a local file.
     return job;
 }
 
 namespace {
+// What the target's tidemark_meta says about this job instance, as a precheck item: Failed when
+// its recorded progress was made for another type, mode, selection or target
+// (meta/job_instance.h). An instance that ran before resumes from its checkpoints, so the items
+// about where a new job starts (an empty target for a physical copy, the spec's start position)
+// do not apply to it. Nothing when the target cannot be asked (the precheck's items say why).
+void checkInstance(const Job& job, precheck::Report& report) {
+    meta::InstanceState state;
+    try {
+        auto target = db::Connection::open(job.target);
+        state = meta::inspectInstance(target, job.spec);
+    } catch (const db::DbError&) {
+        return;
+    }
+    const std::string key = job.spec.instanceKey();
+    if (!state.change.empty()) {
+        report.items.push_back({"job_instance", precheck::State::Failed, state.change,
+                                "revert spec.type/fullMode/objects/target to the recorded values, or delete and "
+                                "re-create the job (a new instance starts over)"});
+        return;
+    }
+    if (!state.recorded) {
+        report.items.push_back(
+            {"job_instance", precheck::State::Pass, "job instance " + key + " is new: it starts from the beginning", ""});
+        return;
+    }
+    report.items.push_back({"job_instance", precheck::State::Pass,
+                            "job instance " + key + " resumes from its checkpoints in tidemark_meta", ""});
+    for (auto& item : report.items) {
+        if ((item.name == "physical_target_empty" || item.name == "start_position") &&
+            item.state != precheck::State::Pass) {
+            item.message = "resuming job instance " + key + " from its checkpoints, so this does not apply (" +
+                item.message + ")";
+            item.state = precheck::State::Pass;
+            item.instruction.clear();
+        }
+    }
+}
+
 // Runs the precheck and reports its items as status.precheck.
 precheck::Report precheckInto(const Job& job, status::StatusSink& sink) {
     auto report = precheck::run(job.spec, job.source, job.target);
+    checkInstance(job, report);
     sink.report("precheck", precheck::toJson(report));
     sink.flush();
     return report;
@@ -100,6 +142,10 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
                         false);
     }
     try {
+        {
+            auto target = db::Connection::open(job.target);
+            meta::recordInstance(target, job.spec);
+        }
         replay::ReplayOptions replayOptions;
         replayOptions.restartAfterError = o.restart;
         replayOptions.limits.maxTxnBytes = static_cast<std::size_t>(job.spec.targetLimits.transactionBytes);
@@ -114,6 +160,7 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
                        std::to_string(copied.safeUntil.pos));
             replayOptions.start = replay::positionFrom(copied.replayFrom);
             replayOptions.safeUntil = replay::positionFrom(copied.safeUntil);
+            replayOptions.tableStarts = replay::TableStarts::from(copied.tableStarts);
         } else if (const auto& start = job.spec.incremental.start) {
             replayOptions.start = replay::Position{start->binlogFile, start->binlogPos, start->gtidSet};
         }
@@ -122,6 +169,8 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
         replay::runReplay(job.spec, job.source, job.target, replayOptions, *sink, stop);
         sink->flush();
         return kExitOk;
+    } catch (const meta::SpecChangedError& e) {
+        return fail(*sink, "SpecChanged", e.what(), false);
     } catch (const copy::CopyInterrupted&) {
         sink->flush();
         return kExitOk;  // stopped on request; the checkpoint is resumable
@@ -168,6 +217,33 @@ int commandVerify(const Job& job, const Options& o) {
                   << result.rowsCompared << " rows compared, " << result.differences.size() << " differences\n";
     }
     return result.identical ? kExitOk : kExitFailed;
+}
+
+int commandForget(const Job& job, const Options& o) {
+    const std::string key = job.spec.instanceKey();
+    std::map<std::string, std::uint64_t> deleted;
+    try {
+        auto target = db::Connection::open(job.target);
+        deleted = meta::forgetInstance(target, key);
+    } catch (const db::DbError& e) {
+        // In a pod (the operator's cleanup on deletion) the job's status says why.
+        auto sink = makeSink(status::nullSink());
+        return fail(*sink, "CleanupFailed", "forgetting job instance " + key + ": " + e.what(), e.retryable());
+    }
+    std::uint64_t total = 0;
+    nlohmann::json tables = nlohmann::json::object();
+    for (const auto& [table, rows] : deleted) {
+        total += rows;
+        tables[table] = rows;
+    }
+    if (jsonOutput(o)) {
+        std::cout << nlohmann::json{{"instance", key}, {"rowsDeleted", total}, {"tables", tables}}.dump() << std::endl;
+    } else {
+        std::cout << "forgot job instance " << key << ": " << total << " rows deleted from tidemark_meta";
+        for (const auto& [table, rows] : deleted) std::cout << (table == deleted.begin()->first ? " (" : ", ") << table << " " << rows;
+        std::cout << (deleted.empty() ? "\n" : ")\n");
+    }
+    return kExitOk;
 }
 
 }  // namespace tidemark::cli

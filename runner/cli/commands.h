@@ -27,5 +27,7 @@ int commandPrecheck(const Job& job, const Options& options);
 // Precheck, full copy and/or replay, until done or `stop` is set.
 int commandRun(const Job& job, const Options& options, const std::atomic<bool>& stop);
 int commandVerify(const Job& job, const Options& options);
+// Deletes the job instance's rows from the target's tidemark_meta (meta/job_instance.h).
+int commandForget(const Job& job, const Options& options);
 
 }  // namespace tidemark::cli

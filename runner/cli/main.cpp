@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
         const auto job = cli::loadJob(options);
         if (options.command == "precheck") return cli::commandPrecheck(job, options);
         if (options.command == "verify") return cli::commandVerify(job, options);
+        if (options.command == "forget") return cli::commandForget(job, options);
         return cli::commandRun(job, options, g_stop);
     } catch (const api::ManifestError& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n";

@@ -2,18 +2,24 @@
 
 #include <cstdlib>
 
+#include "api/migration_job.h"
+
 namespace tidemark::cli {
 
 const char* usage() {
-    return "usage: tidemark-runner <precheck|run|verify> -f JOB.yaml [--secrets-dir DIR] [--output table|json]\n"
-           "                       [--restart] [--skip-precheck] [--metrics-addr HOST:PORT]\n"
+    return "usage: tidemark-runner <precheck|run|verify|forget> -f JOB.yaml [--job-id ID] [--secrets-dir DIR]\n"
+           "                       [--output table|json] [--restart] [--skip-precheck] [--metrics-addr HOST:PORT]\n"
            "       tidemark-runner --version\n"
            "\n"
            "  precheck   check source, target and job; exit 0 when the job may proceed, 1 when not\n"
            "  run        precheck, then the whole job: full copy and/or binlog replay (until SIGTERM)\n"
            "  verify     compare source and target row for row; exit 1 when anything differs\n"
+           "  forget     delete the job instance's checkpoints from the target's tidemark_meta (start over)\n"
            "\n"
            "  -f FILE          the MigrationJob manifest (the YAML applied to the cluster)\n"
+           "  --job-id ID      names this instance of the job (default $TIDEMARK_JOB_ID, else the\n"
+           "                   manifest's tidemark.dev/instance-id annotation or metadata.uid); progress\n"
+           "                   in tidemark_meta belongs to one instance: a new ID starts over\n"
            "  --secrets-dir    where Secrets are mounted as DIR/<secretName>/<key>\n"
            "                   (default $TIDEMARK_SECRETS_DIR or /etc/tidemark/secrets)\n"
            "  --output         table (terminal), json; default: table on a terminal, json otherwise\n"
@@ -27,6 +33,7 @@ const char* usage() {
 Options parseOptions(const std::vector<std::string>& args) {
     Options o;
     if (const char* env = std::getenv("TIDEMARK_SECRETS_DIR")) o.secretsDir = env;
+    if (const char* env = std::getenv("TIDEMARK_JOB_ID")) o.jobId = env;
     if (o.secretsDir.empty()) o.secretsDir = "/etc/tidemark/secrets";
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
@@ -44,6 +51,8 @@ Options parseOptions(const std::vector<std::string>& args) {
         else if (a == "--skip-precheck") o.skipPrecheck = true;
         else if (a == "--metrics-addr") o.metricsAddr = value(a);
         else if (a.rfind("--metrics-addr=", 0) == 0) o.metricsAddr = a.substr(15);
+        else if (a == "--job-id") o.jobId = value(a);
+        else if (a.rfind("--job-id=", 0) == 0) o.jobId = a.substr(9);
         else if (a == "-h" || a == "--help") o.command = "help";
         else if (a == "--version") o.command = "version";
         else if (!a.empty() && a[0] == '-') throw UsageError("unknown option '" + a + "'");
@@ -51,9 +60,11 @@ Options parseOptions(const std::vector<std::string>& args) {
         else throw UsageError("unexpected argument '" + a + "'");
     }
     if (o.command == "help" || o.command == "version") return o;
-    if (o.command.empty()) throw UsageError("missing command (precheck, run or verify)");
-    if (o.command != "precheck" && o.command != "run" && o.command != "verify")
-        throw UsageError("unknown command '" + o.command + "' (expected precheck, run or verify)");
+    if (o.command.empty()) throw UsageError("missing command (precheck, run, verify or forget)");
+    if (o.command != "precheck" && o.command != "run" && o.command != "verify" && o.command != "forget")
+        throw UsageError("unknown command '" + o.command + "' (expected precheck, run, verify or forget)");
+    if (!o.jobId.empty())
+        if (auto p = api::instanceIdProblem(o.jobId)) throw UsageError("--job-id: " + *p);
     if (o.jobFile.empty()) throw UsageError("missing -f JOB.yaml");
     if (o.output != "auto" && o.output != "table" && o.output != "json")
         throw UsageError("--output must be table or json, got '" + o.output + "'");

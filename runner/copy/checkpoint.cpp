@@ -14,22 +14,22 @@ namespace {
 const char* kSchema[] = {
     "CREATE DATABASE IF NOT EXISTS tidemark_meta",
     "CREATE TABLE IF NOT EXISTS tidemark_meta.copy_job ("
-    " job VARCHAR(64) NOT NULL PRIMARY KEY, mode VARCHAR(16) NOT NULL, state VARCHAR(16) NOT NULL,"
+    " job VARCHAR(128) NOT NULL PRIMARY KEY, mode VARCHAR(16) NOT NULL, state VARCHAR(16) NOT NULL,"
     " started_at TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP, finished_at TIMESTAMP NULL"
     ") DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     "CREATE TABLE IF NOT EXISTS tidemark_meta.copy_snapshot ("
-    " job VARCHAR(64) NOT NULL, seq INT NOT NULL,"
+    " job VARCHAR(128) NOT NULL, seq INT NOT NULL,"
     " binlog_file VARCHAR(512) NOT NULL, binlog_pos BIGINT UNSIGNED NOT NULL, gtid_set TEXT NOT NULL,"
     " until_file VARCHAR(512) NOT NULL, until_pos BIGINT UNSIGNED NOT NULL, until_gtid_set TEXT NOT NULL,"
     " created_at TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (job, seq)"
     ") DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     "CREATE TABLE IF NOT EXISTS tidemark_meta.copy_table ("
-    " job VARCHAR(64) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL,"
+    " job VARCHAR(128) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL,"
     " state TINYINT NOT NULL, deferred_indexes LONGTEXT NOT NULL, estimated_rows BIGINT UNSIGNED NOT NULL,"
-    " PRIMARY KEY (job, db, tbl)"
+    " definition LONGTEXT NULL, PRIMARY KEY (job, db, tbl)"
     ") DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     "CREATE TABLE IF NOT EXISTS tidemark_meta.copy_chunk ("
-    " job VARCHAR(64) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL, chunk INT NOT NULL,"
+    " job VARCHAR(128) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL, chunk INT NOT NULL,"
     " bounds LONGTEXT NULL, state TINYINT NOT NULL, snapshot_seq INT NOT NULL DEFAULT 0,"
     " rows_copied BIGINT UNSIGNED NOT NULL DEFAULT 0, bytes_copied BIGINT UNSIGNED NOT NULL DEFAULT 0,"
     " PRIMARY KEY (job, db, tbl, chunk)"
@@ -74,6 +74,24 @@ void migrateChunkBounds(db::Connection& c) {
         alterOnce(c, "ALTER TABLE tidemark_meta.copy_chunk DROP COLUMN where_sql", ER_CANT_DROP_FIELD_OR_KEY);
 }
 
+// copy_table from before table definitions were recorded: their rows keep NULL (no check on resume).
+void addDefinitionColumn(db::Connection& c) {
+    if (!c.scalar("SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'tidemark_meta' AND "
+                  "TABLE_NAME = 'copy_table' AND COLUMN_NAME = 'definition'"))
+        alterOnce(c, "ALTER TABLE tidemark_meta.copy_table ADD COLUMN definition LONGTEXT NULL", ER_DUP_FIELDNAME);
+}
+
+// Tables made before job instance keys (api MigrationJob::instanceKey, up to 123 characters)
+// held bare job names in VARCHAR(64).
+void widenJobColumns(db::Connection& c) {
+    auto narrow = c.query(
+        "SELECT TABLE_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'tidemark_meta' AND TABLE_NAME LIKE "
+        "'copy\\_%' AND COLUMN_NAME = 'job' AND CHARACTER_MAXIMUM_LENGTH < 128");
+    for (const auto& row : narrow.rows)
+        c.execute("ALTER TABLE tidemark_meta." + db::quoteIdent(row[0].value_or("")) +
+                  " MODIFY job VARCHAR(128) NOT NULL");
+}
+
 }  // namespace
 
 Checkpoint::Checkpoint(const db::ConnectOptions& target, std::string job)
@@ -81,6 +99,8 @@ Checkpoint::Checkpoint(const db::ConnectOptions& target, std::string job)
     conn_.execute("SET SESSION sql_mode = ''");
     for (const char* sql : kSchema) conn_.execute(sql);
     migrateChunkBounds(conn_);
+    addDefinitionColumn(conn_);
+    widenJobColumns(conn_);
 }
 
 namespace {
@@ -144,7 +164,8 @@ std::map<TableKey, TableRecord> Checkpoint::tables() {
     std::lock_guard lock(mutex_);
     std::map<TableKey, TableRecord> out;
     auto t = conn_.query(
-        "SELECT db, tbl, state, deferred_indexes, estimated_rows FROM tidemark_meta.copy_table WHERE job = " +
+        "SELECT db, tbl, state, deferred_indexes, estimated_rows, definition FROM tidemark_meta.copy_table WHERE job "
+        "= " +
         conn_.quote(job_));
     for (auto& r : t.rows) {
         TableRecord rec;
@@ -152,6 +173,7 @@ std::map<TableKey, TableRecord> Checkpoint::tables() {
         rec.name = r[1].value_or("");
         rec.state = static_cast<TableState>(num(r[2]));
         rec.estimatedRows = num(r[4]);
+        rec.definition = r[5].value_or("");
         auto j = nlohmann::json::parse(r[3].value_or("[]"), nullptr, false);
         if (j.is_array())
             for (auto& d : j) rec.deferred.push_back({d.value("name", ""), d.value("clause", "")});
@@ -184,6 +206,17 @@ std::map<TableKey, TableRecord> Checkpoint::tables() {
     return out;
 }
 
+std::map<TableKey, int> Checkpoint::wholeTableSnapshots() {
+    std::lock_guard lock(mutex_);
+    auto r =
+        conn_.query("SELECT db, tbl, MIN(snapshot_seq) FROM tidemark_meta.copy_chunk WHERE job = " + conn_.quote(job_) +
+                    " GROUP BY db, tbl HAVING MIN(snapshot_seq) = MAX(snapshot_seq) AND MIN(snapshot_seq) > 0 AND "
+                    "SUM(state <> 2) = 0");
+    std::map<TableKey, int> out;
+    for (auto& row : r.rows) out[{row[0].value_or(""), row[1].value_or("")}] = static_cast<int>(num(row[2]));
+    return out;
+}
+
 std::pair<std::uint64_t, std::uint64_t> Checkpoint::copiedSoFar() {
     std::lock_guard lock(mutex_);
     auto r = conn_.query(
@@ -211,15 +244,16 @@ std::vector<ChunkRecord> Checkpoint::plan(const TableKey& t) {
     return out;
 }
 
-void Checkpoint::recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred,
-                             std::uint64_t estimatedRows) {
+void Checkpoint::recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred, std::uint64_t estimatedRows,
+                             const std::string& definition) {
     nlohmann::json j = nlohmann::json::array();
     for (auto& d : deferred) j.push_back({{"name", d.name}, {"clause", d.clause}});
     std::lock_guard lock(mutex_);
     conn_.execute(
-        "REPLACE INTO tidemark_meta.copy_table (job, db, tbl, state, deferred_indexes, estimated_rows) VALUES (" +
+        "REPLACE INTO tidemark_meta.copy_table (job, db, tbl, state, deferred_indexes, estimated_rows, definition) "
+        "VALUES (" +
         conn_.quote(job_) + ", " + conn_.quote(t.first) + ", " + conn_.quote(t.second) + ", 0, " +
-        conn_.quote(j.dump()) + ", " + std::to_string(estimatedRows) + ")");
+        conn_.quote(j.dump()) + ", " + std::to_string(estimatedRows) + ", " + conn_.quote(definition) + ")");
 }
 
 void Checkpoint::recordPlan(const TableKey& t, const std::vector<ChunkRecord>& chunks) {

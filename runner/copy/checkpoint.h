@@ -42,6 +42,9 @@ struct TableRecord {
     std::vector<DeferredIndex> deferred;
     std::vector<ChunkRecord> chunks;
     std::uint64_t estimatedRows = 0;
+    // The source's definition when the table's copy was planned (sourceDefinition() in
+    // full_copy.cpp); "" when an earlier tidemark recorded the table.
+    std::string definition;
 };
 
 struct SnapshotRecord {
@@ -66,11 +69,16 @@ public:
 
     // Throws CopyError when a chunk's stored range is unreadable (from an earlier tidemark).
     std::map<TableKey, TableRecord> tables();
-    void recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred, std::uint64_t estimatedRows);
+    void recordTable(const TableKey& t, const std::vector<DeferredIndex>& deferred, std::uint64_t estimatedRows,
+                     const std::string& definition);
     void recordPlan(const TableKey& t, const std::vector<ChunkRecord>& chunks);
     void markStarted(const TableKey& t, int chunk, int snapshotSeq);
     void markDone(const TableKey& t, int chunk, std::uint64_t rows, std::uint64_t bytes);
     void markTable(const TableKey& t, TableState state);
+
+    // Tables whose chunks are all done and were all read at one snapshot, with that snapshot's
+    // seq (a table copied before chunks recorded their snapshot is not listed).
+    std::map<TableKey, int> wholeTableSnapshots();
 
     // Rows and bytes of the chunks already done (by earlier runs, on a resume).
     std::pair<std::uint64_t, std::uint64_t> copiedSoFar();

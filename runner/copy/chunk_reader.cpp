@@ -13,12 +13,18 @@ namespace tidemark::copy {
 
 namespace {
 
-// A message for a failed read that says what probably happened and that the copy resumes.
+// A message for a failed read that says what probably happened and that the copy resumes. A
+// table dropped or altered on the source since the copy planned it is no fault of the job: the
+// error is Transient (retryable, exit 3), and the run that resumes reads the new definition
+// (full_copy.h: an unfinished table whose definition changed is copied again whole).
 db::DbError readError(const db::DbError& e, const ChunkWork& c) {
     std::string hint;
-    if (db::dialect::tableChangedUnderneath(e.code()))
+    auto kind = e.kind();
+    if (db::dialect::tableChangedUnderneath(e.code())) {
         hint = "; the table was dropped or altered on the source during the copy";
-    return db::DbError(e.kind(), e.code(),
+        kind = db::ErrorKind::Transient;
+    }
+    return db::DbError(kind, e.code(),
                        std::string(e.what()) + " [reading " + c.describe() + hint +
                            "; the copy is resumable: finished chunks are kept in tidemark_meta]",
                        e.serverText());
@@ -93,9 +99,9 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
                     return row[col] ? std::optional<std::string>(std::string(row[col], len[col])) : std::nullopt;
                 });
                 mysql_free_result(res);
-                throw CopyError(entryTooLargeMessage(ctx.targetEndpoint, t, key, size,
-                                                     "spec.target.limits.entrySize = " + std::to_string(ctx.maxEntryBytes) +
-                                                         " bytes"));
+                throw CopyError(entryTooLargeMessage(
+                    ctx.targetEndpoint, t, key, size,
+                    "spec.target.limits.entrySize = " + std::to_string(ctx.maxEntryBytes) + " bytes"));
             }
         }
         // A row that would take the statement past the cap starts the next batch.

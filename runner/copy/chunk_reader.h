@@ -35,7 +35,8 @@ enum class ReadOutcome {
 
 // Streams `chunk` from `source` (a reading session inside the snapshot). Each batch handed on
 // holds a reference to the chunk. Throws db::DbError naming the chunk (and, when the table
-// is gone or changed, saying so) when the source fails, and CopyError for a row above
+// is gone or changed, saying so, with kind Transient: retryable) when the source fails, and
+// CopyError for a row above
 // maxEntryBytes.
 ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& chunk, const ReadContext& ctx);
 

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <regex>
 #include <cstdlib>
 #include <deque>
 #include <set>
@@ -164,16 +165,33 @@ void addDeferredIndexes(db::Connection& target, const TableKey& key, const std::
     if (!sql.empty()) target.execute("ALTER TABLE " + db::qualified(key.first, key.second) + " " + sql);
 }
 
-// The earliest and the latest snapshot the job's chunks were copied at.
+// The earliest and the latest snapshot the job's chunks were copied at, and each table read
+// wholly at one snapshot.
 void summarizeSnapshots(Checkpoint& checkpoint, FullCopyResult& result) {
     auto snaps = checkpoint.snapshots();
     if (snaps.empty()) return;
     result.replayFrom = snaps.front().from;
     result.safeUntil = snaps.front().until;
+    std::map<int, BinlogPosition> bySeq;
     for (auto& s : snaps) {
         if (positionLess(s.from, result.replayFrom)) result.replayFrom = s.from;
         if (positionLess(result.safeUntil, s.until)) result.safeUntil = s.until;
+        bySeq[s.seq] = s.from;
     }
+    for (auto& [key, seq] : checkpoint.wholeTableSnapshots()) {
+        auto it = bySeq.find(seq);
+        if (it == bySeq.end() || it->second.file.empty()) continue;
+        result.tableStarts.push_back({key.first, key.second, it->second.file, it->second.pos, it->second.gtidSet});
+    }
+}
+
+// The source's definition of a table as SHOW CREATE TABLE prints it, without the
+// AUTO_INCREMENT counter (it moves with every insert): equal text, same table.
+std::string sourceDefinition(db::Connection& source, const TableInfo& info) {
+    auto rows = source.query("SHOW CREATE TABLE " + info.qualified());
+    if (rows.rows.empty() || rows.rows[0].size() < 2) return "";
+    static const std::regex counter(" AUTO_INCREMENT=[0-9]+");
+    return std::regex_replace(rows.rows[0][1].value_or(""), counter, "");
 }
 
 // Physical mode: a target table not planned yet must be empty. Checked before anything is written.
@@ -202,13 +220,25 @@ void planTables(const std::vector<TableInfo>& infos, const std::map<TableKey, Ta
         const TableKey key{info.db, info.name};
         auto work = makeTableWork(info, settings.physical, settings.batchBytes, settings.batchRows);
         auto rec = records.find(key);
+        const std::string definition = sourceDefinition(srcMeta, info);
+        // An unfinished table altered on the source since its copy was planned: its target table
+        // and chunks no longer fit the rows to read, so it starts over at this run's snapshot
+        // (dropped first: a crash after the drop comes back here and drops nothing).
+        const bool redefined = rec != records.end() && rec->second.state < TableState::DataDone &&
+            !rec->second.definition.empty() && rec->second.definition != definition;
+        if (redefined) {
+            sink.note("full copy: " + info.qualified() +
+                      " changed on the source since its copy began; creating it again on the target and copying it "
+                      "again whole");
+            tgtAdmin.execute("DROP TABLE IF EXISTS " + info.qualified());
+        }
         std::vector<ChunkRecord> chunks;
         TableState state;
-        if (rec == records.end() || rec->second.state == TableState::Creating) {
+        if (rec == records.end() || rec->second.state == TableState::Creating || redefined) {
             auto prep = prepareTargetTable(srcMeta, tgtAdmin, info, tidb, true);
             std::vector<DeferredIndex> deferred =
                 rec != records.end() && prep.exists ? rec->second.deferred : prep.deferred;
-            checkpoint.recordTable(key, deferred, info.estimatedRows);
+            checkpoint.recordTable(key, deferred, info.estimatedRows, definition);
             if (!prep.exists) {
                 tgtAdmin.execute(prep.createDatabase);
                 tgtAdmin.execute(prep.createTable);
@@ -521,7 +551,7 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
                            const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop,
                            const CopyOptions& options) {
     const Settings settings = settingsFor(job, options);
-    Checkpoint checkpoint(target, job.name);
+    Checkpoint checkpoint(target, job.instanceKey());
     FullCopyResult result;
     const auto priorState = checkpoint.jobState();
     result.resumed = priorState.has_value();

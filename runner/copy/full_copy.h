@@ -5,7 +5,15 @@
 //  - The copy is identical to the source at one snapshot (one binlog position) when it runs in
 //    one go. When it resumes after an interruption it has to open a new snapshot for the chunks
 //    left; FullCopyResult then names the earliest and the latest snapshot, and the incremental
-//    stage must replay idempotently (safe mode) from `replayFrom` until past `safeUntil`.
+//    stage must replay idempotently (safe mode) from `replayFrom` until past `safeUntil`, and
+//    must drop the changes of each table in `tableStarts` that end at or before its position
+//    (replay/table_starts.h): that table was read wholly at that later snapshot, and a change
+//    applied twice duplicates rows where safe mode cannot help (no key, or NULLs in the only
+//    unique key).
+//  - On a resume, an unfinished table whose source definition changed since its copy was
+//    planned (an ALTER between runs) is dropped on the target, created again from the source's
+//    current definition and copied again whole at the new snapshot; its earlier changes, DDL
+//    included, are then in tableStarts' range.
 //  - Progress lives in the target schema `tidemark_meta` (keyed by job name), written so that a
 //    SIGKILL at any moment leaves a state the next call resumes from, recopying only unfinished
 //    chunks, without duplicating rows (also for tables without a key: those are one unit).
@@ -38,6 +46,15 @@ struct BinlogPosition {
     bool operator==(const BinlogPosition&) const = default;
 };
 
+// A table read wholly at one snapshot, and that snapshot's position (its `from`: the earliest of
+// its readers, so that no change is dropped that the copy may lack).
+struct TableStartPosition {
+    std::string database, table;
+    std::string file;
+    std::uint64_t pos = 0;
+    std::string gtidSet;
+};
+
 struct FullCopyResult {
     BinlogPosition replayFrom;  // where the incremental stage must start (earliest snapshot)
     BinlogPosition safeUntil;   // replay in safe mode until past this (latest snapshot); == replayFrom if one
@@ -45,6 +62,9 @@ struct FullCopyResult {
     std::uint64_t rows = 0;     // rows copied by this call
     std::uint64_t bytes = 0;    // value bytes copied by this call
     double lockSeconds = 0;     // time the source tables were locked (0 on MariaDB)
+    // Every table whose chunks were all read at one snapshot (also rebuilt from tidemark_meta
+    // when the copy had finished before).
+    std::vector<TableStartPosition> tableStarts;
 };
 
 // The copy was stopped through `stop`; the checkpoint is resumable.

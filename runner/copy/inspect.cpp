@@ -159,7 +159,8 @@ bool convertedOnWrite(const Column& c) { return c.kind == ValueKind::Json || c.k
 std::string readExpression(const Column& c) {
     if (c.kind == ValueKind::Bit) return "(" + db::quoteIdent(c.name) + " + 0)";
     // FLOAT prints with 6 digits; as a DOUBLE (exact) it prints with all the digits it needs.
-    if (c.dataType == "float") return "(" + db::quoteIdent(c.name) + " + 0e0)";
+    // Multiplied, not added: -0 + 0 is +0 on MySQL, -0 * 1 keeps the sign.
+    if (c.dataType == "float") return "(" + db::quoteIdent(c.name) + " * 1e0)";
     return db::quoteIdent(c.name);
 }
 

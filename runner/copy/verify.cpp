@@ -76,7 +76,7 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     std::unique_ptr<Checkpoint> checkpoint;
     if (tgt.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND TABLE_NAME = "
                    "'copy_chunk'"))
-        checkpoint = std::make_unique<Checkpoint>(target, job.name);
+        checkpoint = std::make_unique<Checkpoint>(target, job.instanceKey());
 
     struct Item {
         std::shared_ptr<TableInfo> table;

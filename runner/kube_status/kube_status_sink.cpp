@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "kube/client.h"
@@ -34,6 +35,24 @@ void accumulate(json& into, const json& patch) {
     }
 }
 
+}  // namespace
+
+bool steadyProgress(const json& published, std::string_view block, const json& fields) {
+    static const std::set<std::string, std::less<>> kSteady = {
+        "rowsCopied",      "bytesCopied", "bytesPerSecond", "rowsEstimated",       "percent",
+        "lagSeconds",      "rowsApplied", "rowsPerSecond",  "transactionsApplied", "sourcePosition",
+        "appliedPosition", "gtidSet",     "safeModeUntil",  "tablesDone"};
+    auto b = published.find(std::string(block));
+    if (b == published.end() || !b->is_object() || !fields.is_object()) return false;
+    for (const auto& [k, v] : fields.items()) {
+        if (!kSteady.count(k) || !b->contains(k)) return false;
+        if (k == "percent" && v.is_number() && v.get<double>() >= 100) return false;
+    }
+    return true;
+}
+
+namespace {
+
 class KubeStatusSink final : public StatusSink {
 public:
     KubeStatusSink(const kube::Client& client, std::unique_ptr<kube::Client> owned, std::string ns, std::string name,
@@ -56,6 +75,7 @@ public:
         if (!runnerBlock(block)) return;
         std::lock_guard lock(mu_);
         if (gone_) return;
+        if (!steadyProgress(published_, block, fields)) urgent_ = true;
         json& pending = pending_[std::string(block)];
         if (pending.is_null()) pending = json::object();
         accumulate(pending, fields);
@@ -78,12 +98,14 @@ private:
         while (!stopping_) {
             cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
             if (stopping_) break;
-            // Rate limit: at most one publish per interval; reports meanwhile coalesce.
-            const auto next = lastPublish_ + minInterval_;
-            if (std::chrono::steady_clock::now() < next) {
-                cv_.wait_until(lock, next, [&] { return stopping_; });
-                if (stopping_) break;
-            }
+            // Rate limit: steady progress at most once per interval, a change within a second;
+            // reports meanwhile coalesce.
+            const auto due = [&] {
+                return lastPublish_ + (urgent_ ? std::min(minInterval_, kChangeDelay) : minInterval_);
+            };
+            // Each wake-up (a report may have made it urgent) recomputes when the publish is due.
+            for (auto d = due(); !stopping_ && std::chrono::steady_clock::now() < d; d = due()) cv_.wait_until(lock, d);
+            if (stopping_) break;
             publishLocked(lock);
             if (!pending_.empty()) cv_.wait_for(lock, minInterval_, [&] { return stopping_; });  // failed: back off
         }
@@ -98,6 +120,7 @@ private:
         if (pending_.empty() || gone_) return;
         json patch = {{"status", pending_}};
         pending_ = json::object();
+        urgent_ = false;
         publishing_ = true;
         lock.unlock();
         std::string error;
@@ -113,6 +136,7 @@ private:
         lock.lock();
         publishing_ = false;
         lastPublish_ = std::chrono::steady_clock::now();
+        if (error.empty() && !gone) accumulate(published_, patch["status"]);
         if (gone) {
             gone_ = true;  // the job was deleted: nothing left to report into
             pending_ = json::object();
@@ -122,6 +146,7 @@ private:
             json retry = patch["status"];
             accumulate(retry, pending_);
             pending_ = retry;
+            urgent_ = true;  // retried after the interval's back-off below, not at once
             std::cerr << "tidemark-runner: status of MigrationJob " << key_.str() << " not published: " << error
                       << "\n";
         }
@@ -134,7 +159,10 @@ private:
     std::chrono::milliseconds minInterval_;
     std::mutex mu_;
     std::condition_variable cv_, done_;
+    static constexpr std::chrono::milliseconds kChangeDelay{1000};
     json pending_ = json::object();
+    json published_ = json::object();  // what the server holds of the runner's blocks
+    bool urgent_ = false;              // pending holds a change, not only steady progress
     bool publishing_ = false;
     bool stopping_ = false;
     bool gone_ = false;
@@ -161,7 +189,7 @@ std::unique_ptr<StatusSink> kubeStatusSink(const std::string& ns, const std::str
     config.requestTimeout = std::chrono::seconds(10);
     auto client = std::make_unique<kube::Client>(config);
     const kube::Client& ref = *client;
-    return std::make_unique<KubeStatusSink>(ref, std::move(client), ns, name, std::chrono::seconds(2));
+    return std::make_unique<KubeStatusSink>(ref, std::move(client), ns, name, std::chrono::seconds(10));
 }
 
 }  // namespace tidemark::status

@@ -1,5 +1,7 @@
 #include "runner/precheck/checks.h"
 
+#include "runner/db/catalog.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -46,6 +48,8 @@ const std::vector<std::string>& itemNames() {
                                                    "foreign_keys",
                                                    "charsets",
                                                    "column_types",
+                                                   "unsupported_tables",
+                                                   "non_transactional_tables",
                                                    "target_tables",
                                                    "physical_target_empty"};
     return names;
@@ -116,11 +120,18 @@ void connect(Context& ctx, const db::ConnectOptions& options, std::optional<db::
 
 }  // namespace
 
-Report run(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target) {
+Report run(const api::MigrationJob& spec, const db::ConnectOptions& source, const db::ConnectOptions& target) {
     Report report;
+    api::MigrationJob job = spec;
     Context ctx{job, source, target, std::nullopt, std::nullopt, {}, {}, report};
     connect(ctx, source, ctx.source, "source_connection");
     connect(ctx, target, ctx.target, "target_connection");
+    // Names compare as the source compares them (its lower_case_table_names), as in copy and replay.
+    if (ctx.source) {
+        try {
+            job.objects = db::withNameRuleOf(*ctx.source, job.objects);
+        } catch (const db::DbError&) {}
+    }
     if (ctx.source) checkSource(ctx);
     if (ctx.target) checkTarget(ctx);
     if (ctx.source) checkSchemas(ctx);

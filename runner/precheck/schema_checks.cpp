@@ -104,6 +104,32 @@ std::pair<std::vector<std::string>, std::vector<std::string>> otherTables(Contex
     return {sequences, versioned};
 }
 
+// The selected tables whose engine keeps no MVCC snapshot, as "`db`.`t` (MyISAM)". The copy
+// reads them after its snapshot is taken, so rows written meanwhile are both copied and replayed
+// (or neither): the copy is not consistent with the position replay starts from.
+std::vector<std::string> nonTransactionalTables(Context& ctx) {
+    static const std::set<std::string> kTransactional = {"innodb", "rocksdb", "tokudb", "ndbcluster", "ndb"};
+    std::set<std::string> dbs;
+    std::set<std::pair<std::string, std::string>> selected;
+    for (const auto& t : ctx.tables) {
+        dbs.insert(t.database);
+        selected.insert({t.database, t.table});
+    }
+    std::vector<std::string> out;
+    for (auto& r : ctx.source
+                       ->query("SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE "
+                               "TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (" +
+                               inList(*ctx.source, dbs) + ") ORDER BY TABLE_SCHEMA, TABLE_NAME")
+                       .rows) {
+        const std::string database = r[0].value_or(""), table = r[1].value_or(""), engine = r[2].value_or("");
+        std::string lower = engine;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (engine.empty() || kTransactional.count(lower) || !selected.count({database, table})) continue;
+        out.push_back(TableRef{database, table}.label() + " (" + engine + ")");
+    }
+    return out;
+}
+
 }  // namespace
 
 void checkSchemas(Context& ctx) {
@@ -215,6 +241,23 @@ void checkSchemas(Context& ctx) {
     } catch (const db::DbError& e) {
         ctx.add({"unsupported_tables", State::Warning,
                  std::string("cannot read the selected databases' table kinds: ") + e.what(), ""});
+    }
+
+    try {
+        const auto plain = nonTransactionalTables(ctx);
+        if (plain.empty())
+            ctx.add({"non_transactional_tables", State::Pass, "every selected table has a transactional engine", ""});
+        else
+            ctx.add({"non_transactional_tables", State::Warning,
+                     std::to_string(plain.size()) +
+                         " selected table(s) with an engine that keeps no snapshot: " + summarize(plain) +
+                         "; the copy reads them outside its consistent snapshot, so rows written to them during the "
+                         "copy may be missing or duplicated on the target",
+                     "Convert them on the source (ALTER TABLE ... ENGINE=InnoDB), or stop writes to them from the "
+                     "start of the copy until it ends, or exclude them in spec.objects.exclude."});
+    } catch (const db::DbError& e) {
+        ctx.add({"non_transactional_tables", State::Warning,
+                 std::string("cannot read the selected tables' engines: ") + e.what(), ""});
     }
 
     if (!ctx.target) return;

@@ -68,6 +68,82 @@ std::string knownMeaning(unsigned code) {
     return "error " + std::to_string(code);
 }
 
+// Warnings that mean the target stored another value than the one sent: the copy stops on
+// them (copy/logical_writer.cpp), and so does replay. Others (notes, deprecations such as
+// MySQL 8's 1287 for VALUES() in ON DUPLICATE KEY UPDATE) leave the data as sent.
+bool valueChangedWarning(unsigned code) {
+    switch (code) {
+        case 1048:  // ER_BAD_NULL_ERROR: NULL into NOT NULL, stored as the implicit default
+        case 1261:  // ER_WARN_TOO_FEW_RECORDS
+        case 1262:  // ER_WARN_TOO_MANY_RECORDS
+        case 1263:  // ER_WARN_NULL_TO_NOTNULL
+        case 1264:  // ER_WARN_DATA_OUT_OF_RANGE: clamped
+        case 1265:  // WARN_DATA_TRUNCATED
+        case 1292:  // ER_TRUNCATED_WRONG_VALUE
+        case 1300:  // ER_INVALID_CHARACTER_STRING
+        case 1364:  // ER_NO_DEFAULT_FOR_FIELD
+        case 1366:  // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: "Incorrect ... value"
+        case 1367:  // ER_ILLEGAL_VALUE_FOR_TYPE
+        case 1406:  // ER_DATA_TOO_LONG
+        case 1918:  // MariaDB ER_BAD_DATA: "Encountered illegal value ... when converting"
+            return true;
+        default: return false;
+    }
+}
+
+// A statement of a piece left warnings that may mean a changed value. Their text is gone once
+// later statements ran, so the piece is rolled back and sent again one statement at a time.
+struct WarningsSeen {};
+
+// What a warning that changed a value said, and which statement of the piece left it.
+struct ValueChanged {
+    size_t statement = 0;
+    std::string warning;  // "Warning 1406: Data too long for column 'v' at row 1"
+};
+
+// How many warnings a statement leaves that change nothing: MySQL 8.0.20+ deprecates VALUES()
+// in ON DUPLICATE KEY UPDATE with one 1287 per use. Any other count is looked at closely.
+size_t expectedWarnings(const std::string& sql, bool valuesDeprecated) {
+    if (!valuesDeprecated) return 0;
+    // The clause holds identifiers only and comes after every literal of the statement.
+    const auto clause = sql.rfind(" ON DUPLICATE KEY UPDATE ");
+    if (clause == std::string::npos) return 0;
+    size_t n = 0;
+    for (auto at = sql.find(" = VALUES(", clause); at != std::string::npos; at = sql.find(" = VALUES(", at + 1)) ++n;
+    return n;
+}
+
+// The column a "... for column 'c' at row N" warning names, or "".
+std::string warnedColumn(std::string_view message) {
+    static constexpr std::string_view head = "for column '";
+    const auto from = message.find(head);
+    if (from == std::string_view::npos) return {};
+    const auto to = message.rfind("' at row ");
+    if (to == std::string_view::npos || to < from + head.size()) return {};
+    return std::string(message.substr(from + head.size(), to - from - head.size()));
+}
+
+// Whether a 1265 on column `name` of `table` is the ENUM '' error value of a non-strict source
+// going in as index 0 (stored as '' again, so nothing changed): the column is an ENUM and no
+// change of the piece for that table writes an index the target's ENUM lacks.
+bool legacyEnumBlank(const TableSchema& table, const std::string& name, const std::vector<RowChange>& changes,
+                     const std::vector<uint32_t>& ids) {
+    size_t col = 0;
+    while (col < table.columns.size() && table.columns[col].name != name) ++col;
+    if (col == table.columns.size() || table.columns[col].dataType != "enum") return false;
+    const size_t labels = col < table.hint.columns.size() ? table.hint.columns[col].enumValues.size() : 0;
+    bool blank = false;
+    for (uint32_t id : ids) {
+        const RowChange& c = changes[id];
+        if (c.table.get() != &table || col >= c.row->after.size()) continue;
+        const binlog::Value& v = c.row->after[col];
+        if (v.kind != binlog::Value::Kind::Enum) continue;
+        if (v.u == 0) blank = true;
+        else if (labels == 0 || v.u > labels) return false;
+    }
+    return blank;
+}
+
 // Retries for an error whose code the dialect module has no plan for (client-side losses).
 dialect::RetryPlan retryPlan(const db::DbError& e) {
     auto plan = dialect::retryPlanFor(e.code(), e.what());
@@ -114,6 +190,11 @@ struct Applier::Impl {
     std::atomic<uint64_t> transactions{0};
     std::optional<db::dialect::ServerInfo> target;  // the target's dialect, detected at the first DDL
     SqlDialect dialect;
+    bool valuesDeprecated = false;  // the target warns about VALUES() in ON DUPLICATE KEY UPDATE
+    // A piece with row changes, or a DDL, was committed by this applier: a DDL from now on cannot
+    // have run before this run started (applyDdl).
+    std::atomic<bool> changedTarget{false};
+    std::once_flag xaTable;
 
     Impl(const db::ConnectOptions& o, const CheckpointStore& s, const Fence& f, ApplierOptions ao)
         : options(o), store(s), fence(f), opts(ao) {}
@@ -153,8 +234,10 @@ struct Applier::Impl {
     // Sends `sql` (several statements) and consumes every result, handing each (its index in
     // `sql`, its result set or null, its affected rows) to `onResult`, which must not throw. On
     // failure throws, with `failedAt` set to `first` + the index of the statement that failed.
+    // With `warnings`, the count each statement left is stored at [first + its index].
     void runMulti(db::Connection& c, const std::string& sql, size_t first, size_t& failedAt,
-                  const std::function<void(size_t, MYSQL_RES*, uint64_t)>& onResult = {}) {
+                  const std::function<void(size_t, MYSQL_RES*, uint64_t)>& onResult = {},
+                  std::vector<unsigned>* warnings = nullptr) {
         MYSQL* m = c.raw();
         failedAt = first;
         db::checkFaultBefore(c.options(), sql);
@@ -162,6 +245,7 @@ struct Applier::Impl {
         for (size_t k = 0;; ++k) {
             MYSQL_RES* res = mysql_store_result(m);
             if (!res && mysql_field_count(m) != 0) c.fail("reading a result while applying replicated changes");
+            if (warnings && first + k < warnings->size()) (*warnings)[first + k] = mysql_warning_count(m);
             if (onResult) onResult(k, res, mysql_affected_rows(m));
             if (res) mysql_free_result(res);
             int st = mysql_next_result(m);
@@ -207,6 +291,7 @@ struct Applier::Impl {
         for (;;) {
             std::vector<uint32_t> part(ids.begin() + from, ids.begin() + from + count);
             p.statements = buildStatements(b.changes, part, partition->component, dialect, sl);
+            if (b.xaStep == Batch::XaStep::Prepare) appendXaUndo(p.statements, b, ids, from, from + count);
             p.bytes = 0;
             for (const auto& st : p.statements) p.bytes += st.sql.size() + 2;
             if (count > 0) bytesPerChange = static_cast<double>(p.bytes) / count;
@@ -223,25 +308,147 @@ struct Applier::Impl {
         return p;
     }
 
-    // Sends a planned piece after its claim: its statements, its checkpoint row, COMMIT, in
-    // round trips of bounded size. `failedAt` indexes p.statements (past the end: the checkpoint).
-    void sendPiece(db::Connection& c, const Piece& p, const std::string& cp, size_t& failedAt) {
-        std::string sql;
-        size_t first = 0, count = 0;
-        for (size_t k = 0; k <= p.statements.size(); ++k) {
-            const std::string& next = k < p.statements.size() ? p.statements[k].sql : cp;
-            if (!sql.empty() && sql.size() + next.size() > kMaxRoundTripBytes) {
-                runMulti(c, sql, first, failedAt);
-                sql.clear();
-                first += count;
-                count = 0;
+    // Sends a planned piece after its claim: its statements in round trips of bounded size, then
+    // its checkpoint row with COMMIT in a round trip of their own, so that no piece commits a value
+    // the target changed (the copy's rule, copy/logical_writer.cpp). `failedAt` indexes
+    // `statements` (past the end: the checkpoint). Throws WarningsSeen when a statement left
+    // warnings to look at; `careful` sends one statement per round trip and reads them, throwing
+    // ValueChanged for one that changed a value.
+    void sendPiece(db::Connection& c, const std::vector<Statement>& statements, const std::string& cp, size_t& failedAt,
+                   bool careful, const std::function<bool(size_t, const std::string&)>& benign) {
+        std::vector<unsigned> warnings(statements.size(), 0);
+        if (careful) {
+            for (size_t k = 0; k < statements.size(); ++k) {
+                runMulti(c, statements[k].sql, k, failedAt, {}, &warnings);
+                if (warnings[k] > 0) checkWarnings(c, k, benign);
             }
-            if (!sql.empty()) sql += ";\n";
-            sql += next;
-            ++count;
+        } else {
+            std::string sql;
+            size_t first = 0, count = 0;
+            for (size_t k = 0; k < statements.size(); ++k) {
+                if (!sql.empty() && sql.size() + statements[k].sql.size() > kMaxRoundTripBytes) {
+                    runMulti(c, sql, first, failedAt, {}, &warnings);
+                    sql.clear();
+                    first += count;
+                    count = 0;
+                }
+                if (!sql.empty()) sql += ";\n";
+                sql += statements[k].sql;
+                ++count;
+            }
+            if (!sql.empty()) runMulti(c, sql, first, failedAt, {}, &warnings);
+            for (size_t k = 0; k < statements.size(); ++k)
+                if (warnings[k] != expectedWarnings(statements[k].sql, valuesDeprecated)) throw WarningsSeen{};
         }
-        sql += ";\nCOMMIT";
-        runMulti(c, sql, first, failedAt);
+        runMulti(c, cp + ";\nCOMMIT", statements.size(), failedAt);
+    }
+
+    // Reads the warnings statement `k` (the last one sent) left; throws ValueChanged for the
+    // first that means the target stored another value than the one sent.
+    void checkWarnings(db::Connection& c, size_t k, const std::function<bool(size_t, const std::string&)>& benign) {
+        auto w = c.query("SHOW WARNINGS");
+        const unsigned count = mysql_warning_count(c.raw());
+        for (size_t r = 0; r < w.size(); ++r) {
+            const auto& row = w.rows[r];
+            if (row.size() < 3) continue;
+            const unsigned code = static_cast<unsigned>(std::strtoul(row[1].value_or("0").c_str(), nullptr, 10));
+            const std::string message = row[2].value_or("");
+            if (!valueChangedWarning(code) || (code == dialect::kWarnDataTruncated && benign(k, message))) continue;
+            throw ValueChanged{k, row[0].value_or("Warning") + " " + std::to_string(code) + ": " + message};
+        }
+        if (w.size() < count)
+            throw ValueChanged{k, std::to_string(count) + " warnings, more than the target lists (max_error_count)"};
+    }
+
+    // XA (change.h). The undo log of prepared XA transactions lives next to the checkpoints,
+    // created when the first XA step arrives (outside any transaction: it commits implicitly).
+    std::string xaWhere(const Batch& b) const {
+        return " WHERE job = " + db::hexLiteral(store.job()) + " AND xid = " + db::hexLiteral(b.xaXid);
+    }
+
+    void ensureXaTable(db::Connection& c) {
+        std::call_once(xaTable, [&] {
+            c.execute("CREATE TABLE IF NOT EXISTS " + db::qualified(kMetaSchema, "replay_xa_undo") +
+                      " (job VARCHAR(128) NOT NULL, xid VARBINARY(400) NOT NULL, seq BIGINT UNSIGNED NOT NULL, "
+                      "stmt LONGBLOB NOT NULL, PRIMARY KEY (job, xid, seq))");
+        });
+    }
+
+    // What undoes change `c`, as statements in the order they run: the before image back for an
+    // update or a delete, the inserted row image removed. Needs full row images.
+    std::vector<Statement> undoOf(const Batch& b, const RowChange& c) const {
+        const TableSchema& t = *c.table;
+        auto complete = [&](const std::vector<binlog::Value>& img, bool keyOnly) {
+            for (size_t col = 0; col < t.columns.size(); ++col) {
+                if (keyOnly && std::find(t.identity.begin(), t.identity.end(), col) == t.identity.end()) continue;
+                if (t.columns[col].generated) continue;
+                if (col >= img.size() || !img[col].isPresent() || img[col].kind == binlog::Value::Kind::JsonDiff)
+                    return false;
+            }
+            return true;
+        };
+        binlog::Row inverse;
+        RowChange undo{c.table, c.kind, &inverse, c.safe};
+        switch (c.kind) {
+            case binlog::RowsKind::Write:
+                undo.kind = binlog::RowsKind::Delete;
+                inverse.before = c.row->after;
+                break;
+            case binlog::RowsKind::Delete:
+                undo.kind = binlog::RowsKind::Write;
+                inverse.after = c.row->before;
+                break;
+            case binlog::RowsKind::Update:
+                inverse.before = c.row->after;
+                inverse.after = c.row->before;
+                break;
+        }
+        const bool ok = (inverse.before.empty() || complete(inverse.before, !t.identity.empty())) &&
+            (inverse.after.empty() || complete(inverse.after, false));
+        if (!ok)
+            throw ReplayError(options.endpoint() + ": the XA transaction " + b.xaXid + " prepared at source position " +
+                                  b.end.text() + " changes " + t.qualified +
+                                  " with partial row images, which cannot be undone at XA ROLLBACK; set "
+                                  "binlog_row_image=FULL (and binlog_row_value_options='') on the source",
+                              false);
+        return buildStatements({undo}, {0}, {0}, dialect);
+    }
+
+    // The undo log of changes ids[from, to) of a prepared XA transaction, as statements of its
+    // piece: one row per undo statement, ordered so that descending `seq` is the undo order.
+    void appendXaUndo(std::vector<Statement>& out, const Batch& b, const std::vector<uint32_t>& ids, size_t from,
+                      size_t to) const {
+        const std::string head =
+            "INSERT INTO " + db::qualified(kMetaSchema, "replay_xa_undo") + " (job, xid, seq, stmt) VALUES ";
+        const std::string key = "(" + db::hexLiteral(store.job()) + ", " + db::hexLiteral(b.xaXid) + ", ";
+        // A leftover of an earlier transaction under the same XID (never resolved in the stream).
+        if (from == 0 && b.txnOffset == 0)
+            out.push_back({"DELETE FROM " + db::qualified(kMetaSchema, "replay_xa_undo") + xaWhere(b)});
+        std::string sql;
+        for (size_t k = from; k < to; ++k) {
+            const auto undo = undoOf(b, b.changes[ids[k]]);
+            for (size_t j = 0; j < undo.size() && j < 256; ++j) {
+                if (sql.size() > (1u << 20)) {
+                    out.push_back({std::move(sql)});
+                    sql.clear();
+                }
+                sql += sql.empty() ? head : ",";
+                sql += key + std::to_string((b.txnOffset + ids[k]) * 256 + 255 - j) + ", " +
+                    db::hexLiteral(undo[j].sql) + ")";
+            }
+        }
+        if (!sql.empty()) out.push_back({std::move(sql)});
+    }
+
+    // XA COMMIT forgets the undo log of the transaction; XA ROLLBACK runs it first, newest change
+    // first. Appended to share 0's statements, inside its transaction (after its claim).
+    void xaResolution(db::Connection& c, const Batch& b, std::vector<Statement>& out) {
+        const std::string table = db::qualified(kMetaSchema, "replay_xa_undo");
+        if (b.xaStep == Batch::XaStep::Rollback) {
+            auto undo = c.query("SELECT stmt FROM " + table + xaWhere(b) + " ORDER BY seq DESC");
+            for (size_t r = 0; r < undo.size(); ++r) out.push_back({undo.rows[r][0].value_or("")});
+        }
+        out.push_back({"DELETE FROM " + table + xaWhere(b)});
     }
 
     static dialect::ErrorClass classOf(const db::DbError& e) {
@@ -263,18 +470,36 @@ struct Applier::Impl {
         std::optional<Piece> piece;
         std::optional<size_t> resumedAt;
         int pieces = 0, attempt = 0;
+        bool careful = false;  // send the piece one statement at a time, reading its warnings
+        // The statements sent: the piece's, plus an XA COMMIT/ROLLBACK's work (share 0).
+        std::vector<Statement> withXa;
+        const std::vector<Statement>* sent = nullptr;
+        auto benign = [&](size_t k, const std::string& message) {
+            const Statement& st = (*sent)[k];
+            return st.table && legacyEnumBlank(*st.table, warnedColumn(message), b.changes, ids);
+        };
         auto describe = [&](const Statement* bad) {
             return options.endpoint() + ": applying source transactions " + b.start.text() + " .. " + b.end.text() +
                 (bad && bad->table ? " to " + bad->table->qualified : std::string());
         };
         for (;;) {
-            if (!piece || piece->from != next) piece = plan(share, next, budget, bytesPerChange);
+            // A piece batch of a continuing source transaction whose last piece committed (its
+            // answer lost): nothing left, and its row never says 0 (change.h).
+            if (b.txnContinues && next == ids.size() && next > 0) break;
+            if (!piece || piece->from != next) {
+                piece = plan(share, next, budget, bytesPerChange);
+                careful = false;
+            }
+            sent = &piece->statements;
             size_t failedAt = piece->statements.size();
             try {
                 db::Connection& c = conn(slot);
+                if (b.xaStep != Batch::XaStep::None) ensureXaTable(c);
                 const ShareProgress row = beginShare(c, slot, share);
                 const bool whole = row.batch == b.seq && row.next == 0;
-                const size_t at = row.batch == b.seq ? row.next : 0;
+                // Rows of a piece batch count from its source transaction's start (change.h).
+                const size_t at =
+                    row.batch == b.seq && row.next >= b.txnOffset ? static_cast<size_t>(row.next - b.txnOffset) : 0;
                 if (whole || at != next) {
                     // Committed by an attempt whose answer was lost, or by an earlier run.
                     rollback(slot);
@@ -289,9 +514,16 @@ struct Applier::Impl {
                     continue;
                 }
                 const bool last = piece->to == ids.size();
-                sendPiece(c, *piece,
-                          store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end, last ? 0 : piece->to}),
-                          failedAt);
+                if (share == 0 && last && (b.xaStep == Batch::XaStep::Commit || b.xaStep == Batch::XaStep::Rollback)) {
+                    withXa = piece->statements;
+                    xaResolution(c, b, withXa);
+                    sent = &withXa;
+                }
+                sendPiece(c, *sent,
+                          store.upsert(CheckpointRow{share, b.seq, b.shares, b.start, b.end,
+                                                     last && !b.txnContinues ? 0 : b.txnOffset + piece->to}),
+                          failedAt, careful, benign);
+                if (piece->to > piece->from) changedTarget = true;
                 rows += piece->to - piece->from;
                 ++transactions;
                 ++pieces;
@@ -301,16 +533,27 @@ struct Applier::Impl {
             } catch (const FencedOut&) {
                 rollback(slot);
                 throw;
+            } catch (const WarningsSeen&) {
+                rollback(slot);
+                careful = true;
+            } catch (const ValueChanged& v) {
+                rollback(slot);
+                const Statement* bad = v.statement < sent->size() ? &(*sent)[v.statement] : nullptr;
+                throw ReplayError(describe(bad) + ": the target changed a value (" + v.warning +
+                                      "); make the target's column hold the source's values (its type, length, "
+                                      "charset or ENUM members differ), then restart the job",
+                                  false);
             } catch (const db::DbError& e) {
                 const auto cls = classOf(e);
                 if (cls == dialect::ErrorClass::Reconnect) conns[slot].reset();
                 else rollback(slot);  // also what 8028 needs: its transaction is not rolled back by itself
-                const Statement* bad = failedAt < piece->statements.size() ? &piece->statements[failedAt] : nullptr;
+                const Statement* bad = failedAt < sent->size() ? &(*sent)[failedAt] : nullptr;
                 if (e.code() == dialect::kErDupEntry || e.code() == dialect::kErDupUnique) {
                     throw DuplicateKeyError(
                         options.endpoint() + ": duplicate key in target table " +
-                        (bad ? bad->table->qualified : std::string("?")) + " while replaying source transactions " +
-                        b.start.text() + " .. " + b.end.text() + ": " + e.what() +
+                        (bad && bad->table ? bad->table->qualified : std::string("?")) +
+                        " while replaying source transactions " + b.start.text() + " .. " + b.end.text() + ": " +
+                        e.what() +
                         ". The target holds a row the source does not; check the source data, then restart the job "
                         "(restartAfterError / --restart) to replace the conflicting target rows with the source's.");
                 }
@@ -410,11 +653,12 @@ struct Applier::Impl {
         }
     }
 
-    // The DDL's checkpoint: share 0's row, alone in a fenced transaction.
-    void checkpointDdl(db::Connection& c, const Batch& b) {
+    // The DDL's checkpoint: share 0's row, alone in a fenced transaction. `next` 0 once it ran,
+    // 1 right before it runs (applyDdl says why).
+    void checkpointDdl(db::Connection& c, const Batch& b, uint64_t next = 0) {
         fence.begin(c, 0);
         try {
-            c.execute(store.upsert(CheckpointRow{0, b.seq, b.shares, b.start, b.end, 0}));
+            c.execute(store.upsert(CheckpointRow{0, b.seq, b.shares, b.start, b.end, next}));
             c.execute("COMMIT");
         } catch (...) {
             rollback(0);
@@ -432,6 +676,10 @@ Applier::Applier(const db::ConnectOptions& target, int connections, const Checkp
     for (int i = 0; i < connections; ++i) impl_->connMu.push_back(std::make_unique<std::mutex>());
     for (int i = 0; i < connections; ++i) impl_->conn(i);
     impl_->dialect.jsonAsText = impl_->conns[0]->isMariaDB();
+    impl_->target = db::dialect::detectServer(*impl_->conns[0]);
+    const auto& server = *impl_->target;
+    impl_->valuesDeprecated = !server.isMariaDB() && !server.isTidb() &&
+        (server.major > 8 || (server.major == 8 && (server.minor > 0 || server.patch >= 20)));
     for (int i = 0; i < connections; ++i) impl_->threads.emplace_back([this, i] { impl_->loop(i); });
 }
 
@@ -477,10 +725,21 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
     wait();
     std::lock_guard use(*impl_->connMu[0]);
     db::Connection& c = impl_->conn(0);
+    // Before the DDL runs, share 0's row says its batch is under way (next 1). After a crash
+    // between the DDL and its checkpoint, recovery then starts at this batch: it does not re-read
+    // the batch before it, whose rows no longer match the definitions the DDL changed on the
+    // target (schema_tracker.h reads them there), and it runs the DDL first, as one that may
+    // already be there.
+    impl_->checkpointDdl(c, b, 1);
     // A DDL commits by itself, outside any fenced transaction: it goes out right after this
     // connection renewed the lease, which a takeover needs to run out (or this connection to end).
     impl_->lastClaim[0] = std::chrono::steady_clock::now();
     impl_->fence.renew(c, 0);
+    // The DDL may have run in an earlier run that crashed before its checkpoint only when this
+    // run has changed nothing yet: the earlier run ran it once every change before it was in,
+    // and this run's recovery of the batch before it then finds every share committed (a share
+    // without changes in that batch keeps an older row and is re-submitted, committing nothing).
+    const bool maybeApplied = alreadyMaybeApplied || !impl_->changedTarget;
     bool applied = true;
     try {
         if (!b.ddlDatabase.empty()) {
@@ -495,8 +754,8 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
         const auto translated = db::dialect::translateDdl(b.ddlStatement, *impl_->target);
         if (translated.refused())
             throw DdlRejectedError(impl_->options.endpoint() + " (" + impl_->target->versionText +
-                                       ") cannot take the DDL at source position " + b.end.text() + " (" +
-                                       b.ddlHead + "): " + translated.refusal,
+                                       ") cannot take the DDL at source position " + b.end.text() + " (" + b.ddlHead +
+                                       "): " + translated.refusal,
                                    b.end.text(), b.ddlStatement.substr(0, 300), translated.refusal);
         // Temporal literals in the DDL (DEFAULT '2024-01-01 00:00:00') mean what they meant in the
         // source session's time zone.
@@ -511,18 +770,26 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
                 } catch (const db::DbError&) {}
             }
         } restore{c, !b.ddlTimeZone.empty()};
-        for (const auto& statement : translated.statements) c.execute(statement);
-    } catch (const db::DbError& e) {
-        if (!(alreadyMaybeApplied && db::dialect::ddlAlreadyApplied(e.code()))) {
-            if (e.kind() == db::ErrorKind::ConnectionLost) impl_->conns[0].reset();
-            const std::string message = impl_->options.endpoint() + ": the target rejected DDL at source position " +
-                b.end.text() + " (" + b.ddlHead + "): " + e.what() + "; statement: " + b.ddlStatement.substr(0, 300);
-            if (e.retryable()) throw ReplayError(message, true);
-            throw DdlRejectedError(message, b.end.text(), b.ddlStatement.substr(0, 300), e.what());
-        }
+        // Each statement on its own: of a DDL translated into several, the first may have run
+        // before a crash and the rest not.
         applied = false;
+        for (const auto& statement : translated.statements) {
+            try {
+                c.execute(statement);
+                applied = true;
+            } catch (const db::DbError& e) {
+                if (!(maybeApplied && db::dialect::ddlAlreadyApplied(e.code()))) throw;
+            }
+        }
+    } catch (const db::DbError& e) {
+        if (e.kind() == db::ErrorKind::ConnectionLost) impl_->conns[0].reset();
+        const std::string message = impl_->options.endpoint() + ": the target rejected DDL at source position " +
+            b.end.text() + " (" + b.ddlHead + "): " + e.what() + "; statement: " + b.ddlStatement.substr(0, 300);
+        if (e.retryable()) throw ReplayError(message, true);
+        throw DdlRejectedError(message, b.end.text(), b.ddlStatement.substr(0, 300), e.what());
     }
     impl_->checkpointDdl(c, b);
+    impl_->changedTarget = true;
     return applied;
 }
 
@@ -533,6 +800,7 @@ void Applier::skipDdl(const Batch& b) {
     impl_->lastClaim[0] = std::chrono::steady_clock::now();
     impl_->fence.renew(c, 0);
     impl_->checkpointDdl(c, b);
+    impl_->changedTarget = true;
 }
 
 int Applier::connections() const { return static_cast<int>(impl_->conns.size()); }

@@ -9,6 +9,17 @@
 // Reconnect retried on a fresh connection, Split retried in pieces half the size, the rest end
 // replay. Every attempt first reads its share's checkpoint row, so a COMMIT whose outcome is
 // unknown is never applied twice.
+//
+// Values: the copy's rule (copy/logical_writer.cpp). A piece commits only once its statements
+// left no warning that means the target stored another value (truncated, clamped, out of range,
+// incorrect for the column); such a warning ends replay with a ReplayError that is not retried,
+// naming the table, the source positions and the warning, and the piece is rolled back. The ENUM
+// '' of a non-strict source (index 0, stored as '' again) passes, as in the copy.
+//
+// XA (Batch::xaStep): a prepared transaction's changes commit with their undo statements in
+// tidemark_meta.replay_xa_undo (job, xid, seq, stmt) and the checkpoint row; its XA COMMIT deletes
+// them, its XA ROLLBACK runs them newest first and deletes them, in share 0's transaction with
+// the checkpoint row. So each happens once, across crashes. Undo needs full row images.
 #pragma once
 
 #include <atomic>
@@ -30,8 +41,9 @@ namespace tidemark::replay {
 // TIDEMARK_REPLAY_TRACE set in the environment: batches and statements go to stderr (debugging).
 bool traceEnabled();
 
-// Session settings the literals of binlog/sql_literal.h rely on (UTC, a sql_mode that takes a
-// non-strict source's legacy values as they are), plus multi-statement mode.
+// Session settings the literals of binlog/sql_literal.h rely on (UTC, the copy's sql_mode, which
+// takes a non-strict source's legacy values as they are: dialect/session.h), plus
+// multi-statement mode.
 void prepareTargetSession(db::Connection& c);
 
 struct ApplierOptions {
@@ -56,9 +68,11 @@ public:
     void wait();
     bool idle() const;
 
-    // Runs a DDL batch on connection 0 and checkpoints it (share 0's row). With
-    // `alreadyMaybeApplied`, errors saying the change is already there count as success.
-    // Returns false when it was judged already applied.
+    // Runs a DDL batch on connection 0 and checkpoints it (share 0's row). Errors saying the
+    // change is already there (dialect/errors.h ddlAlreadyApplied) count as success when the DDL
+    // may have run before a crash without its checkpoint: while this applier has committed no row
+    // change and no DDL (whatever the recovery of the batch before it re-submitted), or when
+    // `alreadyMaybeApplied`. Returns false when it was judged already applied.
     // A DDL the target refuses (translation refusal or server error other than a lost
     // connection) throws DdlRejectedError naming the position, the statement and the reason.
     bool applyDdl(const Batch& batch, bool alreadyMaybeApplied);

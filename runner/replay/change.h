@@ -41,6 +41,21 @@ struct Batch {
     std::string ddlHead;
     std::string ddlTimeZone;                         // the source session's time_zone, when it logged one
     std::chrono::steady_clock::time_point opened{};  // when the first transaction joined (its arrival)
+    // A piece of one source transaction too large to hold whole (ReplayOptions::maxHeldTxnBytes):
+    // the batch holds only that transaction's changes [txnOffset, txnOffset + changes.size()),
+    // shares = 1, start = the transaction's start. While `txnContinues` the transaction goes on
+    // past this batch: end = start, and every checkpoint row of the batch counts changes from the
+    // transaction's start (next = txnOffset + position, never 0, also once the batch is whole).
+    // The batch that ends the transaction has txnContinues = false and its real end: it writes
+    // next = 0 once whole, like any batch (checkpoint.h).
+    uint64_t txnOffset = 0;
+    bool txnContinues = false;
+    // XA (one transaction per batch, one share): at Prepare its changes are applied together with
+    // their undo statements (tidemark_meta, keyed by job and xid) and the checkpoint; at Commit the
+    // undo is forgotten, at Rollback it is run; both with the checkpoint, so each happens once.
+    enum class XaStep { None, Prepare, Commit, Rollback };
+    XaStep xaStep = XaStep::None;
+    std::string xaXid;  // the XID as the binlog's XA statements print it (X'..',X'..',n)
 };
 
 }  // namespace tidemark::replay

@@ -17,7 +17,11 @@ std::string table(const char* name) { return db::qualified(kMetaSchema, name); }
 }  // namespace
 
 bool ResumePoint::complete() const {
-    return std::all_of(committed.begin(), committed.end(), [](bool b) { return b; });
+    return !insideTxn() && std::all_of(committed.begin(), committed.end(), [](bool b) { return b; });
+}
+
+bool ResumePoint::insideTxn() const {
+    return workers == 1 && next.size() == 1 && next[0] > 0 && start == end && start.gtidSet == end.gtidSet;
 }
 
 void CheckpointStore::ensureTables(db::Connection& t) const {

@@ -32,6 +32,12 @@
 //   starts by claiming its fence row under that epoch. The takeover waits for any transaction
 //   that passed its claim, so everything an earlier epoch committed is in the rows the new run
 //   reads, and nothing of an earlier epoch commits afterwards.
+//   A SOURCE TRANSACTION TOO LARGE TO HOLD (change.h: Batch::txnOffset) is applied as batches of
+//   one share, each a run of its changes: a continuing one commits rows (b, S, S, 1, next) with S
+//   the transaction's start and next counting changes from S (never 0), the last one commits
+//   (b, S, E, 1, next/0) as any batch. A resume point with start == end and next > 0 is therefore
+//   inside that transaction: recovery streams from S, drops the transaction's first `next`
+//   changes (ResumePoint::insideTxn) and goes on in pieces.
 //   The one non-transactional step is a DDL (it commits implicitly on MySQL and TiDB): it runs
 //   right after its connection renewed the lease, and a takeover needs that lease to run out or
 //   that connection to be gone. Replaying it after a crash between it and its checkpoint is made
@@ -77,6 +83,9 @@ struct ResumePoint {
     std::vector<bool> committed;  // per share of B: whole in the target
     std::vector<uint64_t> next;   // per share of B not whole: where it resumes (0 = from the start)
     bool complete() const;        // every share committed: resume at `end` with a fresh batch
+    // Inside a source transaction applied in pieces: `start` is where it begins, next[0] how many
+    // of its changes are in the target (see the invariant above).
+    bool insideTxn() const;
 };
 
 class CheckpointStore {

@@ -13,9 +13,16 @@ namespace {
 using db::dialect::Token;
 using db::dialect::tokenize;
 
+std::string lowerAscii(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
 class Parser {
 public:
-    Parser(std::vector<Token> t, std::string_view defaultDb) : t_(std::move(t)), db_(defaultDb) {}
+    Parser(std::vector<Token> t, std::string_view defaultDb, api::NameCase names, std::vector<WrittenName>& folded)
+        : t_(std::move(t)), db_(defaultDb), lower_(names == api::NameCase::Lower), folded_(&folded) {}
     bool is(std::string_view word, size_t ahead = 0) const {
         return i_ + ahead < t_.size() && t_[i_ + ahead].kind == Token::Word && t_[i_ + ahead].upper() == word;
     }
@@ -43,14 +50,19 @@ public:
         out = t_[i_++].text;
         return true;
     }
+    std::string stored(std::string_view name) const { return lower_ ? lowerAscii(name) : std::string(name); }
+    // A table name, as the source stores it; one written in another case is noted in `folded`.
     bool name(TableName& out) {
         std::string a, b;
+        const std::size_t first = i_;
         if (!ident(a)) return false;
         if (acceptSymbol('.')) {
             if (!ident(b)) return false;
-            out = {a, b};
+            out = {stored(a), stored(b)};
+            if (out.database != a || out.table != b) folded_->push_back({t_[first].begin, t_[i_ - 1].end, out});
         } else {
-            out = {std::string(db_), a};
+            out = {stored(db_), stored(a)};
+            if (out.table != a) folded_->push_back({t_[first].begin, t_[i_ - 1].end, out});
         }
         return true;
     }
@@ -62,14 +74,30 @@ public:
 private:
     std::vector<Token> t_;
     std::string_view db_;
+    bool lower_ = false;
+    std::vector<WrittenName>* folded_;
     size_t i_ = 0;
 };
 
+// `statement` with the names in `folded` written as stored, qualified.
+std::string withStoredNames(std::string_view statement, const std::vector<WrittenName>& folded) {
+    std::string out(statement);
+    auto spans = folded;
+    std::sort(spans.begin(), spans.end(), [](const WrittenName& a, const WrittenName& b) { return a.begin > b.begin; });
+    std::size_t limit = out.size();
+    for (const auto& w : spans) {
+        if (w.end > limit) continue;  // the same name noted twice (ALTER ... RENAME read again)
+        out.replace(w.begin, w.end - w.begin, db::qualified(w.stored.database, w.stored.table));
+        limit = w.begin;
+    }
+    return out;
+}
+
 }  // namespace
 
-Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
-    Parser p(tokenize(statement), defaultDb);
+Ddl parseDdl(std::string_view statement, std::string_view defaultDb, api::NameCase names) {
     Ddl d;
+    Parser p(tokenize(statement), defaultDb, names, d.folded);
     const std::string verb = p.upper();
     p.skip();
     // MariaDB's sequences: what the target does with them is the dialect's to say.
@@ -95,12 +123,17 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
             if (p.name(n)) {
                 d.kind = DdlKind::CreateTable;
                 d.tables.push_back(n);
+                // CREATE TABLE t LIKE u / t (LIKE u): u is read for its name's case only.
+                p.acceptSymbol('(');
+                TableName like;
+                if (p.accept("LIKE")) p.name(like);
             }
             d.head = "CREATE TABLE";
         } else if (p.is("DATABASE") || p.is("SCHEMA")) {
             p.skip();
             p.ifExists();
             if (p.ident(d.database)) d.kind = DdlKind::CreateDatabase;
+            d.database = p.stored(d.database);
             d.head = "CREATE DATABASE";
         } else {
             bool index = false;
@@ -152,6 +185,7 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
             d.head = "ALTER DATABASE";
             if (p.ident(d.database) && !(p.upper() == "UPGRADE")) d.kind = DdlKind::AlterDatabase;
             else d.kind = DdlKind::Skipped;
+            d.database = p.stored(d.database);
         } else {
             d.kind = DdlKind::Skipped;
             d.head = "ALTER " + p.upper();
@@ -174,6 +208,7 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
             p.ifExists();
             d.head = "DROP DATABASE";
             if (p.ident(d.database)) d.kind = DdlKind::DropDatabase;
+            d.database = p.stored(d.database);
         } else if (p.is("INDEX") || p.is("KEY")) {
             p.skip();
             p.ifExists();
@@ -219,7 +254,9 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb) {
     return d;
 }
 
-std::string targetStatement(const Ddl& d, std::string_view statement, const api::ObjectSelection& sel) {
+std::string targetStatement(const Ddl& d, std::string_view written, const api::ObjectSelection& sel) {
+    const std::string storedText = d.folded.empty() ? std::string() : withStoredNames(written, d.folded);
+    const std::string_view statement = d.folded.empty() ? written : std::string_view(storedText);
     auto selected = [&](const TableName& n) { return sel.selectsTable(n.database, n.table); };
     switch (d.kind) {
         case DdlKind::CreateDatabase:

@@ -36,6 +36,13 @@ struct TableName {
     bool operator==(const TableName&) const = default;
 };
 
+// Where the statement writes a table name in another case than the source stores it: the
+// bytes [begin, end) of the statement (`db`.`t` or `t`) and the name as stored.
+struct WrittenName {
+    std::size_t begin = 0, end = 0;
+    TableName stored;
+};
+
 struct Ddl {
     DdlKind kind = DdlKind::Unknown;
     std::string database;           // database statements
@@ -44,14 +51,21 @@ struct Ddl {
     TableName renamedTable;
     bool hasRename = false;
     std::string head;  // "CREATE TABLE", for logs
+    // Names written in another case than stored (NameCase::Lower only), including CREATE TABLE's
+    // LIKE source: targetStatement writes them as stored, since the target compares names exactly.
+    std::vector<WrittenName> folded;
 };
 
-// Parses the head of `statement`; `defaultDb` qualifies unqualified names.
-Ddl parseDdl(std::string_view statement, std::string_view defaultDb);
+// Parses the head of `statement`; `defaultDb` qualifies unqualified names. Database and table
+// names are as the source stores them under `names` (lower case for NameCase::Lower, as written
+// otherwise), so they match the binlog's row events and the tables the copy made.
+Ddl parseDdl(std::string_view statement, std::string_view defaultDb, api::NameCase names = api::NameCase::Exact);
 
 // The statement to run on the target for `ddl` restricted to the selected objects, or "" when
 // nothing selected is touched. Tables created later are selected by `selection` the way
-// selectsTable() says (whole-database includes take new tables, table lists do not).
+// selectsTable() says (whole-database includes take new tables, table lists do not; the shadow
+// tables of gh-ost and pt-online-schema-change go with their table). Names `ddl.folded` lists
+// are written as stored.
 std::string targetStatement(const Ddl& ddl, std::string_view statement, const api::ObjectSelection& selection);
 
 }  // namespace tidemark::replay

@@ -3,26 +3,215 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <ctime>
 
 namespace tidemark::replay {
 
-void Progress::report(const ProgressSample& s, bool force) {
-    auto now = std::chrono::steady_clock::now();
-    double elapsed = std::chrono::duration<double>(now - last_).count();
-    if (!force && elapsed < 1.0) return;
-    double lag = 0;
-    if (s.oldestUnappliedCommit) {
-        auto wall =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-        lag = std::max<double>(0, static_cast<double>(wall.count()) - *s.oldestUnappliedCommit);
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// The wall-clock time of a steady-clock instant, as RFC 3339 UTC.
+std::string wallText(Clock::time_point at, Clock::time_point now) {
+    const auto wall =
+        std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(now - at);
+    const std::time_t t = std::chrono::system_clock::to_time_t(wall);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace
+
+const char* stallReasonName(StallReason r) {
+    switch (r) {
+        case StallReason::None: return "";
+        case StallReason::TargetUnavailable: return "TargetUnavailable";
+        case StallReason::SourceUnreachable: return "SourceUnreachable";
+        case StallReason::DdlRunning: return "DdlRunning";
+        case StallReason::ApplyBlocked: return "ApplyBlocked";
     }
-    if (s.oldestUnappliedArrival)
-        lag = std::max(lag, std::chrono::duration<double>(now - *s.oldestUnappliedArrival).count());
-    lag = std::round(lag * 100) / 100;
+    return "";
+}
+
+Progress::Progress(status::StatusSink& sink, ProgressOptions options) : sink_(sink), options_(options) {
+    const auto now = Clock::now();
+    lastStream_ = caughtUp_ = lastCommitSeen_ = now;
+    thread_ = std::thread([this] { loop(); });
+}
+
+Progress::~Progress() {
+    {
+        std::lock_guard lock(mu_);
+        quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void Progress::report(const ProgressSample& s, bool force) {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    if (s.targetCommits != commits_) {
+        commits_ = s.targetCommits;
+        lastCommitSeen_ = now;
+    }
+    sample_ = s;
+    havePending_ = s.oldestUnappliedCommit || s.oldestUnappliedArrival;
+    if (!havePending_ && heartbeatThisSession_ && now - lastStream_ < options_.streamSilentAfter) {
+        caughtUp_ = now;
+        recovered();
+    }
+    dirty_ = true;
+    if (force) publish(now);
+}
+
+void Progress::streamAlive(bool heartbeat) {
+    std::lock_guard lock(mu_);
+    lastStream_ = Clock::now();
+    streaming_ = true;
+    if (heartbeat) heartbeatThisSession_ = true;
+    if (!havePending_ && !applyingSince_ && !ddlSince_ && heartbeatThisSession_) caughtUp_ = lastStream_;
+}
+
+void Progress::applying() {
+    std::lock_guard lock(mu_);
+    if (!applyingSince_) {
+        applyingSince_ = Clock::now();
+        lastCommitSeen_ = *applyingSince_;
+    }
+}
+
+void Progress::applied() {
+    std::lock_guard lock(mu_);
+    applyingSince_.reset();
+    lastCommitSeen_ = Clock::now();
+    recovered();
+    cv_.notify_all();
+}
+
+void Progress::ddlStarted(const std::string& what, uint32_t commitTime) {
+    std::lock_guard lock(mu_);
+    ddlSince_ = Clock::now();
+    ddlWhat_ = what;
+    ddlCommit_ = commitTime;
+}
+
+void Progress::ddlFinished() {
+    std::lock_guard lock(mu_);
+    ddlSince_.reset();
+    recovered();
+    cv_.notify_all();
+}
+
+void Progress::unavailable(StallReason reason, const std::string& message) {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    if (unavailable_.reason == StallReason::None) unavailable_.since = now;
+    unavailable_.reason = reason;
+    unavailable_.message = message.substr(0, 500);
+    applyingSince_.reset();
+    ddlSince_.reset();
+    cv_.notify_all();
+}
+
+void Progress::sessionStarted() {
+    std::lock_guard lock(mu_);
+    if (sample_.oldestUnappliedCommit && (!carriedCommit_ || *sample_.oldestUnappliedCommit < *carriedCommit_))
+        carriedCommit_ = sample_.oldestUnappliedCommit;
+    if (sample_.oldestUnappliedArrival && (!carriedArrival_ || *sample_.oldestUnappliedArrival < *carriedArrival_))
+        carriedArrival_ = sample_.oldestUnappliedArrival;
+    sample_.oldestUnappliedCommit.reset();
+    sample_.oldestUnappliedArrival.reset();
+    havePending_ = false;
+    heartbeatThisSession_ = false;
+    streaming_ = false;
+    applyingSince_.reset();
+    ddlSince_.reset();
+}
+
+void Progress::recovered() {
+    unavailable_ = Stall{};
+    carriedCommit_.reset();
+    carriedArrival_.reset();
+}
+
+double Progress::lastLagSeconds() const {
+    std::lock_guard lock(mu_);
+    return lastLag_;
+}
+
+StallReason Progress::stalled() const {
+    std::lock_guard lock(mu_);
+    return currentStall(Clock::now()).reason;
+}
+
+Progress::Stall Progress::currentStall(Clock::time_point now) const {
+    if (unavailable_.reason != StallReason::None) return unavailable_;
+    if (ddlSince_ && now - *ddlSince_ >= options_.ddlStalledAfter)
+        return {StallReason::DdlRunning,
+                "replay: " + ddlWhat_ + " has been running on the target for " +
+                    std::to_string(static_cast<long long>(seconds(now - *ddlSince_))) +
+                    " s; changes after it wait until it finishes",
+                *ddlSince_};
+    if (applyingSince_ && now - std::max(*applyingSince_, lastCommitSeen_) >= options_.applyStalledAfter) {
+        const auto since = std::max(*applyingSince_, lastCommitSeen_);
+        return {StallReason::ApplyBlocked,
+                "replay: no target transaction committed for " +
+                    std::to_string(static_cast<long long>(seconds(now - since))) +
+                    " s while a batch is being applied (lock waits on the target, or a hung target session); "
+                    "check the target's processlist for sessions blocking tidemark",
+                since};
+    }
+    if (streaming_ && !applyingSince_ && !ddlSince_ && now - lastStream_ >= options_.applyStalledAfter)
+        return {StallReason::SourceUnreachable,
+                "replay: no binlog event nor heartbeat from the source for " +
+                    std::to_string(static_cast<long long>(seconds(now - lastStream_))) + " s",
+                lastStream_};
+    return {};
+}
+
+double Progress::lagAt(Clock::time_point now) const {
+    std::optional<uint32_t> commit = sample_.oldestUnappliedCommit;
+    std::optional<Clock::time_point> arrival = sample_.oldestUnappliedArrival;
+    if (carriedCommit_ && (!commit || *carriedCommit_ < *commit)) commit = carriedCommit_;
+    if (carriedArrival_ && (!arrival || *carriedArrival_ < *arrival)) arrival = carriedArrival_;
+    if (ddlSince_) {  // the running DDL is pending too
+        if (ddlCommit_ && (!commit || ddlCommit_ < *commit)) commit = ddlCommit_;
+        if (!arrival || *ddlSince_ < *arrival) arrival = ddlSince_;
+    }
+    double lag = 0;
+    if (commit) {
+        const auto wall =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+        lag = std::max<double>(0, static_cast<double>(wall.count()) - *commit);
+    }
+    if (arrival) lag = std::max(lag, seconds(now - *arrival));
+    if (!commit && !arrival) {
+        const bool live = now - lastStream_ < options_.streamSilentAfter && unavailable_.reason == StallReason::None;
+        if (!live) lag = seconds(now - caughtUp_);
+    }
+    return std::round(lag * 100) / 100;
+}
+
+void Progress::publish(Clock::time_point now) {
+    const double elapsed = seconds(now - lastPublish_);
+    const ProgressSample& s = sample_;
+    const double lag = lagAt(now);
     lastLag_ = lag;
-    double rate = last_.time_since_epoch().count() == 0 || elapsed <= 0
+    const double rate = lastPublish_ == Clock::time_point{} || elapsed <= 0
         ? 0
         : static_cast<double>(s.rowsApplied - std::min(lastRows_, s.rowsApplied)) / elapsed;
+    const Stall stall = currentStall(now);
+    nlohmann::json stalled = nullptr;
+    if (stall.reason != StallReason::None)
+        stalled = {{"reason", stallReasonName(stall.reason)},
+                   {"message", stall.message},
+                   {"since", wallText(stall.since, now)}};
     nlohmann::json j = {
         {"sourcePosition", s.source.known() ? s.source.text() : ""},
         {"appliedPosition", s.applied.known() ? s.applied.text() : ""},
@@ -33,10 +222,29 @@ void Progress::report(const ProgressSample& s, bool force) {
         {"rowsPerSecond", static_cast<uint64_t>(rate)},
         {"safeMode", s.safeMode},
         {"safeModeUntil", s.safeModeUntil},
+        {"stalled", stalled},
     };
     sink_.report("incremental", j);
-    last_ = now;
+    lastPublish_ = now;
     lastRows_ = s.rowsApplied;
+    published_ = stall.reason;
+    dirty_ = false;
+}
+
+void Progress::loop() {
+    std::unique_lock lock(mu_);
+    while (!quit_) {
+        cv_.wait_for(lock, std::chrono::milliseconds(250));
+        if (quit_) break;
+        const auto now = Clock::now();
+        const bool changed = currentStall(now).reason != published_;
+        if (!changed && lastPublish_ == Clock::time_point{} && !dirty_) continue;  // nothing to say yet
+        const auto since = now - lastPublish_;
+        if (changed || since >= options_.publishAtLeast ||
+            (since >= options_.publishEvery && (dirty_ || lagAt(now) > 0)))
+            publish(now);
+    }
+    if (dirty_) publish(Clock::now());
 }
 
 }  // namespace tidemark::replay

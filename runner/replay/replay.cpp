@@ -1,5 +1,7 @@
 #include "runner/replay/replay.h"
 
+#include "runner/db/catalog.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -18,12 +20,30 @@
 #include "runner/replay/safe_mode.h"
 #include "runner/replay/schema_tracker.h"
 #include "runner/replay/stream_order.h"
+#include "runner/replay/xa_xid.h"
 
 namespace tidemark::replay {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The engine a CREATE/ALTER TABLE names ("ENGINE = MyISAM", "engine=Aria"), "" when none.
+std::string engineClause(const std::string& statement) {
+    std::string upper = statement;
+    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (size_t at = upper.find("ENGINE"); at != std::string::npos; at = upper.find("ENGINE", at + 6)) {
+        if (at > 0 && (std::isalnum(static_cast<unsigned char>(upper[at - 1])) || upper[at - 1] == '_')) continue;
+        size_t i = at + 6;
+        while (i < upper.size() && (upper[i] == ' ' || upper[i] == '=' || upper[i] == '\t' || upper[i] == '\n')) ++i;
+        if (i == at + 6) continue;
+        size_t j = i;
+        while (j < statement.size() && (std::isalnum(static_cast<unsigned char>(statement[j])) || statement[j] == '_'))
+            ++j;
+        if (j > i) return statement.substr(i, j - i);
+    }
+    return "";
+}
 
 // One connected run: from the checkpoint (or start) until stop, stopAt or an error.
 class Session {
@@ -37,7 +57,7 @@ public:
           options_(options),
           sink_(sink),
           stop_(stop),
-          store_(job.name),
+          store_(job.instanceKey()),
           fence_(fence),
           tracker_(job.objects),
           progress_(progress),
@@ -46,6 +66,8 @@ public:
 
     // True when it made progress (for the caller's backoff).
     bool madeProgress() const { return progressed_; }
+    // Which endpoint the error that ended run() came from (for the stall reason).
+    bool failedOnSource() const { return failedOnSource_; }
     const Position& streamPosition() const { return streamPos_; }
 
     void run() {
@@ -75,15 +97,25 @@ public:
         }
 
         tracker_.loadAll(meta);
-        {
+        onSource([&] {
             auto src = db::connectWithRetry(source_);
             tracker_.loadAll(src);  // tables the target does not have yet
-        }
+            tracker_.loadSourceEngines(src);
+        });
 
         // A checkpoint with a MySQL GTID set resumes by that set (COM_BINLOG_DUMP_GTID): the same
         // point on this source, or on a replica of it with other file names after a failover.
         Position from;
-        if (resume) {
+        if (resume && resume->insideTxn()) {
+            // Inside a source transaction applied in pieces: from its start, without the changes
+            // already in the target (checkpoint.h).
+            from = resumePoint(resume->start);
+            nextSeq_ = resume->batch + 1;
+            skipChanges_ = resume->next[0];
+            resumeTxnStart_ = resume->start;
+            sink_.note("replay: resuming inside the source transaction at " + resume->start.text() + ", after its " +
+                       std::to_string(skipChanges_) + " row changes already applied");
+        } else if (resume) {
             if (resume->complete()) {
                 from = resumePoint(resume->end);
                 nextSeq_ = resume->batch + 1;
@@ -113,11 +145,11 @@ public:
         applier_ = &applier;
 
         StreamerOptions so;
-        so.replicaName = options_.replicaName.empty() ? "tidemark-" + job_.name : options_.replicaName;
+        so.replicaName = options_.replicaName.empty() ? "tidemark-" + job_.instanceKey() : options_.replicaName;
         so.heartbeat = options_.heartbeat;
         BinlogStreamer streamer(source_, so);
         streamer_ = &streamer;
-        SourceInfo info = streamer.start(from);
+        SourceInfo info = onSource([&] { return streamer.start(from); });
         streamPos_ = info.start;
         appliedPos_ = info.start;
         lastCheckpoint_ = info.start;
@@ -136,11 +168,19 @@ public:
         decoder.setFile(streamPos_.file);
         decoder_ = &decoder;
 
+        // Starting "now": record the start before reading anything, so a failure before the first
+        // batch resumes here instead of at a later "now" (which would skip what came between).
+        if (!resume && !options_.start && streamPos_.known()) {
+            building();
+            submit({}, /*alone=*/true);  // one share: whole once share 0 commits, so resumed at its end
+            finishInFlight();
+        }
+
         std::string raw;
         std::vector<binlog::Event> events;
         try {
             while (!stop_.load()) {
-                if (streamer.next(raw, std::chrono::milliseconds(20))) {
+                if (onSource([&] { return streamer.next(raw, std::chrono::milliseconds(20)); })) {
                     events.clear();
                     decoder.decode(std::move(raw), events);
                     for (auto& ev : events) handle(std::move(ev));
@@ -186,11 +226,29 @@ private:
         uint32_t firstTimestamp = 0;
         std::optional<binlog::MariaGtid> maria;
         std::optional<binlog::MysqlGtid> mysql;
+        bool xa = false;                // between XA START and XA PREPARE
+        bool nonTransactional = false;  // holds changes of a table non-transactional at the source
+        // Applied in pieces (maxHeldTxnBytes): where it starts and how many of its changes went
+        // to the target before `changes`.
+        bool split = false;
+        Position start;
+        uint64_t applied = 0;
     };
+
+    template <class F>
+    auto onSource(F&& f) -> decltype(f()) {
+        try {
+            return f();
+        } catch (...) {
+            failedOnSource_ = true;
+            throw;
+        }
+    }
 
     Position here(uint64_t pos) const { return Position{decoder_->file(), pos, gtid_.text()}; }
 
     void handle(binlog::Event&& ev) {
+        progress_.streamAlive(ev.as<binlog::Heartbeat>() != nullptr);
         if (ev.inPayload && ev.as<binlog::TransactionPayload>()) return;
         std::visit([&](auto& body) { on(body, ev); }, ev.body);
         if (!ev.as<binlog::Heartbeat>() && ev.nextPosition && !ev.inPayload) {
@@ -228,27 +286,14 @@ private:
         switch (q.kind) {
             case binlog::QueryKind::Begin: beginTxn(ev); return;
             case binlog::QueryKind::Commit: commitTxn(ev); return;
-            case binlog::QueryKind::Rollback:
-                // Nothing to apply, but the transaction's GTID is spent all the same.
-                addGtids(txn_.maria);
-                txn_ = Txn{};
-                inTxn_ = false;
-                streamPos_ = here(ev.nextPosition);
-                return;
-            case binlog::QueryKind::Xa: {
-                // XA: the rows come with XA START .. XA END and are applied at XA PREPARE (the
-                // XA_PREPARE_LOG event); the later XA COMMIT/ROLLBACK is a group of its own.
-                std::string head = q.statement.substr(0, 12);
-                for (auto& ch : head) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-                if (head.starts_with("XA COMMIT") || head.starts_with("XA ROLLBACK")) commitTxn(ev);
-                return;
-            }
+            case binlog::QueryKind::Rollback: rollbackTxn(ev); return;
+            case binlog::QueryKind::Xa: onXa(q, ev); return;
             case binlog::QueryKind::Savepoint:
             case binlog::QueryKind::StatementDml: return;
             case binlog::QueryKind::Other: break;
         }
         // DDL (or other non-DML statement): it commits any open transaction implicitly.
-        if (inTxn_ && !txn_.changes.empty()) commitTxn(ev, /*endsAtThisEvent=*/false);
+        if (inTxn_ && (!txn_.changes.empty() || txn_.split)) commitTxn(ev, /*endsAtThisEvent=*/false);
         std::optional<binlog::MariaGtid> maria = txn_.maria;
         txn_ = Txn{};
         inTxn_ = false;
@@ -257,7 +302,57 @@ private:
     }
 
     void on(binlog::Xid&, binlog::Event& ev) { commitTxn(ev); }
-    void on(binlog::XaPrepare&, binlog::Event& ev) { commitTxn(ev); }
+    // XA PREPARE ends the rows of an XA transaction (XA START .. XA END): a batch of its own with
+    // xaStep Prepare; the later XA COMMIT / XA ROLLBACK is another (onXa). XA COMMIT ... ONE
+    // PHASE logs this event with onePhase: an ordinary transaction.
+    void on(binlog::XaPrepare& x, binlog::Event& ev) {
+        if (x.onePhase || txn_.changes.empty()) {
+            commitTxn(ev);
+            return;
+        }
+        commitTxn(ev, true, formatXid(x.formatId, x.gtrid, x.bqual));
+    }
+
+    void onXa(const binlog::Query& q, const binlog::Event& ev) {
+        const XaStatement xa = parseXaStatement(q.statement);
+        using K = XaStatement::Kind;
+        if (xa.kind == K::Start) {
+            beginTxn(ev);
+            txn_.xa = true;
+            return;
+        }
+        if (xa.kind != K::Commit && xa.kind != K::Rollback) return;
+        if (xa.xid.empty())
+            throw ReplayError("replay: cannot read the XA transaction id of `" + q.statement.substr(0, 200) + "` at " +
+                                  here(ev.position).text(),
+                              false);
+        // A group of its own (GTID, XA COMMIT/ROLLBACK): nothing of it is held.
+        addGtids(txn_.maria);
+        txn_ = Txn{};
+        inTxn_ = false;
+        const Position end = here(ev.nextPosition);
+        const bool alone = !recovery_ || !building_ || building_->changes.empty();
+        if (!recovery_ && building_ && !building_->changes.empty()) submit({});
+        if (alone) {
+            Batch& b = building();
+            b.xaStep = xa.kind == K::Commit ? Batch::XaStep::Commit : Batch::XaStep::Rollback;
+            b.xaXid = xa.xid;
+            b.transactions = 1;
+            b.firstTimestamp = b.lastTimestamp = ev.header.timestamp;
+        }
+        streamPos_ = end;
+        if (!recovery_) {
+            submit({}, /*alone=*/true);
+            return;
+        }
+        // Rebuilding an interrupted batch: this step when it ends here, else one ending later.
+        reachedRecoveryEnd();
+        if (building_) {
+            building_->xaStep = Batch::XaStep::None;
+            building_->xaXid.clear();
+            building_->transactions = 0;
+        }
+    }
 
     void on(binlog::RowsEvent& rows, binlog::Event& ev) {
         if (!rows.table || rows.rows.empty()) return;
@@ -271,6 +366,9 @@ private:
             }
             return;
         }
+        // The full copy read this table at a later snapshot, which already holds this transaction
+        // (table_starts.h); its definition may have changed since, so this comes before the check.
+        if (options_.tableStarts.skipStartingAt(table->database, table->name, streamPos_)) return;
         if (table->columns.size() != rows.table->columns.size()) {
             throw ReplayError("replay: the binlog has " + std::to_string(rows.table->columns.size()) + " columns for " +
                                   table->qualified + " at " + decoder_->file() + ":" + std::to_string(ev.position) +
@@ -280,11 +378,125 @@ private:
                               false);
         }
         if (!inTxn_) beginTxn(ev);
+        if (tracker_.nonTransactionalAtSource(table->database, table->name)) txn_.nonTransactional = true;
+        size_t first = 0;
+        if (skipChanges_ > 0) {
+            // Resuming inside a transaction applied in pieces: its first changes are in the target.
+            if (!txn_.split) {
+                txn_.split = true;
+                txn_.start = resumeTxnStart_;
+            }
+            first = static_cast<size_t>(std::min<uint64_t>(skipChanges_, rows.rows.size()));
+            skipChanges_ -= first;
+            txn_.applied += first;
+            if (first == rows.rows.size()) return;
+        }
         auto held = std::make_shared<binlog::Event>(std::move(ev));
         const auto& r = *held->as<binlog::RowsEvent>();
-        for (const auto& row : r.rows) txn_.changes.push_back(RowChange{table, r.kind, &row, false});
+        for (size_t i = first; i < r.rows.size(); ++i)
+            txn_.changes.push_back(RowChange{table, r.kind, &r.rows[i], false});
         txn_.bytes += held->header.eventSize;
         txn_.events.push_back(std::move(held));
+        // A transaction too large to hold goes to the target in pieces. Not an XA one (its
+        // prepare is one step) nor one holding non-transactional changes (it may end in ROLLBACK,
+        // which must then drop what is not non-transactional), nor while rebuilding a batch.
+        if (txn_.bytes >= options_.maxHeldTxnBytes && !recovery_ && !txn_.xa && !txn_.nonTransactional) applyPiece();
+    }
+
+    // The open transaction's changes so far, as a batch of its own (change.h: txnContinues).
+    void applyPiece() {
+        if (!txn_.split) {
+            // Everything before the transaction commits first; its pieces go alone.
+            if (building_ && !building_->changes.empty()) submit({});
+            building_.reset();
+            txn_.split = true;
+            txn_.start = streamPos_;
+        }
+        auto b = std::make_shared<Batch>();
+        b->start = b->end = txn_.start;
+        b->txnContinues = true;
+        b->opened = txnArrival_;
+        b->firstTimestamp = b->lastTimestamp = txn_.firstTimestamp;
+        takeTxnChanges(*b, safe_.activeFor(txn_.start, SafeMode::Clock::now()));
+        submitPiece(std::move(b));
+    }
+
+    // Moves the open transaction's held changes into `b`, which goes on from txn_.applied.
+    void takeTxnChanges(Batch& b, bool safe) {
+        b.txnOffset = txn_.applied;
+        b.changes = std::move(txn_.changes);
+        for (auto& c : b.changes) c.safe = safe;
+        b.events = std::move(txn_.events);
+        b.txnEnds.push_back(static_cast<uint32_t>(b.changes.size()));
+        b.bytes = txn_.bytes;
+        txn_.applied += b.changes.size();
+        txn_.changes.clear();
+        txn_.events.clear();
+        txn_.bytes = 0;
+    }
+
+    // A piece of a split transaction: alone, one share, after the previous batch committed.
+    void submitPiece(std::shared_ptr<Batch> b) {
+        b->seq = nextSeq_++;
+        b->shares = 1;
+        finishInFlight();
+        lastCheckpoint_ = b->end;
+        inFlight_ = b;
+        if (traceEnabled())
+            std::fprintf(stderr,
+                         "tidemark replay: batch %llu: %zu changes of the transaction at %s from change %llu%s\n",
+                         static_cast<unsigned long long>(b->seq), b->changes.size(), b->start.text().c_str(),
+                         static_cast<unsigned long long>(b->txnOffset), b->txnContinues ? "" : " (its end)");
+        progress_.applying();
+        applier_->submit(b, {});
+        progressed_ = true;
+    }
+
+    // A split transaction ended at `end`: its last piece moves the checkpoint to `end`.
+    void finishSplitTxn(const binlog::Event& ev, const Position& end) {
+        auto b = std::make_shared<Batch>();
+        b->start = txn_.start;
+        b->end = end;
+        b->opened = txnArrival_;
+        b->transactions = 1;
+        b->firstTimestamp = txn_.firstTimestamp;
+        b->lastTimestamp = ev.header.timestamp;
+        takeTxnChanges(*b, safe_.activeFor(end, SafeMode::Clock::now()));
+        txn_ = Txn{};
+        streamPos_ = end;
+        submitPiece(std::move(b));
+    }
+
+    void checkNothingToSkip(const binlog::Event& ev) {
+        if (skipChanges_ == 0) return;
+        throw ReplayError("replay: the checkpoint says " + std::to_string(skipChanges_ + txn_.applied) +
+                              " row changes of the source transaction at " + resumeTxnStart_.text() +
+                              " are applied, but it ended at " + here(ev.nextPosition).text() + " after " +
+                              std::to_string(txn_.applied) + "; the stream differs from the one checkpointed",
+                          false);
+    }
+
+    // A group ending in ROLLBACK: the source kept the changes of its non-transactional tables.
+    void rollbackTxn(const binlog::Event& ev) {
+        checkNothingToSkip(ev);
+        std::vector<RowChange> kept;
+        for (auto& c : txn_.changes)
+            if (tracker_.nonTransactionalAtSource(c.table->database, c.table->name)) kept.push_back(c);
+        if (txn_.split)
+            sink_.note("replay: the source transaction at " + txn_.start.text() +
+                       " ended in ROLLBACK after parts of it were applied in pieces; its transactional changes "
+                       "stay in the target");
+        if (!kept.empty() || txn_.split) {
+            txn_.changes = std::move(kept);
+            commitTxn(ev);
+            return;
+        }
+        // Nothing to apply, but the transaction's GTID is spent all the same.
+        addGtids(txn_.maria);
+        txn_ = Txn{};
+        inTxn_ = false;
+        streamPos_ = here(ev.nextPosition);
+        reachedRecoveryEnd();
     }
 
     void beginTxn(const binlog::Event& ev) {
@@ -306,13 +518,27 @@ private:
         pendingMysqlGtid_.reset();
     }
 
-    void commitTxn(const binlog::Event& ev, bool endsAtThisEvent = true) {
+    // `xaXid`: the transaction is XA, ending at its XA PREPARE: a batch of its own.
+    void commitTxn(const binlog::Event& ev, bool endsAtThisEvent = true, const std::string& xaXid = {}) {
+        checkNothingToSkip(ev);
         addGtids(txn_.maria);
         Position end = endsAtThisEvent ? here(ev.nextPosition) : streamPos_;
         if (!endsAtThisEvent) end = here(ev.position);
         inTxn_ = false;
+        if (txn_.split) {
+            finishSplitTxn(ev, end);
+            return;
+        }
+        // Alone: drain what is building (when rebuilding a batch, only if it was alone then).
+        const bool alone =
+            !xaXid.empty() && !txn_.changes.empty() && (!recovery_ || !building_ || building_->changes.empty());
+        if (alone && !recovery_ && building_ && !building_->changes.empty()) submit({});
         if (!txn_.changes.empty()) {
             Batch& b = building();
+            if (alone) {
+                b.xaStep = Batch::XaStep::Prepare;
+                b.xaXid = xaXid;
+            }
             const bool safe = safe_.activeFor(end, SafeMode::Clock::now());
             for (auto& c : txn_.changes) {
                 c.safe = safe;
@@ -327,7 +553,15 @@ private:
         }
         txn_ = Txn{};
         streamPos_ = end;
+        if (alone && !recovery_) {
+            submit({}, /*alone=*/true);
+            return;
+        }
         reachedRecoveryEnd();
+        if (alone && building_) {
+            building_->xaStep = Batch::XaStep::None;  // rebuilding a batch that ends later
+            building_->xaXid.clear();
+        }
     }
 
     Batch& building() {
@@ -383,12 +617,13 @@ private:
         }
     }
 
-    void submit(std::vector<bool> committed) {
+    // `alone`: the batch is one group that goes as one share (XA steps).
+    void submit(std::vector<bool> committed, bool alone = false) {
         std::shared_ptr<Batch> b = std::move(building_);
         building_.reset();
         if (b->seq == 0) {
             b->seq = nextSeq_++;
-            b->shares = applier_->connections();
+            b->shares = alone ? 1 : applier_->connections();
             b->end = streamPos_;
         } else {
             nextSeq_ = b->seq + 1;
@@ -401,6 +636,7 @@ private:
             std::fprintf(stderr, "tidemark replay: batch %llu %s .. %s: %zu changes, %llu transactions\n",
                          static_cast<unsigned long long>(b->seq), b->start.text().c_str(), b->end.text().c_str(),
                          b->changes.size(), static_cast<unsigned long long>(b->transactions));
+        progress_.applying();
         applier_->submit(b, std::move(committed));
         progressed_ = true;
     }
@@ -412,17 +648,24 @@ private:
             appliedPos_ = inFlight_->end;
             txApplied_ += inFlight_->transactions;
             inFlight_.reset();
+            progress_.applied();
         }
     }
 
     void handleDdl(const binlog::Query& q, const binlog::Event& ev) {
         const Position end = here(ev.nextPosition);
-        Ddl ddl = parseDdl(q.statement, q.schema);
+        Ddl ddl = parseDdl(q.statement, q.schema, job_.objects.names);
         std::string stmt = targetStatement(ddl, q.statement, job_.objects);
         if (stmt.empty()) {
             if (ddl.kind == DdlKind::Skipped || ddl.kind == DdlKind::Unknown)
                 sink_.note("replay: skipped " + ddl.head + " at " + here(ev.position).text() +
                            " (users, grants, routines, triggers, events and views are not migrated)");
+            streamPos_ = end;
+            reachedRecoveryEnd();
+            return;
+        }
+        if (options_.tableStarts.skipDdl(ddl.tables, end)) {
+            sink_.note("replay: skipped " + ddl.head + " at " + end.text() + " (the full copy read the table after it)");
             streamPos_ = end;
             reachedRecoveryEnd();
             return;
@@ -464,13 +707,20 @@ private:
             sink_.report("incremental", {{"skippedDdl", skippedDdl_}, {"failedDdl", nullptr}});
             sink_.note("replay: skipped " + ddl.head + " at " + b->end.text() + " (spec.ddl.skip)");
         } else if (!alreadyCommitted) {
+            progress_.ddlStarted(ddl.head + " at " + b->end.text(), ev.header.timestamp);
+            struct Finished {
+                Progress& p;
+                ~Finished() { p.ddlFinished(); }
+            } finished{progress_};
             bool applied = applier_->applyDdl(*b, maybeApplied);
             sink_.note("replay: " + std::string(applied ? "applied " : "already applied: ") + ddl.head + " at " +
                        here(ev.position).text());
         }
         progressed_ = true;
-        // The target now holds the definition as of this point of the stream.
+        // The target now holds the definition as of this point of the stream; the source's
+        // engine comes from the statement (the target's is not the source's).
         db::Connection& c = *meta_;
+        const std::string engine = engineClause(q.statement);
         switch (ddl.kind) {
             case DdlKind::DropDatabase: tracker_.forgetDatabase(ddl.database); break;
             case DdlKind::DropTable:
@@ -480,11 +730,22 @@ private:
                 for (size_t k = 0; k + 1 < ddl.tables.size(); k += 2) {
                     tracker_.forget(ddl.tables[k].database, ddl.tables[k].table);
                     tracker_.reload(c, ddl.tables[k + 1].database, ddl.tables[k + 1].table);
+                    tracker_.engineRenamed(ddl.tables[k].database, ddl.tables[k].table, ddl.tables[k + 1].database,
+                                           ddl.tables[k + 1].table);
                 }
                 break;
             default:
-                for (auto& t : ddl.tables) tracker_.reload(c, t.database, t.table);
-                if (ddl.hasRename) tracker_.reload(c, ddl.renamedTable.database, ddl.renamedTable.table);
+                for (auto& t : ddl.tables) {
+                    tracker_.reload(c, t.database, t.table);
+                    if (ddl.kind == DdlKind::CreateTable || ddl.kind == DdlKind::AlterTable)
+                        tracker_.engineChanged(t.database, t.table, engine, ddl.kind == DdlKind::CreateTable);
+                }
+                if (ddl.hasRename) {
+                    tracker_.reload(c, ddl.renamedTable.database, ddl.renamedTable.table);
+                    if (!ddl.tables.empty())
+                        tracker_.engineRenamed(ddl.tables[0].database, ddl.tables[0].table, ddl.renamedTable.database,
+                                               ddl.renamedTable.table);
+                }
         }
         streamPos_ = end;
         lastCheckpoint_ = end;
@@ -514,6 +775,7 @@ private:
         s.oldestUnappliedCommit = oldest;
         s.oldestUnappliedArrival = arrival;
         s.rowsApplied = rowsBase_ + applier_->rowsApplied();
+        s.targetCommits = applier_->transactionsCommitted();
         s.transactionsApplied = txBase_ + txApplied_;
         const auto now = SafeMode::Clock::now();
         s.safeMode = safe_.active(streamPos_, now);
@@ -547,6 +809,9 @@ private:
     BinlogStreamer* streamer_ = nullptr;
     binlog::EventDecoder* decoder_ = nullptr;
     std::optional<ResumePoint> recovery_;
+    uint64_t skipChanges_ = 0;  // resuming inside a split transaction: its changes still to drop
+    Position resumeTxnStart_;   // where that transaction starts
+    bool failedOnSource_ = false;
     uint64_t nextSeq_ = 1;
     GtidSet gtid_;
     Position streamPos_, sourcePos_, appliedPos_, lastCheckpoint_;
@@ -566,19 +831,47 @@ private:
 
 }  // namespace
 
-void runReplay(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
+void runReplay(const api::MigrationJob& spec, const db::ConnectOptions& source, const db::ConnectOptions& target,
                const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop) {
+    api::MigrationJob job = spec;
+    bool namesKnown = false;
     Progress progress(sink);
     // A DDL that stopped an earlier run is either skipped now or fails again (and is reported again).
     sink.report("incremental", {{"failedDdl", nullptr}});
     // One fence for every session of this run: once another runner took the job from it, later
     // sessions stop instead of waiting to take it back (fence.h).
-    Fence fence(job.name, FenceOptions{options.lease, options.takeoverTimeout, options.runnerId});
+    Fence fence(job.instanceKey(), FenceOptions{options.lease, options.takeoverTimeout, options.runnerId});
     uint64_t rows = 0, txs = 0;
     auto delay = std::chrono::milliseconds(200);
     ReplayOptions opts = options;
+    // While a session fails and the next waits, the status says which side is unavailable.
+    auto unavailable = [&](const Session& s, const std::string& what) {
+        progress.unavailable(s.failedOnSource() ? StallReason::SourceUnreachable : StallReason::TargetUnavailable,
+                             (s.failedOnSource() ? "source: " : "target: ") + what + "; retrying");
+    };
+    auto backOff = [&] {
+        auto until = Clock::now() + delay;
+        while (!stop.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        delay = std::min(delay * 2, std::chrono::milliseconds(10000));
+    };
     while (!stop.load()) {
+        // Names compare as the source compares them (its lower_case_table_names), as the copy and
+        // the precheck do: rows, DDL and the schema tracker all match the selection by this rule.
+        if (!namesKnown) {
+            try {
+                auto src = db::connectWithRetry(source);
+                job.objects = db::withNameRuleOf(src, job.objects);
+                namesKnown = true;
+            } catch (const db::DbError& e) {
+                if (!e.retryable()) throw ReplayError(std::string("replay: ") + e.what(), false);
+                sink.note(std::string("replay: ") + e.what() + "; retrying");
+                progress.unavailable(StallReason::SourceUnreachable, std::string("source: ") + e.what() + "; retrying");
+                backOff();
+                continue;
+            }
+        }
         Session session(job, source, target, opts, sink, stop, fence, progress, rows, txs);
+        progress.sessionStarted();
         try {
             session.run();
             session.addTotals();
@@ -593,18 +886,18 @@ void runReplay(const api::MigrationJob& job, const db::ConnectOptions& source, c
                 throw;
             }
             sink.note(std::string("replay: ") + e.what() + "; retrying");
+            unavailable(session, e.what());
         } catch (const db::DbError& e) {
             if (!e.retryable()) throw ReplayError(std::string("replay: ") + e.what(), false);
             sink.note(std::string("replay: ") + e.what() + "; retrying");
+            unavailable(session, e.what());
         } catch (const binlog::BinlogError& e) {
             throw ReplayError(std::string("replay: ") + e.what(), false);
         }
         session.addTotals();
         if (session.madeProgress()) delay = std::chrono::milliseconds(200);
         // The start option only counts for the first session; later ones resume from the checkpoint.
-        auto until = Clock::now() + delay;
-        while (!stop.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        delay = std::min(delay * 2, std::chrono::milliseconds(10000));
+        backOff();
     }
 }
 

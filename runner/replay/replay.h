@@ -1,20 +1,31 @@
 // Incremental replication: keeps the target in step with the source's binlog until stopped.
 //
 //   source ──binlog_streamer──> EventDecoder (+ schema_tracker hints) ──> coordinator:
-//     whole transactions → batches (size/time bounded, never splitting a transaction)
-//     → causality shares → applier: N target connections, one transaction per share (or per
-//     piece of a share above limits.maxTxnBytes) with its checkpoint row in tidemark_meta
-//     (exactly once: see checkpoint.h), each fenced against other runners of the job (fence.h)
+//     whole transactions → batches (size/time bounded, never splitting a transaction below
+//     maxHeldTxnBytes) → causality shares → applier: N target connections, one transaction per
+//     share (or per piece of a share above limits.maxTxnBytes) with its checkpoint row in
+//     tidemark_meta (exactly once: see checkpoint.h), each fenced against other runners of the
+//     job (fence.h)
 //   DDL: drain, apply on the target (translated), checkpoint, reload the tracked definition.
+//   progress (its own thread): the status block, lag and stalls.
 //
 // Resumes from tidemark_meta's checkpoint for the job when there is one (the start option is
-// then ignored); otherwise starts at ReplayOptions::start, or at the source's current position.
+// then ignored); otherwise starts at ReplayOptions::start, or at the source's current position
+// ("now"), which is checkpointed before the first change is read.
 //
-// Limits: a source transaction is held in memory whole until its batch commits (memory grows
-// with the largest transaction); rows of different shares of one batch become visible on the
-// target at slightly different moments (each batch is consistent once all its shares commit),
-// and a source transaction larger than limits.maxTxnBytes becomes visible piece by piece;
-// XA transactions are applied at XA PREPARE (a later XA ROLLBACK is not undone).
+// Memory: a source transaction is held until its batch commits, up to maxHeldTxnBytes of its
+// binlog; a larger one is applied in pieces as it arrives (alone, one connection, each piece
+// with a checkpoint inside the transaction: checkpoint.h), so memory stays bounded whatever the
+// transaction size. The stream's read-ahead is bounded by bytes (binlog_streamer.h).
+//
+// Limits: rows of different shares of one batch become visible on the target at slightly
+// different moments (each batch is consistent once all its shares commit), and a source
+// transaction applied in pieces becomes visible piece by piece. XA: XA PREPARE is a batch of its
+// own (Batch::xaStep Prepare), and XA COMMIT / XA ROLLBACK another (Commit / Rollback); the
+// applier keeps what undoes a prepared transaction until then. A binlog group ending in ROLLBACK
+// applies the changes of tables non-transactional at the source (which the source keeps) and
+// drops the rest; such a group is never split into pieces while it is known to hold them.
+// Status: progress.h (lag, stalled).
 #pragma once
 
 #include <atomic>
@@ -26,6 +37,7 @@
 #include "api/migration_job.h"
 #include "runner/db/dialect/limits.h"
 #include "runner/replay/position.h"
+#include "runner/replay/table_starts.h"
 #include "runner/db/connection.h"
 #include "runner/status/status_sink.h"
 
@@ -37,6 +49,11 @@ struct ReplayOptions {
     std::optional<Position> start;
     // The full copy's snapshot position: safe mode stays on until the stream passes it.
     std::optional<Position> safeUntil;
+    // Tables the full copy read wholly at a snapshot later than `start` (a resumed copy): their
+    // row changes and DDL ending at or before that snapshot are already in the target and are
+    // dropped (table_starts.h), also when replay resumes from its own checkpoint (a restart
+    // before the stream passed them).
+    TableStarts tableStarts;
     // The job was restarted after an error (the CLI's --restart, the operator's "restart"):
     // replay the stretch around the error in safe mode, replacing conflicting target rows.
     bool restartAfterError = false;
@@ -47,6 +64,8 @@ struct ReplayOptions {
     size_t maxBatchRows = 20000;
     size_t maxBatchBytes = 32u << 20;
     std::chrono::milliseconds maxBatchDelay{200};
+    // A source transaction whose held binlog bytes pass this is applied in pieces (see above).
+    size_t maxHeldTxnBytes = 8u << 20;
     // What one target transaction may hold. A batch closes before its source bytes reach half
     // of limits.maxTxnBytes (a value's SQL literal can be twice its binlog bytes), and a share
     // still above it is applied in several transactions, each with its checkpoint (checkpoint.h).

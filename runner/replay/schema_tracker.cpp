@@ -140,6 +140,42 @@ void SchemaTracker::load(db::Connection& conn, const std::string& where) {
     }
 }
 
+bool SchemaTracker::nonTransactionalEngine(std::string_view engine) {
+    const std::string e = lower(std::string(engine));
+    return e == "myisam" || e == "aria" || e == "memory" || e == "heap" || e == "csv" || e == "archive" ||
+        e == "mrg_myisam" || e == "merge";
+}
+
+void SchemaTracker::loadSourceEngines(db::Connection& source) {
+    auto rows = source.query(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' "
+        "AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys','tidemark_meta')");
+    nonTransactional_.clear();
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const std::string database = rows.text(i, "TABLE_SCHEMA"), table = rows.text(i, "TABLE_NAME");
+        if (nonTransactionalEngine(rows.text(i, "ENGINE")) && selection_.selectsTable(database, table))
+            nonTransactional_.emplace(database, table);
+    }
+}
+
+void SchemaTracker::engineChanged(const std::string& database, const std::string& table, const std::string& engine,
+                                  bool created) {
+    if (engine.empty() && !created) return;
+    if (nonTransactionalEngine(engine)) nonTransactional_.emplace(database, table);
+    else nonTransactional_.erase(std::make_pair(database, table));
+}
+
+void SchemaTracker::engineRenamed(const std::string& fromDb, const std::string& fromTable, const std::string& toDb,
+                                  const std::string& toTable) {
+    const bool was = nonTransactional_.erase(std::make_pair(fromDb, fromTable)) > 0;
+    if (was) nonTransactional_.emplace(toDb, toTable);
+    else nonTransactional_.erase(std::make_pair(toDb, toTable));
+}
+
+bool SchemaTracker::nonTransactionalAtSource(std::string_view database, std::string_view table) const {
+    return nonTransactional_.count(std::make_pair(std::string(database), std::string(table))) > 0;
+}
+
 std::shared_ptr<const TableSchema> SchemaTracker::find(std::string_view database, std::string_view table) const {
     auto it = tables_.find(std::make_pair(std::string(database), std::string(table)));
     return it == tables_.end() ? nullptr : it->second;

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,19 @@ public:
     void forget(const std::string& database, const std::string& table);
     void forgetDatabase(const std::string& database);
 
+    // Source storage engines: which selected tables are non-transactional on the source
+    // (MyISAM, Aria, MEMORY, ...), whose changes the source keeps even when their binlog group
+    // ends in ROLLBACK. Read from the source's information_schema.TABLES at session start (a
+    // present-day value), then kept in step with DDL by engineChanged().
+    void loadSourceEngines(db::Connection& source);
+    // A DDL created or altered the table: `engine` from its ENGINE clause, "" when it named none
+    // (a CREATE then gets the default engine, taken as transactional; an ALTER keeps the old one).
+    void engineChanged(const std::string& database, const std::string& table, const std::string& engine, bool created);
+    void engineRenamed(const std::string& fromDb, const std::string& fromTable, const std::string& toDb,
+                       const std::string& toTable);
+    bool nonTransactionalAtSource(std::string_view database, std::string_view table) const;
+    static bool nonTransactionalEngine(std::string_view engine);
+
     // The table as tracked now, or null. The pointer stays valid after later DDL (copy-on-write).
     std::shared_ptr<const TableSchema> find(std::string_view database, std::string_view table) const;
     const binlog::TableHint* lookup(std::string_view schema, std::string_view table) const override;
@@ -64,6 +78,7 @@ public:
 private:
     void load(db::Connection& conn, const std::string& where);
     const api::ObjectSelection& selection_;
+    std::set<std::pair<std::string, std::string>, std::less<>> nonTransactional_;
     std::map<std::pair<std::string, std::string>, std::shared_ptr<const TableSchema>, std::less<>> tables_;
 };
 

@@ -1,10 +1,12 @@
 #include "runner/replay/sql_builder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <unordered_map>
 
 #include "runner/binlog/sql_literal.h"
+#include "runner/replay/compaction.h"
 
 namespace tidemark::replay {
 
@@ -157,21 +159,57 @@ void appendWhereKey(std::string& out, const RowChange& c, const SqlDialect& d) {
     }
 }
 
-// Every comparable column of the before image; FLOAT/DOUBLE and generated columns are left out
-// (their literals may not compare equal), which can only widen the match among identical rows.
+// The row to change in a table without a key: every written column of the before image, each
+// compared exactly, then LIMIT 1 (one of identical rows is as good as another). Generated
+// columns follow from the others. `<=>` matches NULLs; FLOAT/DOUBLE literals are exact
+// (sql_literal.h); VECTOR has no comparison operator, so its bytes are compared. Where the
+// server's equality is looser than identity (a string under a case-insensitive or PAD SPACE
+// collation, 0.0 against -0.0), a variable-length string's bytes are a further condition, and for
+// CHAR (padded) and zeros ORDER BY puts the identical row first, a preference, not a condition.
+// JSON compares as documents: 1 and 1.0 are one value to it.
 void appendWhereRow(std::string& out, const RowChange& c, const SqlDialect& d) {
     const auto& img = c.row->before;
+    std::vector<std::string> exact;  // conditions that single out the identical row
     bool first = true;
     for (size_t i = 0; i < img.size(); ++i) {
         const auto& col = c.table->columns[i];
-        if (!img[i].isPresent() || col.generated || col.approximate) continue;
+        const binlog::Value& v = img[i];
+        if (!v.isPresent() || col.generated) continue;
         if (!first) out += " AND ";
         first = false;
-        out += db::quoteIdent(col.name);
+        const std::string name = db::quoteIdent(col.name);
+        if (v.kind == binlog::Value::Kind::Vector || col.dataType == "vector") {
+            out += "CAST(" + name + " AS BINARY) <=> ";
+            appendValue(out, col, v, d);
+            continue;
+        }
+        out += name;
         out += " <=> ";
-        appendValue(out, col, img[i], d);
+        appendValue(out, col, v, d);
+        if (v.kind == binlog::Value::Kind::String && col.dataType != "uuid") {
+            std::string e = "CAST(" + name + " AS BINARY) <=> _binary";
+            binlog::appendQuotedBytes(e, v.data());
+            // A variable-length string is stored byte for byte (the target keeps the source's
+            // charset: db/dialect/collations.h), so its bytes are a condition: LIMIT 1 stops at
+            // the first identical row. ORDER BY instead would read and sort every loose match on
+            // each change (replay of a busy keyless table fell behind for good). CHAR pads, so it
+            // stays a preference.
+            if (col.dataType == "char") exact.push_back(std::move(e));
+            else out += " AND " + e;
+        } else if ((v.kind == binlog::Value::Kind::Double && v.d == 0) ||
+                   (v.kind == binlog::Value::Kind::Float && v.f == 0)) {
+            const bool negative = v.kind == binlog::Value::Kind::Double ? std::signbit(v.d) : std::signbit(v.f);
+            exact.push_back("CAST(" + name + " AS CHAR) = '" + (negative ? "-0" : "0") + "'");
+        }
     }
     if (first) out += "1";
+    if (!exact.empty()) {
+        out += " ORDER BY ";
+        if (exact.size() > 1) out += '(';
+        for (size_t k = 0; k < exact.size(); ++k) out += (k ? " AND " : "") + exact[k];
+        if (exact.size() > 1) out += ')';
+        out += " DESC";
+    }
     out += " LIMIT 1";
 }
 
@@ -220,17 +258,13 @@ void appendInsertHead(std::string& out, const RowChange& c, bool replace) {
     out += ") VALUES ";
 }
 
-}  // namespace
+// ---- Step 1: operations. Each change becomes the operation(s) that apply it, and the changes
+// of one compactable key merge by compaction.h's table.
 
-std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, const std::vector<uint32_t>& share,
-                                       const std::vector<uint32_t>& component, const SqlDialect& dialect,
-                                       const SqlLimits& limits) {
-    std::vector<Op> ops;
-    ops.reserve(share.size() + share.size() / 4);
-    // Compaction: in a component that is one primary key of a table whose only unique key is
-    // that key (no key changes, full images, outside safe mode), the changes collapse into their
-    // net effect: DELETE+INSERT -> upsert, INSERT+UPDATE -> INSERT, UPDATE+UPDATE -> upsert,
-    // UPDATE+DELETE -> DELETE, INSERT+DELETE -> nothing.
+// Components whose changes may merge (compaction.h says when).
+std::unordered_map<uint32_t, bool> compactableComponents(const std::vector<RowChange>& changes,
+                                                         const std::vector<uint32_t>& share,
+                                                         const std::vector<uint32_t>& component) {
     std::unordered_map<uint32_t, bool> compactable;
     for (uint32_t idx : share) {
         const RowChange& c = changes[idx];
@@ -240,73 +274,88 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
         auto [it, inserted] = compactable.emplace(component[idx], ok);
         if (!inserted) it->second = it->second && ok;
     }
-    std::unordered_map<uint32_t, size_t> netOp;  // component -> index in ops
-    std::vector<bool> dead;
-    auto compact = [&](const RowChange& c, uint32_t comp) -> bool {
-        auto it = netOp.find(comp);
-        if (it == netOp.end()) return false;
-        Op& prev = ops[it->second];
-        using K = binlog::RowsKind;
-        if (prev.kind == OpKind::Insert && c.kind == K::Update) {
-            prev.change = &c;  // insert the final image
-            return true;
-        }
-        if (prev.kind == OpKind::Insert && c.kind == K::Delete) {
-            dead[it->second] = true;
-            netOp.erase(it);
-            return true;
-        }
-        if (prev.kind == OpKind::Upsert && c.kind == K::Update) {
-            prev.change = &c;
-            return true;
-        }
-        if (prev.kind == OpKind::Upsert && c.kind == K::Delete) {
-            prev = Op{OpKind::DeleteKey, &c, true};
-            return true;
-        }
-        if (prev.kind == OpKind::DeleteKey && c.kind == K::Write) {
-            prev = Op{OpKind::Upsert, &c, false};
-            return true;
-        }
-        return false;
-    };
+    return compactable;
+}
+
+// The operations of one change on its own.
+void appendOpsFor(std::vector<Op>& ops, const RowChange& c) {
+    const bool keyed = !c.table->identity.empty();
+    switch (c.kind) {
+        case binlog::RowsKind::Write: ops.push_back({c.safe ? OpKind::Replace : OpKind::Insert, &c, false}); break;
+        case binlog::RowsKind::Delete: ops.push_back({keyed ? OpKind::DeleteKey : OpKind::DeleteRow, &c, true}); break;
+        case binlog::RowsKind::Update:
+            if (!keyed) {
+                ops.push_back({OpKind::UpdateRow, &c, true});
+            } else if (c.safe && afterComplete(c)) {
+                // Safe mode: the row may be missing or stale on the target; delete + replace
+                // leaves exactly the after image either way.
+                ops.push_back({OpKind::DeleteKey, &c, true});
+                ops.push_back({OpKind::Replace, &c, false});
+            } else if (upsertable(c)) {
+                ops.push_back({OpKind::Upsert, &c, false});
+            } else {
+                ops.push_back({OpKind::UpdateKey, &c, true});
+            }
+            break;
+    }
+}
+
+// A compactable key's held operation as compaction.h names it. Only Insert, Upsert and
+// DeleteKey are ever held: what appendOpsFor makes of a compactable change.
+HeldOp heldOf(OpKind k) {
+    switch (k) {
+        case OpKind::Insert: return HeldOp::Insert;
+        case OpKind::Upsert: return HeldOp::Upsert;
+        default: return HeldOp::DeleteKey;
+    }
+}
+
+// The share's operations in source order, compacted.
+std::vector<Op> planOps(const std::vector<RowChange>& changes, const std::vector<uint32_t>& share,
+                        const std::vector<uint32_t>& component) {
+    const auto compactable = compactableComponents(changes, share, component);
+    std::vector<Op> ops;
+    ops.reserve(share.size() + share.size() / 4);
+    std::vector<bool> dead;                     // ops merged away (Merged::Nothing)
+    std::unordered_map<uint32_t, size_t> held;  // compactable component -> its held op in `ops`
     for (uint32_t idx : share) {
         const RowChange& c = changes[idx];
         const uint32_t comp = component[idx];
-        if (compactable[comp]) {
-            if (compact(c, comp)) continue;
-            netOp[comp] = ops.size();
-        }
-        const bool keyed = !c.table->identity.empty();
-        switch (c.kind) {
-            case binlog::RowsKind::Write: ops.push_back({c.safe ? OpKind::Replace : OpKind::Insert, &c, false}); break;
-            case binlog::RowsKind::Delete:
-                ops.push_back({keyed ? OpKind::DeleteKey : OpKind::DeleteRow, &c, true});
-                break;
-            case binlog::RowsKind::Update:
-                if (!keyed) {
-                    ops.push_back({OpKind::UpdateRow, &c, true});
-                } else if (c.safe && afterComplete(c)) {
-                    ops.push_back({OpKind::DeleteKey, &c, true});
-                    ops.push_back({OpKind::Replace, &c, false});
-                } else if (upsertable(c)) {
-                    ops.push_back({OpKind::Upsert, &c, false});
-                } else {
-                    ops.push_back({OpKind::UpdateKey, &c, true});
+        if (compactable.at(comp)) {
+            auto it = held.find(comp);
+            if (it != held.end()) {
+                Op& prev = ops[it->second];
+                if (auto merged = mergeChange(heldOf(prev.kind), c.kind)) {
+                    switch (*merged) {
+                        case Merged::Insert: prev = Op{OpKind::Insert, &c, false}; break;
+                        case Merged::Upsert: prev = Op{OpKind::Upsert, &c, false}; break;
+                        case Merged::DeleteKey: prev = Op{OpKind::DeleteKey, &c, true}; break;
+                        case Merged::Nothing:
+                            dead[it->second] = true;
+                            held.erase(it);
+                            break;
+                    }
+                    continue;
                 }
-                break;
+            }
+            held[comp] = ops.size();  // the op appended next
         }
+        appendOpsFor(ops, c);
         dead.resize(ops.size(), false);
     }
-    {
-        std::vector<Op> live;
-        live.reserve(ops.size());
-        for (size_t i = 0; i < ops.size(); ++i)
-            if (i >= dead.size() || !dead[i]) live.push_back(ops[i]);
-        ops = std::move(live);
-    }
-    // Group ids by (kind, table, written columns), in order of first appearance.
-    std::unordered_map<std::string, uint32_t> groups;
+    std::vector<Op> live;
+    live.reserve(ops.size());
+    for (size_t i = 0; i < ops.size(); ++i)
+        if (!dead[i]) live.push_back(ops[i]);
+    return live;
+}
+
+// ---- Step 2: rounds. Operations of one (kind, table, written columns) form a group, which
+// can become one multi-row statement; the i-th step of every component goes into round i, and
+// the operations are sorted by round, then group.
+void arrangeRounds(std::vector<Op>& ops, const std::vector<RowChange>& changes,
+                   const std::vector<uint32_t>& component) {
+    std::unordered_map<std::string, uint32_t> groups;  // ids in order of first appearance
     struct CompState {
         uint32_t round = 0;
         int64_t lastGroup = -1;
@@ -324,8 +373,7 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
         if (!mergeable(op.kind)) key += "#" + std::to_string(i);  // one statement each
         auto [it, _] = groups.emplace(key, static_cast<uint32_t>(groups.size()));
         op.group = it->second;
-        const uint32_t comp = component[op.change - changes.data()];
-        CompState& cs = comps[comp];
+        CompState& cs = comps[component[op.change - changes.data()]];
         // Consecutive operations of one component that land in the same multi-row statement
         // keep their order inside it; anything else starts the next round.
         if (cs.any && !(cs.lastMergeable && cs.lastGroup == op.group)) ++cs.round;
@@ -337,91 +385,94 @@ std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, co
     std::stable_sort(ops.begin(), ops.end(), [](const Op& a, const Op& b) {
         return a.round != b.round ? a.round < b.round : a.group < b.group;
     });
+}
 
+// ---- Step 3: SQL. Each run of one round and group becomes one statement (or several, at the
+// limits); the other kinds are one statement per operation.
+
+// Appends rows of ops[i..] of the same round and group with `appendRow`, separated by commas,
+// until the limits; returns the index after the last one taken (at least one is).
+template <class AppendRow>
+size_t appendRun(std::string& sql, const std::vector<Op>& ops, size_t i, const SqlLimits& limits, AppendRow appendRow) {
+    size_t j = i;
+    for (; j < ops.size() && ops[j].round == ops[i].round && ops[j].group == ops[i].group; ++j) {
+        if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement)) break;
+        if (j > i) sql += ',';
+        appendRow(*ops[j].change);
+    }
+    return j;
+}
+
+// " ON DUPLICATE KEY UPDATE" of an upsert: every written non-key column from VALUES(); a table
+// of key columns only names its first key column, a no-op that makes the clause valid.
+void appendOnDuplicate(std::string& sql, const TableSchema& t) {
+    sql += " ON DUPLICATE KEY UPDATE ";
+    bool first = true;
+    for (size_t k = 0; k < t.columns.size(); ++k) {
+        const auto& col = t.columns[k];
+        if (col.generated || std::find(t.primaryKey.begin(), t.primaryKey.end(), k) != t.primaryKey.end()) continue;
+        if (!first) sql += ", ";
+        first = false;
+        const std::string name = db::quoteIdent(col.name);
+        sql += name + " = VALUES(" + name + ")";
+    }
+    if (first) {
+        const std::string name = db::quoteIdent(t.columns[t.primaryKey[0]].name);
+        sql += name + " = " + name;
+    }
+}
+
+// The statement that starts at ops[i]; returns the index of the first op it does not cover.
+size_t renderStatement(Statement& st, const std::vector<Op>& ops, size_t i, const SqlDialect& d,
+                       const SqlLimits& limits) {
+    const Op& op = ops[i];
+    const TableSchema& t = *op.change->table;
+    st.table = &t;
+    std::string& sql = st.sql;
+    size_t j = i + 1;
+    switch (op.kind) {
+        case OpKind::Insert:
+        case OpKind::Replace:
+        case OpKind::Upsert:
+            appendInsertHead(sql, *op.change, op.kind == OpKind::Replace);
+            j = appendRun(sql, ops, i, limits, [&](const RowChange& c) { appendValuesRow(sql, c, d); });
+            if (op.kind == OpKind::Upsert) appendOnDuplicate(sql, t);
+            break;
+        case OpKind::DeleteKey:
+            sql += "DELETE FROM " + t.qualified + " WHERE ";
+            appendKeyColumns(sql, t);
+            sql += " IN (";
+            j = appendRun(sql, ops, i, limits, [&](const RowChange& c) { appendKeyTuple(sql, c, true, d); });
+            sql += ')';
+            break;
+        case OpKind::DeleteRow:
+            sql += "DELETE FROM " + t.qualified + " WHERE ";
+            appendWhereRow(sql, *op.change, d);
+            break;
+        case OpKind::UpdateKey:
+        case OpKind::UpdateRow:
+            sql += "UPDATE " + t.qualified + " SET ";
+            appendSet(sql, *op.change, d);
+            sql += " WHERE ";
+            if (op.kind == OpKind::UpdateKey) appendWhereKey(sql, *op.change, d);
+            else appendWhereRow(sql, *op.change, d);
+            break;
+    }
+    st.rows = j - i;
+    return j;
+}
+
+}  // namespace
+
+std::vector<Statement> buildStatements(const std::vector<RowChange>& changes, const std::vector<uint32_t>& share,
+                                       const std::vector<uint32_t>& component, const SqlDialect& dialect,
+                                       const SqlLimits& limits) {
+    std::vector<Op> ops = planOps(changes, share, component);
+    arrangeRounds(ops, changes, component);
     std::vector<Statement> out;
     for (size_t i = 0; i < ops.size();) {
-        const Op& op = ops[i];
-        const TableSchema& t = *op.change->table;
         Statement st;
-        st.table = &t;
-        std::string& sql = st.sql;
-        switch (op.kind) {
-            case OpKind::Insert:
-            case OpKind::Replace: {
-                appendInsertHead(sql, *op.change, op.kind == OpKind::Replace);
-                size_t j = i;
-                for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
-                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement))
-                        break;
-                    if (j > i) sql += ',';
-                    appendValuesRow(sql, *ops[j].change, dialect);
-                }
-                st.rows = j - i;
-                i = j;
-                break;
-            }
-            case OpKind::Upsert: {
-                appendInsertHead(sql, *op.change, false);
-                size_t j = i;
-                for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
-                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement))
-                        break;
-                    if (j > i) sql += ',';
-                    appendValuesRow(sql, *ops[j].change, dialect);
-                }
-                sql += " ON DUPLICATE KEY UPDATE ";
-                bool first = true;
-                const auto& img = op.change->row->after;
-                for (size_t k = 0; k < img.size(); ++k) {
-                    const auto& col = t.columns[k];
-                    if (col.generated || std::find(t.primaryKey.begin(), t.primaryKey.end(), k) != t.primaryKey.end())
-                        continue;
-                    if (!first) sql += ", ";
-                    first = false;
-                    const std::string name = db::quoteIdent(col.name);
-                    sql += name + " = VALUES(" + name + ")";
-                }
-                if (first) {
-                    const std::string name = db::quoteIdent(t.columns[t.primaryKey[0]].name);
-                    sql += name + " = " + name;
-                }
-                st.rows = j - i;
-                i = j;
-                break;
-            }
-            case OpKind::DeleteKey: {
-                sql += "DELETE FROM " + t.qualified + " WHERE ";
-                appendKeyColumns(sql, t);
-                sql += " IN (";
-                size_t j = i;
-                for (; j < ops.size() && ops[j].round == op.round && ops[j].group == op.group; ++j) {
-                    if (j > i && (j - i >= limits.maxRowsPerStatement || sql.size() >= limits.maxBytesPerStatement))
-                        break;
-                    if (j > i) sql += ',';
-                    appendKeyTuple(sql, *ops[j].change, true, dialect);
-                }
-                sql += ')';
-                st.rows = j - i;
-                i = j;
-                break;
-            }
-            case OpKind::DeleteRow:
-                sql += "DELETE FROM " + t.qualified + " WHERE ";
-                appendWhereRow(sql, *op.change, dialect);
-                st.rows = 1;
-                ++i;
-                break;
-            case OpKind::UpdateKey:
-            case OpKind::UpdateRow:
-                sql += "UPDATE " + t.qualified + " SET ";
-                appendSet(sql, *op.change, dialect);
-                sql += " WHERE ";
-                if (op.kind == OpKind::UpdateKey) appendWhereKey(sql, *op.change, dialect);
-                else appendWhereRow(sql, *op.change, dialect);
-                st.rows = 1;
-                ++i;
-                break;
-        }
+        i = renderStatement(st, ops, i, dialect, limits);
         out.push_back(std::move(st));
     }
     return out;

@@ -1,7 +1,13 @@
 // Renders one share of a batch as SQL statements for the target: multi-row INSERT/REPLACE
 // (`INSERT INTO t (..) VALUES (..),(..)`), multi-row DELETE by key
 // (`DELETE FROM t WHERE (k1,k2) IN ((..),(..))`), single-row UPDATE by key, and for tables
-// without a usable key DELETE/UPDATE matching every column with `<=>` and `LIMIT 1`.
+// without a usable key DELETE/UPDATE matching every written column exactly with `<=>` (DOUBLE by
+// its exact value, FLOAT widened as the server compares it, NULL by `<=>`; an ORDER BY puts the
+// byte-identical row first where a collation or -0.0 makes `=` looser) and `LIMIT 1`, which
+// changes one of identical rows, as the source did.
+//
+// Steps: the share's changes become operations, merged per key by compaction.h's table; the
+// operations are arranged in rounds (below); each run of one round and group is rendered.
 //
 // Order: each component (causality.h) keeps its source order; different components are free, so
 // the i-th operation of every component goes into "round" i and a round's operations are

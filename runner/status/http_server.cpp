@@ -93,25 +93,61 @@ void HttpServer::start() {
     } catch (...) {
         throw std::runtime_error("--metrics-addr " + impl_->addr + ": expected HOST:PORT or :PORT");
     }
-    if (host.empty() || host == "0.0.0.0" || host == "*") host = "0.0.0.0";
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     if (host == "localhost") host = "127.0.0.1";
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(port));
-    if (inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1)
-        throw std::runtime_error("--metrics-addr " + impl_->addr + ": host must be an IPv4 address");
-    impl_->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(impl_->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(impl_->fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(impl_->fd, 16) != 0) {
-        const std::string err = std::strerror(errno);
-        close(impl_->fd);
-        impl_->fd = -1;
-        throw std::runtime_error("cannot listen on " + impl_->addr + ": " + err);
+    // No host (":9090", "*"): every address, IPv6 and IPv4 on one dual-stack socket where the
+    // node has IPv6 (IPv6-only and dual-stack clusters), else IPv4.
+    const bool any = host.empty() || host == "*";
+    sockaddr_storage ss{};
+    socklen_t ssLen = 0;
+    auto bindTo = [&](int family) -> bool {
+        ss = {};
+        if (family == AF_INET6) {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons(static_cast<uint16_t>(port));
+            if (any) a->sin6_addr = in6addr_any;
+            else if (inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) != 1) return false;
+            ssLen = sizeof(sockaddr_in6);
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+            a->sin_family = AF_INET;
+            a->sin_port = htons(static_cast<uint16_t>(port));
+            if (any) a->sin_addr.s_addr = htonl(INADDR_ANY);
+            else if (inet_pton(AF_INET, host.c_str(), &a->sin_addr) != 1) return false;
+            ssLen = sizeof(sockaddr_in);
+        }
+        return true;
+    };
+    int family = AF_INET;
+    if (any) family = AF_INET6;
+    else if (!bindTo(AF_INET)) family = AF_INET6;
+    if (!bindTo(family))
+        throw std::runtime_error("--metrics-addr " + impl_->addr + ": host must be an IPv4 or IPv6 address");
+    auto listenOn = [&](int fam) -> int {
+        int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        int one = 1, zero = 0;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (fam == AF_INET6 && any) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+        if (bind(fd, reinterpret_cast<sockaddr*>(&ss), ssLen) != 0 || listen(fd, 16) != 0) {
+            const int err = errno;
+            close(fd);
+            errno = err;
+            return -1;
+        }
+        return fd;
+    };
+    impl_->fd = listenOn(family);
+    if (impl_->fd < 0 && any && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+        bindTo(AF_INET);  // a node without IPv6
+        impl_->fd = listenOn(AF_INET);
     }
-    socklen_t len = sizeof sa;
-    getsockname(impl_->fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    impl_->port = ntohs(sa.sin_port);
+    if (impl_->fd < 0) throw std::runtime_error("cannot listen on " + impl_->addr + ": " + std::strerror(errno));
+    socklen_t len = sizeof ss;
+    getsockname(impl_->fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    impl_->port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                                 : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
     impl_->thread = std::thread([this] { impl_->serve(); });
 }
 

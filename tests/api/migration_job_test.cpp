@@ -78,6 +78,65 @@ TEST_CASE("object selection follows include, exclude and the system-schema rule"
         CHECK_FALSE(all.selectsTable(sys, "user"));
 }
 
+// lower_case_table_names=1 or 2 on the source: names compare in lower case; 0 (Linux's default):
+// byte for byte, so `Orders` and `orders` are two tables.
+TEST_CASE("object selection compares names by the source's lower_case_table_names") {
+    CHECK(nameCaseFor(0) == NameCase::Exact);
+    CHECK(nameCaseFor(1) == NameCase::Lower);
+    CHECK(nameCaseFor(2) == NameCase::Insensitive);
+    ObjectSelection sel;
+    sel.include.push_back({"Shop", {"Orders"}});
+    sel.include.push_back({"crm", {}});
+    sel.exclude.push_back({"CRM", {"Leads"}});
+    CHECK(sel.selectsTable("Shop", "Orders"));
+    CHECK_FALSE(sel.selectsTable("shop", "orders"));
+    CHECK_FALSE(sel.selectsDatabase("SHOP"));
+    CHECK(sel.selectsTable("crm", "leads"));  // the exclude names CRM, another database under Exact
+    CHECK(sel.stored("Orders") == "Orders");
+    for (auto rule : {NameCase::Lower, NameCase::Insensitive}) {
+        sel.names = rule;
+        CHECK(sel.selectsTable("shop", "orders"));
+        CHECK(sel.selectsTable("SHOP", "ORDERS"));
+        CHECK(sel.selectsDatabase("shop"));
+        CHECK_FALSE(sel.selectsTable("shop", "orders_x"));
+        CHECK(sel.selectsNewTablesIn("CRM"));
+        CHECK_FALSE(sel.selectsTable("crm", "leads"));
+        CHECK(sel.selectsTable("crm", "customers"));
+    }
+    sel.names = NameCase::Lower;
+    CHECK(sel.stored("Orders") == "orders");
+    sel.names = NameCase::Insensitive;
+    CHECK(sel.stored("Orders") == "Orders");  // stored as written
+}
+
+// gh-ost and pt-online-schema-change work in tables named after the table; with tables listed one
+// by one they must be replicated with it, or the cut-over rename drops the table on the target.
+TEST_CASE("object selection takes the online schema change tools' shadow tables with their table") {
+    CHECK(shadowTableOf("_orders_gho") == std::optional<std::string>("orders"));
+    CHECK(shadowTableOf("_orders_del") == std::optional<std::string>("orders"));
+    CHECK(shadowTableOf("_orders_20261206201500_del") == std::optional<std::string>("orders"));
+    CHECK(shadowTableOf("_orders_new") == std::optional<std::string>("orders"));
+    CHECK(shadowTableOf("___orders_old") == std::optional<std::string>("orders"));
+    CHECK(shadowTableOf("_my_del_del") == std::optional<std::string>("my_del"));
+    for (auto no : {"_orders_ghc", "orders_gho", "_gho", "__new", "_orders"}) CHECK_FALSE(shadowTableOf(no));
+
+    ObjectSelection sel;
+    sel.include.push_back({"shop", {"orders", "items"}});
+    sel.exclude.push_back({"shop", {"items"}});
+    CHECK(sel.selectsTable("shop", "_orders_gho"));
+    CHECK(sel.selectsTable("shop", "_orders_del"));
+    CHECK(sel.selectsTable("shop", "_orders_new"));
+    CHECK_FALSE(sel.selectsTable("shop", "_orders_ghc"));
+    CHECK_FALSE(sel.selectsTable("shop", "_items_gho"));
+    CHECK_FALSE(sel.selectsTable("shop", "_other_gho"));
+    CHECK_FALSE(sel.selectsTable("crm", "_orders_gho"));
+    sel.exclude.push_back({"shop", {"_orders_old"}});
+    CHECK_FALSE(sel.selectsTable("shop", "_orders_old"));  // named in an exclude itself
+    sel.names = NameCase::Lower;
+    sel.include[0].tables[0] = "Orders";
+    CHECK(sel.selectsTable("shop", "_orders_gho"));
+}
+
 TEST_CASE("job names follow the product's rule") {
     CHECK_FALSE(jobNameProblem("a").has_value());
     CHECK_FALSE(jobNameProblem("Job_1-x").has_value());
@@ -156,9 +215,10 @@ TEST_CASE("target limits take sizes as integers or binary quantities, defaulting
     CHECK(errorOf(with("credentialsSecret: {name: tidb-credentials}}",
                        "credentialsSecret: {name: tidb-credentials}, limits: {transactionSize: 64MB}}")) ==
           "job.yaml: spec.target.limits.transactionSize: expected a size such as 64Mi, 6Mi or 1048576, got '64MB'");
-    CHECK(errorOf(with("credentialsSecret: {name: tidb-credentials}}",
-                       "credentialsSecret: {name: tidb-credentials}, limits: {transactionSize: 2Mi, entrySize: 4Mi}}")) ==
-          "job.yaml: spec.target.limits.entrySize: must not be larger than transactionSize");
+    CHECK(
+        errorOf(with("credentialsSecret: {name: tidb-credentials}}",
+                     "credentialsSecret: {name: tidb-credentials}, limits: {transactionSize: 2Mi, entrySize: 4Mi}}")) ==
+        "job.yaml: spec.target.limits.entrySize: must not be larger than transactionSize");
 }
 
 TEST_CASE("ddl.skip takes source positions and names a malformed one") {
@@ -168,4 +228,30 @@ TEST_CASE("ddl.skip takes source positions and names a malformed one") {
     CHECK(errorOf(kValid + "  ddl: {skip: ['mysql-bin.000042']}\n") ==
           "job.yaml: spec.ddl.skip[0]: expected a source position binlog-file:offset (as "
           "status.incremental.failedDdl.position shows it), got 'mysql-bin.000042'");
+}
+
+TEST_CASE("the job instance key: name and uid, the instance-id annotation over the uid, namespace without either") {
+    auto job = parseManifest(kValid, "job.yaml");
+    CHECK(job.instance.empty());
+    CHECK(job.instanceKey() == job.name);
+    job.namespace_ = "team-a";
+    CHECK(job.instanceKey() == "team-a/" + job.name);
+
+    const std::string withUid =
+        with("metadata: {name: shop-to-tidb}", "metadata: {name: shop-to-tidb, namespace: team-a, uid: 6f1c-77aa}");
+    REQUIRE(withUid != kValid);
+    job = parseManifest(withUid, "job.yaml");
+    CHECK(job.instanceKey() == "shop-to-tidb/6f1c-77aa");
+
+    job = parseManifest(with("metadata: {name: shop-to-tidb}",
+                             "metadata: {name: shop-to-tidb, uid: 6f1c-77aa, annotations: "
+                             "{tidemark.dev/instance-id: shop-2027, other: x}}"),
+                        "job.yaml");
+    CHECK(job.instanceKey() == "shop-to-tidb/shop-2027");
+    CHECK(errorOf(with("metadata: {name: shop-to-tidb}",
+                       "metadata: {name: shop-to-tidb, annotations: {tidemark.dev/instance-id: 'a b'}}")) ==
+          "job.yaml: metadata.annotations[tidemark.dev/instance-id]: 'a b' may hold only letters, digits, '-', '_' "
+          "and '.'");
+    CHECK(instanceIdProblem(std::string(64, 'x')).has_value());
+    CHECK_FALSE(instanceIdProblem("0c5b2f3e-9a8d-4c1e-b7a2-1f2e3d4c5b6a").has_value());
 }

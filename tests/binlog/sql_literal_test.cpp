@@ -27,7 +27,11 @@ TEST_CASE("numbers, NULL and decimals") {
     CHECK(std::stod(sqlLiteral(d)) == 0.30000000000000004);
     Value f = make(Value::Kind::Float);
     f.f = 0.1f;
-    CHECK(sqlLiteral(f) == "0.1");
+    CHECK(sqlLiteral(f) == "0.10000000149011612");  // widened: a FLOAT column compares as DOUBLE
+    d.d = -0.0;
+    CHECK(sqlLiteral(d) == "-0e0");
+    f.f = -0.0f;
+    CHECK(sqlLiteral(f) == "-0e0");
     Value dec = make(Value::Kind::Decimal);
     dec.text = "-0.50";
     CHECK(sqlLiteral(dec) == "-0.50");

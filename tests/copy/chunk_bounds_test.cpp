@@ -12,10 +12,6 @@
 #include "runner/db/dialect/collations.h"
 #include "tests/copy/copy_support.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <set>
 #include <thread>
@@ -89,49 +85,14 @@ void checkSameRows(const std::string& dbName) {
     }
 }
 
-struct ChunkCounts {
-    std::uint64_t done = 0, total = 0;
-};
-
-ChunkCounts chunkCounts(const std::string& jobName) {
-    auto t = target().connectRoot();
-    auto r = t.query("SELECT COALESCE(SUM(state = 2), 0), COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = " +
-                     t.quote(jobName));
-    if (r.empty()) return {};
-    return {std::stoull(r.rows[0][0].value_or("0")), std::stoull(r.rows[0][1].value_or("0"))};
-}
-
 void killAndResume(api::FullMode mode, const std::string& jobName, const std::string& dbName, bool mappedTargets) {
     reset(jobName, {dbName});
     createData(dbName, 4000);
     if (mappedTargets) createMappedTargets(dbName);
-    { copy::Checkpoint cp(targetOptions(), jobName); }
-
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        try {
-            RecordingSink sink;
-            std::atomic<bool> stop{false};
-            auto options = testOptions(150, 0.3, 2);
-            options.batchBytes = 8 << 10;
-            copy::runFullCopy(job(jobName, {dbName}, mode), sourceOptions(), targetOptions(), sink, stop, options);
-            _exit(0);
-        } catch (...) {
-            _exit(1);
-        }
-    }
-    ChunkCounts seen;
-    for (int i = 0; i < 400; ++i) {
-        seen = chunkCounts(jobName);
-        if (seen.done >= 8) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
-    seen = chunkCounts(jobName);
+    auto options = testOptions(150, 0.3, 2);
+    options.batchBytes = 8 << 10;
+    REQUIRE(copyKilledWhen(job(jobName, {dbName}, mode), options, [&] { return chunkCounts(jobName).done >= 8; }));
+    const ChunkCounts seen = chunkCounts(jobName);
     auto t = target().connectRoot();
     MESSAGE("killed with " << seen.done << " of " << seen.total << " chunks done, "
                            << t.scalar("SELECT COUNT(*) FROM tidemark_meta.copy_chunk WHERE state = 1 AND job = " +

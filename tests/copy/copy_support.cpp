@@ -1,7 +1,13 @@
 #include "tests/copy/copy_support.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 namespace tidemark::copytest {
 
@@ -141,6 +147,39 @@ std::uint64_t gtidTransactions(const std::string& gtidSet) {
 
 std::string sourceGtidSet(db::Connection& c) {
     return c.scalar(c.isMariaDB() ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed").value_or("");
+}
+
+ChunkCounts chunkCounts(const std::string& jobName) {
+    auto t = target().connectRoot();
+    auto r = t.query("SELECT COALESCE(SUM(state = 2), 0), COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = " +
+                     t.quote(jobName));
+    if (r.empty()) return {};
+    return {std::stoull(r.rows[0][0].value_or("0")), std::stoull(r.rows[0][1].value_or("0"))};
+}
+
+bool copyKilledWhen(const api::MigrationJob& job, const copy::CopyOptions& options,
+                    const std::function<bool()>& killWhen) {
+    { copy::Checkpoint cp(targetOptions(), job.name); }
+    const pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+        try {
+            RecordingSink sink;
+            std::atomic<bool> stop{false};
+            copy::runFullCopy(job, sourceOptions(), targetOptions(), sink, stop, options);
+            _exit(0);
+        } catch (...) {
+            _exit(1);
+        }
+    }
+    for (int i = 0; i < 400; ++i) {
+        if (killWhen()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
 }  // namespace tidemark::copytest

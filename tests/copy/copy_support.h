@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -53,6 +54,19 @@ std::uint64_t count(db::Connection& c, const std::string& qualifiedTable);
 // `INSERT ... SELECT seq ... FROM numbers(n)` on either flavor: MySQL has no mysql.seq_1_to_N,
 // and its recursive CTEs stop at cte_max_recursion_depth (1,000) rows.
 std::string numbers(std::uint64_t n);
+
+// Chunks of a job in tidemark_meta: how many are done, of how many planned.
+struct ChunkCounts {
+    std::uint64_t done = 0, total = 0;
+};
+ChunkCounts chunkCounts(const std::string& jobName);
+
+// Runs runFullCopy(job, options) in a forked child and SIGKILLs it as soon as `killWhen()` holds
+// (polled every 25 ms, for at most 10 s). Returns whether the child died of the SIGKILL, which is
+// false when it finished or failed first: the caller REQUIREs it. The checkpoint schema is
+// created first, so that `killWhen` can read tidemark_meta.
+bool copyKilledWhen(const api::MigrationJob& job, const copy::CopyOptions& options,
+                    const std::function<bool()>& killWhen);
 
 // How many transactions a GTID set holds: MySQL's "uuid[:tag]:1-5:7,uuid2:1-3" (every interval
 // of every source), or MariaDB's "0-1-42,1-2-7" (the sequence number of domain 0).

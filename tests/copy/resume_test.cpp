@@ -5,10 +5,6 @@
 
 #include "tests/copy/copy_support.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <thread>
 
@@ -32,49 +28,13 @@ void createData(const std::string& dbName) {
     s.execute("INSERT INTO " + dbName + ".keyless SELECT seq % 300, REPEAT('k', 50) FROM " + numbers(3000));
 }
 
-struct Progress {
-    std::uint64_t done = 0, total = 0;
-};
-
-Progress chunks(const std::string& jobName) {
-    auto t = target().connectRoot();
-    auto r = t.query("SELECT COALESCE(SUM(state = 2), 0), COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = " +
-                     t.quote(jobName));
-    if (r.empty()) return {};
-    return {std::stoull(r.rows[0][0].value_or("0")), std::stoull(r.rows[0][1].value_or("0"))};
-}
-
 void killAndResume(api::FullMode mode, const std::string& jobName, const std::string& dbName) {
     reset(jobName, {dbName});
     createData(dbName);
-    // The checkpoint schema exists before the child starts (so the parent can watch it).
-    { copy::Checkpoint cp(targetOptions(), jobName); }
-
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        try {
-            RecordingSink sink;
-            std::atomic<bool> stop{false};
-            auto options = testOptions(200, 0.3, 2);
-            options.batchBytes = 16 << 10;
-            copy::runFullCopy(job(jobName, {dbName}, mode), sourceOptions(), targetOptions(), sink, stop, options);
-            _exit(0);
-        } catch (...) {
-            _exit(1);
-        }
-    }
-    Progress seen;
-    for (int i = 0; i < 400; ++i) {
-        seen = chunks(jobName);
-        if (seen.done >= 8) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
-    seen = chunks(jobName);
+    auto options = testOptions(200, 0.3, 2);
+    options.batchBytes = 16 << 10;
+    REQUIRE(copyKilledWhen(job(jobName, {dbName}, mode), options, [&] { return chunkCounts(jobName).done >= 8; }));
+    const ChunkCounts seen = chunkCounts(jobName);
     MESSAGE("killed with " << seen.done << " of " << seen.total << " chunks done");
     REQUIRE(seen.done >= 8);
     REQUIRE(seen.done < seen.total);
@@ -91,7 +51,7 @@ void killAndResume(api::FullMode mode, const std::string& jobName, const std::st
     CHECK(sink.last("fullCopy")["resumed"] == true);
     CHECK(sink.last("fullCopy")["rowsCopied"] == 11000);  // earlier runs' chunks count too
     CHECK(sink.last("fullCopy")["percent"] == 100.0);
-    const auto after = chunks(jobName);
+    const auto after = chunkCounts(jobName);
     CHECK(after.done == after.total);
     CHECK(after.total == seen.total);
 

@@ -317,7 +317,7 @@ TEST_CASE("session settings per flavor and purpose") {
           std::vector<std::string>{mode, "foreign_key_checks=0"});
     CHECK(names(sessionSettings(kMysql, SessionPurpose::Replay)) ==
           std::vector<std::string>{"time_zone=+00:00", mode, "foreign_key_checks=0",
-                                   "transaction_isolation=READ-COMMITTED"});
+                                   "transaction_isolation=READ-COMMITTED", "max_error_count=65535"});
     CHECK(names(sessionSettings(kMaria, SessionPurpose::CopyPhysical)) ==
           std::vector<std::string>{"names=binary", "time_zone=+00:00", mode, "foreign_key_checks=0",
                                    "transaction_isolation=READ-COMMITTED", "net_write_timeout=3600",
@@ -325,8 +325,8 @@ TEST_CASE("session settings per flavor and purpose") {
                                    "unique_checks=0"});
     CHECK(names(sessionSettings(kTidb, SessionPurpose::Replay)) ==
           std::vector<std::string>{"time_zone=+00:00", mode, "foreign_key_checks=0",
-                                   "transaction_isolation=READ-COMMITTED", "tidb_txn_mode=pessimistic",
-                                   "tidb_constraint_check_in_place_pessimistic=ON",
+                                   "transaction_isolation=READ-COMMITTED", "max_error_count=65535",
+                                   "tidb_txn_mode=pessimistic", "tidb_constraint_check_in_place_pessimistic=ON",
                                    "allow_auto_random_explicit_insert=ON", "tidb_skip_utf8_check=OFF",
                                    "tidb_dml_batch_size=0", "tidb_dml_type=standard"});
     const auto copy = sessionSettings(kTidb, SessionPurpose::CopyWrite);

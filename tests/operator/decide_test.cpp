@@ -249,6 +249,38 @@ TEST_CASE("a spec change while running stops the runner and prechecks again") {
     CHECK(w.pod("precheck") != nullptr);
 }
 
+TEST_CASE("a stalled replay: Stalled=True with the runner's reason, Synced=False, one Warning, and back") {
+    World w;
+    w.toRunning();
+    w.job["status"]["fullCopy"] = {{"percent", 100}};
+    w.job["status"]["incremental"] = {{"lagSeconds", 0.4}, {"appliedPosition", "bin.1:4"}};
+    w.step();
+    REQUIRE(w.phase() == "Replicating");
+    CHECK(condition(w.job, "Synced")["status"] == "True");
+    CHECK(condition(w.job, "Stalled")["status"] == "False");
+
+    w.job["status"]["incremental"]["lagSeconds"] = 42;
+    w.job["status"]["incremental"]["stalled"] = {{"reason", "TargetUnavailable"},
+                                                 {"message", "target 127.0.0.1:4000: connection refused"},
+                                                 {"since", "2027-01-15T09:00:00Z"}};
+    auto d = w.step();
+    CHECK(condition(w.job, "Stalled")["status"] == "True");
+    CHECK(condition(w.job, "Stalled")["reason"] == "TargetUnavailable");
+    CHECK(std::string(condition(w.job, "Stalled")["message"]).find("connection refused") != std::string::npos);
+    CHECK(condition(w.job, "Synced")["status"] == "False");
+    CHECK(condition(w.job, "Synced")["reason"] == "Stalled");
+    CHECK(hasEvent(d, "TargetUnavailable"));
+    d = w.step();  // still stalled: no second Event
+    CHECK_FALSE(hasEvent(d, "TargetUnavailable"));
+
+    w.job["status"]["incremental"]["stalled"] = nullptr;
+    w.job["status"]["incremental"]["lagSeconds"] = 1;
+    d = w.step();
+    CHECK(condition(w.job, "Stalled")["status"] == "False");
+    CHECK(condition(w.job, "Synced")["status"] == "True");
+    CHECK(hasEvent(d, "Flowing"));
+}
+
 TEST_CASE("phase follows the runner's reports: Copying, then Replicating, Synced at low lag") {
     World w;
     w.toRunning();
@@ -288,12 +320,23 @@ TEST_CASE("a Full job succeeds when its runner exits 0") {
     w.toRunning();
     w.job["status"]["fullCopy"] = {{"percent", 100}};
     w.finishPod("run", 0);
-    auto d = w.step();
+    CHECK(condition(w.job, "Succeeded")["status"] == "False");
+    CHECK(condition(w.job, "Failed")["status"] == "False");
+    REQUIRE(w.job["status"].contains("startTime"));
+    const Json started = w.job["status"]["startTime"];
+    auto d = w.step(30);
     CHECK(w.phase() == "Succeeded");
     CHECK(hasEvent(d, "Succeeded"));
+    // kubectl wait --for=condition=Succeeded
+    CHECK(condition(w.job, "Succeeded")["status"] == "True");
+    CHECK(condition(w.job, "Succeeded")["observedGeneration"] == w.job["metadata"]["generation"]);
+    CHECK(condition(w.job, "Failed")["status"] == "False");
+    CHECK(w.job["status"]["completionTime"] == formatTime(at(30)));
+    CHECK(w.job["status"]["startTime"] == started);
     d = w.step(1000);
     CHECK(w.creates() == 0);
     CHECK(w.phase() == "Succeeded");
+    CHECK(w.job["status"]["completionTime"] == formatTime(at(30)));
 }
 
 TEST_CASE("a Full job's runner that exited 0 before the copy finished is restarted, not Succeeded") {
@@ -319,6 +362,11 @@ TEST_CASE("a non-retryable runner failure sets Failed with the runner's reason, 
     CHECK(hasEvent(d, "Failed"));
     CHECK(condition(w.job, "Ready")["reason"] == "DuplicateKey");
     CHECK(condition(w.job, "Ready")["message"].get<std::string>().find("shop.orders") != std::string::npos);
+    // kubectl wait --for=condition=Failed
+    CHECK(condition(w.job, "Failed")["status"] == "True");
+    CHECK(condition(w.job, "Failed")["reason"] == "DuplicateKey");
+    CHECK(condition(w.job, "Failed")["message"].get<std::string>().find("shop.orders") != std::string::npos);
+    CHECK(condition(w.job, "Succeeded")["status"] == "False");
     d = w.step(5000);
     CHECK(w.creates() == 0);
     CHECK(w.phase() == "Failed");
@@ -467,17 +515,85 @@ TEST_CASE("scaling while Paused is accepted and used on resume") {
     CHECK(actionsOf<action::CreatePod>(d)[0].pod["metadata"]["annotations"]["tidemark.dev/capacity"] == "4");
 }
 
-TEST_CASE("delete in any state: the finalizer stops the runner first, then lets go") {
+TEST_CASE("delete: the finalizer stops the runner, a cleanup pod forgets the job's checkpoints, then it lets go") {
     World w;
+    w.job["metadata"]["uid"] = "1234-abcd";
     w.toRunning();
     w.job["metadata"]["deletionTimestamp"] = formatTime(at(50));
     auto d = w.step();
     CHECK(w.deletes() == 1);
+    CHECK(w.creates() == 0);
     CHECK(actionsOf<action::RemoveFinalizer>(d).empty());
     CHECK(hasEvent(d, "Stopping"));
-    d = w.step();
+
+    // The runner is gone: the cleanup pod runs `forget` for this instance.
+    d = w.step(51);
+    REQUIRE(w.creates() == 1);
+    CHECK(actionsOf<action::RemoveFinalizer>(d).empty());
+    const Json args = podArgs(d);
+    CHECK(args.at(0) == "forget");
+    const std::string manifest = actionsOf<action::CreatePod>(d)[0].configMap["data"]["job.yaml"];
+    CHECK(manifest.find("1234-abcd") != std::string::npos);
+    REQUIRE(w.pod("cleanup"));
+
+    // Still running: wait.
+    w.runPod("cleanup");
+    d = w.step(52);
+    CHECK(actionsOf<action::RemoveFinalizer>(d).empty());
+    CHECK(d.requeueAfter);
+
+    // It failed (target unreachable): retried after a backoff, with the way out in the Event.
+    w.finishPod("cleanup", 3, 53);
+    w.job["status"]["lastError"] = {{"reason", "CleanupFailed"}, {"message", "target 10.0.0.9:4000 is unreachable"}};
+    d = w.step(53);
+    CHECK(actionsOf<action::RemoveFinalizer>(d).empty());
+    CHECK(w.creates() == 0);
+    d = w.step(200);
+    CHECK(w.creates() == 1);
+    REQUIRE(hasEvent(d, "CleanupRetrying"));
+    for (const auto& e : actionsOf<action::Event>(d))
+        if (e.reason == "CleanupRetrying") {
+            CHECK(e.message.find("unreachable") != std::string::npos);
+            CHECK(e.message.find("tidemark.dev/keep-checkpoints=true") != std::string::npos);
+        }
+
+    w.finishPod("cleanup", 0, 210);
+    d = w.step(211);
+    CHECK(hasEvent(d, "CheckpointsDeleted"));
     CHECK(actionsOf<action::RemoveFinalizer>(d).size() == 1);
     CHECK(w.job["metadata"]["finalizers"].empty());
+}
+
+TEST_CASE("delete: a job that never ran a runner, or asks to keep its checkpoints, goes without a cleanup pod") {
+    SUBCASE("never ran") {
+        World w;
+        w.step();  // precheck pod only
+        w.job["metadata"]["deletionTimestamp"] = formatTime(at(50));
+        w.step();
+        auto d = w.step();
+        CHECK(w.creates() == 0);
+        CHECK(actionsOf<action::RemoveFinalizer>(d).size() == 1);
+    }
+    SUBCASE("keep-checkpoints") {
+        World w;
+        w.toRunning();
+        w.job["metadata"]["annotations"]["tidemark.dev/keep-checkpoints"] = "true";
+        w.job["metadata"]["deletionTimestamp"] = formatTime(at(50));
+        w.step();
+        auto d = w.step();
+        CHECK(w.creates() == 0);
+        CHECK(actionsOf<action::RemoveFinalizer>(d).size() == 1);
+    }
+    SUBCASE("the cleanup pod cannot be created (a terminating namespace)") {
+        World w;
+        w.toRunning();
+        w.job["metadata"]["deletionTimestamp"] = formatTime(at(50));
+        w.step();
+        w.refused = PodRefusal{"shop-cleanup-1", 403, "Forbidden", "namespace default is being terminated"};
+        auto d = w.step();
+        CHECK(hasEvent(d, "CheckpointsKept"));
+        CHECK(actionsOf<action::RemoveFinalizer>(d).size() == 1);
+    }
 }
 
 TEST_CASE("delete waits for a terminating runner pod") {

@@ -69,3 +69,15 @@ TEST_CASE("kube_status_sink_survives_a_deleted_job") {
     // Nor does the sink bring the job into being.
     CHECK_FALSE(client.tryGet(kMigrationJobs, key("absent")).has_value());
 }
+
+TEST_CASE("status rate: steady progress waits for the interval, a change the operator acts on does not") {
+    const json published = {{"fullCopy", {{"rowsCopied", 10}, {"percent", 5.0}, {"bytesCopied", 100}}},
+                            {"incremental", {{"lagSeconds", 1}, {"rowsApplied", 7}, {"appliedPosition", "b.1:4"}}}};
+    CHECK(status::steadyProgress(published, "fullCopy", {{"rowsCopied", 20}, {"percent", 6.0}}));
+    CHECK(status::steadyProgress(published, "incremental", {{"lagSeconds", 3}, {"appliedPosition", "b.1:99"}}));
+    CHECK_FALSE(status::steadyProgress(published, "fullCopy", {{"percent", 100}}));      // the copy finished
+    CHECK_FALSE(status::steadyProgress(published, "incremental", {{"stalled", {{"reason", "TargetUnavailable"}}}}));
+    CHECK_FALSE(status::steadyProgress(published, "incremental", {{"rowsPerSecond", 5}}));  // first time seen
+    CHECK_FALSE(status::steadyProgress(published, "lastError", {{"reason", "DuplicateKey"}}));
+    CHECK_FALSE(status::steadyProgress(json::object(), "fullCopy", {{"rowsCopied", 1}}));  // the first report
+}

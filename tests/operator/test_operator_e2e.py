@@ -324,14 +324,43 @@ class OperatorE2E(unittest.TestCase):
         self.assertIn("Paused", out)
         self.assertIn("Resumed", out)
 
+    def meta_rows(self, key):
+        tables = self.db.target("SELECT GROUP_CONCAT(TABLE_NAME) FROM information_schema.COLUMNS WHERE "
+                                "TABLE_SCHEMA = 'tidemark_meta' AND COLUMN_NAME = 'job'") or ""
+        return sum(int(self.db.target("SELECT COUNT(*) FROM tidemark_meta.%s WHERE job = '%s'" % (t, key)))
+                   for t in tables.split(",") if t and t != "NULL")
+
     def test_delete_cleans_up_the_runner_through_the_finalizer(self):
         self.to_running()
         self.assertTrue(self.pods())
-        self.c.kubectl("delete", "mj", "shop", "--timeout=60s", timeout=90)
+        key = "shop/" + self.job()["metadata"]["uid"]
+        self.wait(lambda: self.meta_rows(key) > 0, "the job's checkpoints in tidemark_meta")
+        self.c.kubectl("delete", "mj", "shop", "--timeout=90s", timeout=120)
         self.assertEqual(self.c.get_json("mj")["items"], [])
         self.assertEqual(self.pods(), [])
         self.wait(lambda: not [c for c in self.c.get_json("configmaps")["items"]
                                if c["metadata"]["name"].startswith("shop-")], "the manifest ConfigMaps to go")
+        # The finalizer ran `forget` in a cleanup pod before the job went: nothing of it is left.
+        self.assertEqual(self.meta_rows(key), 0)
+        # Re-created under the same name: a new instance copies again (nothing "already finished").
+        self.db.target("DROP DATABASE shop")
+        self.apply_job()
+        self.wait(lambda: self.db.target_count() == 200, "the re-created job's full copy", timeout=120)
+        self.assertNotEqual("shop/" + self.job()["metadata"]["uid"], key)
+
+    def test_kubectl_wait_for_condition_succeeded_on_a_full_job(self):
+        self.start_databases()
+        self.apply_job(type_="Full")
+        w = self.c.kubectl("wait", "mj/shop", "--for=condition=Succeeded", "--timeout=120s", timeout=150, check=False)
+        self.assertEqual(w.returncode, 0, w.stdout + w.stderr + "\n" + json.dumps(self.job().get("status"), indent=1)
+                         + "\n" + self.operator_log()[-3000:])
+        self.assertIn("condition met", w.stdout)
+        job = self.job()
+        self.assertEqual(job["status"]["phase"], "Succeeded")
+        self.assertEqual(self.db.target_count(), 200)
+        self.assertLessEqual(job["status"]["startTime"], job["status"]["completionTime"])
+        failed = self.condition("shop", "Failed")
+        self.assertEqual((failed["status"], failed["observedGeneration"]), ("False", job["metadata"]["generation"]))
 
     def test_delete_during_the_precheck(self):
         self.start_databases()

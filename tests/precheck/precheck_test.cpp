@@ -55,6 +55,8 @@ void checkEveryItemRan(const precheck::Report& r) {
                       "foreign_keys",
                       "charsets",
                       "column_types",
+                      "unsupported_tables",
+                      "non_transactional_tables",
                       "target_tables"})
         CHECK(hasItem(r, name));
     CHECK_FALSE(hasItem(r, "physical_target_empty"));  // logical mode
@@ -343,6 +345,39 @@ TEST_CASE("system-versioned tables fail and sequences warn as tables that are no
                                   "tables: [history, seq]}]}\n"),
                               src, sharedTarget());
     CHECK(item(excluded, "unsupported_tables").state == State::Pass);
+}
+
+// MyISAM and Aria keep no MVCC snapshot: the copy reads them after its snapshot, so they can be
+// inconsistent with the position replay starts from.
+TEST_CASE("selected non-transactional tables warn in non_transactional_tables, naming each and its engine") {
+    const auto& src = sharedSource();
+    src.exec("DROP DATABASE IF EXISTS pc_engines");
+    src.exec("CREATE DATABASE pc_engines");
+    src.exec("CREATE TABLE pc_engines.ledger (id INT PRIMARY KEY) ENGINE=InnoDB");
+    src.exec("CREATE TABLE pc_engines.hits (id INT PRIMARY KEY) ENGINE=InnoDB");
+    const std::string all = "  objects: {include: [{database: pc_engines}]}\n";
+    auto innodb = runAsRoot(job(src, sharedTarget(), all), src, sharedTarget());
+    CHECK(item(innodb, "non_transactional_tables").state == State::Pass);
+
+    src.exec("ALTER TABLE pc_engines.hits ENGINE=MyISAM");
+    if (!src.isMySql()) src.exec("CREATE TABLE pc_engines.cache (id INT PRIMARY KEY) ENGINE=Aria");
+    auto plain = runAsRoot(job(src, sharedTarget(), all), src, sharedTarget());
+    const auto& warned = item(plain, "non_transactional_tables");
+    CHECK(warned.state == State::Warning);
+    CHECK(warned.message.find("`pc_engines`.`hits` (MyISAM)") != std::string::npos);
+    if (!src.isMySql()) {
+        CHECK(warned.message.find("`pc_engines`.`cache` (Aria)") != std::string::npos);
+        CHECK(warned.message.find("2 selected table(s)") == 0);
+    }
+    CHECK(warned.message.find("`pc_engines`.`ledger`") == std::string::npos);
+    CHECK(warned.instruction.find("ENGINE=InnoDB") != std::string::npos);
+
+    // Only the selection counts: the InnoDB table alone passes.
+    auto listed =
+        runAsRoot(job(src, sharedTarget(), "  objects: {include: [{database: pc_engines, tables: [ledger]}]}\n"), src,
+                  sharedTarget());
+    CHECK(item(listed, "non_transactional_tables").state == State::Pass);
+    src.exec("DROP DATABASE pc_engines");
 }
 
 TEST_CASE("an existing target table with other columns fails target_tables") {

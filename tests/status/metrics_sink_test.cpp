@@ -14,15 +14,23 @@
 
 namespace {
 
-// GET `path` from 127.0.0.1:port over a plain socket; returns the whole response.
-std::string httpGet(int port, const std::string& path) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+// GET `path` from 127.0.0.1:port (or [::1]:port) over a plain socket; returns the whole response.
+std::string httpGet(int port, const std::string& path, bool ipv6 = false) {
+    int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    if (ipv6) {
+        sockaddr_in6 addr{};
+        addr.sin6_family = AF_INET6;
+        addr.sin6_port = htons(static_cast<uint16_t>(port));
+        addr.sin6_addr = in6addr_loopback;
+        REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    } else {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<uint16_t>(port));
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    }
     const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     REQUIRE(write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
     std::string response;
@@ -104,4 +112,24 @@ TEST_CASE("a port in use is a clear error naming the address") {
     } catch (const std::runtime_error& e) {
         CHECK(std::string(e.what()).find(addr) != std::string::npos);
     }
+}
+
+TEST_CASE("a metrics address without a host listens on IPv6 and IPv4; [::1] and 127.0.0.1 bind one each") {
+    // Whether this machine has IPv6 at all: a loopback socket that binds.
+    int probe = socket(AF_INET6, SOCK_STREAM, 0);
+    sockaddr_in6 lo{};
+    lo.sin6_family = AF_INET6;
+    lo.sin6_addr = in6addr_loopback;
+    const bool ipv6 = probe >= 0 && bind(probe, reinterpret_cast<sockaddr*>(&lo), sizeof lo) == 0;
+    if (probe >= 0) close(probe);
+
+    tidemark::status::MetricsSink any(":0", "shop", "shop-demo");
+    CHECK(httpGet(any.port(), "/healthz").find("200 OK") != std::string::npos);
+    if (!ipv6) {
+        MESSAGE("skipped: this machine has no IPv6 loopback; only the IPv4 side was checked");
+        return;
+    }
+    CHECK(httpGet(any.port(), "/healthz", true).find("200 OK") != std::string::npos);
+    tidemark::status::MetricsSink v6("[::1]:0", "shop", "shop-demo");
+    CHECK(httpGet(v6.port(), "/metrics", true).find("tidemark_build_info") != std::string::npos);
 }

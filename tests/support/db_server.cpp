@@ -216,16 +216,21 @@ std::string mysqlStamp() { return readFile(mysqlRoot() / ".tidemark-ready"); }
 
 // A data directory initialised once per machine and server version, copied for each server:
 // bootstrapping takes seconds, a copy takes milliseconds.
-fs::path templateDir(Flavor flavor) {
-    static std::once_flag once[2];
-    static fs::path dirs[2];
+// MySQL 8+ takes lower_case_table_names at initialisation only (its data dictionary records it),
+// so each value has a template of its own; MariaDB takes it at every start.
+fs::path templateDir(Flavor flavor, int lowerCaseTableNames) {
+    if (flavor == Flavor::MariaDB) lowerCaseTableNames = 0;
+    static std::once_flag once[2][3];
+    static fs::path dirs[2][3];
     const int index = flavor == Flavor::MySQL ? 1 : 0;
-    std::call_once(once[index], [flavor, index] {
-        const std::string key = flavor == Flavor::MySQL
-            ? "mysql-" + std::to_string(std::hash<std::string>{}(mysqlStamp()) % 1000000)
-            : "mariadb";
+    const int lctn = lowerCaseTableNames;
+    std::call_once(once[index][lctn], [flavor, index, lctn] {
+        const std::string key = (flavor == Flavor::MySQL
+                                     ? "mysql-" + std::to_string(std::hash<std::string>{}(mysqlStamp()) % 1000000)
+                                     : "mariadb") +
+            (lctn ? "-lctn" + std::to_string(lctn) : "");
         const auto base = tmpRoot() / ("tidemark-" + key + "-template-" + std::to_string(geteuid()));
-        auto& dir = dirs[index];
+        auto& dir = dirs[index][lctn];
         dir = base / "data";
         fs::create_directories(base);
         const auto lockPath = base / "lock";
@@ -254,6 +259,7 @@ fs::path templateDir(Flavor flavor) {
             args.insert(args.end(),
                         {"--initialize-insecure", "--datadir=" + building.string(), "--init-file=" + init.string()});
             if (isRoot()) args.push_back("--user=root");
+            if (lctn) args.push_back("--lower-case-table-names=" + std::to_string(lctn));
             args.insert(args.end(), kMySqlInnodbArgs.begin(), kMySqlInnodbArgs.end());
             cmd = joinQuoted(args);
         } else {
@@ -274,7 +280,7 @@ fs::path templateDir(Flavor flavor) {
         fs::rename(building, dir);
         writeFile(base / "ready", "");
     });
-    return dirs[index];
+    return dirs[index][lctn];
 }
 
 unsigned nextServerId() {
@@ -348,7 +354,9 @@ DbServer::DbServer(ServerOptions options) : options_(std::move(options)) {
     if (std::string why; !available(options_.flavor, &why))
         throw std::runtime_error(std::string("test support: cannot start a ") + flavorName(options_.flavor) +
                                  " server: " + why);
-    const auto tmpl = templateDir(options_.flavor);
+    if (options_.lowerCaseTableNames < 0 || options_.lowerCaseTableNames > 2)
+        throw std::invalid_argument("test support: lowerCaseTableNames must be 0, 1 or 2");
+    const auto tmpl = templateDir(options_.flavor, options_.lowerCaseTableNames);
     dir_ = makeDir("srv", options_.name);
     run("cp -a " + shellQuote(tmpl.string()) + " " + shellQuote((dir_ / "data").string()));
     // MySQL keeps its server_uuid (the source id of its GTIDs) in auto.cnf: without it each
@@ -416,6 +424,8 @@ std::vector<std::string> DbServer::serverArgs() const {
     } else if (mysql) {
         args.push_back("--skip-log-bin");  // MySQL logs binlogs by default; MariaDB does not
     }
+    if (options_.lowerCaseTableNames)
+        args.push_back("--lower-case-table-names=" + std::to_string(options_.lowerCaseTableNames));
     if (options_.tls) {
         const auto& t = testTls();
         args.push_back("--ssl-ca=" + t.caCert.string());

@@ -41,6 +41,7 @@ struct ServerOptions {
     bool tls = false;                    // serve TLS with the shared test CA's server certificate
     unsigned serverId = 0;               // 0: a unique id per server
     bool gtid = true;                    // MySQL: gtid_mode=ON (MariaDB always has GTIDs)
+    int lowerCaseTableNames = 0;         // 0 | 1 | 2 (on MySQL also the data directory's, set at its init)
     std::vector<std::string> extraArgs;  // more server options, e.g. "--max-connections=20"
 
     static ServerOptions source() {

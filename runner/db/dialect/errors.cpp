@@ -249,8 +249,9 @@ bool localInfileRefused(unsigned code) {
 }
 
 bool tableChangedUnderneath(unsigned code) {
-    // ER_NO_SUCH_TABLE, ER_TABLE_DEF_CHANGED, ER_BAD_FIELD_ERROR.
-    return code == kErNoSuchTable || code == 1412 || code == 1054;
+    // ER_NO_SUCH_TABLE, ER_TABLE_DEF_CHANGED, ER_BAD_FIELD_ERROR, ER_KEY_DOES_NOT_EXITS (a FORCE
+    // INDEX naming an index dropped since), MariaDB's ER_NO_SUCH_TABLE_IN_ENGINE.
+    return code == kErNoSuchTable || code == 1412 || code == 1054 || code == 1176 || code == 1932;
 }
 
 }  // namespace tidemark::db::dialect

@@ -84,7 +84,9 @@ inline constexpr unsigned kErNoSuchThread = 1094;  // ER_NO_SUCH_THREAD: KILL of
 bool ddlAlreadyApplied(unsigned code);
 // The server refuses LOAD DATA LOCAL INFILE (local_infile off, or the client's capability).
 bool localInfileRefused(unsigned code);
-// A read failed because the table was dropped or altered since the statement was planned.
+// A read failed because the table was dropped or altered since the statement was planned (its
+// columns, its index, the table itself); the copy treats it as retryable: a run that starts over
+// reads the new definition.
 bool tableChangedUnderneath(unsigned code);
 
 }  // namespace tidemark::db::dialect

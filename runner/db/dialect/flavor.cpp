@@ -79,6 +79,11 @@ ServerInfo parseServerVersion(std::string_view version) {
 
 ServerInfo detectServer(Connection& c) { return parseServerVersion(c.scalar("SELECT VERSION()").value_or("")); }
 
+int lowerCaseTableNames(Connection& c) {
+    const auto v = c.scalar("SELECT @@lower_case_table_names").value_or("0");
+    return v == "1" ? 1 : v == "2" ? 2 : 0;
+}
+
 std::string_view nameOf(Flavor f) {
     switch (f) {
         case Flavor::MySQL: return "MySQL";

@@ -34,6 +34,11 @@ std::string_view processListView(const ServerInfo& server);
 ServerInfo parseServerVersion(std::string_view version);
 // Runs SELECT VERSION() (a DbError propagates).
 ServerInfo detectServer(Connection& c);
+// The server's lower_case_table_names (0, 1 or 2): how it stores and compares database and table
+// names. The one reader of it: the job's selection takes its rule from the source's value
+// (api::nameCaseFor, db::withNameRuleOf), so copy, replay and precheck compare names alike.
+// A DbError propagates.
+int lowerCaseTableNames(Connection& c);
 std::string_view nameOf(Flavor);
 
 }  // namespace tidemark::db::dialect

@@ -68,8 +68,11 @@ std::vector<SessionSetting> sessionSettings(const ServerInfo& target, SessionPur
         // A batch of several MiB on a busy target must not hit the 30/60 s defaults.
         s.push_back(set("net_write_timeout", "3600", tidb));
         s.push_back(set("net_read_timeout", "3600", tidb));
-        // checkWarnings reads every warning of a batch; MySQL 8+ wants SESSION_VARIABLES_ADMIN for
-        // this, and without it a batch with more than the default 1,024 warnings stops the copy.
+    }
+    if (writer) {
+        // The copy and replay read every warning of a statement (a changed value stops them);
+        // MySQL 8+ wants SESSION_VARIABLES_ADMIN for this, and without it a statement with more
+        // warnings than the default (MariaDB 64, MySQL 1,024) stops the stage.
         s.push_back(set("max_error_count", "65535", true));
     }
     if (!tidb) {

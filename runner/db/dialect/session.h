@@ -23,7 +23,8 @@ namespace tidemark::db::dialect {
 enum class SessionPurpose {
     CopyWrite,     // the copy's logical writers (multi-row REPLACE)
     CopyPhysical,  // the copy's physical writers (LOAD DATA into empty tables)
-    Replay,        // replay's appliers (row changes and DDL, with the checkpoint in the same transaction)
+    Replay,        // replay's appliers (row changes and DDL, with the checkpoint in the same transaction);
+                   // the same sql_mode and warning rule as the copy (a changed value stops it)
     Admin,         // metadata and DDL: CREATE TABLE, deferred indexes, checks of the target
 };
 std::string_view nameOf(SessionPurpose);
