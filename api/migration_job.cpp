@@ -336,10 +336,12 @@ std::optional<std::string> instanceIdProblem(std::string_view id) {
     return std::nullopt;
 }
 
-std::string MigrationJob::instanceKey() const {
-    if (!instance.empty()) return name + "/" + instance;
-    return namespace_ == "default" ? name : namespace_ + "/" + name;
+std::string instanceKey(std::string_view name, std::string_view namespace_, std::string_view instance) {
+    if (!instance.empty()) return std::string(name) + "/" + std::string(instance);
+    return namespace_ == "default" ? std::string(name) : std::string(namespace_) + "/" + std::string(name);
 }
+
+std::string MigrationJob::instanceKey() const { return api::instanceKey(name, namespace_, instance); }
 
 std::optional<std::string> jobNameProblem(std::string_view name) {
     if (name.empty()) return "must not be empty";

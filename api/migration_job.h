@@ -173,6 +173,9 @@ MigrationJob loadManifest(const std::string& path);
 // Validates a job name by the product's rule: starts with a letter, fewer than 60 characters,
 // only letters, digits, '_' and '-'. Returns the problem, or nothing when the name is valid.
 std::optional<std::string> jobNameProblem(std::string_view name);
+// MigrationJob::instanceKey() from its parts (the operator has the object, not the struct).
+std::string instanceKey(std::string_view name, std::string_view namespace_, std::string_view instance);
+
 // Why `id` cannot name a job instance (the annotation or --job-id), or nothing: 1-63 of
 // letters, digits, '-', '_', '.' (a uid qualifies).
 std::optional<std::string> instanceIdProblem(std::string_view id);

@@ -987,10 +987,11 @@ private:
         return at(status_, "/capacity/current") || at(status_, "/fullCopy") || at(status_, "/incremental");
     }
 
+    // The key the runner's rows carry (api/migration_job.h): the annotation, else the uid.
     std::string instanceKey() const {
         std::string instance = annotation(api::kInstanceAnnotation);
         if (instance.empty()) instance = str(job_, "/metadata/uid");
-        return name_ + "/" + instance;
+        return api::instanceKey(name_, ns_, instance);
     }
 
     void startCleanup(Decision& d, int retryCount) {
