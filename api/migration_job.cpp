@@ -402,7 +402,7 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
 
     auto spec = top.object("spec");
     spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "ddl",
-                    "paused", "restartToken"});
+                    "paused", "restartToken", "runnerPod"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only
@@ -487,6 +487,12 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                              job.ddl.skip[i] + "'");
     }
     job.paused = spec.boolean("paused", false);
+    // How the operator shapes this job's runner pod; the runner itself ignores it. The operator
+    // checks the values (operator/runner_pod.h runnerPodTemplateFor); here only the field names.
+    if (spec.has("runnerPod"))
+        spec.object("runnerPod")
+            .allowOnly({"imagePullSecrets", "nodeSelector", "tolerations", "affinity", "priorityClassName", "labels",
+                        "annotations", "resourcesPerCapacityUnit"});
     return job;
 }
 }  // namespace

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "api/migration_job.h"
+#include "api/runner_contract.h"
 #include "operator/pod_trouble.h"
 #include "operator/runner_pod.h"
 
@@ -127,11 +128,14 @@ private:
     }
 
     void lifecycle() {
-        // 1. The spec must parse as the runner will parse it.
+        // 1. The spec must parse as the runner will parse it, and its runnerPod as a pod shape.
         std::string invalid;
         try {
             api::parseManifest(manifestText(), "spec");
+            runnerPodTemplateFor(job_, s_.runnerPod);
         } catch (const api::ManifestError& e) {
+            invalid = e.what();
+        } catch (const std::invalid_argument& e) {
             invalid = e.what();
         }
         if (!invalid.empty()) {
@@ -1078,12 +1082,9 @@ private:
 }  // namespace
 
 bool fullCopyComplete(const Json& job) {
-    const Json* fc = at(job, "/status/fullCopy");
-    if (!fc) return false;
-    if (number(*fc, "/percent") >= 100) return true;
-    const int64_t total = integer(*fc, "/tablesTotal", -1);
-    return boolean(*fc, "/done") ||
-        (total > 0 && integer(*fc, "/tablesDone") >= total && number(*fc, "/percent") >= 100);
+    namespace contract = api::contract;
+    const Json* fc = at(job, ("/status/" + std::string(contract::kBlockFullCopy)).c_str());
+    return fc && boolean(*fc, ("/" + std::string(contract::kFullCopyDone)).c_str());
 }
 
 Decision decide(const Observed& observed, const Settings& settings) { return Reconcile(observed, settings).run(); }

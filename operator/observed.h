@@ -24,7 +24,7 @@ inline constexpr const char* kFinalizer = "tidemark.dev/stop-runner";
 inline constexpr const char* kLabelApp = "app.kubernetes.io/name";
 inline constexpr const char* kRunnerApp = "tidemark-runner";
 inline constexpr const char* kLabelJob = "tidemark.dev/job";
-inline constexpr const char* kLabelRole = "tidemark.dev/role";                      // precheck | run
+inline constexpr const char* kLabelRole = "tidemark.dev/role";  // kRolePrecheck | kRoleRun | kRoleCleanup
 inline constexpr const char* kAnnotationPrecheckKey = "tidemark.dev/precheck-key";  // on pods
 inline constexpr const char* kAnnotationRetry = "tidemark.dev/retry";               // on pods
 inline constexpr const char* kAnnotationCapacity = "tidemark.dev/capacity";         // on pods
@@ -34,7 +34,10 @@ inline constexpr const char* kAnnotationPrechecked = "tidemark.dev/prechecked";
 // On the MigrationJob, set by the user: "true" = deleting the job keeps its rows in the target's
 // tidemark_meta (a job re-created with the same tidemark.dev/instance-id continues from them).
 inline constexpr const char* kAnnotationKeepCheckpoints = "tidemark.dev/keep-checkpoints";
-// The runner pod that deletes a deleted job's rows from tidemark_meta (`tidemark-runner forget`).
+// Runner pod roles: the precheck, the run (copy and replay), and the pod that deletes a deleted
+// job's rows from tidemark_meta (`tidemark-runner forget`).
+inline constexpr const char* kRolePrecheck = "precheck";
+inline constexpr const char* kRoleRun = "run";
 inline constexpr const char* kRoleCleanup = "cleanup";
 }  // namespace names
 

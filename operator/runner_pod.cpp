@@ -5,8 +5,11 @@
 #include <stdexcept>
 
 #include "api/migration_job.h"
+#include "api/runner_contract.h"
 
 namespace tidemark::op {
+
+namespace contract = api::contract;
 
 std::string scaleQuantity(const std::string& quantity, int n) {
     if (quantity.empty()) return "";
@@ -54,15 +57,11 @@ std::map<std::string, std::string> stringMap(const Json& j, const std::string& f
 
 }  // namespace
 
-RunnerPodTemplate parseRunnerPodTemplate(const std::string& text) {
-    RunnerPodTemplate t;
-    if (text.empty()) return t;
-    Json j;
-    try {
-        j = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-        throw std::invalid_argument(std::string("not JSON: ") + e.what());
-    }
+namespace {
+
+// Applies the fields of `j` over `t`: a field given replaces the template's, except labels and
+// annotations (merged key by key) and imagePullSecrets (added).
+void overlay(RunnerPodTemplate& t, const Json& j) {
     if (!j.is_object()) throw std::invalid_argument("needs a JSON object");
     for (const auto& [key, v] : j.items()) {
         if (v.is_null()) continue;  // Helm renders an unset value as null
@@ -70,10 +69,13 @@ RunnerPodTemplate parseRunnerPodTemplate(const std::string& text) {
             if (!v.is_array()) throw std::invalid_argument("imagePullSecrets: needs a list");
             for (const auto& s : v) {
                 // Either form Helm users know: ["regcred"] or [{name: regcred}] (as in a pod spec).
-                if (s.is_string()) t.imagePullSecrets.push_back(s.get<std::string>());
+                std::string name;
+                if (s.is_string()) name = s.get<std::string>();
                 else if (s.is_object() && s.size() == 1 && s.contains("name") && s["name"].is_string())
-                    t.imagePullSecrets.push_back(s["name"].get<std::string>());
+                    name = s["name"].get<std::string>();
                 else throw std::invalid_argument("imagePullSecrets: each entry is a name or {name: ...}");
+                auto& names = t.imagePullSecrets;
+                if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
             }
         } else if (key == "nodeSelector") {
             stringMap(v, key, false);
@@ -89,9 +91,9 @@ RunnerPodTemplate parseRunnerPodTemplate(const std::string& text) {
             if (!v.is_string()) throw std::invalid_argument("priorityClassName: needs a string");
             t.priorityClassName = v.get<std::string>();
         } else if (key == "labels") {
-            t.labels = stringMap(v, key, true);
+            for (auto& [k, val] : stringMap(v, key, true)) t.labels[k] = val;
         } else if (key == "annotations") {
-            t.annotations = stringMap(v, key, true);
+            for (auto& [k, val] : stringMap(v, key, true)) t.annotations[k] = val;
         } else if (key == "resourcesPerCapacityUnit") {
             if (!v.is_object()) throw std::invalid_argument("resourcesPerCapacityUnit: needs an object");
             auto& r = t.resourcesPerCapacityUnit;
@@ -116,6 +118,32 @@ RunnerPodTemplate parseRunnerPodTemplate(const std::string& text) {
                                         ": unknown field (known: imagePullSecrets, nodeSelector, tolerations, "
                                         "affinity, priorityClassName, labels, annotations, resourcesPerCapacityUnit)");
         }
+    }
+}
+
+}  // namespace
+
+RunnerPodTemplate parseRunnerPodTemplate(const std::string& text) {
+    RunnerPodTemplate t;
+    if (text.empty()) return t;
+    Json j;
+    try {
+        j = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        throw std::invalid_argument(std::string("not JSON: ") + e.what());
+    }
+    overlay(t, j);
+    return t;
+}
+
+RunnerPodTemplate runnerPodTemplateFor(const Json& job, const RunnerPodTemplate& admin) {
+    RunnerPodTemplate t = admin;
+    const Json* own = at(job, "/spec/runnerPod");
+    if (!own || own->is_null()) return t;
+    try {
+        overlay(t, *own);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("spec.runnerPod.") + e.what());
     }
     return t;
 }
@@ -150,7 +178,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
     const Json owner = {
         {"apiVersion", "tidemark.dev/v1alpha1"}, {"kind", "MigrationJob"}, {"name", name},
         {"uid", str(job, "/metadata/uid")},      {"controller", true},     {"blockOwnerDeletion", true}};
-    const RunnerPodTemplate& shape = settings.runnerPod;
+    const RunnerPodTemplate shape = runnerPodTemplateFor(job, settings.runnerPod);
     Json labels = {{names::kLabelApp, names::kRunnerApp},
                    {"app.kubernetes.io/managed-by", "tidemark-operator"},
                    {names::kLabelJob, name},
@@ -160,22 +188,26 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
         {"apiVersion", "v1"},
         {"kind", "ConfigMap"},
         {"metadata", {{"name", r.podName}, {"namespace", ns}, {"labels", labels}, {"ownerReferences", {owner}}}},
-        {"data", {{"job.yaml", manifest.dump(2) + "\n"}}}};
+        {"data", {{std::string(contract::kJobManifestFile), manifest.dump(2) + "\n"}}}};
 
-    const char* command = r.role == "precheck" ? "precheck" : r.role == names::kRoleCleanup ? "forget" : "run";
-    Json args = Json::array({command, "-f", std::string(kJobMountDir) + "/job.yaml",
-                             "--secrets-dir", kSecretsMountDir, "--output", "json"});
-    if (r.role == "run") {
+    const std::string_view command = r.role == names::kRolePrecheck ? contract::kCommandPrecheck
+        : r.role == names::kRoleCleanup                            ? contract::kCommandForget
+                                                                    : contract::kCommandRun;
+    const std::string jobDir(contract::kJobMountDir), secretsDir(contract::kSecretsMountDir),
+        tmpDir(contract::kTmpMountDir);
+    Json args = Json::array({std::string(command), "-f", jobDir + "/" + std::string(contract::kJobManifestFile),
+                             "--secrets-dir", secretsDir, "--output", "json"});
+    if (r.role == names::kRoleRun) {
         args.push_back("--skip-precheck");
         args.push_back("--metrics-addr");
-        args.push_back(":" + std::to_string(kRunnerMetricsPort));
+        args.push_back(":" + std::to_string(contract::kRunnerMetricsPort));
     }
     if (r.restart) args.push_back("--restart");
 
     Json volumes = Json::array(
         {{{"name", "job"}, {"configMap", {{"name", r.podName}}}}, {{"name", "tmp"}, {"emptyDir", Json::object()}}});
-    Json mounts = Json::array({{{"name", "job"}, {"mountPath", kJobMountDir}, {"readOnly", true}},
-                               {{"name", "tmp"}, {"mountPath", kTmpMountDir}}});
+    Json mounts = Json::array({{{"name", "job"}, {"mountPath", jobDir}, {"readOnly", true}},
+                               {{"name", "tmp"}, {"mountPath", tmpDir}}});
     // One projected volume holds every Secret the spec names, each under its own directory:
     // <secretName>/username|password for credentials, <secretName>/ca.crt|tls.crt|tls.key for TLS
     // (TLS keys are optional: any of the three combinations is valid).
@@ -210,16 +242,16 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
         // non-root UID the cluster assigns (no fsGroup is pinned, so OpenShift's ranges admit it);
         // the pod holds only the runner.
         volumes.push_back({{"name", "secrets"}, {"projected", {{"sources", sources}, {"defaultMode", 0444}}}});
-        mounts.push_back({{"name", "secrets"}, {"mountPath", kSecretsMountDir}, {"readOnly", true}});
+        mounts.push_back({{"name", "secrets"}, {"mountPath", secretsDir}, {"readOnly", true}});
     }
 
     const PodResources res = resourcesFor(r.capacity, shape.resourcesPerCapacityUnit);
     Json env = Json::array({
-        {{"name", "TIDEMARK_JOB_NAME"}, {"value", name}},
-        {{"name", "TIDEMARK_JOB_NAMESPACE"}, {"value", ns}},
-        {{"name", "TIDEMARK_CAPACITY"}, {"value", std::to_string(r.capacity)}},
-        {{"name", "TIDEMARK_SECRETS_DIR"}, {"value", kSecretsMountDir}},
-        {{"name", "TMPDIR"}, {"value", kTmpMountDir}},
+        {{"name", std::string(contract::kEnvJobName)}, {"value", name}},
+        {{"name", std::string(contract::kEnvJobNamespace)}, {"value", ns}},
+        {{"name", std::string(contract::kEnvCapacity)}, {"value", std::to_string(r.capacity)}},
+        {{"name", std::string(contract::kEnvSecretsDir)}, {"value", secretsDir}},
+        {{"name", "TMPDIR"}, {"value", tmpDir}},
         {{"name", "POD_NAME"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}},
     });
 
@@ -263,7 +295,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
                      {"command", {"tidemark-runner"}},
                      {"args", args},
                      {"ports",
-                      Json::array({{{"name", "metrics"}, {"containerPort", kRunnerMetricsPort}, {"protocol", "TCP"}}})},
+                      Json::array({{{"name", "metrics"}, {"containerPort", contract::kRunnerMetricsPort}, {"protocol", "TCP"}}})},
                      {"env", env},
                      {"resources", resources},
                      {"securityContext",

@@ -1,14 +1,9 @@
 // The runner pod for a MigrationJob and the ConfigMap holding the manifest it runs (pure: builds
 // JSON objects, never talks to the API).
 //
-// Layout inside the pod:
-//   /etc/tidemark/job/job.yaml                   the MigrationJob manifest (-f), from the ConfigMap
-//                                                named like the pod; capacity is the one this pod runs with
-//   /etc/tidemark/secrets/<secretName>/<key>     every credential and TLS Secret the spec names,
-//                                                one read-only projected volume (the layout
-//                                                --secrets-dir reads); the operator never reads them
-// Env: TIDEMARK_JOB_NAME / TIDEMARK_JOB_NAMESPACE (the runner then reports into the job's status
-// subresource), TIDEMARK_CAPACITY, POD_NAME.
+// The pod follows api/runner_contract.h: the manifest comes from a ConfigMap named like the pod
+// (capacity set to the one this pod runs with); every credential and TLS Secret the spec names is
+// one read-only projected volume (the operator never reads them); POD_NAME is set too.
 #pragma once
 
 #include <string>
@@ -18,10 +13,7 @@
 
 namespace tidemark::op {
 
-inline constexpr const char* kJobMountDir = "/etc/tidemark/job";
-inline constexpr const char* kSecretsMountDir = "/etc/tidemark/secrets";
-inline constexpr int kRunnerMetricsPort = 9090;                       // run pods serve /metrics and /healthz here
-inline constexpr const char* kTmpMountDir = "/var/run/tidemark/tmp";  // emptyDir (read-only root fs)
+// The pod's layout, env and ports are the runner's contract: api/runner_contract.h.
 
 struct RunnerPodRequest {
     std::string role;  // "precheck", "run" or names::kRoleCleanup ("cleanup": `forget` on deletion)
@@ -37,8 +29,9 @@ struct RunnerPod {
     Json configMap;
 };
 
-// Requires job to hold metadata.name/namespace/uid and a spec. settings.runnerPod shapes the
-// pod (scheduling, pull secrets, extra labels and annotations, resources per capacity unit).
+// Requires job to hold metadata.name/namespace/uid and a spec. settings.runnerPod with the job's
+// spec.runnerPod over it (runnerPodTemplateFor) shapes the pod (scheduling, pull secrets, extra
+// labels and annotations, resources per capacity unit).
 RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& request, const Settings& settings);
 
 // CPU and memory a capacity buys: `perUnit` times the capacity (by default half a core
@@ -54,6 +47,12 @@ PodResources resourcesFor(int capacity, const RunnerPodTemplate::PerUnit& perUni
 // memoryLimit}. Throws std::invalid_argument naming the field: an unknown or mistyped field, a
 // quantity Kubernetes would not take, or a label or annotation the operator owns.
 RunnerPodTemplate parseRunnerPodTemplate(const std::string& json);
+
+// The template for one job: `admin` (the operator's --runner-pod-template) with the job's
+// spec.runnerPod over it. The job's fields replace the admin's, except labels and annotations
+// (merged, the job's win) and imagePullSecrets (added). Throws std::invalid_argument naming
+// spec.runnerPod.<field> when a value is wrong (the decision reports it as an invalid spec).
+RunnerPodTemplate runnerPodTemplateFor(const Json& job, const RunnerPodTemplate& admin);
 
 // `quantity` (e.g. "500m", "1.5Gi", "2") times `n`, written as a Kubernetes quantity; "" stays
 // "". Throws std::invalid_argument when `quantity` is not a plain decimal with an optional

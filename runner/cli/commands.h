@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/migration_job.h"
+#include "api/runner_contract.h"
 #include "runner/cli/options.h"
 #include "runner/db/connection.h"
 
@@ -9,10 +10,11 @@
 
 namespace tidemark::cli {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
-constexpr int kExitRetryable = 3;
+// Exit statuses: the operator reads them (api/runner_contract.h).
+using api::contract::kExitBadInput;
+using api::contract::kExitFailed;
+using api::contract::kExitOk;
+using api::contract::kExitRetryable;
 
 struct Job {
     api::MigrationJob spec;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/runner_contract.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -74,7 +76,8 @@ void Progress::report(bool final) {
              {"resumed", resumed_},
              {"mode", mode_}};
     }
-    sink_.report("fullCopy", j);
+    j[std::string(api::contract::kFullCopyDone)] = final;
+    sink_.report(std::string(api::contract::kBlockFullCopy), j);
 }
 
 Throttle::Throttle(double mibPerSecond) : bytesPerSecond_(mibPerSecond * 1024 * 1024) {}

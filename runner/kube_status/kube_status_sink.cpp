@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "api/runner_contract.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/errors.h"
@@ -18,9 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-bool runnerBlock(std::string_view block) {
-    return block == "precheck" || block == "fullCopy" || block == "incremental" || block == "lastError";
-}
+bool runnerBlock(std::string_view block) { return api::contract::runnerOwns(block); }
 
 // Accumulates merge patches: objects merge key by key, anything else (nulls included, so that
 // deletions reach the server) replaces.

@@ -252,7 +252,7 @@ TEST_CASE("a spec change while running stops the runner and prechecks again") {
 TEST_CASE("a stalled replay: Stalled=True with the runner's reason, Synced=False, one Warning, and back") {
     World w;
     w.toRunning();
-    w.job["status"]["fullCopy"] = {{"percent", 100}};
+    w.job["status"]["fullCopy"] = {{"percent", 100}, {"done", true}};
     w.job["status"]["incremental"] = {{"lagSeconds", 0.4}, {"appliedPosition", "bin.1:4"}};
     w.step();
     REQUIRE(w.phase() == "Replicating");
@@ -291,6 +291,7 @@ TEST_CASE("phase follows the runner's reports: Copying, then Replicating, Synced
     w.step();
     CHECK(w.job["status"]["progress"] == "40% 1.0 MiB, 4/10 tables");
     w.job["status"]["fullCopy"]["percent"] = 100;
+    w.job["status"]["fullCopy"]["done"] = true;
     w.job["status"]["incremental"] = {{"lagSeconds", 30}, {"rowsApplied", 5}, {"appliedPosition", "bin.1:4"}};
     auto d = w.step();
     CHECK(w.phase() == "Replicating");
@@ -318,7 +319,7 @@ TEST_CASE("a Full job succeeds when its runner exits 0") {
     World w;
     w.job["spec"]["type"] = "Full";
     w.toRunning();
-    w.job["status"]["fullCopy"] = {{"percent", 100}};
+    w.job["status"]["fullCopy"] = {{"percent", 100}, {"done", true}};
     w.finishPod("run", 0);
     CHECK(condition(w.job, "Succeeded")["status"] == "False");
     CHECK(condition(w.job, "Failed")["status"] == "False");
@@ -465,7 +466,7 @@ TEST_CASE("pause during the precheck stops it, and resume prechecks again") {
 TEST_CASE("scaling while Replicating restarts the runner with the new capacity") {
     World w;
     w.toRunning();
-    w.job["status"]["fullCopy"] = {{"percent", 100}};
+    w.job["status"]["fullCopy"] = {{"percent", 100}, {"done", true}};
     w.step();
     REQUIRE(w.phase() == "Replicating");
     w.job["spec"]["capacity"] = 8;
@@ -646,7 +647,7 @@ TEST_CASE("no second job on a target while a physical-mode full copy runs there"
         CHECK(condition(w.job, "Ready")["reason"] == "TargetBusy");
         CHECK(hasEvent(d, "TargetBusy"));
         // The copy finishes: the job starts.
-        w.others[0]["status"] = {{"phase", "Replicating"}, {"fullCopy", {{"percent", 100}}}};
+        w.others[0]["status"] = {{"phase", "Replicating"}, {"fullCopy", {{"percent", 100}, {"done", true}}}};
         w.step();
         CHECK(w.phase() == "Prechecking");
     }
@@ -715,7 +716,7 @@ TEST_CASE("conditions keep lastTransitionTime while their status holds, and carr
 TEST_CASE("status patches only touch operator fields") {
     World w;
     w.toRunning();
-    w.job["status"]["fullCopy"] = {{"percent", 100}};
+    w.job["status"]["fullCopy"] = {{"percent", 100}, {"done", true}};
     w.job["status"]["lastError"] = {{"reason", "X"}};
     w.job["spec"]["paused"] = true;
     auto d = w.step();
@@ -730,7 +731,7 @@ TEST_CASE("status patches only touch operator fields") {
 TEST_CASE("a new runner waits until the old one has stopped: two runners never overlap on a target") {
     World w;
     w.toRunning();
-    w.job["status"]["fullCopy"] = {{"percent", 100}};
+    w.job["status"]["fullCopy"] = {{"percent", 100}, {"done", true}};
     w.step();
     w.job["spec"]["capacity"] = 4;
     // The API server keeps the pod while it terminates.
