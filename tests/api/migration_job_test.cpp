@@ -255,3 +255,10 @@ TEST_CASE("the job instance key: name and uid, the instance-id annotation over t
     CHECK(instanceIdProblem(std::string(64, 'x')).has_value());
     CHECK_FALSE(instanceIdProblem("0c5b2f3e-9a8d-4c1e-b7a2-1f2e3d4c5b6a").has_value());
 }
+
+TEST_CASE("spec.runnerPod is the operator's: accepted, its field names checked, ignored by the runner") {
+    CHECK(errorOf(kValid + "  runnerPod: {labels: {team: dba}, nodeSelector: {pool: migrations}}\n").empty());
+    CHECK(errorOf(kValid + "  runnerPod: {nodeSelecter: {pool: migrations}}\n")
+              .find("job.yaml: spec.runnerPod.nodeSelecter: unknown field") == 0);
+    CHECK(errorOf(kValid + "  runnerPod: [a]\n").find("spec.runnerPod") != std::string::npos);
+}

@@ -103,14 +103,18 @@ class KubectlTest(unittest.TestCase):
 
     def test_get_table_columns(self):
         self.c.apply(job())
+        now = "2026-01-02T03:04:05Z"
+        conditions = [{"type": t, "status": v, "lastTransitionTime": now, "reason": "Test", "message": ""}
+                      for t, v in (("Ready", "True"), ("Synced", "False"))]
         self.status_patch("shop", {"phase": "Replicating", "stage": "replay", "progress": "caught up",
-                                   "incremental": {"lagSeconds": 7}, "capacity": {"current": 4}})
+                                   "incremental": {"lagSeconds": 7.5}, "capacity": {"current": 4},
+                                   "conditions": conditions})
         out = self.c.kubectl("get", "mj").stdout.splitlines()
-        self.assertRegex(out[0], r"^NAME\s+PHASE\s+STAGE\s+PROGRESS\s+LAG\s+AGE$")
-        self.assertRegex(out[1], r"^shop\s+Replicating\s+replay\s+caught up\s+7\s+\d+s$")
+        self.assertRegex(out[0], r"^NAME\s+PHASE\s+STAGE\s+READY\s+PROGRESS\s+LAG\s+AGE$")
+        self.assertRegex(out[1], r"^shop\s+Replicating\s+replay\s+True\s+caught up\s+7.5\s+\d+s$")
         wide = self.c.kubectl("get", "migrationjobs", "-o", "wide").stdout.splitlines()
-        self.assertIn("CAPACITY", wide[0])
-        self.assertRegex(wide[1], r"\s4\s")
+        self.assertRegex(wide[0], r"\sSYNCED\s+CAPACITY\s")
+        self.assertRegex(wide[1], r"\sFalse\s+4\s")
         every = self.c.kubectl("get", "mj", "-A").stdout.splitlines()
         self.assertRegex(every[0], r"^NAMESPACE\s+NAME\s+PHASE")
         self.assertTrue(every[1].startswith("default"), every)
@@ -496,6 +500,16 @@ class KubectlTest(unittest.TestCase):
         self.assertIn("16", out)
         out = self.c.kubectl("explain", "mj.spec.restartToken").stdout
         self.assertIn("safe mode", out)
+        # The runner's status blocks are typed, so kubectl explain documents them field by field.
+        out = self.c.kubectl("explain", "mj.status.fullCopy.done").stdout
+        self.assertIn("done <boolean>", out)
+        self.assertIn("Succeeded or Replicating", out)
+        out = self.c.kubectl("explain", "mj.status.incremental.stalled.reason").stdout
+        self.assertIn("TargetUnavailable", out)
+        out = self.c.kubectl("explain", "mj.status.precheck.items.state").stdout
+        self.assertIn("Warning", out)
+        out = self.c.kubectl("explain", "mj.spec.runnerPod.resourcesPerCapacityUnit").stdout
+        self.assertIn("memoryLimit", out)
 
     # ---- errors ---------------------------------------------------------------------------
 

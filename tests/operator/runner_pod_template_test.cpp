@@ -124,3 +124,52 @@ TEST_CASE("--runner-pod-template reaches the settings, and a bad one is a usage 
         CHECK(std::string(e.what()) == "--runner-pod-template: tolerations: needs a list of objects");
     }
 }
+
+TEST_CASE("per-job spec.runnerPod: its fields replace the admin's, labels merge, pull secrets add up") {
+    const auto admin = parseRunnerPodTemplate(R"({
+        "imagePullSecrets": ["regcred"], "nodeSelector": {"disktype": "ssd"}, "priorityClassName": "batch",
+        "labels": {"team": "dba", "tier": "db"},
+        "resourcesPerCapacityUnit": {"memoryRequest": "256Mi", "memoryLimit": "1Gi"}
+    })");
+    Json job = testing::makeJob();
+    job["spec"]["runnerPod"] = Json::parse(R"({
+        "imagePullSecrets": [{"name": "team-registry"}, {"name": "regcred"}],
+        "nodeSelector": {"pool": "migrations"},
+        "labels": {"tier": "migration", "cost-center": "42"},
+        "annotations": {"owner": "dba@example.com"},
+        "resourcesPerCapacityUnit": {"memoryLimit": "2Gi"}
+    })");
+    Settings s;
+    s.runnerPod = admin;
+    const auto built = buildRunnerPod(job, {"run", "shop-run-1", 2, 0, false, ""}, s);
+    const Json& spec = built.pod["spec"];
+    CHECK(spec["imagePullSecrets"] == Json::parse(R"([{"name": "regcred"}, {"name": "team-registry"}])"));
+    CHECK(spec["nodeSelector"] == Json::parse(R"({"pool": "migrations"})"));  // replaced, not merged
+    CHECK(spec["priorityClassName"] == "batch");                              // the admin's, not overridden
+    const Json& labels = built.pod["metadata"]["labels"];
+    CHECK(labels["team"] == "dba");
+    CHECK(labels["tier"] == "migration");
+    CHECK(labels["cost-center"] == "42");
+    CHECK(built.pod["metadata"]["annotations"]["owner"] == "dba@example.com");
+    const Json& res = spec["containers"][0]["resources"];
+    CHECK(res["requests"]["memory"] == "512Mi");  // the admin's 256Mi per unit, capacity 2
+    CHECK(res["limits"]["memory"] == "4Gi");      // the job's 2Gi per unit
+}
+
+TEST_CASE("per-job spec.runnerPod: a wrong value is named under spec.runnerPod") {
+    const auto errorFor = [](const char* runnerPod) -> std::string {
+        Json job = testing::makeJob();
+        job["spec"]["runnerPod"] = Json::parse(runnerPod);
+        try {
+            runnerPodTemplateFor(job, RunnerPodTemplate{});
+        } catch (const std::invalid_argument& e) {
+            return e.what();
+        }
+        return "";
+    };
+    CHECK(errorFor(R"({"labels": {"tidemark.dev/job": "other"}})").find("spec.runnerPod.labels.tidemark.dev/job") == 0);
+    CHECK(errorFor(R"({"resourcesPerCapacityUnit": {"cpuLimit": "lots"}})")
+              .find("spec.runnerPod.resourcesPerCapacityUnit.cpuLimit: 'lots' is not a quantity") == 0);
+    CHECK(errorFor(R"({"nodeSelector": {"zone": 3}})") == "spec.runnerPod.nodeSelector.zone: needs a string");
+    CHECK(errorFor(R"({"labels": {"team": "dba"}})").empty());
+}

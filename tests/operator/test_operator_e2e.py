@@ -348,6 +348,47 @@ class OperatorE2E(unittest.TestCase):
         self.wait(lambda: self.db.target_count() == 200, "the re-created job's full copy", timeout=120)
         self.assertNotEqual("shop/" + self.job()["metadata"]["uid"], key)
 
+    def test_a_job_in_another_namespace_migrates_reports_and_cleans_up_there(self):
+        # The operator runs (and elects its leader) in "default"; the job, its Secrets and its
+        # runner's ServiceAccount live in "team-a" only, and its runnerPod shapes the pod.
+        self.start_databases()
+        ns = "team-a"
+        self.c.kubectl("create", "namespace", ns)
+        self.c.kubectl("create", "serviceaccount", "tidemark-runner", "-n", ns)
+        self.c.kubectl("create", "secret", "generic", "source-credentials", "-n", ns,
+                       "--from-literal=username=migrator", "--from-literal=password=source-pw")
+        self.c.kubectl("create", "secret", "generic", "target-credentials", "-n", ns,
+                       "--from-literal=username=loader", "--from-literal=password=target-pw")
+        manifest = JOB.format(name="shop", type="FullAndIncremental", flavor="MySQL" if MYSQL else "MariaDB",
+                              source_port=self.db.source_port, target_port=self.db.target_port,
+                              target_secret="target-credentials")
+        manifest += "  runnerPod:\n    labels: {team: a}\n    annotations: {owner: dba-a}\n"
+        self.c.kubectl("apply", "-n", ns, "-f", "-", stdin=manifest)
+
+        def status():
+            return self.c.get_json("mj", "shop", "-n", ns).get("status", {})
+
+        self.wait(lambda: status().get("phase") == "Replicating" and self.db.target_count() == 200,
+                  "the job in team-a to copy and replicate", timeout=150)
+        self.db.source("INSERT INTO shop.orders (note) VALUES ('after the copy')")
+        self.wait(lambda: self.db.target_count() == 201, "the change replayed", timeout=60)
+        # The runner reported into its own job's status (in team-a) ...
+        self.wait(lambda: status().get("incremental", {}).get("rowsApplied", 0) >= 1, "replay progress in status")
+        self.assertTrue(status()["fullCopy"]["done"])
+        # ... its pods ran there, shaped by the job's runnerPod; nothing ran in the operator's namespace.
+        pods = self.c.get_json("pods", "-n", ns, "-l", "tidemark.dev/job=shop,tidemark.dev/role=run")["items"]
+        self.assertTrue(pods)
+        self.assertEqual(pods[0]["metadata"]["labels"]["team"], "a")
+        self.assertEqual(pods[0]["metadata"]["annotations"]["owner"], "dba-a")
+        self.assertEqual(self.c.get_json("pods", "-n", "default")["items"], [])
+        self.assertIn("Replicating", self.c.kubectl("get", "mj", "-n", ns).stdout)
+        # Deleting it cleans up in team-a: pods gone, checkpoints of this instance gone.
+        key = "shop/" + self.c.get_json("mj", "shop", "-n", ns)["metadata"]["uid"]
+        self.assertGreater(self.meta_rows(key), 0)
+        self.c.kubectl("delete", "mj", "shop", "-n", ns, "--timeout=90s", timeout=120)
+        self.assertEqual(self.c.get_json("pods", "-n", ns, "-l", "tidemark.dev/job=shop")["items"], [])
+        self.assertEqual(self.meta_rows(key), 0)
+
     def test_kubectl_wait_for_condition_succeeded_on_a_full_job(self):
         self.start_databases()
         self.apply_job(type_="Full")
