@@ -173,8 +173,8 @@ std::uint64_t parseBytes(const Fields& f, std::string_view key, std::uint64_t df
     if (m[2] == "Mi") v <<= 20;
     if (m[2] == "Gi") v <<= 30;
     if (v < lo || v > hi)
-        f.fail(f.child(key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " bytes, got '" +
-                                 text + "'");
+        f.fail(f.child(key),
+               "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " bytes, got '" + text + "'");
     return v;
 }
 

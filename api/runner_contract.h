@@ -10,9 +10,9 @@
 //   env TMPDIR = kTmpMountDir                 an emptyDir; the root filesystem is read-only
 //   port kRunnerMetricsPort                   /metrics and /healthz of `run` pods
 //
-// Status: the runner owns the blocks kRunnerBlocks (it writes them with JSON merge patches); the operator owns every other field (phase, stage, progress, conditions,
-// observedGeneration, startTime, completionTime, restarts, restartToken, capacity, and
-// precheck.recheck). The operator decides from the runner's exit code and these fields:
+// Status: the runner owns the blocks kRunnerBlocks (it writes them with JSON merge patches); the operator owns every
+// other field (phase, stage, progress, conditions, observedGeneration, startTime, completionTime, restarts,
+// restartToken, capacity, and precheck.recheck). The operator decides from the runner's exit code and these fields:
 //   fullCopy.done        true once the whole full copy is in the target (never before)
 //   incremental.stalled  {reason, message, since} while replay is not keeping up; absent otherwise
 //   lastError            {reason, message, retryable} of the runner's last failure

@@ -191,7 +191,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
         {"data", {{std::string(contract::kJobManifestFile), manifest.dump(2) + "\n"}}}};
 
     const std::string_view command = r.role == names::kRolePrecheck ? contract::kCommandPrecheck
-        : r.role == names::kRoleCleanup                            ? contract::kCommandForget
+        : r.role == names::kRoleCleanup                             ? contract::kCommandForget
                                                                     : contract::kCommandRun;
     const std::string jobDir(contract::kJobMountDir), secretsDir(contract::kSecretsMountDir),
         tmpDir(contract::kTmpMountDir);
@@ -206,8 +206,8 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
 
     Json volumes = Json::array(
         {{{"name", "job"}, {"configMap", {{"name", r.podName}}}}, {{"name", "tmp"}, {"emptyDir", Json::object()}}});
-    Json mounts = Json::array({{{"name", "job"}, {"mountPath", jobDir}, {"readOnly", true}},
-                               {{"name", "tmp"}, {"mountPath", tmpDir}}});
+    Json mounts = Json::array(
+        {{{"name", "job"}, {"mountPath", jobDir}, {"readOnly", true}}, {{"name", "tmp"}, {"mountPath", tmpDir}}});
     // One projected volume holds every Secret the spec names, each under its own directory:
     // <secretName>/username|password for credentials, <secretName>/ca.crt|tls.crt|tls.key for TLS
     // (TLS keys are optional: any of the three combinations is valid).
@@ -273,39 +273,41 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
     if (!requests.empty()) resources["requests"] = requests;
     if (!limits.empty()) resources["limits"] = limits;
 
-    Json pod = {{"apiVersion", "v1"},
-                {"kind", "Pod"},
-                {"metadata",
-                 {{"name", r.podName},
-                  {"namespace", ns},
-                  {"labels", podLabels},
-                  {"annotations", annotations},
-                  {"ownerReferences", {owner}}}},
-                {"spec",
-                 {{"restartPolicy", "Never"},
-                  {"serviceAccountName", settings.runnerServiceAccount},
-                  {"terminationGracePeriodSeconds", 60},
-                  // Pod Security "restricted": non-root without a pinned UID (the image's USER, or the
-                  // namespace's range on OpenShift), the runtime's default seccomp profile.
-                  {"securityContext", {{"runAsNonRoot", true}, {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
-                  {"containers",
-                   {{{"name", "runner"},
-                     {"image", settings.runnerImage},
-                     {"imagePullPolicy", settings.runnerImagePullPolicy},
-                     {"command", {"tidemark-runner"}},
-                     {"args", args},
-                     {"ports",
-                      Json::array({{{"name", "metrics"}, {"containerPort", contract::kRunnerMetricsPort}, {"protocol", "TCP"}}})},
-                     {"env", env},
-                     {"resources", resources},
-                     {"securityContext",
-                      {{"allowPrivilegeEscalation", false},
-                       {"runAsNonRoot", true},
-                       {"readOnlyRootFilesystem", true},
-                       {"seccompProfile", {{"type", "RuntimeDefault"}}},
-                       {"capabilities", {{"drop", {"ALL"}}}}}},
-                     {"volumeMounts", mounts}}}},
-                  {"volumes", volumes}}}};
+    Json pod = {
+        {"apiVersion", "v1"},
+        {"kind", "Pod"},
+        {"metadata",
+         {{"name", r.podName},
+          {"namespace", ns},
+          {"labels", podLabels},
+          {"annotations", annotations},
+          {"ownerReferences", {owner}}}},
+        {"spec",
+         {{"restartPolicy", "Never"},
+          {"serviceAccountName", settings.runnerServiceAccount},
+          {"terminationGracePeriodSeconds", 60},
+          // Pod Security "restricted": non-root without a pinned UID (the image's USER, or the
+          // namespace's range on OpenShift), the runtime's default seccomp profile.
+          {"securityContext", {{"runAsNonRoot", true}, {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
+          {"containers",
+           {{{"name", "runner"},
+             {"image", settings.runnerImage},
+             {"imagePullPolicy", settings.runnerImagePullPolicy},
+             {"command", {"tidemark-runner"}},
+             {"args", args},
+             {"ports",
+              Json::array(
+                  {{{"name", "metrics"}, {"containerPort", contract::kRunnerMetricsPort}, {"protocol", "TCP"}}})},
+             {"env", env},
+             {"resources", resources},
+             {"securityContext",
+              {{"allowPrivilegeEscalation", false},
+               {"runAsNonRoot", true},
+               {"readOnlyRootFilesystem", true},
+               {"seccompProfile", {{"type", "RuntimeDefault"}}},
+               {"capabilities", {{"drop", {"ALL"}}}}}},
+             {"volumeMounts", mounts}}}},
+          {"volumes", volumes}}}};
     Json& podSpec = pod["spec"];
     if (!shape.imagePullSecrets.empty()) {
         Json secrets = Json::array();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runner/db/hex.h"
+
 namespace tidemark::copy {
 
 namespace {
@@ -42,13 +44,7 @@ std::string shown(std::string_view v) {
         }
         return out + (v.size() > kMax ? "...'" : "'");
     }
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out = "0x";
-    for (unsigned char c : v.substr(0, kMax / 2)) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-    return out + (v.size() > kMax / 2 ? "..." : "");
+    return "0x" + db::toHex(v.substr(0, kMax / 2), /*upper=*/true) + (v.size() > kMax / 2 ? "..." : "");
 }
 
 }  // namespace

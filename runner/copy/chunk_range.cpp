@@ -2,6 +2,7 @@
 
 #include "runner/copy/full_copy.h"
 #include "runner/db/dialect/collations.h"
+#include "runner/db/hex.h"
 
 #include <nlohmann/json.hpp>
 
@@ -33,33 +34,10 @@ std::string collationKey(std::string_view collation) {
     return charsetKey(collation.substr(0, cut)) + lower(std::string(collation.substr(cut)));
 }
 
-std::string toHex(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-    return out;
-}
-
 std::string fromHex(std::string_view hex) {
-    auto digit = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    if (hex.size() % 2) throw std::invalid_argument("odd number of hex digits");
-    std::string out;
-    out.reserve(hex.size() / 2);
-    for (std::size_t i = 0; i < hex.size(); i += 2) {
-        const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
-        if (hi < 0 || lo < 0) throw std::invalid_argument("not a hex digit in \"" + std::string(hex) + "\"");
-        out += static_cast<char>(hi * 16 + lo);
-    }
-    return out;
+    auto bytes = db::fromHex(hex);
+    if (!bytes) throw std::invalid_argument("\"" + std::string(hex) + "\" is not an even count of hex digits");
+    return *bytes;
 }
 
 KeyValues valuesFrom(const nlohmann::json& j, const std::string& name) {
@@ -149,7 +127,7 @@ std::string keyAtMost(const TableInfo& t, const std::vector<std::string>& lit) {
 std::string encodeRange(const ChunkRange& r) {
     auto values = [](const KeyValues& v) {
         nlohmann::json a = nlohmann::json::array();
-        for (auto& x : v) a.push_back(toHex(x));
+        for (auto& x : v) a.push_back(db::toHex(x));
         return a;
     };
     nlohmann::json j = nlohmann::json::object();

@@ -562,7 +562,8 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
     if (priorState == std::optional<std::string>("done")) {
         summarizeSnapshots(checkpoint, result);
         sink.note("full copy of job " + job.name + " already finished; nothing to copy");
-        nlohmann::json done = {{std::string(api::contract::kFullCopyDone), true}, {"percent", 100.0}, {"resumed", true}};
+        nlohmann::json done = {
+            {std::string(api::contract::kFullCopyDone), true}, {"percent", 100.0}, {"resumed", true}};
         sink.report(std::string(api::contract::kBlockFullCopy), done);
         return result;
     }

@@ -1,5 +1,6 @@
 #include "runner/db/connection.h"
 
+#include "runner/db/hex.h"
 #include "runner/db/fault_injection.h"
 
 #include <mysql.h>
@@ -348,14 +349,8 @@ std::string qualified(std::string_view db, std::string_view table) { return quot
 
 std::string hexLiteral(std::string_view bytes) {
     if (bytes.empty()) return "''";
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(bytes.size() * 2 + 3);
-    out += "X'";
-    for (unsigned char c : bytes) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
+    std::string out = "X'";
+    appendHex(out, bytes, /*upper=*/true);
     out += '\'';
     return out;
 }

@@ -6,6 +6,8 @@
 #include <unordered_map>
 
 #include "runner/binlog/sql_literal.h"
+#include "runner/db/hex.h"
+
 #include "runner/replay/compaction.h"
 
 namespace tidemark::replay {
@@ -43,13 +45,16 @@ bool appendUuidText(std::string& out, const ColumnSchema& col, const binlog::Val
     } else {
         std::copy(b, b + 16, t);
     }
-    static const char* hex = "0123456789abcdef";
+    // xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx
+    const std::string_view bytes(reinterpret_cast<const char*>(t), 16);
     out += '\'';
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += hex[t[i] >> 4];
-        out += hex[t[i] & 15];
+    db::appendHex(out, bytes.substr(0, 4));
+    for (std::size_t at : {4, 6, 8}) {
+        out += '-';
+        db::appendHex(out, bytes.substr(at, 2));
     }
+    out += '-';
+    db::appendHex(out, bytes.substr(10, 6));
     out += '\'';
     return true;
 }

@@ -4,38 +4,11 @@
 #include <optional>
 #include <vector>
 
+#include "runner/db/hex.h"
+
 namespace tidemark::replay {
 
 namespace {
-
-std::string hex(std::string_view bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
-std::optional<std::string> unhex(std::string_view h) {
-    if (h.size() % 2) return std::nullopt;
-    std::string out;
-    for (size_t i = 0; i < h.size(); i += 2) {
-        const int a = hexValue(h[i]), b = hexValue(h[i + 1]);
-        if (a < 0 || b < 0) return std::nullopt;
-        out += static_cast<char>(a * 16 + b);
-    }
-    return out;
-}
 
 struct Reader {
     std::string_view s;
@@ -61,14 +34,14 @@ struct Reader {
         if ((s[i] == 'X' || s[i] == 'x') && i + 1 < s.size() && s[i + 1] == '\'') {
             const size_t close = s.find('\'', i + 2);
             if (close == std::string_view::npos) return std::nullopt;
-            auto v = unhex(s.substr(i + 2, close - i - 2));
+            auto v = db::fromHex(s.substr(i + 2, close - i - 2));
             i = close + 1;
             return v;
         }
         if (s[i] == '0' && i + 1 < s.size() && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
             size_t j = i + 2;
-            while (j < s.size() && hexValue(s[j]) >= 0) ++j;
-            auto v = unhex(s.substr(i + 2, j - i - 2));
+            while (j < s.size() && db::hexDigitValue(s[j]) >= 0) ++j;
+            auto v = db::fromHex(s.substr(i + 2, j - i - 2));
             i = j;
             return v;
         }
@@ -106,7 +79,7 @@ struct Reader {
 }  // namespace
 
 std::string formatXid(uint32_t formatId, std::string_view gtrid, std::string_view bqual) {
-    return "X'" + hex(gtrid) + "',X'" + hex(bqual) + "'," + std::to_string(formatId);
+    return "X'" + db::toHex(gtrid) + "',X'" + db::toHex(bqual) + "'," + std::to_string(formatId);
 }
 
 XaStatement parseXaStatement(std::string_view statement) {
