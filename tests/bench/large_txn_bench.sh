@@ -7,7 +7,7 @@
 #   tests/bench/large_txn_bench.sh [BUILD_DIR]                  (default BUILD_DIR: ./build)
 #   GIB=2 PAD=1000 MODE=insert WORKERS=4 MAX_HELD_MIB=8 SERVERS=mariadb tests/bench/large_txn_bench.sh build
 #
-# Needs the build's tidemark-large-txn-bench and the MariaDB client tools.
+# Needs the build's tidemark-replay-bench and the MariaDB client tools.
 set -euo pipefail
 
 SERVERS=${SERVERS:-mariadb}
@@ -24,8 +24,8 @@ PAD=${PAD:-1000}
 MODE=${MODE:-insert}
 WORKERS=${WORKERS:-4}
 MAX_HELD_MIB=${MAX_HELD_MIB:-8}
-DRIVER=$BUILD/tests/bench/tidemark-large-txn-bench
-[ -x "$DRIVER" ] || { echo "large_txn_bench: $DRIVER missing; build tidemark-large-txn-bench" >&2; exit 2; }
+DRIVER=$BUILD/tests/bench/tidemark-replay-bench
+[ -x "$DRIVER" ] || { echo "large_txn_bench: $DRIVER missing; build tidemark-replay-bench" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/tidemark-large-txn-bench.XXXXXX)
 servers_pid=
@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$DRIVER" servers --state-dir "$work" >"$work/servers.log" 2>&1 &
+"$DRIVER" servers --state-dir "$work" --servers source,target >"$work/servers.log" 2>&1 &
 servers_pid=$!
 for _ in $(seq 1 600); do grep -q ready "$work/servers.log" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/servers.log" || { cat "$work/servers.log" >&2; exit 1; }

@@ -1,11 +1,13 @@
 // tidemark-replay-bench: the C++ side of tests/bench/replay_bench.sh.
 //
-//   tidemark-replay-bench servers --state-dir DIR
-//       source (binlog ROW), target, replica1, replica4 on free loopback ports; writes
-//       DIR/<name>.port, prints "ready", runs until SIGTERM/SIGINT.
+//   tidemark-replay-bench servers --state-dir DIR [--servers source,target,...]
+//       source (binlog ROW), target, replica1, replica4 (or the ones named) on free loopback
+//       ports; writes DIR/<name>.port, prints "ready", runs until SIGTERM/SIGINT.
 //   tidemark-replay-bench catchup --source-port P --target-port Q --from FILE:POS --to FILE:POS [--workers N]
-//       replays FROM..TO into the target and prints one JSON line: seconds, rows, transactions,
-//       peakRssMiB.
+//                                 [--database D] [--max-held-mib M]
+//       replays FROM..TO of database D (sbtest) into the target, holding at most M MiB of one
+//       source transaction (replay.h maxHeldTxnBytes), and prints one JSON line: seconds, rows,
+//       transactions, peakRssMiB (getrusage). tests/bench/large_txn_bench.sh uses it too.
 //   tidemark-replay-bench follow --source-port P --target-port Q --from FILE:POS --seconds S [--workers N]
 //       replays while something else writes; samples lagSeconds twice a second and prints JSON:
 //       maxLag, avgLag, p95Lag, rows, peakRssMiB.
@@ -45,7 +47,9 @@ public:
         std::lock_guard lock(mu);
         last.merge_patch(f);
     }
-    void note(std::string_view m) override { std::cerr << "note: " << m << "\n"; }
+    void note(std::string_view m) override {
+        if (m.find("took") == std::string_view::npos) std::cerr << "note: " << m << "\n";
+    }
     void flush() override {}
     nlohmann::json snapshot() {
         std::lock_guard lock(mu);
@@ -69,15 +73,15 @@ db::ConnectOptions endpoint(const std::string& role, unsigned port) {
     return o;
 }
 
-api::MigrationJob benchJob() {
+api::MigrationJob benchJob(const std::string& database) {
     api::MigrationJob job;
     job.name = "replay-bench";
     job.type = api::JobType::Incremental;
-    job.objects.include.push_back(api::ObjectRule{"sbtest", {}});
+    job.objects.include.push_back(api::ObjectRule{database, {}});
     return job;
 }
 
-int servers(const std::string& dir) {
+int servers(const std::string& dir, const std::string& only) {
     using testing::DbServer;
     using testing::ServerOptions;
     const std::vector<std::string> common = {"--innodb-buffer-pool-size=512M", "--max-connections=500"};
@@ -95,6 +99,7 @@ int servers(const std::string& dir) {
     }
     std::vector<std::unique_ptr<DbServer>> running;
     for (auto& [name, o] : specs) {
+        if (!only.empty() && ("," + only + ",").find("," + name + ",") == std::string::npos) continue;
         running.push_back(std::make_unique<DbServer>(o));
         std::ofstream(dir + "/" + name + ".port") << running.back()->port() << "\n";
     }
@@ -112,10 +117,11 @@ int main(int argc, char** argv) {
         std::cerr << "usage: tidemark-replay-bench servers|catchup|follow ...\n";
         return 2;
     }
-    std::string mode = argv[1], stateDir, from, to;
+    std::string mode = argv[1], stateDir, from, to, only, database = "sbtest";
     unsigned sp = 0, tp = 0;
     int workers = 4;
     double seconds = 30;
+    size_t maxHeldMiB = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         std::string a = argv[i], v = argv[i + 1];
         if (a == "--state-dir") stateDir = v;
@@ -125,18 +131,22 @@ int main(int argc, char** argv) {
         else if (a == "--to") to = v;
         else if (a == "--workers") workers = std::stoi(v);
         else if (a == "--seconds") seconds = std::stod(v);
+        else if (a == "--servers") only = v;
+        else if (a == "--database") database = v;
+        else if (a == "--max-held-mib") maxHeldMiB = std::stoul(v);
     }
     try {
-        if (mode == "servers") return servers(stateDir);
+        if (mode == "servers") return servers(stateDir, only);
         replay::ReplayOptions o;
         o.start = parsePos(from);
         o.workers = workers;
+        if (maxHeldMiB > 0) o.maxHeldTxnBytes = maxHeldMiB << 20;
         LagSink sink;
         std::atomic<bool> stop{false};
         if (mode == "catchup") {
             o.stopAt = parsePos(to);
             auto t0 = std::chrono::steady_clock::now();
-            replay::runReplay(benchJob(), endpoint("source", sp), endpoint("target", tp), o, sink, stop);
+            replay::runReplay(benchJob(database), endpoint("source", sp), endpoint("target", tp), o, sink, stop);
             double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             auto st = sink.snapshot();
             nlohmann::json out = {{"seconds", s},
@@ -150,7 +160,7 @@ int main(int argc, char** argv) {
             std::exception_ptr err;
             std::thread t([&] {
                 try {
-                    replay::runReplay(benchJob(), endpoint("source", sp), endpoint("target", tp), o, sink, stop);
+                    replay::runReplay(benchJob(database), endpoint("source", sp), endpoint("target", tp), o, sink, stop);
                 } catch (...) {
                     err = std::current_exception();
                 }
