@@ -17,6 +17,7 @@
 //   incremental.stalled  {reason, message, since} while replay is not keeping up; absent otherwise
 //   lastError            {reason, message, retryable} of the runner's last failure
 //   precheck.items       [{name, state: Pass|Warning|Failed, message}]
+//   cutover              the switch report of `run --cutover` / `cutover` (runner/cutover/)
 #pragma once
 
 #include <array>
@@ -55,8 +56,9 @@ inline constexpr std::string_view kBlockPrecheck = "precheck";
 inline constexpr std::string_view kBlockFullCopy = "fullCopy";
 inline constexpr std::string_view kBlockIncremental = "incremental";
 inline constexpr std::string_view kBlockLastError = "lastError";
-inline constexpr std::array<std::string_view, 4> kRunnerBlocks = {kBlockPrecheck, kBlockFullCopy, kBlockIncremental,
-                                                                  kBlockLastError};
+inline constexpr std::string_view kBlockCutover = "cutover";
+inline constexpr std::array<std::string_view, 5> kRunnerBlocks = {kBlockPrecheck, kBlockFullCopy, kBlockIncremental,
+                                                                  kBlockLastError, kBlockCutover};
 constexpr bool runnerOwns(std::string_view block) {
     for (auto b : kRunnerBlocks)
         if (b == block) return true;
