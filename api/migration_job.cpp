@@ -42,6 +42,8 @@ struct EnumTable {
 constexpr EnumTable<JobType, 3> kJobTypes{{{{JobType::Full, "Full"},
                                             {JobType::Incremental, "Incremental"},
                                             {JobType::FullAndIncremental, "FullAndIncremental"}}}};
+constexpr EnumTable<CutoverSpec::Afterwards, 2> kAfterwards{
+    {{{CutoverSpec::Afterwards::Pause, "Pause"}, {CutoverSpec::Afterwards::Continue, "Continue"}}}};
 constexpr EnumTable<FullMode, 2> kFullModes{{{{FullMode::Logical, "Logical"}, {FullMode::Physical, "Physical"}}}};
 constexpr EnumTable<SourceFlavor, 6> kFlavors{{{{SourceFlavor::MySQL, "MySQL"},
                                                 {SourceFlavor::MariaDB, "MariaDB"},
@@ -402,7 +404,7 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
 
     auto spec = top.object("spec");
     spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "ddl",
-                    "paused", "restartToken", "runnerPod"});
+                    "paused", "restartToken", "runnerPod", "cutover"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only
@@ -487,6 +489,26 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                              job.ddl.skip[i] + "'");
     }
     job.paused = spec.boolean("paused", false);
+    if (spec.has("cutover")) {
+        auto cut = spec.object("cutover");
+        cut.allowOnly({"token", "stopAt", "quietSeconds", "afterwards"});
+        if (!job.replicates())
+            cut.fail("spec.cutover", "a cutover ends replication: it needs type Incremental or FullAndIncremental");
+        job.cutover.token = cut.string("token", "");
+        job.cutover.stopAt = cut.string("stopAt", "now");
+        static const std::regex filePos(R"(^[^:\s]+:\d+$)");
+        // A MySQL GTID set (uuid[:tag]:intervals, comma-separated) or a MariaDB one (domain-server-seq, ...).
+        static const std::regex gtidSet(
+            R"(^\s*[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}:[A-Za-z0-9_:\-]+)"
+            R"((\s*,\s*[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}:[A-Za-z0-9_:\-]+)*\s*$)"
+            R"(|^\s*[0-9]+-[0-9]+-[0-9]+(\s*,\s*[0-9]+-[0-9]+-[0-9]+)*\s*$)");
+        const std::string& at = job.cutover.stopAt;
+        if (at != "now" && !std::regex_match(at, filePos) && !std::regex_match(at, gtidSet))
+            cut.fail("spec.cutover.stopAt",
+                     "expected now, a binlog position file:offset or a GTID set, got '" + at + "'");
+        job.cutover.quietSeconds = static_cast<int>(cut.integer("quietSeconds", 5, 0, 3600));
+        job.cutover.afterwards = cut.enumeration("afterwards", kAfterwards, CutoverSpec::Afterwards::Pause);
+    }
     // How the operator shapes this job's runner pod; the runner itself ignores it. The operator
     // checks the values (operator/runner_pod.h runnerPodTemplateFor); here only the field names.
     if (spec.has("runnerPod"))

@@ -109,6 +109,16 @@ struct DdlSpec {
     std::vector<std::string> skip;
 };
 
+// A switch request (spec.cutover): replay up to `stopAt`, validate source against target and
+// report whether the application can move to the target (runner/cutover/).
+struct CutoverSpec {
+    enum class Afterwards { Pause, Continue };
+    std::string token;            // trigger: a new value asks for a cutover; empty = none asked
+    std::string stopAt = "now";   // "now" (the source's position once writes stopped), "FILE:POS" or a GTID set
+    int quietSeconds = 5;         // writes count as stopped once the source's binlog has not moved this long
+    Afterwards afterwards = Afterwards::Pause;  // Pause: stay at the stop position; Continue: replicate on
+};
+
 struct PrecheckSpec {
     bool ignoreWarnings = false;
     std::vector<std::string> skip;  // item names not to run
@@ -135,6 +145,7 @@ struct MigrationJob {
     int capacity = 2;  // 2 | 4 | 8 | 16
     PrecheckSpec precheck;
     DdlSpec ddl;
+    CutoverSpec cutover;
     bool paused = false;
 
     // Names this job instance in the target's tidemark_meta (checkpoints, fence, job record) and

@@ -129,6 +129,9 @@ std::string precheckKey(const Json& job) {
         spec.erase("paused");
         spec.erase("capacity");
         spec.erase("restartToken");
+        // Where the runner pod runs and a switch request change nothing a precheck checks.
+        spec.erase("runnerPod");
+        spec.erase("cutover");
         // What replay skips and how large its transactions are change nothing a precheck checks:
         // editing them to go on after an error must not precheck a running migration again.
         spec.erase("ddl");

@@ -116,7 +116,8 @@ std::string formatTime(Clock::time_point t);
 std::optional<Clock::time_point> parseTime(const std::string& text);
 
 // The key of "this spec, checked for this recheck token": FNV-1a over the spec with the fields
-// that never call for a new precheck removed (paused, capacity, restartToken, precheck.recheck),
+// that never call for a new precheck removed (paused, capacity, restartToken, runnerPod, cutover,
+// ddl, target.limits, precheck.recheck),
 // plus the recheck token. 16 hex digits.
 std::string precheckKey(const Json& job);
 

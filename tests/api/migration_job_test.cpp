@@ -262,3 +262,27 @@ TEST_CASE("spec.runnerPod is the operator's: accepted, its field names checked, 
               .find("job.yaml: spec.runnerPod.nodeSelecter: unknown field") == 0);
     CHECK(errorOf(kValid + "  runnerPod: [a]\n").find("spec.runnerPod") != std::string::npos);
 }
+
+TEST_CASE("spec.cutover: a token asks for it; stopAt is now, a position or a GTID set; only for replicating jobs") {
+    auto job = parseManifest(kValid + "  cutover: {token: switch-1}\n", "job.yaml");
+    CHECK(job.cutover.token == "switch-1");
+    CHECK(job.cutover.stopAt == "now");
+    CHECK(job.cutover.quietSeconds == 5);
+    CHECK(job.cutover.afterwards == CutoverSpec::Afterwards::Pause);
+    job = parseManifest(kValid + "  cutover: {token: t, stopAt: 'mysql-bin.000042:1234', quietSeconds: 0, "
+                                 "afterwards: Continue}\n",
+                        "job.yaml");
+    CHECK(job.cutover.stopAt == "mysql-bin.000042:1234");
+    CHECK(job.cutover.quietSeconds == 0);
+    CHECK(job.cutover.afterwards == CutoverSpec::Afterwards::Continue);
+    for (const char* gtid : {"3E11FA47-71CA-11E1-9E33-C80AA9429562:1-77", "0-1-100,1-2-5",
+                             "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7,4e11fa47-71ca-11e1-9e33-c80aa9429562:1"})
+        CHECK(parseManifest(kValid + "  cutover: {token: t, stopAt: '" + gtid + "'}\n", "job.yaml").cutover.stopAt ==
+              gtid);
+    CHECK(errorOf(kValid + "  cutover: {token: t, stopAt: soon}\n") ==
+          "job.yaml: spec.cutover.stopAt: expected now, a binlog position file:offset or a GTID set, got 'soon'");
+    CHECK(errorOf(with("type: FullAndIncremental", "type: Full") + "  cutover: {token: t}\n")
+              .find("spec.cutover: a cutover ends replication") != std::string::npos);
+    CHECK(errorOf(kValid + "  cutover: {token: t, afterwards: Stop}\n").find("spec.cutover.afterwards") !=
+          std::string::npos);
+}
