@@ -1,6 +1,9 @@
 // The reconciler's decision: a pure function from what one reconcile observed (the MigrationJob,
 // its runner pods, the other jobs, the clock) to the API calls that move the job on. No HTTP
-// here; controller.cpp reads the world and executes the actions in order.
+// here; controller.cpp reads the world and executes the actions in order. How it is built:
+// decide/job_view.h (the job read into typed facts), decide/predicates.h (the rules' words),
+// decide/states.h (each state: when it is entered, its steps, where it goes), decide/plan.h (the
+// actions and the status patch they add up to).
 //
 // Lifecycle (status.phase, derived for display; the conditions are the contract):
 //   Pending       admitted? (per-namespace job limit) target free? (no physical copy running there)

@@ -1,6 +1,7 @@
 #include "runner/cli/commands.h"
 
 #include "runner/copy/full_copy.h"
+#include "runner/cutover/cutover.h"
 #include "runner/db/credentials.h"
 #include "runner/kube_status/kube_status_sink.h"
 #include "runner/meta/job_instance.h"
@@ -37,7 +38,8 @@ std::unique_ptr<status::StatusSink> makeSink(std::unique_ptr<status::StatusSink>
 
 // Records why the run ended in status.lastError and returns the exit status for it.
 int fail(status::StatusSink& sink, const std::string& reason, const std::string& message, bool retryable) {
-    sink.report("lastError", {{"reason", reason}, {"message", message}, {"retryable", retryable}, {"time", status::rfc3339Now()}});
+    sink.report("lastError",
+                {{"reason", reason}, {"message", message}, {"retryable", retryable}, {"time", status::rfc3339Now()}});
     sink.flush();
     std::cerr << "tidemark-runner: " << message << "\n";
     return retryable ? kExitRetryable : kExitFailed;
@@ -84,8 +86,8 @@ void checkInstance(const Job& job, precheck::Report& report) {
         return;
     }
     if (!state.recorded) {
-        report.items.push_back(
-            {"job_instance", precheck::State::Pass, "job instance " + key + " is new: it starts from the beginning", ""});
+        report.items.push_back({"job_instance", precheck::State::Pass,
+                                "job instance " + key + " is new: it starts from the beginning", ""});
         return;
     }
     report.items.push_back({"job_instance", precheck::State::Pass,
@@ -93,8 +95,8 @@ void checkInstance(const Job& job, precheck::Report& report) {
     for (auto& item : report.items) {
         if ((item.name == "physical_target_empty" || item.name == "start_position") &&
             item.state != precheck::State::Pass) {
-            item.message = "resuming job instance " + key + " from its checkpoints, so this does not apply (" +
-                item.message + ")";
+            item.message =
+                "resuming job instance " + key + " from its checkpoints, so this does not apply (" + item.message + ")";
             item.state = precheck::State::Pass;
             item.instruction.clear();
         }
@@ -119,6 +121,85 @@ int commandPrecheck(const Job& job, const Options& o) {
     return report.mayProceed(job.spec.precheck.ignoreWarnings) ? kExitOk : kExitFailed;
 }
 
+namespace {
+
+// Records the instance and runs the full copy when the job has one (it returns at once when an
+// earlier run finished it); returns where replay starts and how.
+replay::ReplayOptions startJob(const Job& job, const Options& o, status::StatusSink& sink,
+                               const std::atomic<bool>& stop) {
+    {
+        auto target = db::Connection::open(job.target);
+        meta::recordInstance(target, job.spec);
+    }
+    replay::ReplayOptions replayOptions;
+    replayOptions.restartAfterError = o.restart;
+    replayOptions.limits.maxTxnBytes = static_cast<std::size_t>(job.spec.targetLimits.transactionBytes);
+    replayOptions.limits.maxEntryBytes = static_cast<std::size_t>(job.spec.targetLimits.entryBytes);
+    replayOptions.skipDdl.insert(job.spec.ddl.skip.begin(), job.spec.ddl.skip.end());
+    if (job.spec.copiesExistingData()) {
+        sink.note("full copy of " + job.spec.name + " (" + std::string(api::nameOf(job.spec.fullMode)) + " mode)");
+        const auto copied = copy::runFullCopy(job.spec, job.source, job.target, sink, stop);
+        sink.flush();
+        sink.note("full copy done: " + std::to_string(copied.rows) + " rows" + (copied.resumed ? " (resumed)" : "") +
+                  ", snapshot at " + copied.safeUntil.file + ":" + std::to_string(copied.safeUntil.pos));
+        replayOptions.start = replay::positionFrom(copied.replayFrom);
+        replayOptions.safeUntil = replay::positionFrom(copied.safeUntil);
+        replayOptions.tableStarts = replay::TableStarts::from(copied.tableStarts);
+    } else if (const auto& start = job.spec.incremental.start) {
+        replayOptions.start = replay::Position{start->binlogFile, start->binlogPos, start->gtidSet};
+    }
+    return replayOptions;
+}
+
+// The exception being handled, as status.lastError and an exit status (call inside a catch).
+int failureOfRun(status::StatusSink& sink) {
+    try {
+        throw;
+    } catch (const meta::SpecChangedError& e) {
+        return fail(sink, "SpecChanged", e.what(), false);
+    } catch (const copy::CopyInterrupted&) {
+        sink.flush();
+        return kExitOk;  // stopped on request; the checkpoint is resumable
+    } catch (const copy::CopyError& e) {
+        return fail(sink, "FullCopyFailed", e.what(), false);
+    } catch (const replay::DuplicateKeyError& e) {
+        return fail(sink, "DuplicateKey",
+                    std::string(e.what()) + " (restart the job to replace the target's rows with the source's)", false);
+    } catch (const replay::FencedOut& e) {
+        // Another runner of this job holds it now; this one stops without failing the job, and a
+        // restarted runner waits for that one's lease before it takes over.
+        return fail(sink, "FencedOut", e.what(), true);
+    } catch (const replay::DdlRejectedError& e) {
+        sink.report("incremental",
+                    {{"failedDdl", {{"position", e.position}, {"statement", e.statement}, {"error", e.error}}}});
+        return fail(sink, "DdlRejected",
+                    std::string(e.what()) + ". To go on without this statement, add '" + e.position +
+                        "' to spec.ddl.skip and set a new spec.restartToken (or, with the CLI, list it in the "
+                        "manifest and run again)",
+                    false);
+    } catch (const replay::ReplayError& e) {
+        return fail(sink, "ReplayFailed", e.what(), e.retryable());
+    } catch (const db::DbError& e) {
+        return fail(sink, std::string(db::nameOf(e.kind())), e.what(), e.retryable());
+    } catch (const std::exception& e) {
+        return fail(sink, "Failed", e.what(), false);
+    }
+}
+
+// The cutover's settings: the command line's, else the manifest's spec.cutover.
+cutover::CutoverOptions cutoverOptions(const Job& job, const Options& o, replay::ReplayOptions replayOptions) {
+    cutover::CutoverOptions c;
+    c.stopAt = cutover::parseStopRequest(o.stopAt.empty() ? job.spec.cutover.stopAt : o.stopAt);
+    c.quiet = std::chrono::seconds(o.quietSeconds >= 0 ? o.quietSeconds : job.spec.cutover.quietSeconds);
+    c.waitTimeout = std::chrono::seconds(o.waitTimeoutSeconds);
+    c.replay = std::move(replayOptions);
+    return c;
+}
+
+int exitFor(const cutover::CutoverReport& report) { return report.safe() ? kExitOk : kExitFailed; }
+
+}  // namespace
+
 int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) {
     auto sink = makeSink(status::defaultSink());
     if (!o.metricsAddr.empty()) {
@@ -142,62 +223,45 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
                         false);
     }
     try {
-        {
-            auto target = db::Connection::open(job.target);
-            meta::recordInstance(target, job.spec);
-        }
-        replay::ReplayOptions replayOptions;
-        replayOptions.restartAfterError = o.restart;
-        replayOptions.limits.maxTxnBytes = static_cast<std::size_t>(job.spec.targetLimits.transactionBytes);
-        replayOptions.limits.maxEntryBytes = static_cast<std::size_t>(job.spec.targetLimits.entryBytes);
-        replayOptions.skipDdl.insert(job.spec.ddl.skip.begin(), job.spec.ddl.skip.end());
-        if (job.spec.copiesExistingData()) {
-            sink->note("full copy of " + job.spec.name + " (" + std::string(api::nameOf(job.spec.fullMode)) + " mode)");
-            const auto copied = copy::runFullCopy(job.spec, job.source, job.target, *sink, stop);
-            sink->flush();
-            sink->note("full copy done: " + std::to_string(copied.rows) + " rows" +
-                       (copied.resumed ? " (resumed)" : "") + ", snapshot at " + copied.safeUntil.file + ":" +
-                       std::to_string(copied.safeUntil.pos));
-            replayOptions.start = replay::positionFrom(copied.replayFrom);
-            replayOptions.safeUntil = replay::positionFrom(copied.safeUntil);
-            replayOptions.tableStarts = replay::TableStarts::from(copied.tableStarts);
-        } else if (const auto& start = job.spec.incremental.start) {
-            replayOptions.start = replay::Position{start->binlogFile, start->binlogPos, start->gtidSet};
-        }
+        auto replayOptions = startJob(job, o, *sink, stop);
         if (!job.spec.replicates() || stop) return kExitOk;
+        if (!o.stopAt.empty()) {
+            const auto report = cutover::runCutover(job.spec, job.source, job.target,
+                                                    cutoverOptions(job, o, std::move(replayOptions)), *sink, stop);
+            sink->flush();
+            std::cerr << "Cutover of " << job.spec.name << ": " << cutover::renderTable(report) << std::flush;
+            return report.interrupted ? kExitOk : exitFor(report);  // stopped on request, like replay
+        }
         sink->note("replicating " + job.spec.name + " from the source's binary log");
         replay::runReplay(job.spec, job.source, job.target, replayOptions, *sink, stop);
         sink->flush();
         return kExitOk;
-    } catch (const meta::SpecChangedError& e) {
-        return fail(*sink, "SpecChanged", e.what(), false);
-    } catch (const copy::CopyInterrupted&) {
-        sink->flush();
-        return kExitOk;  // stopped on request; the checkpoint is resumable
-    } catch (const copy::CopyError& e) {
-        return fail(*sink, "FullCopyFailed", e.what(), false);
-    } catch (const replay::DuplicateKeyError& e) {
-        return fail(*sink, "DuplicateKey",
-                    std::string(e.what()) + " (restart the job to replace the target's rows with the source's)", false);
-    } catch (const replay::FencedOut& e) {
-        // Another runner of this job holds it now; this one stops without failing the job, and a
-        // restarted runner waits for that one's lease before it takes over.
-        return fail(*sink, "FencedOut", e.what(), true);
-    } catch (const replay::DdlRejectedError& e) {
-        sink->report("incremental",
-                     {{"failedDdl", {{"position", e.position}, {"statement", e.statement}, {"error", e.error}}}});
-        return fail(*sink, "DdlRejected",
-                    std::string(e.what()) + ". To go on without this statement, add '" + e.position +
-                        "' to spec.ddl.skip and set a new spec.restartToken (or, with the CLI, list it in the "
-                        "manifest and run again)",
-                    false);
-    } catch (const replay::ReplayError& e) {
-        return fail(*sink, "ReplayFailed", e.what(), e.retryable());
-    } catch (const db::DbError& e) {
-        return fail(*sink, std::string(db::nameOf(e.kind())), e.what(), e.retryable());
-    } catch (const std::exception& e) {
-        return fail(*sink, "Failed", e.what(), false);
+    } catch (...) {
+        return failureOfRun(*sink);
     }
+}
+
+int commandCutover(const Job& job, const Options& o, const std::atomic<bool>& stop) {
+    // The report is the output; progress only on a terminal (and in the job's status in a pod).
+    auto sink = makeSink(isatty(STDERR_FILENO) ? status::terminalSink() : status::nullSink());
+    if (!job.spec.replicates()) {
+        std::cerr << "tidemark-runner: job " << job.spec.name
+                  << " is of type Full: it does not replicate, so there is nothing to cut over (use verify)\n";
+        return kExitBadInput;
+    }
+    cutover::CutoverReport report;
+    try {
+        auto replayOptions = startJob(job, o, *sink, stop);
+        if (stop) return kExitFailed;
+        report = cutover::runCutover(job.spec, job.source, job.target, cutoverOptions(job, o, std::move(replayOptions)),
+                                     *sink, stop);
+        sink->flush();
+    } catch (...) {
+        return failureOfRun(*sink);
+    }
+    if (jsonOutput(o)) std::cout << cutover::renderJson(report) << std::endl;
+    else std::cout << "Cutover of " << job.spec.name << ": " << cutover::renderTable(report) << std::flush;
+    return exitFor(report);
 }
 
 int commandVerify(const Job& job, const Options& o) {
@@ -206,13 +270,15 @@ int commandVerify(const Job& job, const Options& o) {
     const auto result = copy::verify(job.spec, job.source, job.target, *sink);
     sink->flush();
     if (jsonOutput(o)) {
+        nlohmann::json lines = nlohmann::json::array();
+        for (const auto& d : result.differences) lines.push_back(d.text());
         std::cout << nlohmann::json{{"identical", result.identical},
                                     {"rowsCompared", result.rowsCompared},
-                                    {"differences", result.differences}}
+                                    {"differences", lines}}
                          .dump(2)
                   << std::endl;
     } else {
-        for (const auto& d : result.differences) std::cout << "DIFFERS  " << d << "\n";
+        for (const auto& d : result.differences) std::cout << "DIFFERS  " << d.text() << "\n";
         std::cout << (result.identical ? "source and target match: " : "source and target differ: ")
                   << result.rowsCompared << " rows compared, " << result.differences.size() << " differences\n";
     }
@@ -240,7 +306,8 @@ int commandForget(const Job& job, const Options& o) {
         std::cout << nlohmann::json{{"instance", key}, {"rowsDeleted", total}, {"tables", tables}}.dump() << std::endl;
     } else {
         std::cout << "forgot job instance " << key << ": " << total << " rows deleted from tidemark_meta";
-        for (const auto& [table, rows] : deleted) std::cout << (table == deleted.begin()->first ? " (" : ", ") << table << " " << rows;
+        for (const auto& [table, rows] : deleted)
+            std::cout << (table == deleted.begin()->first ? " (" : ", ") << table << " " << rows;
         std::cout << (deleted.empty() ? "\n" : ")\n");
     }
     return kExitOk;

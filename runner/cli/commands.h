@@ -26,8 +26,13 @@ struct Job {
 Job loadJob(const Options& options);
 
 int commandPrecheck(const Job& job, const Options& options);
-// Precheck, full copy and/or replay, until done or `stop` is set.
+// Precheck, full copy and/or replay, until done or `stop` is set. With options.stopAt
+// (--cutover-at), replay ends at that position with the cutover (runner/cutover/cutover.h):
+// exit 0 when safe to switch, 1 when not.
 int commandRun(const Job& job, const Options& options, const std::atomic<bool>& stop);
+// The cutover alone (after the copy, when the job has one left to do): prints its report; exit 0
+// only when safe to switch, 1 when not, 3 when a server was unreachable.
+int commandCutover(const Job& job, const Options& options, const std::atomic<bool>& stop);
 int commandVerify(const Job& job, const Options& options);
 // Deletes the job instance's rows from the target's tidemark_meta (meta/job_instance.h).
 int commandForget(const Job& job, const Options& options);

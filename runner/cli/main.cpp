@@ -1,4 +1,4 @@
-// tidemark-runner: runs one MigrationJob's precheck, full copy, binlog replay or verification.
+// tidemark-runner: runs one MigrationJob's precheck, full copy, binlog replay, verification or cutover.
 // In a cluster the operator starts it in a pod; without one, it runs a manifest directly.
 #include "runner/cli/commands.h"
 #include "runner/copy/full_copy.h"
@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
         const auto job = cli::loadJob(options);
         if (options.command == "precheck") return cli::commandPrecheck(job, options);
         if (options.command == "verify") return cli::commandVerify(job, options);
+        if (options.command == "cutover") return cli::commandCutover(job, options, g_stop);
         if (options.command == "forget") return cli::commandForget(job, options);
         return cli::commandRun(job, options, g_stop);
     } catch (const api::ManifestError& e) {

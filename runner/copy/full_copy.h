@@ -123,9 +123,20 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
                            const db::ConnectOptions& target, status::StatusSink& sink, const std::atomic<bool>& stop,
                            const CopyOptions& options);
 
+// One difference verify found: a whole table's (missing on one side), or a chunk's counts or
+// checksums that differ over one key range.
+struct VerifyDifference {
+    std::string database, table;
+    std::string problem;                   // a whole table's ("missing on the target"); "" for a chunk
+    std::string sourceWhere, targetWhere;  // a chunk's key range as SQL on each server; "" = all rows
+    std::string range;                     // that range, for people ("all rows", or sourceWhere)
+    std::string summary;                   // a chunk's "source N rows, checksums ...; target ..."
+    std::string text() const;              // one line: table, key range, counts/checksums
+};
+
 struct VerifyResult {
     bool identical = true;
-    std::vector<std::string> differences;  // one line each: table, key range, counts/checksums
+    std::vector<VerifyDifference> differences;  // whole tables first, then chunks in key order
     std::uint64_t rowsCompared = 0;
 };
 

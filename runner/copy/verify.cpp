@@ -53,6 +53,12 @@ std::string describeRange(const std::string& where) { return where.empty() ? "al
 
 }  // namespace
 
+std::string VerifyDifference::text() const {
+    const std::string qualified = db::qualified(database, table);
+    if (!problem.empty()) return qualified + ": " + problem;
+    return qualified + " [" + range + "]: " + summary;
+}
+
 VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
                     status::StatusSink& sink) {
     return verify(job, source, target, sink, CopyOptions::fromEnvironment());
@@ -70,7 +76,7 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     auto targetTables = db::selectedTables(tgt, job.objects);
     for (auto& t : targetTables)
         if (!sourceSet.count(t))
-            result.differences.push_back(db::qualified(t.first, t.second) + ": on the target but not on the source");
+            result.differences.push_back({t.first, t.second, "on the target but not on the source", "", "", "", ""});
     std::set<std::pair<std::string, std::string>> targetSet(targetTables.begin(), targetTables.end());
 
     std::unique_ptr<Checkpoint> checkpoint;
@@ -89,7 +95,7 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     const bool tidb = db::dialect::detectServer(tgt).isTidb();
     for (auto& [d, t] : names) {
         if (!targetSet.count({d, t})) {
-            result.differences.push_back(db::qualified(d, t) + ": missing on the target");
+            result.differences.push_back({d, t, "missing on the target", "", "", "", ""});
             continue;
         }
         auto info = std::make_shared<TableInfo>(inspectTable(src, d, t));
@@ -127,7 +133,7 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     std::atomic<std::uint64_t> rows{0};
     std::atomic<std::size_t> chunksDone{0};
     auto lastReport = std::chrono::steady_clock::now();
-    std::vector<std::string> diffs;
+    std::vector<VerifyDifference> diffs;
     auto work = [&] {
         try {
             auto s = db::connectWithRetry(source);
@@ -159,8 +165,10 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
                                 {{"chunksDone", done}, {"chunksTotal", items.size()}, {"rowsCompared", rows.load()}});
                 }
                 if (!targetError.empty() || !(a == b)) {
-                    diffs.push_back(item.table->qualified() + " [" + item.range + "]: source " + a.text() +
-                                    "; target " + (targetError.empty() ? b.text() : "error: " + targetError));
+                    diffs.push_back({item.table->db, item.table->name, "", item.sourceWhere, item.targetWhere,
+                                     item.range,
+                                     "source " + a.text() + "; target " +
+                                         (targetError.empty() ? b.text() : "error: " + targetError)});
                 }
             }
         } catch (...) {
@@ -174,7 +182,8 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     for (auto& th : threads) th.join();
     if (error) std::rethrow_exception(error);
 
-    std::sort(diffs.begin(), diffs.end());
+    std::sort(diffs.begin(), diffs.end(),
+              [](const VerifyDifference& a, const VerifyDifference& b) { return a.text() < b.text(); });
     result.differences.insert(result.differences.end(), diffs.begin(), diffs.end());
     result.rowsCompared = rows;
     result.identical = result.differences.empty();

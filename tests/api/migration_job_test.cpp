@@ -263,7 +263,7 @@ TEST_CASE("spec.runnerPod is the operator's: accepted, its field names checked, 
     CHECK(errorOf(kValid + "  runnerPod: [a]\n").find("spec.runnerPod") != std::string::npos);
 }
 
-TEST_CASE("spec.cutover: a token asks for it; stopAt is now, a position or a GTID set; only for replicating jobs") {
+TEST_CASE("spec.cutover: a token asks for it, stopAt is now, a position or a GTID set, only for replicating jobs") {
     auto job = parseManifest(kValid + "  cutover: {token: switch-1}\n", "job.yaml");
     CHECK(job.cutover.token == "switch-1");
     CHECK(job.cutover.stopAt == "now");

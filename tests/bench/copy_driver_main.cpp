@@ -79,7 +79,9 @@ int main(int argc, char** argv) {
         nlohmann::json out;
         if (doVerify) {
             auto v = copy::verify(job, source, target, sink);
-            out = {{"identical", v.identical}, {"rowsCompared", v.rowsCompared}, {"differences", v.differences}};
+            nlohmann::json lines = nlohmann::json::array();
+            for (const auto& d : v.differences) lines.push_back(d.text());
+            out = {{"identical", v.identical}, {"rowsCompared", v.rowsCompared}, {"differences", lines}};
         } else {
             std::atomic<bool> stop{false};
             auto r = copy::runFullCopy(job, source, target, sink, stop);

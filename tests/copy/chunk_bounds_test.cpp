@@ -113,7 +113,7 @@ void killAndResume(api::FullMode mode, const std::string& jobName, const std::st
     checkSameRows(dbName);
     auto v = copy::verify(job(jobName, {dbName}), sourceOptions(), targetOptions(), sink);
     CHECK(v.identical);
-    for (auto& d : v.differences) MESSAGE(d);
+    for (auto& d : v.differences) MESSAGE(d.text());
 }
 
 // A finished copy, then as a kill leaves it: every other chunk started again, and the target's

@@ -153,7 +153,9 @@ TEST_CASE("logical mode reuses an existing table with the same columns and repla
     auto v = copy::verify(job("existing", {"existing_db"}), sourceOptions(), targetOptions(), sink);
     CHECK_FALSE(v.identical);
     REQUIRE(v.differences.size() == 1);
-    CHECK(v.differences[0].find("`existing_db`.`t`") == 0);
+    CHECK(v.differences[0].text().find("`existing_db`.`t`") == 0);
+    CHECK(v.differences[0].database == "existing_db");
+    CHECK(v.differences[0].table == "t");
 }
 
 TEST_CASE("a value the target would change fails the copy, naming the table and chunk") {
@@ -333,7 +335,7 @@ TEST_CASE("verify names the key range that differs, and tables missing on either
     CHECK_FALSE(bad.identical);
     REQUIRE(bad.differences.size() == 3);
     std::string all;
-    for (auto& d : bad.differences) all += d + "\n";
+    for (auto& d : bad.differences) all += d.text() + "\n";
     MESSAGE(all);
     CHECK(all.find("`verify_db`.`added`: missing on the target") != std::string::npos);
     CHECK(all.find("`verify_db`.`gone`: missing on the target") != std::string::npos);

@@ -120,7 +120,7 @@ void copyAndCompare(const std::string& jobName, api::FullMode mode, copy::CopyOp
     CHECK(t.scalar(defaults) == s.scalar(defaults));
     auto v = copy::verify(job(jobName, {kDb}), sourceOptions(), targetOptions(), sink, options);
     CHECK(v.identical);
-    for (auto& d : v.differences) MESSAGE(d);
+    for (auto& d : v.differences) MESSAGE(d.text());
 
     // As a SIGKILL after every chunk started and none finished leaves it: the next run deletes
     // each chunk's key range on the target (comparing with the legacy keys) and copies it again.

@@ -64,7 +64,7 @@ void killAndResume(api::FullMode mode, const std::string& jobName, const std::st
                    " AND TABLE_NAME = 'keyed' AND INDEX_NAME = 'k'") == std::optional<std::string>("1"));
     auto v = copy::verify(job(jobName, {dbName}), sourceOptions(), targetOptions(), sink);
     CHECK(v.identical);
-    for (auto& d : v.differences) MESSAGE(d);
+    for (auto& d : v.differences) MESSAGE(d.text());
     // A finished job is not copied again.
     auto again =
         copy::runFullCopy(job(jobName, {dbName}, mode), sourceOptions(), targetOptions(), sink, stop, testOptions(200));

@@ -517,7 +517,7 @@ class OperatorE2E(unittest.TestCase):
         self.wait_replicating()
         self.wait(lambda: self.condition("shop", "Synced").get("status") == "True", "Synced", timeout=60)
         out = self.c.kubectl("get", "mj", "shop").stdout
-        self.assertRegex(out, r"shop\s+Replicating\s+replay\s+lag")
+        self.assertRegex(out, r"shop\s+Replicating\s+\S+\s+True\s+lag")
         self.assertIsNotNone(self.job()["status"]["incremental"].get("lagSeconds"))
 
     def test_runner_killed_mid_copy_is_replaced_and_the_copy_completes_exactly(self):

@@ -77,7 +77,7 @@ TEST_CASE("full_copy_under_load_hands_over_to_replay_and_verify_passes") {
     }
     MESSAGE("source transactions during copy and replay: " << txs.load());
     auto result = copy::verify(job, sharedSource().rootOptions("source"), sharedTarget().rootOptions("target"), sink);
-    for (auto& d : result.differences) MESSAGE(d);
+    for (auto& d : result.differences) MESSAGE(d.text());
     CHECK(result.identical);
     auto t = sharedTarget().connectRoot();
     for (const char* table : {"sb1", "sb2"}) CHECK(tableRows(s, "rh", table) == tableRows(t, "rh", table));
