@@ -27,8 +27,10 @@ State pickState(const JobView& job, const Settings& settings) {
 
 State stateOncePrechecked(const JobView& job) {
     if (job.recorded.phase == "Succeeded") return State::Succeeded;
-    if (job.recorded.phase == "Failed") return restartRequested(job) ? State::Restarting : State::Failed;
-    return State::Running;
+    // Failed only for an invalid spec, now fixed: it goes on (no restartToken needed).
+    if (job.recorded.phase == "Failed" && !failedOnInvalidSpec(job))
+        return restartRequested(job) ? State::Restarting : State::Failed;
+    return heldAtCutover(job) ? State::CutOver : State::Running;
 }
 
 namespace {
@@ -42,6 +44,7 @@ void runPrechecked(State state, const JobView& job, const Settings& settings, Pl
         case State::Succeeded: return staySucceeded(plan);
         case State::Failed: return stayFailed(job, plan);
         case State::Restarting: return restartFailed(job, settings, plan, runPod);
+        case State::CutOver: return holdAtCutover(job, plan);
         default: return run(job, settings, plan, runPod);
     }
 }

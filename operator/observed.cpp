@@ -94,6 +94,7 @@ PodView viewPod(const Json& pod) {
             annotation(names::kAnnotationCapacity).empty() ? 0 : std::stoi(annotation(names::kAnnotationCapacity));
     } catch (...) {}
     v.restart = annotation(names::kAnnotationRestart) == "true";
+    v.cutoverToken = annotation(names::kAnnotationCutover);
     v.deleting = at(pod, "/metadata/deletionTimestamp") != nullptr;
     v.phase = str(pod, "/status/phase", "Pending");
     v.createdAt = parseTime(str(pod, "/metadata/creationTimestamp")).value_or(Clock::time_point{});

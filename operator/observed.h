@@ -29,6 +29,7 @@ inline constexpr const char* kAnnotationPrecheckKey = "tidemark.dev/precheck-key
 inline constexpr const char* kAnnotationRetry = "tidemark.dev/retry";               // on pods
 inline constexpr const char* kAnnotationCapacity = "tidemark.dev/capacity";         // on pods
 inline constexpr const char* kAnnotationRestart = "tidemark.dev/restart";           // on pods
+inline constexpr const char* kAnnotationCutover = "tidemark.dev/cutover";           // on pods: the token
 // On the MigrationJob: the precheck key (spec + recheck token) whose result the conditions hold.
 inline constexpr const char* kAnnotationPrechecked = "tidemark.dev/prechecked";
 // On the MigrationJob, set by the user: "true" = deleting the job keeps its rows in the target's
@@ -83,7 +84,8 @@ struct PodView {
     std::string precheckKey;
     int retry = 0;  // consecutive retries before this pod (0 = first attempt)
     int capacity = 0;
-    bool restart = false;  // started with --restart
+    bool restart = false;      // started with --restart
+    std::string cutoverToken;  // started with --cutover-at for this spec.cutover.token; "" = not
     bool deleting = false;
     std::string phase;  // Pending | Running | Succeeded | Failed | Unknown
     std::optional<int> exitCode;

@@ -203,6 +203,10 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
         args.push_back(":" + std::to_string(contract::kRunnerMetricsPort));
     }
     if (r.restart) args.push_back("--restart");
+    if (r.role == names::kRoleRun && !r.cutoverToken.empty()) {
+        args.push_back("--cutover-at");
+        args.push_back(r.cutoverAt.empty() ? "now" : r.cutoverAt);
+    }
 
     Json volumes = Json::array(
         {{{"name", "job"}, {"configMap", {{"name", r.podName}}}}, {{"name", "tmp"}, {"emptyDir", Json::object()}}});
@@ -259,6 +263,7 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
                         {names::kAnnotationCapacity, std::to_string(r.capacity)},
                         {names::kAnnotationRestart, r.restart ? "true" : "false"}};
     if (!r.precheckKey.empty()) annotations[names::kAnnotationPrecheckKey] = r.precheckKey;
+    if (!r.cutoverToken.empty()) annotations[names::kAnnotationCutover] = r.cutoverToken;
     // The admin's labels and annotations go on the pod only: the ConfigMap keeps the operator's.
     Json podLabels = labels;
     for (const auto& [k, v] : shape.labels) podLabels[k] = v;

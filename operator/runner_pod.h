@@ -22,6 +22,9 @@ struct RunnerPodRequest {
     int retry = 0;            // consecutive retries before this pod
     bool restart = false;     // run --restart (safe mode after an error)
     std::string precheckKey;  // precheck pods: the key they check
+    // Run pods asked for a cutover: `run --cutover-at <cutoverAt>` for spec.cutover.token
+    // `cutoverToken` (recorded on the pod); "" = replicate on.
+    std::string cutoverAt, cutoverToken;
 };
 
 struct RunnerPod {

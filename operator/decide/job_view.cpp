@@ -66,12 +66,17 @@ SpecFacts readSpec(const Json& job) {
     s.ignoreWarnings = boolean(job, "/spec/precheck/ignoreWarnings");
     s.targetHost = str(job, "/spec/target/host");
     s.targetPort = integer(job, "/spec/target/port", 4000);
+    s.cutoverToken = str(job, "/spec/cutover/token");
+    s.cutoverStopAt = str(job, "/spec/cutover/stopAt", "now");
+    s.cutoverContinue = str(job, "/spec/cutover/afterwards") == "Continue";
     return s;
 }
 
 OperatorRecords readRecords(const Json& status) {
     OperatorRecords r;
     r.phase = str(status, "/phase");
+    r.stage = str(status, "/stage");
+    r.cutoverToken = str(status, "/cutoverToken");
     r.conditions = status.value("conditions", Json::array());
     if (!r.conditions.is_array()) r.conditions = Json::array();
     if (at(status, "/capacity/current")) r.capacity = integer(status, "/capacity/current");
@@ -92,6 +97,22 @@ std::optional<LastError> readLastError(const Json& status) {
     if (at(*e, "/attempts")) l.attempts = integer(*e, "/attempts");
     if (at(*e, "/time")) l.time = str(*e, "/time");
     return l;
+}
+
+std::optional<CutoverReport> readCutover(const Json& status) {
+    const Json* c = member(status, contract::kBlockCutover);
+    if (!c || !c->is_object()) return std::nullopt;
+    CutoverReport r;
+    r.state = str(*c, "/state");
+    r.stopPosition = str(*c, "/stopPosition");
+    r.gtidSet = str(*c, "/gtidSet");
+    r.rowsCompared = integer(*c, "/rowsCompared");
+    r.seconds = number(*c, "/seconds");
+    if (const Json* d = at(*c, "/differences"); d && d->is_array()) r.differences = d->size();
+    if (const Json* reasons = at(*c, "/reasons"); reasons && reasons->is_array())
+        for (const auto& reason : *reasons)
+            if (reason.is_string()) r.reasons.push_back(reason.get<std::string>());
+    return r;
 }
 
 RunnerReports readRunnerReports(const Json& status) {
@@ -115,6 +136,7 @@ RunnerReports readRunnerReports(const Json& status) {
         const Json* stalled = member(*inc, contract::kIncrementalStalled);
         if (stalled && stalled->is_object() && !str(*stalled, "/reason").empty())
             r.stalled = Stalled{str(*stalled, "/reason"), str(*stalled, "/message"), str(*stalled, "/since")};
+        r.safeMode = boolean(*inc, "/safeMode");
         if (const Json* skipped = at(*inc, "/skippedDdl"); skipped && skipped->is_array())
             for (const auto& entry : *skipped)
                 r.skippedDdl.push_back({str(entry, "/position"), str(entry, "/statement")});
@@ -123,6 +145,7 @@ RunnerReports readRunnerReports(const Json& status) {
     if (const Json* items = precheck ? at(*precheck, "/items") : nullptr; items && items->is_array())
         for (const auto& item : *items) r.precheckItems.push_back({str(item, "/name"), str(item, "/state")});
     r.lastError = readLastError(status);
+    r.cutover = readCutover(status);
     return r;
 }
 

@@ -25,6 +25,10 @@ struct SpecFacts {
     bool ignoreWarnings = false;
     std::string targetHost;  // as written, for messages
     int64_t targetPort = 4000;
+    // spec.cutover: a new token asks for a cutover at stopAt; afterwards Continue replicates on.
+    std::string cutoverToken;
+    std::string cutoverStopAt = "now";
+    bool cutoverContinue = false;
 
     bool copies() const { return type != "Incremental"; }  // has a full copy
     bool replicates() const { return type != "Full"; }     // replays the binlog
@@ -57,6 +61,17 @@ struct SkippedDdl {
     std::string statement;
 };
 
+// status.cutover: the runner's switch report (runner/cutover/report.h).
+struct CutoverReport {
+    std::string state;  // Waiting | CatchingUp | Validating | Safe | Unsafe
+    std::string stopPosition;
+    std::string gtidSet;
+    int64_t rowsCompared = 0;
+    size_t differences = 0;
+    std::vector<std::string> reasons;  // why it is not safe
+    double seconds = 0;
+};
+
 // The runner's blocks of the status (api/runner_contract.h); the operator only reads them.
 struct RunnerReports {
     bool fullCopyReported = false;  // status.fullCopy is there
@@ -70,14 +85,18 @@ struct RunnerReports {
     int64_t rowsApplied = 0;
     std::string appliedPosition;
     std::optional<Stalled> stalled;  // only with a reason
+    bool safeMode = false;           // incremental.safeMode: conflicting rows are being replaced
     std::vector<SkippedDdl> skippedDdl;
     std::vector<PrecheckItem> precheckItems;
     std::optional<LastError> lastError;
+    std::optional<CutoverReport> cutover;
 };
 
 // What the operator's own status fields say from earlier reconciles.
 struct OperatorRecords {
     std::string phase;                // status.phase ("" for a new job)
+    std::string stage;                // status.stage
+    std::string cutoverToken;         // status.cutoverToken: the spec.cutover.token whose report is in
     Json conditions = Json::array();  // status.conditions
     std::optional<int64_t> capacity;  // status.capacity.current: the size of the last runner
     std::string restartToken;         // status.restartToken: the last one acted on

@@ -1,3 +1,4 @@
+#include "operator/decide/progress.h"
 #include "operator/decide/pod_steps.h"
 
 #include <algorithm>
@@ -86,7 +87,7 @@ void waitingOn(const JobView& job, Plan& plan, const PodTrouble& trouble, int at
 
 void failFor(const JobView& job, Plan& plan, const PodTrouble& trouble, const PodView* pod) {
     if (pod && !pod->terminated() && !pod->deleting) plan.deletePod(pod->name);
-    plan.setPhase("Failed", "", trouble.reason);
+    plan.setPhase("Failed", stoppedStage(job), trouble.reason);
     plan.setCondition("Ready", "False", trouble.reason, trouble.message);
     plan.event(true, trouble.reason, trouble.message);
     setLastError(job, plan, trouble, pod ? pod->retry + 1 : 1);

@@ -139,4 +139,24 @@ std::string runnerError(const JobView& job) {
     return job.runner.lastError->message;
 }
 
+bool cutoverRequested(const JobView& job) {
+    return !job.spec.cutoverToken.empty() && job.spec.cutoverToken != job.recorded.cutoverToken;
+}
+
+bool cutoverReported(const JobView& job) {
+    return !job.spec.cutoverToken.empty() && job.spec.cutoverToken == job.recorded.cutoverToken;
+}
+
+bool heldAtCutover(const JobView& job) { return cutoverReported(job) && !job.spec.cutoverContinue; }
+
+bool runsRequestedCutover(const JobView& job, const PodView& pod) {
+    return !pod.cutoverToken.empty() && pod.cutoverToken == job.spec.cutoverToken;
+}
+
+bool failedOnInvalidSpec(const JobView& job) {
+    const Json* validated = job.observedCondition("Validated");
+    return job.recorded.phase == "Failed" && validated && str(*validated, "/status") == "False" &&
+        str(*validated, "/reason") == "InvalidSpec";
+}
+
 }  // namespace tidemark::op::decision

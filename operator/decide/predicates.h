@@ -27,6 +27,8 @@ const Json* targetHeldByPhysicalCopy(const JobView& job);
 // The conditions hold a result for the spec and recheck token as they are now...
 bool precheckPassed(const JobView& job);  // ...and it passed: the runner may go on
 bool precheckFailed(const JobView& job);  // ...and it failed: wait for a change or a recheck
+// The job is Failed because its spec was invalid (Validated=False InvalidSpec), nothing else.
+bool failedOnInvalidSpec(const JobView& job);
 // The job failed because a runner pod could not run (pod_trouble.h), not by the runner's word.
 bool failedByPodTrouble(const JobView& job);
 // The Failed state was already reported for this generation: nothing changed since.
@@ -44,6 +46,16 @@ bool fullCopyReportedIncomplete(const JobView& job);
 std::string runPhase(const JobView& job);
 // A new capacity is applied (the runner restarted with it) only when no snapshot export runs.
 bool scalingAllowed(const JobView& job, const std::string& phase);
+
+// ---- the cutover (spec.cutover) --------------------------------------------------------------
+// spec.cutover.token is set and no report for it is in yet (status.cutoverToken differs).
+bool cutoverRequested(const JobView& job);
+// The runner's report for spec.cutover.token is in.
+bool cutoverReported(const JobView& job);
+// The report is in and the job stays at the stop position (spec.cutover.afterwards Pause).
+bool heldAtCutover(const JobView& job);
+// The pod is the runner of the cutover spec.cutover.token asks for.
+bool runsRequestedCutover(const JobView& job, const PodView& pod);
 
 // ---- what a runner pod's end means (api/runner_contract.h exit codes) -----------------------
 bool runnerFinished(const PodView& pod);       // exit 0: the step is done

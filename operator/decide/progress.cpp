@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "operator/decide/predicates.h"
 #include "runner/status/status_sink.h"
 
 namespace tidemark::op::decision {
@@ -14,8 +15,20 @@ std::string fmtNumber(double v) {
     return s;
 }
 
-std::string stageFor(const std::string& phase) {
-    return phase == "Replicating" ? "replay" : phase == "Copying" ? "copy" : "";
+std::string stageFor(const JobView& job, const std::string& phase) {
+    if (phase == "Copying") return "copy";
+    if (phase != "Replicating") return "";
+    for (const PodView* pod : job.livePods(names::kRoleRun))
+        if (runsRequestedCutover(job, *pod) && !pod->terminated()) return "cutover";
+    if (job.runner.stalled) return "stalled";
+    if (job.runner.safeMode) return "safe-mode";
+    return "replay";
+}
+
+std::string stoppedStage(const JobView& job) {
+    if (!job.recorded.stage.empty()) return job.recorded.stage;
+    if (!precheckPassed(job)) return "precheck";
+    return stageFor(job, runPhase(job));
 }
 
 std::string progressFor(const JobView& job, const std::string& phase) {

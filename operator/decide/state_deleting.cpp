@@ -41,8 +41,16 @@ bool stopRunners(const JobView& job, Decision& d) {
 
 void startCleanup(const JobView& job, const Settings& settings, Decision& d, int retryCount) {
     const RunnerPodRequest request{
-        names::kRoleCleanup, job.name + "-cleanup-" + std::to_string(retryCount + 1), 2, retryCount, false, ""};
-    auto built = buildRunnerPod(job.job, request, settings);
+        names::kRoleCleanup, job.name + "-cleanup-" + std::to_string(retryCount + 1), 2, retryCount, false, "", "", ""};
+    // Shaped by the job's spec.runnerPod when it is valid; a job deleted with a wrong one still
+    // gets its rows forgotten, in a pod of the operator's template alone.
+    Json shaped = job.job;
+    try {
+        runnerPodTemplateFor(job.job, settings.runnerPod);
+    } catch (const std::invalid_argument&) {
+        shaped["spec"].erase("runnerPod");
+    }
+    auto built = buildRunnerPod(shaped, request, settings);
     d.actions.push_back(action::CreatePod{std::move(built.pod), std::move(built.configMap)});
     d.requeueAfter = kDeletionPoll;
 }

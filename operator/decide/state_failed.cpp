@@ -1,6 +1,7 @@
 // Failed, PrecheckPodFailed and Restarting (states.h): a failed job stays failed, and a new
 // spec.restartToken restarts its runner with --restart (replay resumes from the checkpoint in
 // safe mode, replacing rows the failed attempt may have left).
+#include "operator/decide/progress.h"
 #include "operator/decide/predicates.h"
 #include "operator/decide/states.h"
 
@@ -12,7 +13,7 @@ void recordRestartToken(const JobView& job, Plan& plan) {
 
 void stayFailed(const JobView& job, Plan& plan) {
     const std::string reason = job.runner.lastError ? job.runner.lastError->reason : "";
-    plan.setPhase("Failed", "", reason.empty() ? "Failed" : reason);
+    plan.setPhase("Failed", stoppedStage(job), reason.empty() ? "Failed" : reason);
     const Json* ready = plan.condition("Ready");
     if (!ready || str(*ready, "/status") != "False")
         plan.setCondition("Ready", "False", "Failed",

@@ -1,5 +1,6 @@
 // Paused (states.h): spec.paused stops the runner; the target keeps the checkpoint, so resuming
 // goes on from the same position. A capacity change is taken now and used on resume.
+#include "operator/decide/progress.h"
 #include "operator/decide/pod_steps.h"
 #include "operator/decide/states.h"
 
@@ -21,7 +22,7 @@ void acceptCapacityForResume(const JobView& job, Plan& plan) {
 void pause(const JobView& job, Plan& plan) {
     stopAllPods(job, plan);
     acceptCapacityForResume(job, plan);
-    plan.setPhase("Paused", "", "paused");
+    plan.setPhase("Paused", stoppedStage(job), "paused");
     plan.setCondition("Ready", "False", "Paused", "spec.paused is true: the runner is stopped, the checkpoint kept");
     if (job.recorded.phase != "Paused")
         plan.event(false, "Paused", "runner stopped; the position is kept in the target's checkpoint");

@@ -36,8 +36,8 @@ void startPrecheck(const JobView& job, const Settings& settings, Plan& plan, con
         plan.setCondition("PrecheckPassed", "Unknown", t->reason, t->message);
         return;
     }
-    const RunnerPodRequest request{names::kRolePrecheck, podName, job.spec.capacity,
-                                   retryCount,           false,   job.precheckKey};
+    const RunnerPodRequest request{
+        names::kRolePrecheck, podName, job.spec.capacity, retryCount, false, job.precheckKey, "", ""};
     plan.createPod(buildRunnerPod(job.job, request, settings));
     plan.setPrecheckStatus("recheck", job.spec.recheckToken);
     if (retryCount == 0) plan.setPrecheckStatus("items", nullptr);  // the old results no longer hold

@@ -83,7 +83,7 @@ void applyCapacity(const JobView& job, Plan& plan, const PodView& pod, const std
 void watchRunningRunner(const JobView& job, const Settings& settings, Plan& plan, const PodView& pod,
                         const std::optional<PodTrouble>& trouble) {
     const std::string phase = runPhase(job);
-    plan.setPhase(phase, stageFor(phase), trouble ? "waiting: " + trouble->reason : progressFor(job, phase));
+    plan.setPhase(phase, stageFor(job, phase), trouble ? "waiting: " + trouble->reason : progressFor(job, phase));
     if (job.recorded.phase == "Copying" && phase == "Replicating")
         plan.event(false, "FullCopyComplete", "the full copy is done; replicating from the source's binlog");
     setRunConditions(job, settings, plan, phase, pod);
@@ -103,7 +103,7 @@ void retryRunner(const JobView& job, const Settings& settings, Plan& plan, const
         trouble);
     if (!plan.phaseSet()) {
         const std::string phase = runPhase(job);
-        plan.setPhase(phase, stageFor(phase), progressFor(job, phase));
+        plan.setPhase(phase, stageFor(job, phase), progressFor(job, phase));
     }
 }
 
@@ -129,7 +129,7 @@ void failWithRunner(const JobView& job, Plan& plan, const PodView& pod) {
     const std::string error = runnerError(job);
     std::string message = error.empty() ? "the runner exited with code " + std::to_string(*pod.exitCode) : error;
     message += " (pod " + pod.name + "); fix the cause, then set spec.restartToken to a new value to restart";
-    plan.setPhase("Failed", "", reason);
+    plan.setPhase("Failed", stoppedStage(job), reason);
     plan.setCondition("Ready", "False", validReason(reason), message);
     plan.event(true, "Failed", reason + ": " + message);
 }
@@ -157,15 +157,20 @@ const PodView* keepNewestRunPod(const JobView& job, Plan& plan) {
 void startRunner(const JobView& job, const Settings& settings, Plan& plan, int retryCount, bool restart,
                  const std::string& reason, const std::string& message, bool countRestart) {
     const std::string phase = runPhase(job);
-    if (waitForStoppingPod(job, plan, phase, stageFor(phase))) return;
-    if (createRefusedOrBackingOff(job, settings, plan, phase, stageFor(phase))) return;
+    if (waitForStoppingPod(job, plan, phase, stageFor(job, phase))) return;
+    if (createRefusedOrBackingOff(job, settings, plan, phase, stageFor(job, phase))) return;
     const int64_t restarts = job.recorded.restarts + (countRestart ? 1 : 0);
     if (countRestart) plan.setStatus("restarts", restarts);
     const std::string podName = runPodName(job, restarts);
     const int capacity = capacityForNewRunner(job);
-    plan.createPod(buildRunnerPod(job.job, {names::kRoleRun, podName, capacity, retryCount, restart, ""}, settings));
+    RunnerPodRequest request{names::kRoleRun, podName, capacity, retryCount, restart, "", "", ""};
+    if (cutoverRequested(job) && phase == "Replicating") {
+        request.cutoverAt = job.spec.cutoverStopAt;
+        request.cutoverToken = job.spec.cutoverToken;
+    }
+    plan.createPod(buildRunnerPod(job.job, request, settings));
     plan.setStatus("capacity", {{"current", capacity}});
-    plan.setPhase(phase, stageFor(phase), progressFor(job, phase));
+    plan.setPhase(phase, stageFor(job, phase), progressFor(job, phase));
     plan.setCondition("Ready", "False", "RunnerStarting", "runner pod " + podName + " is starting");
     if (job.spec.capacity == capacity)
         plan.setCondition("CapacityApplied", "True", "Applied", "the runner uses capacity " + std::to_string(capacity));
@@ -180,6 +185,7 @@ void run(const JobView& job, const Settings& settings, Plan& plan, const PodView
     if (restartRequested(job))
         plan.event(false, "RestartTokenRecorded",
                    "spec.restartToken changed while the job is not failed: nothing to restart");
+    if (cutoverSteps(job, settings, plan, runPod)) return;
     if (!runPod) return startMissingRunner(job, settings, plan);
     const std::optional<PodTrouble> trouble = troubleOf(job, settings, *runPod);
     if (trouble && trouble->kind == PodTrouble::Kind::Permanent) return failFor(job, plan, *trouble, runPod);

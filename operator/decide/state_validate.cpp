@@ -10,7 +10,7 @@ namespace tidemark::op::decision {
 void refuseInvalidSpec(const JobView& job, Plan& plan) {
     const std::string& invalid = job.specError;
     stopAllPods(job, plan);
-    plan.setPhase("Failed", "", "invalid spec");
+    plan.setPhase("Failed", "spec", "invalid spec");
     plan.setCondition("Validated", "False", "InvalidSpec", invalid);
     plan.setCondition("Ready", "False", "InvalidSpec", "the spec is invalid: " + invalid);
     plan.eventOnConditionChange("Validated", "InvalidSpec", true, "the spec is invalid: " + invalid);
@@ -20,7 +20,7 @@ void holdOverJobLimit(const JobView& job, const Settings& settings, Plan& plan) 
     stopAllPods(job, plan);
     const std::string msg = "namespace " + job.ns + " already has " + std::to_string(settings.maxJobsPerNamespace) +
         " MigrationJobs (the per-namespace limit); this job does nothing until one of the older jobs is deleted";
-    plan.setPhase("Pending", "", "waiting: job limit");
+    plan.setPhase("Pending", "queued", "waiting: job limit");
     plan.setCondition("Validated", "False", "TooManyJobs", msg);
     plan.setCondition("Ready", "False", "TooManyJobs", msg);
     plan.eventOnConditionChange("Validated", "TooManyJobs", true, msg);
@@ -34,7 +34,7 @@ void waitForTarget(const JobView& job, Plan& plan) {
         " runs a physical-mode full copy into " + job.spec.targetHost + ":" + std::to_string(job.spec.targetPort) +
         "; this job starts when that copy is done";
     stopAllPods(job, plan);
-    plan.setPhase("Pending", "", "waiting: target busy");
+    plan.setPhase("Pending", "target-busy", "waiting: target busy");
     plan.setCondition("Ready", "False", "TargetBusy", msg);
     plan.eventOnConditionChange("Ready", "TargetBusy", false, msg);
 }

@@ -57,11 +57,17 @@ enum class State {
     Running,
     // A Full job finished its copy (state_run.cpp). Stays.
     Succeeded,
+    // The report of the cutover spec.cutover.token asked for is in, and spec.cutover.afterwards
+    // is Pause (state_cutover.cpp): the runner stays stopped at the stop position, so nothing
+    // written to the source afterwards reaches the target; phase Paused, stage cutover,
+    // CutoverReady True (Safe) or False (Unsafe, with the reasons). A new token -> Running (the
+    // runner restarts for another cutover); afterwards Continue or no token -> Running.
+    CutOver,
 };
 
 // Where the job is now. Pure; the first state whose condition holds, in the order above.
 State pickState(const JobView& job, const Settings& settings);
-// Of the states once the precheck passed (Failed, Restarting, Running, Succeeded), the job's.
+// Of the states once the precheck passed (Failed, Restarting, Running, Succeeded, CutOver), the job's.
 State stateOncePrechecked(const JobView& job);
 
 // ---- each state's steps ------------------------------------------------------------------
@@ -81,6 +87,11 @@ void stayFailed(const JobView& job, Plan& plan);  // Failed and PrecheckPodFaile
 // The states once the precheck passed get the newest run pod (keepNewestRunPod), if any.
 void restartFailed(const JobView& job, const Settings& settings, Plan& plan, const PodView* runPod);
 void run(const JobView& job, const Settings& settings, Plan& plan, const PodView* runPod);
+// Running's cutover steps: restart the runner as a cutover runner for a new spec.cutover.token
+// (once the copy is done), and record its report when it ends. True when they decided this
+// reconcile; false leaves the runner to Running's ordinary steps.
+bool cutoverSteps(const JobView& job, const Settings& settings, Plan& plan, const PodView* runPod);
+void holdAtCutover(const JobView& job, Plan& plan);
 void staySucceeded(Plan& plan);
 
 // After the steps of every state but Deleting: the Succeeded and Failed conditions (for

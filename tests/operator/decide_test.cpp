@@ -71,7 +71,7 @@ TEST_CASE("capacity sizes the runner: resources, and the manifest's capacity (th
     CHECK(r.cpuRequest == "4000m");
     CHECK(r.memoryLimit == "4096Mi");
     Json job = makeJob();
-    auto built = buildRunnerPod(job, {"run", "shop-run-1", 8, 0, false, ""}, Settings{});
+    auto built = buildRunnerPod(job, {"run", "shop-run-1", 8, 0, false, "", "", ""}, Settings{});
     CHECK(built.pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "4000m");
     CHECK(Json::parse(built.configMap["data"]["job.yaml"].get<std::string>())["spec"]["capacity"] == 8);
 }

@@ -234,16 +234,16 @@ TEST_CASE("lifecycle: an invalid spec.runnerPod is Failed naming the field, and 
         REQUIRE(w.creates() == 1);
         CHECK(createdPod(d)["spec"]["containers"][0]["resources"]["limits"]["cpu"] == "4");
     }
-    SUBCASE("a running job stops its runner; fixed, a restartToken runs it again") {
+    SUBCASE("a running job stops its runner and, fixed, runs again without a restartToken") {
         World w;
         w.toRunning();
         w.job["spec"]["runnerPod"] = invalid;
         w.job["metadata"]["generation"] = 2;
         checkRefused(w, 1);
         CHECK(w.pod(names::kRoleRun) == nullptr);
+        CHECK(w.job["status"]["stage"] == "spec");
         // spec.runnerPod is no precheck input: the passed precheck holds.
         w.job["spec"]["runnerPod"]["resourcesPerCapacityUnit"]["cpuLimit"] = "2";
-        w.job["spec"]["restartToken"] = "fixed";
         w.job["metadata"]["generation"] = 3;
         auto d = w.step(3);
         REQUIRE(w.creates() == 1);
@@ -265,4 +265,153 @@ TEST_CASE("lifecycle: a precheck the runner refuses as bad input (exit 2) is Pre
     CHECK(passed["status"] == "False");
     CHECK(message(passed).find("the runner refused the job (exit 2, bad input)") != std::string::npos);
     CHECK(w.pod(names::kRolePrecheck) != nullptr);  // kept for kubectl logs
+}
+
+TEST_CASE("lifecycle: a job deleted with an invalid spec.runnerPod is still cleaned up and let go") {
+    World w;
+    w.toRunning();
+    w.job["spec"]["runnerPod"] = {{"labels", {{"tidemark.dev/job", "x"}}}};
+    w.job["metadata"]["generation"] = 2;
+    w.step(1);
+    REQUIRE(w.phase() == "Failed");
+    w.job["metadata"]["deletionTimestamp"] = "2026-01-01T00:10:00Z";
+    auto d = w.step(2);  // no runner left: the cleanup pod, shaped by the operator's template alone
+    REQUIRE(w.creates() == 1);
+    const Json pod = createdPod(d);
+    CHECK(roleOf(pod) == names::kRoleCleanup);
+    CHECK(pod["metadata"]["labels"]["tidemark.dev/job"] == "shop");
+    w.finishPod(names::kRoleCleanup, 0, 3);
+    d = w.step(3);
+    CHECK(!actionsOf<action::RemoveFinalizer>(d).empty());
+}
+
+namespace {
+
+// The runner pod that runs the cutover writes its report into status.cutover and exits.
+void reportCutover(World& w, const std::string& state, int exitCode, int when) {
+    w.job["status"]["cutover"] = {{"state", state},
+                                  {"stopPosition", "mysql-bin.000003:4711"},
+                                  {"gtidSet", ""},
+                                  {"rowsCompared", 1200},
+                                  {"differences", Json::array()},
+                                  {"reasons", state == "Safe" ? Json::array() : Json::array({"1 row differs"})}};
+    w.finishPod(names::kRoleRun, exitCode, when);
+}
+
+void toReplicating(World& w) {
+    w.toRunning();
+    w.job["status"]["fullCopy"] = {{"percent", 100}, {"done", true}};
+    w.job["status"]["incremental"] = {{"lagSeconds", 0.5}, {"rowsApplied", 10}, {"appliedPosition", "bin.1:4"}};
+    w.step(1);
+    REQUIRE(w.phase() == "Replicating");
+}
+
+}  // namespace
+
+TEST_CASE("lifecycle: a cutover restarts the runner to stop at the position, reports Safe and holds the job there") {
+    World w;
+    toReplicating(w);
+    const std::string replicating = w.pod(names::kRoleRun)->at("metadata").at("name");
+    w.job["spec"]["cutover"] = {{"token", "switch-1"}, {"stopAt", "now"}};
+    w.job["metadata"]["generation"] = 2;
+    auto d = w.step(2);  // the replicating runner stops
+    CHECK(w.pod(names::kRoleRun) == nullptr);
+    CHECK(w.job["status"]["stage"] == "cutover");
+    CHECK(condition(w.job, "CutoverReady")["reason"] == "Starting");
+    d = w.step(3);  // the cutover runner starts
+    REQUIRE(w.creates() == 1);
+    const Json pod = createdPod(d);
+    CHECK(pod["metadata"]["name"] != replicating);
+    CHECK(hasArg(podArgs(d), "--cutover-at"));
+    CHECK(hasArg(podArgs(d), "now"));
+    CHECK(pod["metadata"]["annotations"][names::kAnnotationCutover] == "switch-1");
+    CHECK(hasEvent(d, "CutoverStarted"));
+    CHECK(w.job["status"].value("restarts", 0) == 0);  // asked for, not a failure
+    w.runPod(names::kRoleRun);
+    w.job["status"]["cutover"] = {{"state", "CatchingUp"}};
+    w.step(4);
+    CHECK(w.phase() == "Replicating");
+    CHECK(w.job["status"]["stage"] == "cutover");
+    CHECK(condition(w.job, "CutoverReady")["reason"] == "CatchingUp");
+    reportCutover(w, "Safe", 0, 5);
+    d = w.step(5);
+    CHECK(hasEvent(d, "CutoverSafe"));
+    CHECK(w.job["status"]["cutoverToken"] == "switch-1");
+    CHECK(condition(w.job, "CutoverReady")["status"] == "True");
+    CHECK(message(condition(w.job, "CutoverReady")).find("mysql-bin.000003:4711") != std::string::npos);
+    // Held at the stop position: no runner, nothing applied that the source gets afterwards.
+    d = w.step(6);
+    CHECK(w.creates() == 0);
+    CHECK(w.pod(names::kRoleRun) == nullptr);
+    CHECK(w.phase() == "Paused");
+    CHECK(w.job["status"]["stage"] == "cutover");
+    CHECK(condition(w.job, "Ready")["reason"] == "CutOver");
+    CHECK(condition(w.job, "Failed")["status"] == "False");
+    // Continue afterwards: replication resumes from the checkpoint.
+    w.job["spec"]["cutover"]["afterwards"] = "Continue";
+    w.job["metadata"]["generation"] = 3;
+    d = w.step(7);
+    REQUIRE(w.creates() == 1);
+    CHECK(!hasArg(podArgs(d), "--cutover-at"));
+    CHECK(w.phase() == "Replicating");
+}
+
+TEST_CASE("lifecycle: an Unsafe cutover says why, and a new token checks again") {
+    World w;
+    toReplicating(w);
+    w.job["spec"]["cutover"] = {{"token", "t1"}};
+    w.job["metadata"]["generation"] = 2;
+    w.step(2);
+    w.step(3);
+    w.runPod(names::kRoleRun);
+    reportCutover(w, "Unsafe", 1, 4);
+    auto d = w.step(4);
+    CHECK(hasEvent(d, "CutoverUnsafe"));
+    const Json ready = condition(w.job, "CutoverReady");
+    CHECK(ready["status"] == "False");
+    CHECK(ready["reason"] == "Unsafe");
+    CHECK(message(ready).find("1 row differs") != std::string::npos);
+    w.step(5);
+    CHECK(w.phase() == "Paused");  // not Failed: the job is fine, the switch is not safe yet
+    CHECK(condition(w.job, "Ready")["reason"] == "CutoverUnsafe");
+    w.job["spec"]["cutover"]["token"] = "t2";
+    w.job["metadata"]["generation"] = 3;
+    d = w.step(6);
+    REQUIRE(w.creates() == 1);
+    CHECK(createdPod(d)["metadata"]["annotations"][names::kAnnotationCutover] == "t2");
+}
+
+TEST_CASE("lifecycle: a cutover asked for during the copy waits for the copy to finish") {
+    World w;
+    w.toRunning();
+    REQUIRE(w.phase() == "Copying");
+    const std::string copying = w.pod(names::kRoleRun)->at("metadata").at("name");
+    w.job["spec"]["cutover"] = {{"token", "early"}};
+    w.job["metadata"]["generation"] = 2;
+    w.step(1);
+    CHECK(w.pod(names::kRoleRun)->at("metadata").at("name") == copying);  // the copy goes on
+    CHECK(condition(w.job, "CutoverReady")["reason"] == "WaitingForCopy");
+    w.job["status"]["fullCopy"] = {{"percent", 100}, {"done", true}};
+    w.job["status"]["incremental"] = {{"lagSeconds", 0.5}, {"appliedPosition", "bin.1:4"}};
+    w.step(2);
+    CHECK(w.pod(names::kRoleRun) == nullptr);  // now restarted for the cutover
+}
+
+TEST_CASE("stage: what the runner does within Replicating, and where a stopped job was") {
+    World w;
+    toReplicating(w);
+    CHECK(w.job["status"]["stage"] == "replay");
+    w.job["status"]["incremental"]["safeMode"] = true;
+    w.step(2);
+    CHECK(w.job["status"]["stage"] == "safe-mode");
+    w.job["status"]["incremental"]["safeMode"] = false;
+    w.job["status"]["incremental"]["stalled"] = {{"reason", "TargetUnavailable"}, {"message", "down"}};
+    w.step(3);
+    CHECK(w.job["status"]["stage"] == "stalled");
+    w.job["status"]["incremental"].erase("stalled");
+    w.step(4);
+    w.job["spec"]["paused"] = true;
+    w.step(5);
+    CHECK(w.phase() == "Paused");
+    CHECK(w.job["status"]["stage"] == "replay");  // where it resumes
 }

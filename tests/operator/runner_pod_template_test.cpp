@@ -23,7 +23,7 @@ std::string errorOf(const std::string& json) {
 RunnerPod build(const RunnerPodTemplate& shape, int capacity = 2) {
     Settings s;
     s.runnerPod = shape;
-    return buildRunnerPod(testing::makeJob(), {"run", "shop-run-1", capacity, 0, false, ""}, s);
+    return buildRunnerPod(testing::makeJob(), {"run", "shop-run-1", capacity, 0, false, "", "", ""}, s);
 }
 
 }  // namespace
@@ -141,7 +141,7 @@ TEST_CASE("per-job spec.runnerPod: its fields replace the admin's, labels merge,
     })");
     Settings s;
     s.runnerPod = admin;
-    const auto built = buildRunnerPod(job, {"run", "shop-run-1", 2, 0, false, ""}, s);
+    const auto built = buildRunnerPod(job, {"run", "shop-run-1", 2, 0, false, "", "", ""}, s);
     const Json& spec = built.pod["spec"];
     CHECK(spec["imagePullSecrets"] == Json::parse(R"([{"name": "regcred"}, {"name": "team-registry"}])"));
     CHECK(spec["nodeSelector"] == Json::parse(R"({"pool": "migrations"})"));  // replaced, not merged

@@ -389,6 +389,35 @@ class OperatorE2E(unittest.TestCase):
         self.assertEqual(self.c.get_json("pods", "-n", ns, "-l", "tidemark.dev/job=shop")["items"], [])
         self.assertEqual(self.meta_rows(key), 0)
 
+    def test_cutover_reports_safe_and_holds_the_job_at_the_stop_position(self):
+        self.to_running()
+        self.wait_replicating()
+        self.db.source("INSERT INTO shop.orders (note) VALUES ('last write before the switch')")
+        self.wait(lambda: self.db.target_count() == 201, "the last write replayed", timeout=60)
+        # The application has stopped writing: ask for the cutover.
+        self.c.kubectl("patch", "mj", "shop", "--type=merge", "-p",
+                       '{"spec":{"cutover":{"token":"switch-1","quietSeconds":1}}}')
+        w = self.c.kubectl("wait", "mj/shop", "--for=condition=CutoverReady", "--timeout=150s", timeout=180,
+                           check=False)
+        status = self.job()["status"]
+        self.assertEqual(w.returncode, 0, w.stderr + json.dumps(status, indent=1) + self.operator_log()[-3000:])
+        report = status["cutover"]
+        self.assertEqual(report["state"], "Safe", report)
+        self.assertEqual(status["cutoverToken"], "switch-1")
+        self.assertEqual(report["rowsCompared"], 201)
+        self.assertEqual(report["differences"], [])
+        self.assertTrue(report["stopPosition"])
+        # Independently of the report: source and target hold the same rows.
+        digest = "SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', id, note))) FROM shop.orders"
+        self.assertEqual(self.db.source(digest), self.db.target(digest))
+        self.assertIn("CutoverSafe", self.c.kubectl("describe", "mj", "shop").stdout)
+        # Held at the stop position: the runner is gone and a later source write stays there.
+        self.wait(lambda: self.phase() == "Paused" and not self.running_pod(), "the job held at the cutover")
+        self.assertEqual(self.job()["status"]["stage"], "cutover")
+        self.db.source("INSERT INTO shop.orders (note) VALUES ('written after the switch')")
+        time.sleep(3)
+        self.assertEqual(self.db.target_count(), 201, "nothing written after the cutover reaches the target")
+
     def test_kubectl_wait_for_condition_succeeded_on_a_full_job(self):
         self.start_databases()
         self.apply_job(type_="Full")
