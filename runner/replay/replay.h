@@ -1,13 +1,17 @@
 // Incremental replication: keeps the target in step with the source's binlog until stopped.
 //
-//   source ──binlog_streamer──> EventDecoder (+ schema_tracker hints) ──> coordinator:
-//     whole transactions → batches (size/time bounded, never splitting a transaction below
+//   source ──binlog_streamer──> txn_assembler (EventDecoder + schema_tracker hints): whole
+//     transactions → batcher: batches (size/time bounded, never splitting a transaction below
 //     maxHeldTxnBytes) → causality shares → applier: N target connections, one transaction per
 //     share (or per piece of a share above limits.maxTxnBytes) with its checkpoint row in
 //     tidemark_meta (exactly once: see checkpoint.h), each fenced against other runners of the
 //     job (fence.h)
-//   DDL: drain, apply on the target (translated), checkpoint, reload the tracked definition.
+//   DDL (ddl_runner): drain, apply on the target (translated), checkpoint, reload the tracked
+//     definition.
 //   progress (its own thread): the status block, lag and stalls.
+// All of it runs on the caller's thread except the streamer's reader, the applier's connections, the
+// lease keeper (fence.h) and progress; replay.cpp opens the connections, resumes from the checkpoint
+// and wires the parts.
 //
 // Resumes from tidemark_meta's checkpoint for the job when there is one (the start option is
 // then ignored); otherwise starts at ReplayOptions::start, or at the source's current position
