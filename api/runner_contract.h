@@ -10,14 +10,15 @@
 //   env TMPDIR = kTmpMountDir                 an emptyDir; the root filesystem is read-only
 //   port kRunnerMetricsPort                   /metrics and /healthz of `run` pods
 //
-// Status: the runner owns the blocks kRunnerBlocks (it writes them with JSON merge patches); the operator owns every
-// other field (phase, stage, progress, conditions, observedGeneration, startTime, completionTime, restarts,
-// restartToken, capacity, and precheck.recheck). The operator decides from the runner's exit code and these fields:
+// Status: the runner owns the blocks kRunnerBlocks (it writes them with JSON merge patches);
+// the operator owns every other field (phase, stage, progress, conditions, observedGeneration,
+// startTime, completionTime, restarts, restartToken, capacity, cutoverToken, and
+// precheck.recheck). The operator decides from the runner's exit code and these fields:
 //   fullCopy.done        true once the whole full copy is in the target (never before)
 //   incremental.stalled  {reason, message, since} while replay is not keeping up; absent otherwise
 //   lastError            {reason, message, retryable} of the runner's last failure
 //   precheck.items       [{name, state: Pass|Warning|Failed, message}]
-//   cutover              the switch report of `run --cutover` / `cutover` (runner/cutover/)
+//   cutover.state        Safe or Unsafe once `run --cutover-at` ends (exit 0 / 1; runner/cutover/)
 #pragma once
 
 #include <array>
