@@ -404,7 +404,7 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
 
     auto spec = top.object("spec");
     spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "ddl",
-                    "paused", "restartToken", "runnerPod", "cutover"});
+                    "paused", "restartToken", "runnerPod", "cutover", "validation"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only
@@ -508,6 +508,13 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                      "expected now, a binlog position file:offset or a GTID set, got '" + at + "'");
         job.cutover.quietSeconds = static_cast<int>(cut.integer("quietSeconds", 5, 0, 3600));
         job.cutover.afterwards = cut.enumeration("afterwards", kAfterwards, CutoverSpec::Afterwards::Pause);
+    }
+    if (spec.has("validation")) {
+        auto val = spec.object("validation");
+        // A background pass over whole tables is not built: the cutover validates every table.
+        val.allowOnly({"changedRows", "recheckAfterSeconds"});
+        job.validation.changedRows = val.boolean("changedRows", true);
+        job.validation.recheckAfterSeconds = static_cast<int>(val.integer("recheckAfterSeconds", 5, 1, 3600));
     }
     // How the operator shapes this job's runner pod; the runner itself ignores it. The operator
     // checks the values (operator/runner_pod.h runnerPodTemplateFor); here only the field names.

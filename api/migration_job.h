@@ -113,10 +113,17 @@ struct DdlSpec {
 // report whether the application can move to the target (runner/cutover/).
 struct CutoverSpec {
     enum class Afterwards { Pause, Continue };
-    std::string token;            // trigger: a new value asks for a cutover; empty = none asked
-    std::string stopAt = "now";   // "now" (the source's position once writes stopped), "FILE:POS" or a GTID set
-    int quietSeconds = 5;         // writes count as stopped once the source's binlog has not moved this long
+    std::string token;           // trigger: a new value asks for a cutover; empty = none asked
+    std::string stopAt = "now";  // "now" (the source's position once writes stopped), "FILE:POS" or a GTID set
+    int quietSeconds = 5;        // writes count as stopped once the source's binlog has not moved this long
     Afterwards afterwards = Afterwards::Pause;  // Pause: stay at the stop position; Continue: replicate on
+};
+
+// Continuous validation while replicating (spec.validation; runner/validate/): the rows replay
+// changed are compared source vs target once replay has passed the position they were read at.
+struct ValidationSpec {
+    bool changedRows = true;      // compare the rows replay changed
+    int recheckAfterSeconds = 5;  // a differing row is reported only if it still differs this much later
 };
 
 struct PrecheckSpec {
@@ -146,6 +153,7 @@ struct MigrationJob {
     PrecheckSpec precheck;
     DdlSpec ddl;
     CutoverSpec cutover;
+    ValidationSpec validation;
     bool paused = false;
 
     // Names this job instance in the target's tidemark_meta (checkpoints, fence, job record) and

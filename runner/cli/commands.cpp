@@ -11,6 +11,7 @@
 #include "runner/replay/replay.h"
 #include "runner/status/metrics_sink.h"
 #include "runner/status/status_sink.h"
+#include "runner/validate/validator.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 namespace tidemark::cli {
 
@@ -233,6 +235,11 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
             return report.interrupted ? kExitOk : exitFor(report);  // stopped on request, like replay
         }
         sink->note("replicating " + job.spec.name + " from the source's binary log");
+        std::optional<validate::Validator> validator;  // outlives the replay it watches
+        if (job.spec.validation.changedRows) {
+            validator.emplace(job.source, job.target, validate::optionsFor(job.spec.validation), *sink);
+            replayOptions.onCommitted = validator->hook();
+        }
         replay::runReplay(job.spec, job.source, job.target, replayOptions, *sink, stop);
         sink->flush();
         return kExitOk;

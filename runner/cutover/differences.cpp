@@ -13,23 +13,13 @@ namespace tidemark::cutover {
 
 namespace {
 
-std::string rowDigest(const copy::TableInfo& t) {
-    std::string values, nulls;
-    for (const auto& c : t.columns) {
-        const std::string col = db::quoteIdent(c.name);
-        values += ", CAST(" + col + " AS BINARY)";
-        nulls += (nulls.empty() ? "" : ", ") + std::string("ISNULL(") + col + ")";
-    }
-    return "SHA2(CONCAT_WS(0x1f" + values + ", CONCAT(" + nulls + ")), 256)";  // MySQL 9 has no MD5()
-}
-
 using Digests = std::map<std::vector<std::string>, std::string>;
 
 // Key -> row digest of the rows in `where` ("" = all); nothing when there are more than the cap.
 std::optional<Digests> digests(db::Connection& c, const copy::TableInfo& t, const std::string& where) {
     std::string sql = "SELECT ";
     for (auto k : t.key) sql += copy::readExpression(t.columns[k]) + ", ";
-    sql += rowDigest(t) + " FROM " + t.qualified();
+    sql += rowDigestExpression(t) + " FROM " + t.qualified();
     if (!where.empty()) sql += " WHERE " + where;
     sql += " LIMIT " + std::to_string(kMaxRowsPerRange + 1);
     const auto rows = c.query(sql);
@@ -39,19 +29,6 @@ std::optional<Digests> digests(db::Connection& c, const copy::TableInfo& t, cons
         std::vector<std::string> key;
         for (std::size_t i = 0; i < t.key.size(); ++i) key.push_back(r[i].value_or("\x01NULL"));
         out[key] = r[t.key.size()].value_or("");
-    }
-    return out;
-}
-
-std::string renderKey(const copy::TableInfo& t, const std::vector<std::string>& values) {
-    std::string out;
-    for (std::size_t i = 0; i < t.key.size(); ++i) {
-        const auto& c = t.columns[t.key[i]];
-        const bool bare = c.kind == copy::ValueKind::Number || c.kind == copy::ValueKind::Bit;
-        const std::string value = c.kind == copy::ValueKind::Binary ? "0x" + db::toHex(values[i])
-            : bare                                                  ? values[i]
-                                                                    : "'" + values[i] + "'";
-        out += (i ? ", " : "") + c.name + "=" + value;
     }
     return out;
 }
@@ -78,6 +55,29 @@ std::vector<Difference> keysOfRange(db::Connection& src, db::Connection& tgt, co
 }
 
 }  // namespace
+
+std::string rowDigestExpression(const copy::TableInfo& t) {
+    std::string values, nulls;
+    for (const auto& c : t.columns) {
+        const std::string col = db::quoteIdent(c.name);
+        values += ", CAST(" + col + " AS BINARY)";
+        nulls += (nulls.empty() ? "" : ", ") + std::string("ISNULL(") + col + ")";
+    }
+    return "SHA2(CONCAT_WS(0x1f" + values + ", CONCAT(" + nulls + ")), 256)";  // MySQL 9 has no MD5()
+}
+
+std::string renderKey(const copy::TableInfo& t, const std::vector<std::string>& values) {
+    std::string out;
+    for (std::size_t i = 0; i < t.key.size(); ++i) {
+        const auto& c = t.columns[t.key[i]];
+        const bool bare = c.kind == copy::ValueKind::Number || c.kind == copy::ValueKind::Bit;
+        const std::string value = c.kind == copy::ValueKind::Binary ? "0x" + db::toHex(values[i])
+            : bare                                                  ? values[i]
+                                                                    : "'" + values[i] + "'";
+        out += (i ? ", " : "") + c.name + "=" + value;
+    }
+    return out;
+}
 
 std::vector<Difference> locateDifferences(const db::ConnectOptions& source, const db::ConnectOptions& target,
                                           const copy::VerifyResult& verified, std::size_t limit) {

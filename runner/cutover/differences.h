@@ -10,6 +10,7 @@
 
 #include "api/migration_job.h"
 #include "runner/copy/full_copy.h"
+#include "runner/copy/inspect.h"
 #include "runner/db/connection.h"
 
 #include <cstddef>
@@ -25,6 +26,15 @@ struct Difference {
 };
 
 inline constexpr std::size_t kMaxRowsPerRange = 200000;
+
+// The one expression that digests a row of `t` for an exact comparison, the same on both servers:
+// SHA2 over every column's bytes (CAST AS BINARY) and which of them are NULL. Shared with the
+// continuous validation (runner/validate/). Needs a reading session (copy::prepareReadSession).
+std::string rowDigestExpression(const copy::TableInfo& t);
+
+// A row's key as differences name it ("id=42", "a=1, b='x'"), from the values of t.key's
+// columns as copy::readExpression reads them, in t.key's order.
+std::string renderKey(const copy::TableInfo& t, const std::vector<std::string>& values);
 
 // At most `limit` differences behind `verified`'s, in their order. Throws db::DbError when
 // a server cannot be read.

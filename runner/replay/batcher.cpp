@@ -159,6 +159,7 @@ void Batcher::finishInFlight() {
     if (inFlight_) {
         appliedPos_ = inFlight_->end;
         txApplied_ += inFlight_->transactions;
+        if (options_.onCommitted) options_.onCommitted(*inFlight_);
         inFlight_.reset();
         progress_.applied();
     }

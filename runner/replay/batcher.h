@@ -74,7 +74,8 @@ public:
     // Checkpoints `at` as a batch of its own and waits for it: a start "now" is recorded before
     // anything is read.
     void checkpointStart(const Position& at);
-    // Waits until the batch in flight committed; then the applied position is its end.
+    // Waits until the batch in flight committed; then the applied position is its end (and
+    // options.onCommitted, when set, is called with it).
     void finishInFlight();
     // finishInFlight() when the applier is done with the batch in flight (does not block).
     void settleIfIdle();

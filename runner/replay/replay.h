@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -46,6 +47,8 @@
 #include "runner/status/status_sink.h"
 
 namespace tidemark::replay {
+
+struct Batch;  // change.h
 
 struct ReplayOptions {
     // Where to start without a checkpoint: a file/pos, or a GTID set (file empty), e.g. the full
@@ -90,6 +93,10 @@ struct ReplayOptions {
     // statements to checkpoint without running (spec.ddl.skip); each is reported in
     // status.incremental.skippedDdl.
     std::set<std::string> skipDdl;
+    // Called on replay's thread once a batch of row changes committed whole on the target (its end
+    // is then the applied position), in stream order; unset = nothing. Must be quick and must not
+    // throw (runner/validate/ queues the batch's keys).
+    std::function<void(const Batch&)> onCommitted;
 };
 
 // Runs until `stop` is set (returns normally) or a non-retryable error (throws ReplayError /

@@ -80,6 +80,12 @@ std::string MetricsSink::render() const {
     stage(m::kReplayTransactions, inc, number(i, "transactionsApplied"));
     stage(m::kReplayLag, inc && i.contains("lagSeconds") ? inc : nullptr, number(i, "lagSeconds"));
     stage(m::kReplaySafeMode, inc, i.value("safeMode", false) ? 1 : 0);
+    const nlohmann::json* validation = inc && i.contains("validation") ? &i["validation"] : nullptr;
+    const auto& v = validation ? *validation : empty;
+    stage(m::kValidationRows, validation, number(v, "rowsValidated"));
+    stage(m::kValidationPending, validation, number(v, "pending"));
+    stage(m::kValidationDiffering, validation, number(v, "differing"));
+    stage(m::kValidationSkipped, validation, number(v, "skipped"));
     out.family(m::kRunnerErrors);
     for (const auto& [reason, n] : impl_->errors) {
         Labels labels = job;

@@ -43,6 +43,15 @@ inline constexpr Family kReplayLag{"tidemark_replay_lag_seconds", "gauge",
                                    "How far the target trails the source during replay."};
 inline constexpr Family kReplaySafeMode{"tidemark_replay_safe_mode", "gauge",
                                         "1 while replay writes in safe mode (REPLACE), else 0."};
+// Continuous validation (status.incremental.validation, runner/validate/): served by the runner only.
+inline constexpr Family kValidationRows{"tidemark_validation_rows_validated_total", "counter",
+                                        "Rows replay changed that were found equal on source and target."};
+inline constexpr Family kValidationPending{"tidemark_validation_rows_pending", "gauge",
+                                           "Rows replay changed that wait to be compared or re-checked."};
+inline constexpr Family kValidationDiffering{"tidemark_validation_rows_differing", "gauge",
+                                             "Rows that still differed between source and target when re-checked."};
+inline constexpr Family kValidationSkipped{"tidemark_validation_rows_skipped_total", "counter",
+                                           "Changed rows not compared because too many were waiting."};
 inline constexpr Family kPrecheckItems{"tidemark_precheck_items", "gauge",
                                        "Items of the last precheck, by state (Pass, Warning, Failed)."};
 

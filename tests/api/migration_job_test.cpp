@@ -269,8 +269,9 @@ TEST_CASE("spec.cutover: a token asks for it, stopAt is now, a position or a GTI
     CHECK(job.cutover.stopAt == "now");
     CHECK(job.cutover.quietSeconds == 5);
     CHECK(job.cutover.afterwards == CutoverSpec::Afterwards::Pause);
-    job = parseManifest(kValid + "  cutover: {token: t, stopAt: 'mysql-bin.000042:1234', quietSeconds: 0, "
-                                 "afterwards: Continue}\n",
+    job = parseManifest(kValid +
+                            "  cutover: {token: t, stopAt: 'mysql-bin.000042:1234', quietSeconds: 0, "
+                            "afterwards: Continue}\n",
                         "job.yaml");
     CHECK(job.cutover.stopAt == "mysql-bin.000042:1234");
     CHECK(job.cutover.quietSeconds == 0);
@@ -284,5 +285,21 @@ TEST_CASE("spec.cutover: a token asks for it, stopAt is now, a position or a GTI
     CHECK(errorOf(with("type: FullAndIncremental", "type: Full") + "  cutover: {token: t}\n")
               .find("spec.cutover: a cutover ends replication") != std::string::npos);
     CHECK(errorOf(kValid + "  cutover: {token: t, afterwards: Stop}\n").find("spec.cutover.afterwards") !=
+          std::string::npos);
+}
+
+TEST_CASE("spec.validation: changed rows on by default, fields checked") {
+    auto job = parseManifest(kValid, "job.yaml");
+    CHECK(job.validation.changedRows);
+    CHECK(job.validation.recheckAfterSeconds == 5);
+    job = parseManifest(kValid + "  validation: {changedRows: false, recheckAfterSeconds: 30}\n", "job.yaml");
+    CHECK_FALSE(job.validation.changedRows);
+    CHECK(job.validation.recheckAfterSeconds == 30);
+    CHECK(errorOf(kValid + "  validation: {mode: fast}\n").find("spec.validation.mode: unknown field") !=
+          std::string::npos);
+    // No background pass over whole tables exists: asking for one is refused, not ignored.
+    CHECK(errorOf(kValid + "  validation: {fullScan: true}\n").find("spec.validation.fullScan: unknown field") !=
+          std::string::npos);
+    CHECK(errorOf(kValid + "  validation: {recheckAfterSeconds: 0}\n").find("spec.validation.recheckAfterSeconds") !=
           std::string::npos);
 }
