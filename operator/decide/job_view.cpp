@@ -1,5 +1,7 @@
 #include "operator/decide/job_view.h"
 
+#include "operator/decide.h"
+
 #include <algorithm>
 
 #include "api/migration_job.h"
@@ -119,10 +121,6 @@ RunnerReports readRunnerReports(const Json& status) {
     RunnerReports r;
     if (const Json* fc = member(status, contract::kBlockFullCopy)) {
         r.fullCopyReported = true;
-        r.fullCopyDone = [&] {
-            const Json* done = member(*fc, contract::kFullCopyDone);
-            return done && done->is_boolean() && done->get<bool>();
-        }();
         r.fullCopyPercent = number(*fc, "/percent");
         r.bytesCopied = number(*fc, "/bytesCopied");
         r.tablesTotal = integer(*fc, "/tablesTotal");
@@ -197,6 +195,7 @@ JobView readJobView(const Observed& o, const Settings& settings) {
     if (!v.status.is_object()) v.status = Json::object();
     v.recorded = readRecords(v.status);
     v.runner = readRunnerReports(v.status);
+    v.runner.fullCopyDone = fullCopyComplete(o.job);  // decide.h: the one reading of fullCopy.done
     v.pods = readPods(o.pods);
     return v;
 }
