@@ -1,5 +1,7 @@
 #include "api/migration_job.h"
 
+#include "api/name_pattern.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -141,6 +143,7 @@ public:
     }
 
     const std::string& path() const { return path_; }
+    std::string_view origin() const { return origin_; }
 
 private:
     static std::string scalarText(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "a non-scalar value"; }
@@ -180,6 +183,129 @@ std::uint64_t parseBytes(const Fields& f, std::string_view key, std::uint64_t df
     return v;
 }
 
+// Each mapping of the list at `key`, as Fields naming its path ("spec.routes[2]").
+std::vector<Fields> listItems(const Fields& f, std::string_view key, std::string_view shape) {
+    std::vector<Fields> out;
+    if (!f.has(key)) return out;
+    auto list = f.get(key);
+    if (!list.IsSequence()) f.fail(f.child(key), "expected a list of " + std::string(shape));
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string path = f.child(key) + "[" + std::to_string(i) + "]";
+        if (!list[i].IsMap()) f.fail(path, "expected a mapping " + std::string(shape));
+        out.emplace_back(list[i], path, f.origin());
+    }
+    return out;
+}
+
+std::string pattern(const Fields& f, std::string_view key, std::optional<std::string> dflt) {
+    auto text = f.string(key, std::move(dflt));
+    if (auto problem = namePatternProblem(text)) f.fail(f.child(key), *problem);
+    return text;
+}
+
+// An identifier the target takes: 1-64 characters, no trailing space.
+std::string identifier(const Fields& f, std::string_view key, std::optional<std::string> dflt) {
+    auto text = f.string(key, std::move(dflt));
+    if (text.size() > 64 || (!text.empty() && text.back() == ' '))
+        f.fail(f.child(key), "'" + text + "' is not a usable name (at most 64 characters, no trailing space)");
+    return text;
+}
+
+constexpr EnumTable<ExtraColumn::Value, 3> kExtraValues{{{{ExtraColumn::Value::Schema, "schema"},
+                                                          {ExtraColumn::Value::Table, "table"},
+                                                          {ExtraColumn::Value::Source, "source"}}}};
+constexpr EnumTable<EventFilter::Action, 2> kFilterActions{
+    {{{EventFilter::Action::Ignore, "Ignore"}, {EventFilter::Action::Error, "Error"}}}};
+constexpr EnumTable<EventKind, 13> kEventKinds{{{{EventKind::Insert, "insert"},
+                                                 {EventKind::Update, "update"},
+                                                 {EventKind::Delete, "delete"},
+                                                 {EventKind::CreateDatabase, "create database"},
+                                                 {EventKind::DropDatabase, "drop database"},
+                                                 {EventKind::AlterDatabase, "alter database"},
+                                                 {EventKind::CreateTable, "create table"},
+                                                 {EventKind::DropTable, "drop table"},
+                                                 {EventKind::AlterTable, "alter table"},
+                                                 {EventKind::RenameTable, "rename table"},
+                                                 {EventKind::TruncateTable, "truncate table"},
+                                                 {EventKind::CreateIndex, "create index"},
+                                                 {EventKind::DropIndex, "drop index"}}}};
+
+RouteRule parseRoute(const Fields& f) {
+    f.allowOnly({"database", "table", "targetDatabase", "targetTable", "extraColumns"});
+    RouteRule r;
+    r.database = pattern(f, "database", std::nullopt);
+    r.table = pattern(f, "table", "*");
+    r.targetDatabase = identifier(f, "targetDatabase", std::nullopt);
+    if (r.targetDatabase.empty()) f.fail(f.child("targetDatabase"), "must not be empty");
+    if (isSystemSchema(r.targetDatabase))
+        f.fail(f.child("targetDatabase"), "'" + r.targetDatabase + "' is a system schema");
+    r.targetTable = identifier(f, "targetTable", "");
+    for (auto& item : listItems(f, "extraColumns", "{column, value}")) {
+        item.allowOnly({"column", "value"});
+        ExtraColumn c;
+        c.column = identifier(item, "column", std::nullopt);
+        if (c.column.empty()) item.fail(item.child("column"), "must not be empty");
+        c.value = item.enumeration("value", kExtraValues, ExtraColumn::Value::Schema);
+        for (const auto& earlier : r.extraColumns)
+            if (earlier.column == c.column) item.fail(item.child("column"), "'" + c.column + "' is listed twice");
+        r.extraColumns.push_back(std::move(c));
+    }
+    return r;
+}
+
+EventFilter parseEventFilter(const Fields& f) {
+    f.allowOnly({"database", "table", "events", "action"});
+    EventFilter e;
+    e.database = pattern(f, "database", std::nullopt);
+    e.table = pattern(f, "table", "*");
+    const auto names = f.strings("events");
+    if (names.empty()) f.fail(f.child("events"), "list at least one event (one of: " + kEventKinds.choices() + ")");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        std::string name = names[i];
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (name == "all dml") {
+            e.events.insert(e.events.end(), {EventKind::Insert, EventKind::Update, EventKind::Delete});
+        } else if (name == "all ddl") {
+            for (const auto& [kind, text] : kEventKinds.entries)
+                if (kind != EventKind::Insert && kind != EventKind::Update && kind != EventKind::Delete)
+                    e.events.push_back(kind);
+        } else if (auto kind = kEventKinds.parse(name)) {
+            e.events.push_back(*kind);
+        } else {
+            f.fail(f.child("events") + "[" + std::to_string(i) + "]",
+                   "unknown event '" + names[i] + "' (expected all dml, all ddl or one of: " + kEventKinds.choices() +
+                       ")");
+        }
+    }
+    e.action = f.enumeration("action", kFilterActions, EventFilter::Action::Ignore);
+    return e;
+}
+
+RowFilter parseRowFilter(const Fields& f) {
+    f.allowOnly({"database", "table", "insert", "updateOld", "updateNew", "delete"});
+    RowFilter r;
+    r.database = pattern(f, "database", std::nullopt);
+    r.table = pattern(f, "table", "*");
+    r.insert = f.string("insert", "");
+    r.updateOld = f.string("updateOld", "");
+    r.updateNew = f.string("updateNew", "");
+    r.deleted = f.string("delete", "");
+    if (r.insert.empty() && r.updateOld.empty() && r.updateNew.empty() && r.deleted.empty())
+        f.fail(f.path(), "give at least one of insert, updateOld, updateNew, delete");
+    return r;
+}
+
+Consolidation parseConsolidation(const Fields& spec) {
+    Consolidation c;
+    for (auto& item : listItems(spec, "routes", "{database, table, targetDatabase, targetTable, extraColumns}"))
+        c.routes.push_back(parseRoute(item));
+    for (auto& item : listItems(spec, "filters", "{database, table, events, action}"))
+        c.filters.push_back(parseEventFilter(item));
+    for (auto& item : listItems(spec, "rowFilters", "{database, table, insert, updateOld, updateNew, delete}"))
+        c.rowFilters.push_back(parseRowFilter(item));
+    return c;
+}
+
 void parseEndpoint(const Fields& f, Endpoint& e, int defaultPort) {
     e.host = f.string("host");
     if (e.host.empty()) f.fail(f.child("host"), "must not be empty");
@@ -207,6 +333,7 @@ std::vector<ObjectRule> parseRules(const Fields& f, std::string_view key) {
         if (!db.IsDefined() || !db.IsScalar() || db.as<std::string>().empty())
             f.fail(path + ".database", "required field is missing");
         rule.database = db.as<std::string>();
+        if (auto problem = namePatternProblem(rule.database)) f.fail(path + ".database", *problem);
         for (const auto& kv : list[i]) {
             auto k = kv.first.as<std::string>();
             if (k != "database" && k != "tables")
@@ -219,6 +346,8 @@ std::vector<ObjectRule> parseRules(const Fields& f, std::string_view key) {
                 if (!tables[t].IsScalar() || tables[t].as<std::string>().empty())
                     f.fail(path + ".tables[" + std::to_string(t) + "]", "expected a table name");
                 rule.tables.push_back(tables[t].as<std::string>());
+                if (auto problem = namePatternProblem(rule.tables.back()))
+                    f.fail(path + ".tables[" + std::to_string(t) + "]", *problem);
             }
         }
         rules.push_back(std::move(rule));
@@ -226,21 +355,14 @@ std::vector<ObjectRule> parseRules(const Fields& f, std::string_view key) {
     return rules;
 }
 
-// Names equal under the source's rule: lower_case_table_names 1 and 2 both compare in lower case
-// (ASCII only, as the server's my_casedn_str does for the names of files it keeps).
-bool sameName(std::string_view a, std::string_view b, NameCase rule) {
-    if (rule == NameCase::Exact) return a == b;
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
+// lower_case_table_names 1 and 2 both compare in lower case (ASCII only, as the server's
+// my_casedn_str does for the names of files it keeps): name_pattern.h.
 bool ruleMatches(const ObjectRule& r, std::string_view db, std::optional<std::string_view> table, NameCase rule) {
-    if (!sameName(r.database, db, rule)) return false;
+    if (!nameMatches(r.database, db, rule)) return false;
     if (r.tables.empty()) return true;
     if (!table) return true;
     return std::any_of(r.tables.begin(), r.tables.end(),
-                       [&](const std::string& t) { return sameName(t, *table, rule); });
+                       [&](const std::string& t) { return nameMatches(t, *table, rule); });
 }
 
 }  // namespace
@@ -248,6 +370,7 @@ bool ruleMatches(const ObjectRule& r, std::string_view db, std::optional<std::st
 std::string_view nameOf(JobType v) { return kJobTypes.name(v); }
 std::string_view nameOf(FullMode v) { return kFullModes.name(v); }
 std::string_view nameOf(SourceFlavor v) { return kFlavors.name(v); }
+std::string_view nameOf(EventKind v) { return kEventKinds.name(v); }
 
 bool isSystemSchema(std::string_view db) {
     static const std::set<std::string, std::less<>> kSystem = {"mysql", "information_schema", "performance_schema",
@@ -287,10 +410,10 @@ std::optional<std::string> shadowTableOf(std::string_view table) {
 bool ObjectSelection::selectsDatabase(std::string_view db) const {
     if (isSystemSchema(db)) return false;
     for (const auto& r : exclude)
-        if (r.tables.empty() && sameName(r.database, db, names)) return false;
+        if (r.tables.empty() && nameMatches(r.database, db, names)) return false;
     if (include.empty()) return true;
     return std::any_of(include.begin(), include.end(),
-                       [&](const ObjectRule& r) { return sameName(r.database, db, names); });
+                       [&](const ObjectRule& r) { return nameMatches(r.database, db, names); });
 }
 
 bool ObjectSelection::selectsTable(std::string_view db, std::string_view table) const {
@@ -309,8 +432,12 @@ bool ObjectSelection::selectsTable(std::string_view db, std::string_view table) 
 bool ObjectSelection::selectsNewTablesIn(std::string_view db) const {
     if (!selectsDatabase(db)) return false;
     if (include.empty()) return true;
+    // A rule listing tables by pattern takes the matching tables a database gets later too.
+    const auto takesNew = [&](const ObjectRule& r) {
+        return r.tables.empty() || std::any_of(r.tables.begin(), r.tables.end(), isNamePattern);
+    };
     return std::any_of(include.begin(), include.end(),
-                       [&](const ObjectRule& r) { return r.tables.empty() && sameName(r.database, db, names); });
+                       [&](const ObjectRule& r) { return takesNew(r) && nameMatches(r.database, db, names); });
 }
 
 std::string ObjectSelection::stored(std::string_view name) const {
@@ -404,7 +531,7 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
 
     auto spec = top.object("spec");
     spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "ddl",
-                    "paused", "restartToken", "runnerPod", "cutover", "validation"});
+                    "paused", "restartToken", "runnerPod", "cutover", "validation", "routes", "filters", "rowFilters"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only
@@ -415,9 +542,11 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                   "(a Full-only job copies in Logical mode; an Incremental job copies nothing)");
 
     auto source = spec.object("source");
-    source.allowOnly({"flavor", "host", "port", "credentialsSecret", "tls"});
+    source.allowOnly({"flavor", "host", "port", "credentialsSecret", "tls", "id"});
     job.source.flavor = source.enumeration("flavor", kFlavors, SourceFlavor::MySQL);
     parseEndpoint(source, job.source, 3306);
+    job.source.id = source.string("id", job.source.host + ":" + std::to_string(job.source.port));
+    if (job.source.id.empty() || job.source.id.size() > 64) source.fail("spec.source.id", "must be 1 to 64 characters");
 
     auto target = spec.object("target");
     target.allowOnly({"host", "port", "credentialsSecret", "tls", "limits"});
@@ -443,6 +572,8 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                 spec.fail("spec.objects.include[" + std::to_string(i) + "].database",
                           "'" + job.objects.include[i].database + "' is a system schema and is never migrated");
     }
+
+    job.consolidation = parseConsolidation(spec);
 
     if (spec.has("incremental")) {
         auto inc = spec.object("incremental");
@@ -511,10 +642,17 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
     }
     if (spec.has("validation")) {
         auto val = spec.object("validation");
-        // A background pass over whole tables is not built: the cutover validates every table.
-        val.allowOnly({"changedRows", "recheckAfterSeconds"});
+        val.allowOnly({"changedRows", "recheckAfterSeconds", "fullScan"});
         job.validation.changedRows = val.boolean("changedRows", true);
         job.validation.recheckAfterSeconds = static_cast<int>(val.integer("recheckAfterSeconds", 5, 1, 3600));
+        if (val.has("fullScan")) {
+            auto scan = val.object("fullScan");
+            scan.allowOnly({"enabled", "rowsPerSecond", "pauseSeconds"});
+            auto& full = job.validation.fullScan;
+            full.enabled = scan.boolean("enabled", false);
+            full.rowsPerSecond = static_cast<int>(scan.integer("rowsPerSecond", 10000, 1, 10000000));
+            full.pauseSeconds = static_cast<int>(scan.integer("pauseSeconds", 300, 0, 604800));
+        }
     }
     // How the operator shapes this job's runner pod; the runner itself ignores it. The operator
     // checks the values (operator/runner_pod.h runnerPodTemplateFor); here only the field names.

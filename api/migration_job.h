@@ -33,6 +33,9 @@ struct Endpoint {
 
 struct SourceEndpoint : Endpoint {
     SourceFlavor flavor = SourceFlavor::MySQL;
+    // Names the source in routes' extra columns (ExtraColumn::Value::Source) and in status:
+    // spec.source.id, else "<host>:<port>".
+    std::string id;
 };
 
 // One include or exclude rule: a whole database when `tables` is empty.
@@ -83,6 +86,77 @@ std::optional<std::string> shadowTableOf(std::string_view table);
 // The schemas no job ever migrates, even when "all" is selected.
 bool isSystemSchema(std::string_view database);
 
+// --- Consolidation: routing, event filters and row filters (spec.routes, spec.filters,
+// spec.rowFilters). Every database and table field below is a name pattern (name_pattern.h),
+// matched by the source's NameCase like spec.objects.
+
+// A target column a route fills with where the row came from (DM's extract-schema /
+// extract-table / extract-source), so rows of different shards stay distinguishable.
+struct ExtraColumn {
+    enum class Value { Schema, Table, Source };
+    std::string column;
+    Value value = Value::Schema;
+};
+
+// spec.routes[]: the selected source tables matching `database`.`table` are written to
+// `targetDatabase`.`targetTable` (empty targetTable = the source table's name). The first rule
+// that matches a table routes it; a table no rule matches keeps its name.
+struct RouteRule {
+    std::string database;
+    std::string table = "*";
+    std::string targetDatabase;
+    std::string targetTable;
+    std::vector<ExtraColumn> extraColumns;
+};
+
+// The binlog events an event filter names (spec.filters[].events): row changes and DDL kinds.
+enum class EventKind {
+    Insert,
+    Update,
+    Delete,
+    CreateDatabase,
+    DropDatabase,
+    AlterDatabase,
+    CreateTable,
+    DropTable,
+    AlterTable,
+    RenameTable,
+    TruncateTable,
+    CreateIndex,
+    DropIndex,
+};
+std::string_view nameOf(EventKind);
+
+// spec.filters[]: what replay does with the listed events of matching tables. Ignore: not
+// applied, counted in status.incremental.filtered; Error: replay stops at the event, naming it
+// and the rule. Ignore wins over Error when both match an event.
+struct EventFilter {
+    enum class Action { Ignore, Error };
+    std::string database;
+    std::string table = "*";
+    std::vector<EventKind> events;
+    Action action = Action::Ignore;
+};
+
+// spec.rowFilters[]: rows of matching tables for which an expression is true are not applied
+// (runner/filter/README.md has the language). An empty expression filters nothing. The insert
+// expression also applies to the rows the full copy reads.
+struct RowFilter {
+    std::string database;
+    std::string table = "*";
+    std::string insert;
+    std::string updateOld;  // the row before an UPDATE
+    std::string updateNew;  // the row after it
+    std::string deleted;    // the row a DELETE removes
+};
+
+struct Consolidation {
+    std::vector<RouteRule> routes;
+    std::vector<EventFilter> filters;
+    std::vector<RowFilter> rowFilters;
+    bool empty() const { return routes.empty() && filters.empty() && rowFilters.empty(); }
+};
+
 struct StartPosition {
     std::string binlogFile;
     std::uint64_t binlogPos = 0;
@@ -119,11 +193,19 @@ struct CutoverSpec {
     Afterwards afterwards = Afterwards::Pause;  // Pause: stay at the stop position; Continue: replicate on
 };
 
+// The background pass over whole tables (spec.validation.fullScan; runner/validate/table_scan.h).
+struct FullScanSpec {
+    bool enabled = false;       // off by default: it reads every selected row on both servers
+    int rowsPerSecond = 10000;  // rows read from each server per second, at most
+    int pauseSeconds = 300;     // between the end of one pass over all tables and the next
+};
+
 // Continuous validation while replicating (spec.validation; runner/validate/): the rows replay
 // changed are compared source vs target once replay has passed the position they were read at.
 struct ValidationSpec {
     bool changedRows = true;      // compare the rows replay changed
     int recheckAfterSeconds = 5;  // a differing row is reported only if it still differs this much later
+    FullScanSpec fullScan;        // and, in the background, every row of every selected table
 };
 
 struct PrecheckSpec {
@@ -148,6 +230,7 @@ struct MigrationJob {
     Endpoint target;
     TargetLimits targetLimits;
     ObjectSelection objects;
+    Consolidation consolidation;
     IncrementalSpec incremental;
     int capacity = 2;  // 2 | 4 | 8 | 16
     PrecheckSpec precheck;

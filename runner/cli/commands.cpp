@@ -70,8 +70,9 @@ namespace {
 // What the target's tidemark_meta says about this job instance, as a precheck item: Failed when
 // its recorded progress was made for another type, mode, selection or target
 // (meta/job_instance.h). An instance that ran before resumes from its checkpoints, so the items
-// about where a new job starts (an empty target for a physical copy, the spec's start position)
-// do not apply to it. Nothing when the target cannot be asked (the precheck's items say why).
+// about where a new job starts (an empty target for a physical copy, the spec's start position,
+// target tables and shards that match the source's definitions: replay brings the DDL the source
+// ran since) do not apply to it. Nothing when the target cannot be asked (the precheck's items say why).
 void checkInstance(const Job& job, precheck::Report& report) {
     meta::InstanceState state;
     try {
@@ -95,8 +96,9 @@ void checkInstance(const Job& job, precheck::Report& report) {
     report.items.push_back({"job_instance", precheck::State::Pass,
                             "job instance " + key + " resumes from its checkpoints in tidemark_meta", ""});
     for (auto& item : report.items) {
-        if ((item.name == "physical_target_empty" || item.name == "start_position") &&
-            item.state != precheck::State::Pass) {
+        const bool aboutTheStart = item.name == "physical_target_empty" || item.name == "start_position" ||
+            item.name == "target_tables" || item.name == "shard_schemas";
+        if (aboutTheStart && item.state != precheck::State::Pass) {
             item.message =
                 "resuming job instance " + key + " from its checkpoints, so this does not apply (" + item.message + ")";
             item.state = precheck::State::Pass;
@@ -236,8 +238,10 @@ int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) 
         }
         sink->note("replicating " + job.spec.name + " from the source's binary log");
         std::optional<validate::Validator> validator;  // outlives the replay it watches
-        if (job.spec.validation.changedRows) {
-            validator.emplace(job.source, job.target, validate::optionsFor(job.spec.validation), *sink);
+        if (job.spec.validation.changedRows || job.spec.validation.fullScan.enabled) {
+            auto validation = validate::optionsFor(job.spec);
+            validation.replayFrom = replayOptions.start;
+            validator.emplace(job.source, job.target, validation, *sink);
             replayOptions.onCommitted = validator->hook();
         }
         replay::runReplay(job.spec, job.source, job.target, replayOptions, *sink, stop);

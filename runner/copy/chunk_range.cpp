@@ -169,11 +169,15 @@ KeySide expectedTargetKeySide(const TableInfo& t, bool tidb) {
 }
 
 KeySide targetKeySide(db::Connection& target, const TableInfo& t, bool tidb) {
+    return targetKeySide(target, t, sameAsSource(t), tidb);
+}
+
+KeySide targetKeySide(db::Connection& target, const TableInfo& t, const TargetTable& into, bool tidb) {
     KeySide s = expectedTargetKeySide(t, tidb);
     auto rows = target.query(
         "SELECT COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE "
         "TABLE_SCHEMA = " +
-        target.quote(t.db) + " AND TABLE_NAME = " + target.quote(t.name));
+        target.quote(into.db) + " AND TABLE_NAME = " + target.quote(into.name));
     std::map<std::string, KeyColumnSide> found;
     for (auto& r : rows.rows)
         found[lower(r[0].value_or(""))] = {r[1].value_or(""), r[2].value_or(""), lower(r[3].value_or(""))};
@@ -239,28 +243,48 @@ std::string renderKeyIn(const TableInfo& t, const std::vector<KeyValues>& keys, 
 //   between the runs, the keys read are exactly the rows that were written.
 std::uint64_t clearChunk(db::Connection& source, db::Connection& target, const TableInfo& t, const ChunkRange& r,
                          const KeySide& targetSide) {
-    if (r.whole() || t.key.empty()) {
-        target.execute("TRUNCATE TABLE " + t.qualified());
+    return clearChunk(source, target, t, sameAsSource(t), r, targetSide);
+}
+
+// A routed table (target_table.h) is cleared the same way, with two differences. Rows of other
+// source tables in a merged table must survive: with extra columns every statement also
+// matches this source table's values (a whole table or a keyless one is deleted by them alone,
+// never truncated); without extra columns a range would also select the other shards' rows
+// between its ends, so the rows go by the exact keys the source holds (the conflict check,
+// shard_conflicts.h, made sure no other shard holds those keys).
+std::uint64_t clearChunk(db::Connection& source, db::Connection& target, const TableInfo& t, const TargetTable& into,
+                         const ChunkRange& r, const KeySide& targetSide) {
+    const std::string mine = into.extrasCondition();
+    const std::string andMine = mine.empty() ? "" : " AND " + mine;
+    if (!into.merged && (r.whole() || t.key.empty())) {
+        target.execute("TRUNCATE TABLE " + into.qualified());
         return 0;
     }
-    UtcSession utc(target);
-    std::uint64_t deleted = 0;
-    if (sameOrder(t, targetSide)) {
-        const std::string sql = "DELETE FROM " + t.qualified() + " WHERE " + renderRange(t, r, targetSide) + " LIMIT " +
-            std::to_string(kDeleteBatch);
+    if (t.key.empty() && into.sharesRowsByKey())
+        throw CopyError(into.label() + ": a table without a key merged without an extra column cannot be cleared");
+    auto deleteWhere = [&](const std::string& where) {
+        const std::string sql =
+            "DELETE FROM " + into.qualified() + " WHERE " + where + " LIMIT " + std::to_string(kDeleteBatch);
+        std::uint64_t deleted = 0;
         for (;;) {
             target.execute(sql);
             const auto n = target.affectedRows();
             deleted += n;
             if (n < kDeleteBatch) return deleted;
         }
-    }
+    };
+    if (!mine.empty() && (r.whole() || t.key.empty())) return deleteWhere(mine);
+    UtcSession utc(target);
+    if (!r.whole() && !into.sharesRowsByKey() && sameOrder(t, targetSide))
+        return deleteWhere(renderRange(t, r, targetSide) + andMine);
     const KeySide sourceSide = sourceKeySide(t);
     const std::string select = "SELECT " + keyExpressionList(t) + " FROM " + t.qualified() + " FORCE INDEX (" +
         db::quoteIdent(t.keyName) + ") WHERE ";
+    std::uint64_t deleted = 0;
     ChunkRange page = r;
     for (;;) {
-        auto rows = source.query(select + renderRange(t, page, sourceSide) + " ORDER BY " + keyColumnList(t) +
+        const std::string range = renderRange(t, page, sourceSide);
+        auto rows = source.query(select + (range.empty() ? "TRUE" : range) + " ORDER BY " + keyColumnList(t) +
                                  " LIMIT " + std::to_string(kKeyPage));
         std::vector<KeyValues> keys;
         for (auto& row : rows.rows) {
@@ -269,7 +293,7 @@ std::uint64_t clearChunk(db::Connection& source, db::Connection& target, const T
             keys.push_back(std::move(k));
         }
         if (keys.empty()) return deleted;
-        target.execute("DELETE FROM " + t.qualified() + " WHERE " + renderKeyIn(t, keys, targetSide));
+        target.execute("DELETE FROM " + into.qualified() + " WHERE " + renderKeyIn(t, keys, targetSide) + andMine);
         deleted += target.affectedRows();
         if (keys.size() < kKeyPage) return deleted;
         page.after = std::move(keys.back());

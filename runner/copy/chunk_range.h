@@ -14,6 +14,7 @@
 #pragma once
 
 #include "runner/copy/inspect.h"
+#include "runner/copy/target_table.h"
 
 #include <cstdint>
 #include <optional>
@@ -55,6 +56,8 @@ KeySide expectedTargetKeySide(const TableInfo& t, bool tidb);
 // The target as it is: the key columns' charset, collation and type from its
 // information_schema; a column it lacks (or a missing table) as expectedTargetKeySide says.
 KeySide targetKeySide(db::Connection& target, const TableInfo& t, bool tidb);
+// The same for the table `t`'s rows are written `into` (a routed name).
+KeySide targetKeySide(db::Connection& target, const TableInfo& t, const TargetTable& into, bool tidb);
 
 // True when `side` orders and equates every key value as the source does: non-character
 // columns of the same kind, character columns with the same charset and collation (utf8mb3 and
@@ -82,5 +85,11 @@ std::string keyAtMost(const TableInfo& t, const std::vector<std::string>& litera
 // else by the exact keys the source holds in the range now (the rule is explained in the .cpp).
 std::uint64_t clearChunk(db::Connection& source, db::Connection& target, const TableInfo& t, const ChunkRange& r,
                          const KeySide& targetSide);
+// The same when `t`'s rows are written `into` a routed table: only the rows `t` wrote there are
+// removed, never another source table's rows of a merged table (by its extra columns, else by
+// exact keys). Throws CopyError for a keyless table merged without extra columns (the copy
+// refuses those before it writes).
+std::uint64_t clearChunk(db::Connection& source, db::Connection& target, const TableInfo& t, const TargetTable& into,
+                         const ChunkRange& r, const KeySide& targetSide);
 
 }  // namespace tidemark::copy

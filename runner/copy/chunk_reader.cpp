@@ -45,7 +45,8 @@ db::DbError readError(const db::DbError& e, const ChunkWork& c) {
 ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& chunk, const ReadContext& ctx) {
     const TableWork& t = *chunk->table;
     std::string sql = t.select;
-    if (!chunk->where.empty()) sql += " WHERE " + chunk->where;
+    if (!chunk->where.empty() && !t.keep.empty()) sql += " WHERE (" + chunk->where + ") AND " + t.keep;
+    else if (!chunk->where.empty() || !t.keep.empty()) sql += " WHERE " + chunk->where + t.keep;
     MYSQL* m = source.raw();
     try {
         db::checkFaultBefore(source.options(), sql);
@@ -87,6 +88,8 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
         return !ctx.halted();
     };
 
+    std::size_t extrasBytes = 0;  // the route's constants each row's values end with
+    for (auto& e : t.target.extras) extrasBytes += textLiteral(e.value).size() + 1;
     fresh();
     bool stopped = false;
     while (MYSQL_ROW row = mysql_fetch_row(res)) {
@@ -105,7 +108,7 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
             }
         }
         // A row that would take the statement past the cap starts the next batch.
-        const std::size_t bound = statementBound(len, ncols);
+        const std::size_t bound = statementBound(len, ncols) + extrasBytes;
         if (ctx.maxStatementBytes > 0 && batch->rows > 0 && statementBytes + bound > ctx.maxStatementBytes &&
             !flush()) {
             stopped = true;

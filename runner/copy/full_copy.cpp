@@ -17,8 +17,11 @@
 #include "runner/copy/physical_writer.h"
 #include "runner/copy/pipeline.h"
 #include "runner/copy/progress.h"
+#include "runner/copy/row_filter.h"
 #include "runner/copy/schema_translate.h"
+#include "runner/consolidate/shard_conflicts.h"
 #include "runner/copy/snapshot.h"
+#include "runner/copy/target_table.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -135,6 +138,8 @@ Settings settingsFor(const api::MigrationJob& job, const CopyOptions& options) {
 
 // The tables, their chunks left to copy (tables interleaved), and the deferred indexes.
 struct Plan {
+    std::map<TableKey, TargetTable> targets;  // where each source table is written (routes)
+    std::map<TableKey, std::string> keep;     // its rows to copy (insert row filters); "" = all
     std::vector<std::shared_ptr<TableWork>> tables;
     std::map<TableKey, std::vector<DeferredIndex>> deferred;
     std::vector<TableKey> toFinish;  // data done earlier, indexes not yet added
@@ -142,11 +147,13 @@ struct Plan {
     std::size_t chunkCount = 0;
 };
 
-std::shared_ptr<TableWork> makeTableWork(const TableInfo& info, bool physical, std::size_t batchBytes,
+std::shared_ptr<TableWork> makeTableWork(const TableInfo& info, const Plan& plan, bool physical, std::size_t batchBytes,
                                          std::uint64_t batchRows) {
     auto w = std::make_shared<TableWork>();
     w->info = info;
     w->key = {info.db, info.name};
+    w->target = plan.targets.at(w->key);
+    w->keep = plan.keep.at(w->key);
     w->written = info.written();
     std::string exprs;
     for (auto i : w->written) exprs += (exprs.empty() ? "" : ", ") + readExpression(info.columns[i]);
@@ -200,16 +207,111 @@ std::string sourceDefinition(db::Connection& source, const TableInfo& info) {
 
 // Physical mode: a target table not planned yet must be empty. Checked before anything is written.
 void refuseNonEmptyTargets(db::Connection& target, const std::vector<TableInfo>& infos,
+                           const std::map<TableKey, TargetTable>& targets,
                            const std::map<TableKey, TableRecord>& records) {
     for (auto& info : infos) {
         if (records.count({info.db, info.name})) continue;
+        const TargetTable& into = targets.at({info.db, info.name});
         auto exists =
-            target.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + target.quote(info.db) +
-                          " AND TABLE_NAME = " + target.quote(info.name));
-        if (exists && targetHasRows(target, info.db, info.name))
+            target.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + target.quote(into.db) +
+                          " AND TABLE_NAME = " + target.quote(into.name));
+        if (exists && targetHasRows(target, into.db, into.name))
             throw CopyError(target.options().endpoint() + ": physical mode needs empty target tables, and " +
-                            info.qualified() + " holds rows; empty it or use logical mode");
+                            into.qualified() + " holds rows; empty it or use logical mode");
     }
+}
+
+// Where each selected table goes (spec.routes) and which of its rows (spec.rowFilters' insert
+// expressions), into plan.targets and plan.keep.
+void routeTables(const api::MigrationJob& job, const std::vector<TableInfo>& infos, Plan& plan) {
+    const consolidate::Router router(job);
+    std::vector<consolidate::TableName> names;
+    for (auto& info : infos) names.emplace_back(info.db, info.name);
+    const auto groups = consolidate::shardGroups(router, names);
+    for (auto& info : infos) {
+        const auto route = router.route(info.db, info.name);
+        const bool merged = groups.count({route.database, route.table}) > 0;
+        plan.targets[{info.db, info.name}] = routedTarget(info, route, merged);
+        plan.keep[{info.db, info.name}] = rowFilterCondition(job, info);
+    }
+}
+
+// The source tables of each merged target table, by name.
+std::map<consolidate::TableName, std::vector<consolidate::TableName>> mergedGroups(
+    const std::vector<TableInfo>& infos, const std::map<TableKey, TargetTable>& targets) {
+    std::map<consolidate::TableName, std::vector<consolidate::TableName>> groups;
+    for (auto& info : infos) {
+        const TargetTable& into = targets.at({info.db, info.name});
+        if (into.merged) groups[{into.db, into.name}].emplace_back(info.db, info.name);
+    }
+    for (auto& [target, shards] : groups) std::sort(shards.begin(), shards.end());
+    return groups;
+}
+
+std::string sourceList(const std::vector<consolidate::TableName>& tables) {
+    std::string s;
+    for (auto& t : tables) s += (s.empty() ? "" : ", ") + consolidate::displayName(t);
+    return s;
+}
+
+// Merges the copy cannot do safely, refused before anything is written: physical mode loads one
+// table per source table, and a keyless table merged without an extra column could not be
+// cleared for a recopy without deleting the other shards' rows.
+void refuseUnsafeMerges(const std::vector<TableInfo>& infos, const std::map<TableKey, TargetTable>& targets,
+                        bool physical) {
+    const auto groups = mergedGroups(infos, targets);
+    for (auto& [target, shards] : groups) {
+        const std::string name = db::qualified(target.first, target.second);
+        if (physical)
+            throw CopyError("full copy: " + name + " merges several source tables (" + sourceList(shards) +
+                            "), which physical mode (an empty table per source table) cannot load; use Logical "
+                            "(spec.fullMode)");
+    }
+    for (auto& info : infos) {
+        const TargetTable& into = targets.at({info.db, info.name});
+        if (into.sharesRowsByKey() && info.key.empty())
+            throw CopyError("full copy: " + into.qualified() + " merges " +
+                            sourceList(groups.at({into.db, into.name})) + " without an extra column, and " +
+                            into.from() +
+                            " has no primary or unique key, so its rows could not be told from the other shards' "
+                            "when a chunk is copied again; add an extra column to the route "
+                            "(spec.routes[].extraColumns)");
+    }
+}
+
+// Within the snapshot `source` reads at, before any row is written: no two shards of a merged
+// table with chunks left may hold one target key (shard_conflicts.h).
+void refuseShardConflicts(const api::MigrationJob& job, const std::vector<TableInfo>& infos, const Plan& plan,
+                          db::Connection& source, db::Connection& target) {
+    std::set<consolidate::TableName> unfinished;
+    for (auto& t : plan.tables)
+        if (t->chunksLeft > 0) unfinished.insert({t->target.db, t->target.name});
+    const consolidate::Router router(job);
+    for (auto& [into, shards] : mergedGroups(infos, plan.targets)) {
+        if (!unfinished.count(into)) continue;
+        const auto keys =
+            targetUniqueKeys(source, shards.front(), target, router.route(shards.front().first, shards.front().second));
+        if (auto conflict = findShardConflict(source, router, shards, keys))
+            throw CopyError("full copy: " + conflict->text());
+    }
+}
+
+// An unfinished table altered on the source since its copy was planned starts over: its own
+// target table is dropped (a crash after the drop comes back here and drops nothing); in a
+// merged table only its rows are deleted, by its extra columns. A merged table without them
+// cannot tell its rows apart: the user must start that table over.
+void startOver(const TableInfo& info, const TargetTable& into, db::Connection& source, db::Connection& target,
+               bool tidb, status::StatusSink& sink) {
+    if (into.sharesRowsByKey())
+        throw CopyError("full copy: " + into.label() +
+                        " changed on the source since its copy began, and its rows in the merged table cannot be told "
+                        "from the other shards' (the route has no extra column); drop " +
+                        into.qualified() + " and its job's checkpoint (tidemark-runner forget) and copy again");
+    sink.note(
+        "full copy: " + into.label() +
+        " changed on the source since its copy began; creating it again on the target and copying it again whole");
+    if (!into.merged) target.execute("DROP TABLE IF EXISTS " + into.qualified());
+    else clearChunk(source, target, info, into, ChunkRange{}, targetKeySide(target, info, into, tidb));
 }
 
 // Fills `plan`: creates each target table and records its chunk plan (checkpointed before any
@@ -222,7 +324,8 @@ void planTables(const std::vector<TableInfo>& infos, const std::map<TableKey, Ta
     std::vector<std::vector<std::shared_ptr<ChunkWork>>> perTable;
     for (auto& info : infos) {
         const TableKey key{info.db, info.name};
-        auto work = makeTableWork(info, settings.physical, settings.batchBytes, settings.batchRows);
+        auto work = makeTableWork(info, plan, settings.physical, settings.batchBytes, settings.batchRows);
+        const TargetTable& into = work->target;
         auto rec = records.find(key);
         const std::string definition = sourceDefinition(srcMeta, info);
         // An unfinished table altered on the source since its copy was planned: its target table
@@ -230,16 +333,12 @@ void planTables(const std::vector<TableInfo>& infos, const std::map<TableKey, Ta
         // (dropped first: a crash after the drop comes back here and drops nothing).
         const bool redefined = rec != records.end() && rec->second.state < TableState::DataDone &&
             !rec->second.definition.empty() && rec->second.definition != definition;
-        if (redefined) {
-            sink.note("full copy: " + info.qualified() +
-                      " changed on the source since its copy began; creating it again on the target and copying it "
-                      "again whole");
-            tgtAdmin.execute("DROP TABLE IF EXISTS " + info.qualified());
-        }
+        if (redefined) startOver(info, into, srcKeys, tgtAdmin, tidb, sink);
         std::vector<ChunkRecord> chunks;
         TableState state;
         if (rec == records.end() || rec->second.state == TableState::Creating || redefined) {
-            auto prep = prepareTargetTable(srcMeta, tgtAdmin, info, tidb, true);
+            // A merged table's indexes stay: its shards finish at different times.
+            auto prep = prepareTargetTable(srcMeta, tgtAdmin, info, into, tidb, !into.merged);
             std::vector<DeferredIndex> deferred =
                 rec != records.end() && prep.exists ? rec->second.deferred : prep.deferred;
             checkpoint.recordTable(key, deferred, info.estimatedRows, definition);
@@ -267,8 +366,8 @@ void planTables(const std::vector<TableInfo>& infos, const std::map<TableKey, Ta
             if (c.state == ChunkState::Started) {
                 // Some of this chunk's rows may be in the target: remove them before recopying
                 // (by range only where the target orders the key as the source: clearChunk).
-                if (!targetSide) targetSide = targetKeySide(tgtAdmin, info, tidb);
-                clearChunk(srcKeys, tgtAdmin, info, c.range, *targetSide);
+                if (!targetSide) targetSide = targetKeySide(tgtAdmin, info, into, tidb);
+                clearChunk(srcKeys, tgtAdmin, info, into, c.range, *targetSide);
             }
             auto cw = std::make_shared<ChunkWork>();
             cw->table = work;
@@ -419,7 +518,8 @@ private:
                 prepareAdminSession(*tgt);
             }
             const TableInfo& info = c.table->info;
-            clearChunk(src, *tgt, info, c.range, targetKeySide(*tgt, info, tidb_));
+            const TargetTable& into = c.table->target;
+            clearChunk(src, *tgt, info, into, c.range, targetKeySide(*tgt, info, into, tidb_));
         });
         c.clearFirst = false;
     }
@@ -490,7 +590,8 @@ private:
                         conn = db::connectWithRetry(target);
                         prepareAdminSession(*conn);  // an ALTER checks DEFAULT '0000-00-00' clauses
                     }
-                    addDeferredIndexes(*conn, *key, deferred);
+                    const TargetTable& into = plan_.targets.at(*key);
+                    addDeferredIndexes(*conn, {into.db, into.name}, deferred);
                 }
                 checkpoint_.markTable(*key, TableState::Complete);
                 progress_.tablesDone++;
@@ -588,7 +689,10 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         progress.rowsEstimated += i.estimatedRows;
         progress.bytesEstimated += i.estimatedBytes;
     }
-    if (settings.physical) refuseNonEmptyTargets(tgtAdmin, infos, records);
+    Plan plan;
+    routeTables(job, infos, plan);
+    refuseUnsafeMerges(infos, plan.targets, settings.physical);
+    if (settings.physical) refuseNonEmptyTargets(tgtAdmin, infos, plan.targets, records);
 
     // Nothing is written to the target before this point.
     checkpoint.beginJob(api::nameOf(job.fullMode));
@@ -597,7 +701,8 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
         auto [rows, bytes] = checkpoint.copiedSoFar();
         progress.setCopiedBefore(rows, bytes);
     }
-    Plan plan;
+    for (auto& [key, into] : plan.targets)
+        if (into.renamed()) sink.note("full copy: routing " + into.label());
     planTables(infos, records, settings, tidb, srcMeta, srcKeys, tgtAdmin, checkpoint, sink, progress, plan);
     sink.note("full copy: " + std::to_string(infos.size()) + " tables, " + std::to_string(plan.chunkCount) +
               " chunks to copy");
@@ -621,6 +726,7 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
                   (snap->from.gtidSet.empty() ? "" : " (" + snap->from.gtidSet + ")") + " via " + snap->method);
         progress.setSnapshot(snap->from, snap->lockSeconds, result.resumed);
         if (options.afterSnapshot) options.afterSnapshot();
+        refuseShardConflicts(job, infos, plan, snap->readers.front(), tgtAdmin);
     } else {
         auto snaps = checkpoint.snapshots();
         progress.setSnapshot(snaps.empty() ? BinlogPosition{} : snaps.back().from, 0, result.resumed);

@@ -19,6 +19,11 @@
 //    chunks, without duplicating rows (also for tables without a key: those are one unit).
 //  - Logical mode REPLACEs rows (duplicate keys in the target are replaced by the source's row).
 //    Physical mode needs empty target tables and refuses a non-empty one, naming it.
+//  - Routes (spec.routes) decide each source table's target table (target_table.h); several
+//    source tables may merge into one (logical mode only). Rows of two shards that the target's
+//    key would take for one stop the copy before it writes (CopyError naming both shards and the
+//    key, shard_conflicts.h). Rows an insert row filter (spec.rowFilters) makes TRUE are not
+//    copied. Checkpoints and tableStarts name the source tables.
 //  - Errors are db::DbError (one line naming the endpoint and the table; `retryable()` tells
 //    whether running again may help) or CopyError; the checkpoint stays resumable either way.
 #pragma once
@@ -126,12 +131,15 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
 // One difference verify found: a whole table's (missing on one side), or a chunk's counts or
 // checksums that differ over one key range.
 struct VerifyDifference {
-    std::string database, table;
+    std::string database, table;           // the target table
     std::string problem;                   // a whole table's ("missing on the target"); "" for a chunk
     std::string sourceWhere, targetWhere;  // a chunk's key range as SQL on each server; "" = all rows
     std::string range;                     // that range, for people ("all rows", or sourceWhere)
     std::string summary;                   // a chunk's "source N rows, checksums ...; target ..."
-    std::string text() const;              // one line: table, key range, counts/checksums
+    // The source tables compared with it when routed (spec.routes: renamed or merged); empty when
+    // the source table has the target's name.
+    std::vector<std::pair<std::string, std::string>> sources;
+    std::string text() const;  // one line: table (and its sources), key range, counts/checksums
 };
 
 struct VerifyResult {
@@ -142,7 +150,10 @@ struct VerifyResult {
 
 // Compares source and target chunk by chunk (row count and two checksums over the same key
 // ranges, the copy's ranges when tidemark_meta has them). Tables missing on either side count
-// as differences. The source is read as it is now: stop writes first for a meaningful answer.
+// as differences. A routed table is compared with its source tables (a merged one without extra
+// columns as a whole, against the shards' summed checksums); rows an insert row filter drops
+// are not expected on the target. The source is read as it is now: stop writes first for a
+// meaningful answer.
 VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,
                     status::StatusSink& sink);
 VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target,

@@ -15,13 +15,25 @@
 namespace tidemark::copy {
 
 std::string ChunkWork::describe() const {
-    return table->info.qualified() + " chunk " + std::to_string(no + 1) + "/" + std::to_string(of);
+    return table->target.label() + " chunk " + std::to_string(no + 1) + "/" + std::to_string(of);
 }
 
+namespace {
+
+// The route's extra columns' constants, each after a comma: the end of every row's values.
+std::string extraValues(const TableWork& t) {
+    std::string s;
+    for (auto& e : t.target.extras) s += "," + textLiteral(e.value);
+    return s;
+}
+
+}  // namespace
+
 std::string replacePrefix(const TableWork& t) {
-    std::string s = "REPLACE INTO " + t.info.qualified() + " (";
+    std::string s = "REPLACE INTO " + t.target.qualified() + " (";
     for (std::size_t i = 0; i < t.written.size(); ++i)
         s += (i ? ", " : "") + db::quoteIdent(t.info.columns[t.written[i]].name);
+    for (auto& e : t.target.extras) s += ", " + db::quoteIdent(e.column);
     return s + ") VALUES ";
 }
 
@@ -29,7 +41,7 @@ std::string replacePlaceholders(const TableWork& t, std::uint64_t rows) {
     std::string row = "(";
     for (std::size_t i = 0; i < t.written.size(); ++i)
         row += (i ? "," : "") + writeExpression(t.info.columns[t.written[i]], "?");
-    row += ')';
+    row += extraValues(t) + ')';
     std::string s = t.writePrefix;
     s.reserve(s.size() + rows * (row.size() + 1));
     for (std::uint64_t r = 0; r < rows; ++r) {
@@ -45,9 +57,10 @@ std::string replaceText(const Batch& b) {
     std::string out = t.writePrefix;
     out.reserve(out.size() + b.data.size() + b.data.size() / 8 + b.rows * cols * 3);
     const char* value = b.data.data();
+    const std::string extras = extraValues(t);
     for (std::size_t i = 0; i < b.lengths.size(); ++i) {
         const std::size_t col = i % cols;
-        out += col == 0 ? (i ? "),(" : "(") : ",";
+        out += col == 0 ? (i ? extras + "),(" : "(") : ",";
         if (b.nulls[i]) {
             out += "NULL";
             continue;
@@ -69,7 +82,7 @@ std::string replaceText(const Batch& b) {
         }
         value += b.lengths[i];
     }
-    if (!b.lengths.empty()) out += ')';
+    if (!b.lengths.empty()) out += extras + ')';
     return out;
 }
 

@@ -55,7 +55,9 @@ std::string loadDataStatement(const TableWork& t) {
             cols += db::quoteIdent(c.name);
         }
     }
-    return "LOAD DATA LOCAL INFILE 'tidemark.tsv' INTO TABLE " + t.info.qualified() +
+    for (auto& e : t.target.extras)
+        sets += (sets.empty() ? " SET " : ", ") + db::quoteIdent(e.column) + " = " + textLiteral(e.value);
+    return "LOAD DATA LOCAL INFILE 'tidemark.tsv' INTO TABLE " + t.target.qualified() +
         " CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + cols + ")" +
         sets;
 }

@@ -4,6 +4,7 @@
 
 #include "runner/copy/checkpoint.h"
 #include "runner/copy/inspect.h"
+#include "runner/copy/target_table.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -16,9 +17,11 @@
 namespace tidemark::copy {
 
 struct TableWork {
-    TableInfo info;
-    TableKey key;
+    TableInfo info;                      // the source table
+    TableKey key;                        // the source table's name: checkpoints are kept by it
+    TargetTable target;                  // where its rows go (routed; extras written as constants)
     std::string select;                  // SELECT <read expressions> FROM `db`.`t` [FORCE INDEX]
+    std::string keep;                    // rows to read besides the chunk's range (a row filter); "" = all
     std::string writePrefix;             // REPLACE INTO ... VALUES  /  LOAD DATA ... statement
     std::vector<std::size_t> written;    // columns read and written (generated ones skipped)
     std::uint64_t rowsPerStatement = 1;  // logical: rows of a full batch (one prepared statement)
@@ -40,7 +43,7 @@ struct ChunkWork {
     std::atomic<bool> redo{false};
     bool clearFirst = false;                                     // set when requeued for a redo
     std::atomic<std::uint64_t> writtenRows{0}, writtenBytes{0};  // counted in progress so far
-    std::string describe() const;                                // "`db`.`t` chunk 3/10"
+    std::string describe() const;  // "`db`.`t` chunk 3/10", "db.t -> `shop`.`t` chunk 3/10" when routed
 };
 
 struct Batch {

@@ -1,6 +1,7 @@
 #include "runner/copy/schema_translate.h"
 
 #include "runner/copy/full_copy.h"
+#include "runner/copy/target_table.h"
 #include "runner/db/dialect/ddl_translate.h"
 
 #include <algorithm>
@@ -122,28 +123,59 @@ std::string translateCreateDatabase(std::string_view showCreate, const db::diale
 
 bool isTidb(db::Connection& target) { return db::dialect::detectServer(target).isTidb(); }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
+
+// An existing target table must hold the source's columns in the source's order, and the
+// route's extra columns anywhere.
+void checkExistingColumns(db::Connection& target, const TableInfo& table, const TargetTable& into,
+                          const std::vector<std::string>& have) {
+    std::vector<std::string> rest, want;
+    for (auto& c : table.columns) want.push_back(c.name);
+    for (auto& e : into.extras) {
+        const bool present =
+            std::any_of(have.begin(), have.end(), [&](auto& h) { return lower(h) == lower(e.column); });
+        if (!present)
+            throw CopyError(target.options().endpoint() + ": table " + into.qualified() +
+                            " exists without the column " + db::quoteIdent(e.column) +
+                            " its route (spec.routes) fills for " + into.from() + "; add it (" +
+                            db::quoteIdent(e.column) + " " + std::string(kExtraColumnType) + ") or drop the table");
+    }
+    for (auto& h : have)
+        if (std::none_of(into.extras.begin(), into.extras.end(), [&](auto& e) { return lower(h) == lower(e.column); }))
+            rest.push_back(h);
+    bool same = rest.size() == want.size();
+    for (std::size_t i = 0; same && i < rest.size(); ++i) same = lower(rest[i]) == lower(want[i]);
+    if (!same)
+        throw CopyError(target.options().endpoint() + ": table " + into.qualified() +
+                        " exists with different columns (source" +
+                        (into.renamed() ? " " + into.from() : std::string()) + ": " + joined(want) +
+                        "; target: " + joined(have) + "); drop it or give it the source's columns");
+}
+
+}  // namespace
+
+PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table, bool tidb,
+                                 bool deferSecondary) {
+    return prepareTargetTable(source, target, table, sameAsSource(table), tidb, deferSecondary);
+}
+
 PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table,
-                                 bool /*tidb: detected here with the version*/, bool deferSecondary) {
+                                 const TargetTable& into, bool /*tidb: detected here with the version*/,
+                                 bool deferSecondary) {
     PreparedTable out;
     auto targetColumns = target.query(
-        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + target.quote(table.db) +
-        " AND TABLE_NAME = " + target.quote(table.name) + " ORDER BY ORDINAL_POSITION");
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + target.quote(into.db) +
+        " AND TABLE_NAME = " + target.quote(into.name) + " ORDER BY ORDINAL_POSITION");
     if (!targetColumns.empty()) {
-        std::vector<std::string> have, want;
+        std::vector<std::string> have;
         for (auto& r : targetColumns.rows) have.push_back(r[0].value_or(""));
-        for (auto& c : table.columns) want.push_back(c.name);
-        bool same = have.size() == want.size();
-        for (std::size_t i = 0; same && i < have.size(); ++i) same = lower(have[i]) == lower(want[i]);
-        if (!same) {
-            auto join = [](const std::vector<std::string>& v) {
-                std::string s;
-                for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
-                return s;
-            };
-            throw CopyError(target.options().endpoint() + ": table " + table.qualified() +
-                            " exists with different columns (source: " + join(want) + "; target: " + join(have) +
-                            "); drop it or give it the source's columns");
-        }
+        checkExistingColumns(target, table, into, have);
         out.exists = true;
         return out;
     }
@@ -152,15 +184,16 @@ PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target,
         throw CopyError(source.options().endpoint() + ": cannot read the definition of database " +
                         db::quoteIdent(table.db));
     const auto server = db::dialect::detectServer(target);
-    out.createDatabase = translateCreateDatabase(dbRows.rows[0][1].value_or(""), server, out.warnings);
+    out.createDatabase = renamedCreate(translateCreateDatabase(dbRows.rows[0][1].value_or(""), server, out.warnings),
+                                       into.db, into.name);
     auto tRows = source.query("SHOW CREATE TABLE " + table.qualified());
     if (tRows.empty() || tRows.rows[0].size() < 2)
         throw CopyError(source.options().endpoint() + ": cannot read the definition of " + table.qualified());
     auto translated =
         translateCreateTable(tRows.rows[0][1].value_or(""), table.db, server, deferSecondary, table.keyName);
-    out.createTable = translated.createSql;
+    out.createTable = withExtraColumns(renamedCreate(translated.createSql, into.db, into.name), into.extras);
     out.deferred = std::move(translated.deferred);
-    for (auto& w : translated.warnings) out.warnings.push_back(table.qualified() + ": " + w);
+    for (auto& w : translated.warnings) out.warnings.push_back(into.label() + ": " + w);
     return out;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "runner/copy/inspect.h"
+#include "runner/copy/target_table.h"
 #include "runner/db/dialect/flavor.h"
 
 #include <string>
@@ -51,5 +52,11 @@ struct PreparedTable {
 // version (detected on `target`; the `tidb` flag its callers pass is that same answer).
 PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table, bool tidb,
                                  bool deferSecondary);
+// The same for a routed table, written `into` its target table: an existing one must also have
+// the route's extra columns (anywhere; CopyError naming the table and the column); a new one
+// is created under the target's name with them (withExtraColumns), its database from the
+// source database's definition.
+PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table,
+                                 const TargetTable& into, bool tidb, bool deferSecondary);
 
 }  // namespace tidemark::copy

@@ -22,8 +22,9 @@ bool metaExists(db::Connection& c) {
 }
 
 bool tableExists(db::Connection& c) {
-    return c.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND "
-                    "TABLE_NAME = 'job_instance'")
+    return c.scalar(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND "
+                "TABLE_NAME = 'job_instance'")
                .value_or("0") != "0";
 }
 
@@ -64,10 +65,11 @@ std::string difference(const nlohmann::json& was, const api::MigrationJob& job) 
 }  // namespace
 
 std::map<std::string, std::string> progressFingerprint(const api::MigrationJob& job) {
-    return {{"spec.type", std::string(api::nameOf(job.type))},
-            {"spec.fullMode", job.copiesExistingData() ? std::string(api::nameOf(job.fullMode)) : "-"},
-            {"spec.objects", "include " + rulesText(job.objects.include) + " exclude " + rulesText(job.objects.exclude)},
-            {"spec.target", job.target.host + ":" + std::to_string(job.target.port)}};
+    return {
+        {"spec.type", std::string(api::nameOf(job.type))},
+        {"spec.fullMode", job.copiesExistingData() ? std::string(api::nameOf(job.fullMode)) : "-"},
+        {"spec.objects", "include " + rulesText(job.objects.include) + " exclude " + rulesText(job.objects.exclude)},
+        {"spec.target", job.target.host + ":" + std::to_string(job.target.port)}};
 }
 
 InstanceState inspectInstance(db::Connection& target, const api::MigrationJob& job) {
@@ -93,6 +95,19 @@ void recordInstance(db::Connection& target, const api::MigrationJob& job) {
 std::map<std::string, std::uint64_t> forgetInstance(db::Connection& target, const std::string& key) {
     std::map<std::string, std::uint64_t> deleted;
     if (!metaExists(target)) return deleted;
+    // Replay's per-shard definition tables (runner/replay/shard_shadows.h), listed in shard_shadows.
+    const bool shadows = target
+                             .scalar(
+                                 "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND "
+                                 "TABLE_NAME = 'shard_shadows'")
+                             .has_value();
+    if (shadows) {
+        auto rows = target.query("SELECT shadow FROM tidemark_meta.shard_shadows WHERE job = " + target.quote(key));
+        for (const auto& row : rows.rows) {
+            target.execute("DROP TABLE IF EXISTS tidemark_meta." + db::quoteIdent(row[0].value_or("")));
+            ++deleted["shard definition tables"];
+        }
+    }
     // Every table with a `job` column holds per-instance rows, whichever stage wrote it.
     auto tables = target.query(
         "SELECT TABLE_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'tidemark_meta' AND "

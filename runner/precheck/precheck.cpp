@@ -51,7 +51,13 @@ const std::vector<std::string>& itemNames() {
                                                    "unsupported_tables",
                                                    "non_transactional_tables",
                                                    "target_tables",
-                                                   "physical_target_empty"};
+                                                   "physical_target_empty",
+                                                   "shard_schemas",
+                                                   "shard_auto_increment",
+                                                   "shard_key_conflicts",
+                                                   "shard_full_mode",
+                                                   "row_filters",
+                                                   "routes_match"};
     return names;
 }
 
@@ -135,6 +141,7 @@ Report run(const api::MigrationJob& spec, const db::ConnectOptions& source, cons
     if (ctx.source) checkSource(ctx);
     if (ctx.target) checkTarget(ctx);
     if (ctx.source) checkSchemas(ctx);
+    if (ctx.source) checkConsolidation(ctx);
     return report;
 }
 

@@ -1,9 +1,8 @@
-#include "runner/precheck/checks.h"
+#include "runner/precheck/table_definitions.h"
 
 #include "runner/db/dialect/collations.h"
 #include "runner/db/dialect/flavor.h"
 #include "runner/db/dialect/types.h"
-#include "runner/db/table_schema.h"
 
 #include <algorithm>
 #include <map>
@@ -13,66 +12,7 @@ namespace tidemark::precheck {
 
 namespace {
 
-struct Column {
-    std::string name, dataType, columnType, charset, collation;
-    bool nullable = true;
-    bool generated = false;
-};
-
-struct TableInfo {
-    std::vector<Column> columns;
-    std::map<std::string, std::vector<std::string>> uniqueKeys;  // index name → columns
-    bool hasForeignKey = false;
-    std::string collation;
-};
-
-std::string inList(db::Connection& c, const std::set<std::string>& values) {
-    std::string out;
-    for (const auto& v : values) out += (out.empty() ? "" : ", ") + c.quote(v);
-    return out.empty() ? "''" : out;
-}
-
-// Reads columns, unique keys and foreign keys of every selected table in a few queries.
-std::map<std::pair<std::string, std::string>, TableInfo> describe(db::Connection& c,
-                                                                  const std::vector<TableRef>& tables) {
-    std::map<std::pair<std::string, std::string>, TableInfo> out;
-    std::set<std::string> dbs;
-    for (const auto& t : tables) {
-        dbs.insert(t.database);
-        out[{t.database, t.table}];
-    }
-    const auto where = "TABLE_SCHEMA IN (" + inList(c, dbs) + ")";
-    for (auto& def : db::readColumns(c, "c." + where)) {
-        auto it = out.find({def.database, def.table});
-        if (it == out.end()) continue;
-        it->second.columns.push_back(
-            {def.name, def.dataType, def.columnType, def.charset, def.collation, def.nullable, def.generated});
-    }
-    for (auto& r :
-         c.query("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
-                 "WHERE NON_UNIQUE = 0 AND " +
-                 where + " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")
-             .rows) {
-        auto it = out.find({r[0].value_or(""), r[1].value_or("")});
-        if (it != out.end()) it->second.uniqueKeys[r[2].value_or("")].push_back(r[3].value_or(""));
-    }
-    for (auto& r : c.query("SELECT DISTINCT TABLE_SCHEMA, TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE "
-                           "WHERE REFERENCED_TABLE_NAME IS NOT NULL AND " +
-                           where)
-                       .rows) {
-        auto it = out.find({r[0].value_or(""), r[1].value_or("")});
-        if (it != out.end()) it->second.hasForeignKey = true;
-    }
-    for (auto& r :
-         c.query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES WHERE " + where)
-             .rows) {
-        auto it = out.find({r[0].value_or(""), r[1].value_or("")});
-        if (it != out.end()) it->second.collation = r[2].value_or("");
-    }
-    return out;
-}
-
-bool hasUsableKey(const TableInfo& t) {
+bool hasUsableKey(const TableDefinition& t) {
     for (const auto& [name, cols] : t.uniqueKeys) {
         if (name == "PRIMARY") return true;
         bool allNotNull = std::all_of(cols.begin(), cols.end(), [&](const std::string& col) {
@@ -88,13 +28,11 @@ bool hasUsableKey(const TableInfo& t) {
 // The selected tables that are not base tables: MariaDB's sequences and system-versioned tables.
 // The copy lists base tables only, so these would silently stay behind.
 std::pair<std::vector<std::string>, std::vector<std::string>> otherTables(Context& ctx) {
-    std::set<std::string> dbs;
-    for (const auto& t : ctx.tables) dbs.insert(t.database);
     std::vector<std::string> sequences, versioned;
     for (auto& r : ctx.source
                        ->query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE "
                                "TABLE_TYPE IN ('SEQUENCE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA IN (" +
-                               inList(*ctx.source, dbs) + ")")
+                               databaseList(*ctx.source, ctx.tables) + ")")
                        .rows) {
         const std::string database = r[0].value_or(""), table = r[1].value_or("");
         if (!ctx.job.objects.selectsTable(database, table)) continue;
@@ -109,17 +47,13 @@ std::pair<std::vector<std::string>, std::vector<std::string>> otherTables(Contex
 // (or neither): the copy is not consistent with the position replay starts from.
 std::vector<std::string> nonTransactionalTables(Context& ctx) {
     static const std::set<std::string> kTransactional = {"innodb", "rocksdb", "tokudb", "ndbcluster", "ndb"};
-    std::set<std::string> dbs;
     std::set<std::pair<std::string, std::string>> selected;
-    for (const auto& t : ctx.tables) {
-        dbs.insert(t.database);
-        selected.insert({t.database, t.table});
-    }
+    for (const auto& t : ctx.tables) selected.insert({t.database, t.table});
     std::vector<std::string> out;
     for (auto& r : ctx.source
                        ->query("SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE "
                                "TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (" +
-                               inList(*ctx.source, dbs) + ") ORDER BY TABLE_SCHEMA, TABLE_NAME")
+                               databaseList(*ctx.source, ctx.tables) + ") ORDER BY TABLE_SCHEMA, TABLE_NAME")
                        .rows) {
         const std::string database = r[0].value_or(""), table = r[1].value_or(""), engine = r[2].value_or("");
         std::string lower = engine;
@@ -147,7 +81,7 @@ void checkSchemas(Context& ctx) {
                  " database(s) selected (system schemas are never migrated)",
              ""});
 
-    std::map<std::pair<std::string, std::string>, TableInfo> info;
+    Definitions info;
     try {
         info = describe(*ctx.source, ctx.tables);
     } catch (const db::DbError& e) {
@@ -260,60 +194,7 @@ void checkSchemas(Context& ctx) {
                  std::string("cannot read the selected tables' engines: ") + e.what(), ""});
     }
 
-    if (!ctx.target) return;
-    // Existing target tables must have the same columns (they are reused); physical mode also
-    // needs them empty.
-    std::vector<std::string> differ, nonEmpty;
-    std::map<std::pair<std::string, std::string>, TableInfo> targetInfo;
-    try {
-        targetInfo = describe(*ctx.target, ctx.tables);
-    } catch (const db::DbError& e) {
-        ctx.add(
-            {"target_tables", State::Warning, std::string("cannot read target table definitions: ") + e.what(), ""});
-        return;
-    }
-    for (const auto& t : ctx.tables) {
-        const auto& target = targetInfo[{t.database, t.table}];
-        if (target.columns.empty()) continue;  // absent: it will be created
-        const auto& source = info[{t.database, t.table}];
-        std::vector<std::string> a, b;
-        // Types compare normalized: MySQL 8.0.19+ and TiDB spell int(11) as int, and so on.
-        for (const auto& c : source.columns)
-            a.push_back(c.name + " " + db::normalizedColumnType(c.dataType, c.columnType));
-        for (const auto& c : target.columns)
-            b.push_back(c.name + " " + db::normalizedColumnType(c.dataType, c.columnType));
-        if (a != b) {
-            // Name the first difference, so the user sees what to change.
-            std::size_t i = 0;
-            while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-            const auto side = [&](const std::vector<std::string>& v) {
-                return i < v.size() ? v[i] : std::string("nothing");
-            };
-            differ.push_back(t.label() + " (source " + side(a) + ", target " + side(b) + ")");
-        }
-        if (ctx.job.fullMode == api::FullMode::Physical) {
-            try {
-                if (!ctx.target->query("SELECT 1 FROM " + db::qualified(t.database, t.table) + " LIMIT 1").empty())
-                    nonEmpty.push_back(t.label());
-            } catch (const db::DbError&) {}
-        }
-    }
-    if (differ.empty())
-        ctx.add({"target_tables", State::Pass, "existing target tables (if any) have the source's columns", ""});
-    else
-        ctx.add({"target_tables", State::Failed,
-                 "target tables " + summarize(differ) + " exist with columns that differ from the source's",
-                 "Drop or rename these tables on the target so tidemark creates them, or make their columns match the "
-                 "source's."});
-    if (ctx.job.fullMode == api::FullMode::Physical) {
-        if (nonEmpty.empty())
-            ctx.add({"physical_target_empty", State::Pass,
-                     "every existing target table is empty, as physical mode needs", ""});
-        else
-            ctx.add({"physical_target_empty", State::Failed,
-                     "physical mode needs empty target tables, but " + summarize(nonEmpty) + " hold rows",
-                     "Empty these target tables (TRUNCATE) or use fullMode: Logical, which replaces duplicate rows."});
-    }
+    checkTargetTables(ctx, info);
 }
 
 }  // namespace tidemark::precheck

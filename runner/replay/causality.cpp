@@ -84,7 +84,7 @@ Partition partitionChanges(const std::vector<RowChange>& changes, int shares) {
         const RowChange& c = changes[i];
         const TableSchema& t = *c.table;
         Fnv tableKey;
-        tableKey.add(t.qualified);
+        tableKey.add(t.rowsKey.empty() ? t.qualified : t.rowsKey);
         if (t.identity.empty()) {
             claim(tableKey.h, i);  // keyless: the whole table is one key
             continue;

@@ -21,8 +21,13 @@ std::string lowerAscii(std::string_view s) {
 
 class Parser {
 public:
-    Parser(std::vector<Token> t, std::string_view defaultDb, api::NameCase names, std::vector<WrittenName>& folded)
-        : t_(std::move(t)), db_(defaultDb), lower_(names == api::NameCase::Lower), folded_(&folded) {}
+    Parser(std::vector<Token> t, std::string_view defaultDb, api::NameCase names, std::vector<WrittenName>& folded,
+           std::vector<WrittenName>& written)
+        : t_(std::move(t)),
+          db_(defaultDb),
+          lower_(names == api::NameCase::Lower),
+          folded_(&folded),
+          written_(&written) {}
     bool is(std::string_view word, size_t ahead = 0) const {
         return i_ + ahead < t_.size() && t_[i_ + ahead].kind == Token::Word && t_[i_ + ahead].upper() == word;
     }
@@ -64,6 +69,7 @@ public:
             out = {stored(db_), stored(a)};
             if (out.table != a) folded_->push_back({t_[first].begin, t_[i_ - 1].end, out});
         }
+        written_->push_back({t_[first].begin, t_[i_ - 1].end, out});
         return true;
     }
     void ifExists() {
@@ -76,18 +82,20 @@ private:
     std::string_view db_;
     bool lower_ = false;
     std::vector<WrittenName>* folded_;
+    std::vector<WrittenName>* written_;
     size_t i_ = 0;
 };
 
-// `statement` with the names in `folded` written as stored, qualified.
-std::string withStoredNames(std::string_view statement, const std::vector<WrittenName>& folded) {
+// `statement` with the names in `spans` written as `nameFor` says.
+template <class NameFor>
+std::string withNames(std::string_view statement, const std::vector<WrittenName>& written, NameFor nameFor) {
     std::string out(statement);
-    auto spans = folded;
+    auto spans = written;
     std::sort(spans.begin(), spans.end(), [](const WrittenName& a, const WrittenName& b) { return a.begin > b.begin; });
     std::size_t limit = out.size();
     for (const auto& w : spans) {
         if (w.end > limit) continue;  // the same name noted twice (ALTER ... RENAME read again)
-        out.replace(w.begin, w.end - w.begin, db::qualified(w.stored.database, w.stored.table));
+        out.replace(w.begin, w.end - w.begin, nameFor(w.stored));
         limit = w.begin;
     }
     return out;
@@ -97,7 +105,7 @@ std::string withStoredNames(std::string_view statement, const std::vector<Writte
 
 Ddl parseDdl(std::string_view statement, std::string_view defaultDb, api::NameCase names) {
     Ddl d;
-    Parser p(tokenize(statement), defaultDb, names, d.folded);
+    Parser p(tokenize(statement), defaultDb, names, d.folded, d.written);
     const std::string verb = p.upper();
     p.skip();
     // MariaDB's sequences: what the target does with them is the dialect's to say.
@@ -254,18 +262,33 @@ Ddl parseDdl(std::string_view statement, std::string_view defaultDb, api::NameCa
     return d;
 }
 
-std::string targetStatement(const Ddl& d, std::string_view written, const api::ObjectSelection& sel) {
-    const std::string storedText = d.folded.empty() ? std::string() : withStoredNames(written, d.folded);
-    const std::string_view statement = d.folded.empty() ? written : std::string_view(storedText);
+std::string statementWithNames(const Ddl& ddl, std::string_view statement,
+                               const std::function<std::string(const TableName&)>& nameFor) {
+    return withNames(statement, ddl.written, nameFor);
+}
+
+std::string targetStatement(const Ddl& d, std::string_view written, const api::ObjectSelection& sel,
+                            const consolidate::Router& router) {
+    // The target's name of a source table: its route (the table itself when none), as stored.
+    auto target = [&](const TableName& n) {
+        return router.hasRules() ? router.route(n.database, n.table).qualified() : db::qualified(n.database, n.table);
+    };
+    std::string renamedText;
+    if (router.hasRules()) renamedText = withNames(written, d.written, target);
+    else if (!d.folded.empty()) renamedText = withNames(written, d.folded, target);
+    const std::string_view statement = renamedText.empty() ? written : std::string_view(renamedText);
     auto selected = [&](const TableName& n) { return sel.selectsTable(n.database, n.table); };
+    const std::string targetDb = router.routeDatabase(d.database);
     switch (d.kind) {
         case DdlKind::CreateDatabase:
             if (!sel.selectsNewTablesIn(d.database)) return "";
-            return "CREATE DATABASE IF NOT EXISTS " + db::quoteIdent(d.database);
+            return "CREATE DATABASE IF NOT EXISTS " + db::quoteIdent(targetDb);
         case DdlKind::DropDatabase:
-            if (!sel.selectsNewTablesIn(d.database)) return "";
+            // A routed database may hold other databases' tables too: never dropped for one of them.
+            if (!sel.selectsNewTablesIn(d.database) || targetDb != d.database) return "";
             return "DROP DATABASE IF EXISTS " + db::quoteIdent(d.database);
-        case DdlKind::AlterDatabase: return sel.selectsDatabase(d.database) ? std::string(statement) : "";
+        case DdlKind::AlterDatabase:
+            return sel.selectsDatabase(d.database) && targetDb == d.database ? std::string(statement) : "";
         case DdlKind::CreateTable: {
             if (!selected(d.tables[0])) return "";
             // Add IF NOT EXISTS after "CREATE TABLE" so a statement replayed after a crash between
@@ -290,15 +313,13 @@ std::string targetStatement(const Ddl& d, std::string_view written, const api::O
         case DdlKind::AlterTable:
         case DdlKind::CreateIndex:
         case DdlKind::DropIndex: return selected(d.tables[0]) ? std::string(statement) : "";
-        case DdlKind::TruncateTable:
-            return selected(d.tables[0]) ? "TRUNCATE TABLE " + db::qualified(d.tables[0].database, d.tables[0].table)
-                                         : "";
+        case DdlKind::TruncateTable: return selected(d.tables[0]) ? "TRUNCATE TABLE " + target(d.tables[0]) : "";
         case DdlKind::DropTable: {
             std::string list;
             for (auto& n : d.tables) {
                 if (!selected(n)) continue;
                 if (!list.empty()) list += ", ";
-                list += db::qualified(n.database, n.table);
+                list += target(n);
             }
             return list.empty() ? "" : "DROP TABLE IF EXISTS " + list;
         }
@@ -307,8 +328,7 @@ std::string targetStatement(const Ddl& d, std::string_view written, const api::O
             for (size_t k = 0; k + 1 < d.tables.size(); k += 2) {
                 if (!selected(d.tables[k])) continue;
                 if (!list.empty()) list += ", ";
-                list += db::qualified(d.tables[k].database, d.tables[k].table) + " TO " +
-                    db::qualified(d.tables[k + 1].database, d.tables[k + 1].table);
+                list += target(d.tables[k]) + " TO " + target(d.tables[k + 1]);
             }
             return list.empty() ? "" : "RENAME TABLE " + list;
         }

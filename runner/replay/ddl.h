@@ -7,11 +7,13 @@
 // comments); the body of CREATE/ALTER TABLE is passed through.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/migration_job.h"
+#include "runner/consolidate/router.h"
 
 namespace tidemark::replay {
 
@@ -54,6 +56,9 @@ struct Ddl {
     // Names written in another case than stored (NameCase::Lower only), including CREATE TABLE's
     // LIKE source: targetStatement writes them as stored, since the target compares names exactly.
     std::vector<WrittenName> folded;
+    // Every table name the statement writes, where, and as stored: routing (spec.routes) writes
+    // each as its target table.
+    std::vector<WrittenName> written;
 };
 
 // Parses the head of `statement`; `defaultDb` qualifies unqualified names. Database and table
@@ -61,11 +66,19 @@ struct Ddl {
 // otherwise), so they match the binlog's row events and the tables the copy made.
 Ddl parseDdl(std::string_view statement, std::string_view defaultDb, api::NameCase names = api::NameCase::Exact);
 
+// `statement` (parsed as `ddl`) with every table name it writes replaced by nameFor(name as stored).
+std::string statementWithNames(const Ddl& ddl, std::string_view statement,
+                               const std::function<std::string(const TableName&)>& nameFor);
+
 // The statement to run on the target for `ddl` restricted to the selected objects, or "" when
 // nothing selected is touched. Tables created later are selected by `selection` the way
 // selectsTable() says (whole-database includes take new tables, table lists do not; the shadow
 // tables of gh-ost and pt-online-schema-change go with their table). Names `ddl.folded` lists
-// are written as stored.
-std::string targetStatement(const Ddl& ddl, std::string_view statement, const api::ObjectSelection& selection);
+// are written as stored. With routes, every table name is written as its route's target table
+// and database statements name the routed database; DROP DATABASE and ALTER DATABASE of a routed
+// database are not run (it may hold other databases' tables). Whether a statement about a table
+// merged with others may run at all is the DDL runner's to decide (shard_ddl.h).
+std::string targetStatement(const Ddl& ddl, std::string_view statement, const api::ObjectSelection& selection,
+                            const consolidate::Router& router = {});
 
 }  // namespace tidemark::replay

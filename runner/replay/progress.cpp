@@ -224,11 +224,25 @@ void Progress::publish(Clock::time_point now) {
         {"safeModeUntil", s.safeModeUntil},
         {"stalled", stalled},
     };
+    if (!filtered_.empty()) j["filtered"] = filtered_;
     sink_.report("incremental", j);
     lastPublish_ = now;
     lastRows_ = s.rowsApplied;
     published_ = stall.reason;
     dirty_ = false;
+}
+
+void Progress::filteredRows(const char* kind, uint64_t rows, FilteredBy by) {
+    std::lock_guard lock(mu_);
+    filtered_[kind] += by == FilteredBy::EventFilter ? rows : 0;
+    filtered_["byExpression"] += by == FilteredBy::RowFilter ? rows : 0;
+    dirty_ = true;
+}
+
+void Progress::filteredDdl() {
+    std::lock_guard lock(mu_);
+    ++filtered_["ddl"];
+    dirty_ = true;
 }
 
 void Progress::loop() {

@@ -33,6 +33,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -94,6 +95,14 @@ public:
     // session commits or catches up.
     void sessionStarted();
 
+    // Changes replay read and did not apply on purpose (spec.filters, spec.rowFilters), counted
+    // since the runner started and published as incremental.filtered {insert, update, delete,
+    // ddl, byExpression}: `rows` row changes of `kind` ("insert", "update", "delete") by an event
+    // filter, or by a row filter's expression.
+    enum class FilteredBy { EventFilter, RowFilter };
+    void filteredRows(const char* kind, uint64_t rows, FilteredBy by);
+    void filteredDdl();
+
     double lastLagSeconds() const;
     StallReason stalled() const;
 
@@ -134,6 +143,7 @@ private:
     std::chrono::steady_clock::time_point lastPublish_{};
     uint64_t lastRows_ = 0;
     double lastLag_ = 0;
+    std::map<std::string, uint64_t> filtered_;  // insert, update, delete, ddl, byExpression
     std::thread thread_;
 };
 

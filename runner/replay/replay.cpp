@@ -45,7 +45,8 @@ public:
           stop_(stop),
           store_(job.instanceKey()),
           fence_(fence),
-          tracker_(job.objects),
+          tracker_(job.objects, consolidate::Router(job), job.instanceKey()),
+          shadows_(job.instanceKey(), consolidate::Router(job)),
           progress_(progress),
           txBase_(txBase) {}
 
@@ -129,10 +130,18 @@ private:
     }
 
     void loadTables(db::Connection& meta) {
-        tracker_.loadAll(meta);
+        if (!job_.consolidation.routes.empty()) {
+            onSource([&] {
+                auto src = db::connectWithRetry(source_);
+                // Which source tables each routed target table stands for.
+                tracker_.expectSourceTables(db::selectedTables(src, job_.objects));
+            });
+            shadows_.ensure(meta, tracker_.groups());
+        }
+        tracker_.loadAll(meta, SchemaTracker::Side::Target);
         onSource([&] {
             auto src = db::connectWithRetry(source_);
-            tracker_.loadAll(src);  // tables the target does not have yet
+            tracker_.loadAll(src, SchemaTracker::Side::Source);  // tables the target does not have yet
             tracker_.loadSourceEngines(src);
         });
     }
@@ -180,8 +189,10 @@ private:
                    const SourceInfo& info, StartPlan plan, bool startsNow) {
         Batcher batcher(applier, streamer, options_, safe_, progress_, sink_,
                         BatchStart{info.start, plan.nextSeq, std::move(plan.rebuild)});
-        DdlRunner ddl(job_.objects, options_, sink_, progress_, tracker_, meta, applier, batcher);
-        TxnAssembler stream(info, tracker_, job_.objects, options_, progress_, sink_, batcher, ddl, plan.inside);
+        DdlRunner ddl(job_, options_, sink_, progress_, tracker_, shadows_, meta, applier, batcher);
+        RowSelection rowSelection(job_, progress_);
+        TxnAssembler stream(info, tracker_, job_.objects, options_, progress_, sink_, batcher, ddl, rowSelection,
+                            plan.inside);
         try {
             if (startsNow) batcher.checkpointStart(stream.position());
             pump(stream, batcher, streamer, keeper, applier);
@@ -264,6 +275,7 @@ private:
     CheckpointStore store_;
     Fence& fence_;
     SchemaTracker tracker_;
+    ShardShadows shadows_;  // merged tables' shards: their own definitions
     SafeMode safe_;
     Progress& progress_;
     uint64_t& txBase_;  // transactions applied by the sessions before this one

@@ -52,26 +52,67 @@ bool isBinaryType(const std::string& t) {
 
 }  // namespace
 
-void SchemaTracker::loadAll(db::Connection& conn) {
-    load(conn,
-         "c.TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys','tidemark_meta',"
-         "'METRICS_SCHEMA','INSPECTION_SCHEMA')");
+void SchemaTracker::expectSourceTables(const std::vector<consolidate::TableName>& tables) {
+    routedFrom_.clear();
+    for (const auto& t : tables) {
+        const auto r = router_.route(t.first, t.second);
+        routedFrom_[{r.database, r.table}].push_back(t);
+    }
+}
+
+void SchemaTracker::loadAll(db::Connection& conn, Side side) {
+    const std::string where =
+        "c.TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys','tidemark_meta',"
+        "'METRICS_SCHEMA','INSPECTION_SCHEMA')";
+    if (side == Side::Source || !router_.hasRules()) {
+        load(conn, where, side == Side::Target, [](const consolidate::TableName& found) { return std::vector{found}; });
+        return;
+    }
+    std::map<consolidate::TableName, std::vector<consolidate::TableName>> readFrom;
+    for (const auto& [target, sources] : routedFrom_)
+        for (const auto& s : sources) readFrom[definitionTable(s)].push_back(s);
+    load(conn, "(" + where + " OR (c.TABLE_SCHEMA = 'tidemark_meta' AND c.TABLE_NAME LIKE 'shard\\_%'))", true,
+         [&](const consolidate::TableName& found) {
+             auto it = readFrom.find(found);
+             return it == readFrom.end() ? std::vector<consolidate::TableName>{} : it->second;
+         });
 }
 
 void SchemaTracker::reload(db::Connection& conn, const std::string& database, const std::string& table) {
     forget(database, table);
-    load(conn, "c.TABLE_SCHEMA = " + conn.quote(database) + " AND c.TABLE_NAME = " + conn.quote(table));
+    const consolidate::TableName source{database, table};
+    const auto from = definitionTable(source);
+    load(conn, "c.TABLE_SCHEMA = " + conn.quote(from.first) + " AND c.TABLE_NAME = " + conn.quote(from.second), true,
+         [&](const consolidate::TableName&) { return std::vector{source}; });
+}
+
+consolidate::TableName SchemaTracker::definitionTable(const consolidate::TableName& source) const {
+    const auto r = router_.route(source.first, source.second);
+    auto group = sourcesOf({r.database, r.table});
+    if (std::find(group.begin(), group.end(), source) == group.end()) group.push_back(source);
+    if (group.size() > 1) return shadowName(instanceKey_, source);
+    return {r.database, r.table};
 }
 
 void SchemaTracker::forget(const std::string& database, const std::string& table) {
     tables_.erase(std::make_pair(database, table));
+    for (auto& [target, sources] : routedFrom_) std::erase(sources, consolidate::TableName{database, table});
 }
 
 void SchemaTracker::forgetDatabase(const std::string& database) {
     std::erase_if(tables_, [&](const auto& kv) { return kv.first.first == database; });
+    for (auto& [target, sources] : routedFrom_)
+        std::erase_if(sources, [&](const consolidate::TableName& t) { return t.first == database; });
 }
 
-void SchemaTracker::load(db::Connection& conn, const std::string& where) {
+std::vector<consolidate::TableName> SchemaTracker::sourcesOf(const consolidate::TableName& target) const {
+    auto it = routedFrom_.find(target);
+    return it == routedFrom_.end() ? std::vector<consolidate::TableName>{} : it->second;
+}
+
+void SchemaTracker::load(
+    db::Connection& conn, const std::string& where, bool fromTarget,
+    const std::function<std::vector<consolidate::TableName>(const consolidate::TableName&)>& sourcesOf) {
     const auto cols = db::readColumns(conn, where);
     auto keys = conn.query(
         "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.COLUMN_NAME, c.NULLABLE FROM "
@@ -79,16 +120,15 @@ void SchemaTracker::load(db::Connection& conn, const std::string& where) {
         "WHERE c.NON_UNIQUE = 0 AND " +
         where + " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.INDEX_NAME, c.SEQ_IN_INDEX");
 
+    // Definitions as `conn` holds them, keyed by its names.
     std::map<std::pair<std::string, std::string>, std::shared_ptr<TableSchema>> fresh;
     for (const auto& def : cols) {
         auto key = std::make_pair(def.database, def.table);
-        if (tables_.count(key) || !selection_.selectsTable(key.first, key.second)) continue;
         auto& t = fresh[key];
         if (!t) {
             t = std::make_shared<TableSchema>();
             t->database = key.first;
             t->name = key.second;
-            t->qualified = db::qualified(key.first, key.second);
         }
         ColumnSchema c;
         c.name = def.name;
@@ -107,36 +147,77 @@ void SchemaTracker::load(db::Connection& conn, const std::string& where) {
         t->hint.columns.push_back(std::move(h));
         t->columns.push_back(std::move(c));
     }
-    // Unique keys, in index-name order (PRIMARY first as it sorts before lower-case names only by
-    // luck, so pick it out explicitly).
-    std::map<std::pair<std::string, std::string>, std::map<std::string, std::pair<std::vector<uint32_t>, bool>>> idx;
+    // Unique keys by index name: their column names, and whether a part makes the key unusable
+    // as an identity (nullable).
+    std::map<std::pair<std::string, std::string>, std::map<std::string, std::pair<std::vector<std::string>, bool>>> idx;
     for (size_t i = 0; i < keys.size(); ++i) {
         auto key = std::make_pair(keys.text(i, "TABLE_SCHEMA"), keys.text(i, "TABLE_NAME"));
-        auto it = fresh.find(key);
-        if (it == fresh.end()) continue;
-        const std::string col = keys.text(i, "COLUMN_NAME");
-        auto& cs = it->second->columns;
-        auto pos = std::find_if(cs.begin(), cs.end(), [&](const ColumnSchema& c) { return c.name == col; });
+        if (!fresh.count(key)) continue;
         auto& entry = idx[key][keys.text(i, "INDEX_NAME")];
-        if (pos == cs.end()) {
-            entry.second = true;  // expression index: unusable as an identity
-            continue;
-        }
-        entry.first.push_back(static_cast<uint32_t>(pos - cs.begin()));
+        entry.first.push_back(keys.text(i, "COLUMN_NAME"));  // "" (an expression part) matches no column
         if (keys.text(i, "NULLABLE") == "YES") entry.second = true;
     }
     for (auto& [key, t] : fresh) {
-        for (auto& [name, def] : idx[key]) {
-            if (name == "PRIMARY") {
-                t->primaryKey = def.first;
-            } else {
-                t->uniqueKeys.push_back(def.first);
-                if (t->identity.empty() && !def.second && t->primaryKey.empty()) t->identity = def.first;
-            }
+        std::vector<FoundKey> found;
+        for (auto& [name, def] : idx[key]) found.push_back({name, def.first, def.second});
+        for (const auto& source : sourcesOf(key)) track(source, *t, found, fromTarget);
+    }
+}
+
+// The definition `found` (as the server holds it) tracked for the source table `source`: the
+// route's extra columns removed, keys renumbered over the remaining columns.
+void SchemaTracker::track(const consolidate::TableName& source, const TableSchema& found,
+                          const std::vector<FoundKey>& keys, bool fromTarget) {
+    if (tables_.count(source) || !selection_.selectsTable(source.first, source.second)) return;
+    const auto route = router_.route(source.first, source.second);
+    auto t = std::make_shared<TableSchema>();
+    t->database = source.first;
+    t->name = source.second;
+    t->qualified = route.qualified();
+    t->extras = route.extras;
+    t->rowsKey = t->qualified;
+    for (const auto& e : t->extras) t->rowsKey += "\x1f" + e.value;
+    // The route's table holds the extra columns; a shard's shadow and the source do not.
+    const bool hasExtras = fromTarget && found.database == route.database && found.name == route.table;
+    auto isExtra = [&](const std::string& column) {
+        return hasExtras && std::any_of(route.extras.begin(), route.extras.end(), [&](const auto& e) {
+                   return std::equal(
+                       e.column.begin(), e.column.end(), column.begin(), column.end(),
+                       [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
+               });
+    };
+    for (size_t i = 0; i < found.columns.size(); ++i) {
+        if (isExtra(found.columns[i].name)) continue;
+        t->columns.push_back(found.columns[i]);
+        t->hint.columns.push_back(found.hint.columns[i]);
+    }
+    auto indexOf = [&](const std::string& column) -> std::optional<uint32_t> {
+        for (uint32_t k = 0; k < t->columns.size(); ++k)
+            if (t->columns[k].name == column) return k;
+        return std::nullopt;
+    };
+    for (const auto& key : keys) {
+        std::vector<uint32_t> cols;
+        bool unusable = key.nullable;
+        for (const auto& c : key.columns) {
+            if (isExtra(c)) continue;
+            if (auto k = indexOf(c)) cols.push_back(*k);
+            else unusable = true;
         }
-        if (!t->primaryKey.empty()) t->identity = t->primaryKey;
-        t->hint.primaryKey = t->primaryKey;
-        tables_[key] = t;
+        if (cols.empty()) continue;
+        if (key.name == "PRIMARY") {
+            t->primaryKey = cols;
+        } else {
+            t->uniqueKeys.push_back(cols);
+            if (t->identity.empty() && !unusable && t->primaryKey.empty()) t->identity = cols;
+        }
+    }
+    if (!t->primaryKey.empty()) t->identity = t->primaryKey;
+    t->hint.primaryKey = t->primaryKey;
+    tables_[source] = t;
+    if (router_.hasRules()) {
+        auto& sources = routedFrom_[{route.database, route.table}];
+        if (std::find(sources.begin(), sources.end(), source) == sources.end()) sources.push_back(source);
     }
 }
 

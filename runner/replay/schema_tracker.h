@@ -3,6 +3,10 @@
 // Where definitions come from: at session start, the target's information_schema (the target
 // holds every table as of the replay checkpoint, since replay applies each DDL there before
 // moving the checkpoint past it), falling back to the source's for tables the target lacks.
+// A routed table (spec.routes, consolidate/router.h) is read from its target table, less the
+// route's extra columns, and keeps its source name; `qualified` names the target table and
+// `extras` the constant columns every statement adds. A table merged with others (a shard) is
+// read from its shadow table (shard_shadows.h), which holds the shard's own definition.
 // After a DDL the affected tables are reloaded from the *target* right after the DDL ran there,
 // which is the definition at that point of the stream — re-reading the source would give its
 // current definition, wrong for historical positions. DDL is not parsed into a model of its own.
@@ -12,6 +16,7 @@
 // replay coordinator owns it and decodes on its thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -21,7 +26,9 @@
 
 #include "api/migration_job.h"
 #include "runner/binlog/column_hint.h"
+#include "runner/consolidate/router.h"
 #include "runner/db/connection.h"
+#include "runner/replay/shard_shadows.h"
 
 namespace tidemark::replay {
 
@@ -38,7 +45,12 @@ struct TableSchema {
     std::vector<uint32_t> primaryKey;               // column indexes; empty when none
     std::vector<std::vector<uint32_t>> uniqueKeys;  // other unique keys
     binlog::TableHint hint;
-    std::string qualified;  // `db`.`table`
+    std::string qualified;  // `db`.`table` on the target (the route's; the same name when not routed)
+    // The route's extra columns (router.h): written with every row, and part of every key match.
+    std::vector<consolidate::ExtraValue> extras;
+    // qualified + the extras' values: which rows of the target table this source table owns
+    // (causality.h keys changes by it, so two shards' equal keys are different rows).
+    std::string rowsKey;
 
     // The columns that identify a row: the primary key, else the first unique key over NOT NULL
     // columns; empty for tables without such a key.
@@ -47,12 +59,20 @@ struct TableSchema {
 
 class SchemaTracker : public binlog::SchemaHints {
 public:
-    explicit SchemaTracker(const api::ObjectSelection& selection) : selection_(selection) {}
+    explicit SchemaTracker(const api::ObjectSelection& selection, consolidate::Router router = {},
+                           std::string instanceKey = {})
+        : selection_(selection), router_(std::move(router)), instanceKey_(std::move(instanceKey)) {}
 
+    // The source's selected tables (db::selectedTables), so that loading from the target knows
+    // which source tables each routed target table stands for. Needed only with routes.
+    void expectSourceTables(const std::vector<consolidate::TableName>& tables);
+
+    enum class Side { Target, Source };
     // Loads every selected table that `conn` (target first, then source) holds and that is not
     // yet tracked.
-    void loadAll(db::Connection& conn);
-    // Re-reads one table from `conn`; forgets it when `conn` does not have it.
+    void loadAll(db::Connection& conn, Side side);
+    // Re-reads one source table from the target `conn` (its routed table); forgets it when the
+    // target does not have it.
     void reload(db::Connection& conn, const std::string& database, const std::string& table);
     void forget(const std::string& database, const std::string& table);
     void forgetDatabase(const std::string& database);
@@ -72,12 +92,33 @@ public:
 
     // The table as tracked now, or null. The pointer stays valid after later DDL (copy-on-write).
     std::shared_ptr<const TableSchema> find(std::string_view database, std::string_view table) const;
+    // The source tables known to route to the target table `target` (expectSourceTables, then
+    // kept in step with the tables tracked and forgotten). Empty without routes.
+    std::vector<consolidate::TableName> sourcesOf(const consolidate::TableName& target) const;
+    // Target table -> the source tables routed to it (merged when two or more).
+    const std::map<consolidate::TableName, std::vector<consolidate::TableName>>& groups() const { return routedFrom_; }
+    // Where the target holds `source`'s definition: its shadow (shard_shadows.h) when it is merged
+    // with other tables, else its routed table (itself when not routed).
+    consolidate::TableName definitionTable(const consolidate::TableName& source) const;
     const binlog::TableHint* lookup(std::string_view schema, std::string_view table) const override;
     size_t size() const { return tables_.size(); }
 
 private:
-    void load(db::Connection& conn, const std::string& where);
+    struct FoundKey {
+        std::string name;                  // index name; "PRIMARY" for the primary key
+        std::vector<std::string> columns;  // in key order
+        bool nullable = false;
+    };
+    // Reads the tables `where` selects from `conn`; each found table is tracked for the source
+    // tables sourcesOf() names (itself, when not routed).
+    void load(db::Connection& conn, const std::string& where, bool fromTarget,
+              const std::function<std::vector<consolidate::TableName>(const consolidate::TableName&)>& sourcesOf);
+    void track(const consolidate::TableName& source, const TableSchema& found, const std::vector<FoundKey>& keys,
+               bool fromTarget);
     const api::ObjectSelection& selection_;
+    consolidate::Router router_;
+    std::string instanceKey_;
+    std::map<consolidate::TableName, std::vector<consolidate::TableName>> routedFrom_;  // target -> sources
     std::set<std::pair<std::string, std::string>, std::less<>> nonTransactional_;
     std::map<std::pair<std::string, std::string>, std::shared_ptr<const TableSchema>, std::less<>> tables_;
 };

@@ -135,23 +135,46 @@ const binlog::Value& keyValue(const RowChange& c, bool useBefore, uint32_t col) 
     return c.row->before.at(col);
 }
 
+// A routed table's extra columns (schema_tracker.h): their values are string constants that every
+// row of this source table carries on the target, so they join each column list, value list and
+// key match.
+void appendExtraLiteral(std::string& out, const consolidate::ExtraValue& e) {
+    out += "_utf8mb4";  // names are UTF-8 (MySQL's system character set)
+    binlog::appendQuotedBytes(out, e.value);
+}
+
 void appendKeyTuple(std::string& out, const RowChange& c, bool useBefore, const SqlDialect& d) {
     const auto& id = c.table->identity;
-    if (id.size() > 1) out += '(';
+    const bool tuple = id.size() + c.table->extras.size() > 1;
+    if (tuple) out += '(';
     for (size_t k = 0; k < id.size(); ++k) {
         if (k) out += ',';
         appendValue(out, c.table->columns[id[k]], keyValue(c, useBefore, id[k]), d);
     }
-    if (id.size() > 1) out += ')';
+    for (const auto& e : c.table->extras) {
+        out += ',';
+        appendExtraLiteral(out, e);
+    }
+    if (tuple) out += ')';
 }
 
 void appendKeyColumns(std::string& out, const TableSchema& t) {
-    if (t.identity.size() > 1) out += '(';
+    const bool tuple = t.identity.size() + t.extras.size() > 1;
+    if (tuple) out += '(';
     for (size_t k = 0; k < t.identity.size(); ++k) {
         if (k) out += ',';
         out += db::quoteIdent(t.columns[t.identity[k]].name);
     }
-    if (t.identity.size() > 1) out += ')';
+    for (const auto& e : t.extras) out += "," + db::quoteIdent(e.column);
+    if (tuple) out += ')';
+}
+
+// " AND `extra` = 'value'" for each extra column.
+void appendExtraMatch(std::string& out, const TableSchema& t) {
+    for (const auto& e : t.extras) {
+        out += " AND " + db::quoteIdent(e.column) + " = ";
+        appendExtraLiteral(out, e);
+    }
 }
 
 void appendWhereKey(std::string& out, const RowChange& c, const SqlDialect& d) {
@@ -162,6 +185,7 @@ void appendWhereKey(std::string& out, const RowChange& c, const SqlDialect& d) {
         out += " = ";
         appendValue(out, c.table->columns[id[k]], keyValue(c, true, id[k]), d);
     }
+    appendExtraMatch(out, *c.table);
 }
 
 // The row to change in a table without a key: every written column of the before image, each
@@ -208,6 +232,7 @@ void appendWhereRow(std::string& out, const RowChange& c, const SqlDialect& d) {
         }
     }
     if (first) out += "1";
+    appendExtraMatch(out, *c.table);
     if (!exact.empty()) {
         out += " ORDER BY ";
         if (exact.size() > 1) out += '(';
@@ -245,6 +270,10 @@ void appendValuesRow(std::string& out, const RowChange& c, const SqlDialect& d) 
         first = false;
         appendValue(out, c.table->columns[i], img[i], d);
     }
+    for (const auto& e : c.table->extras) {
+        out += ',';
+        appendExtraLiteral(out, e);
+    }
     out += ')';
 }
 
@@ -260,6 +289,7 @@ void appendInsertHead(std::string& out, const RowChange& c, bool replace) {
         first = false;
         out += db::quoteIdent(c.table->columns[i].name);
     }
+    for (const auto& e : c.table->extras) out += "," + db::quoteIdent(e.column);
     out += ") VALUES ";
 }
 

@@ -21,9 +21,10 @@ binlog::DecoderOptions decoderOptions(const SchemaTracker& tracker, binlog::Chec
 
 TxnAssembler::TxnAssembler(const SourceInfo& info, const SchemaTracker& tracker, const api::ObjectSelection& objects,
                            const ReplayOptions& options, Progress& progress, status::StatusSink& sink, TxnSteps& txns,
-                           DdlSteps& ddl, InsideTxn resume)
+                           DdlSteps& ddl, RowSelection& selection, InsideTxn resume)
     : tracker_(tracker),
       objects_(objects),
+      selection_(selection),
       options_(options),
       progress_(progress),
       sink_(sink),
@@ -126,6 +127,13 @@ void TxnAssembler::on(binlog::RowsEvent& rows, binlog::Event& ev) {
     }
     if (!inTxn_) beginTxn(ev);
     if (tracker_.nonTransactionalAtSource(table->database, table->name)) txn_.nonTransactional = true;
+    // The changes to apply (spec.filters, spec.rowFilters); a resumed transaction counts these.
+    std::vector<uint32_t> kept;
+    if (!selection_.keepsAll()) {
+        kept = selection_.keep(table, rows, here(ev.nextPosition));
+        if (kept.empty()) return;
+    }
+    const size_t keptCount = selection_.keepsAll() ? rows.rows.size() : kept.size();
     size_t first = 0;
     if (skipChanges_ > 0) {
         // Resuming inside a transaction applied in pieces: its first changes are in the target.
@@ -133,14 +141,17 @@ void TxnAssembler::on(binlog::RowsEvent& rows, binlog::Event& ev) {
             txn_.split = true;
             txn_.start = resumeTxnStart_;
         }
-        first = static_cast<size_t>(std::min<uint64_t>(skipChanges_, rows.rows.size()));
+        first = static_cast<size_t>(std::min<uint64_t>(skipChanges_, keptCount));
         skipChanges_ -= first;
         txn_.applied += first;
-        if (first == rows.rows.size()) return;
+        if (first == keptCount) return;
     }
     auto held = std::make_shared<binlog::Event>(std::move(ev));
     const auto& r = *held->as<binlog::RowsEvent>();
-    for (size_t i = first; i < r.rows.size(); ++i) txn_.changes.push_back(RowChange{table, r.kind, &r.rows[i], false});
+    for (size_t k = first; k < keptCount; ++k) {
+        const size_t i = selection_.keepsAll() ? k : kept[k];
+        txn_.changes.push_back(RowChange{table, r.kind, &r.rows[i], false});
+    }
     txn_.bytes += held->header.eventSize;
     txn_.events.push_back(std::move(held));
     // A transaction too large to hold goes to the target in pieces. Not an XA one (its prepare

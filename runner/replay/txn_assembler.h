@@ -39,6 +39,7 @@
 #include "runner/replay/position.h"
 #include "runner/replay/progress.h"
 #include "runner/replay/replay.h"
+#include "runner/replay/row_selection.h"
 #include "runner/replay/schema_tracker.h"
 #include "runner/status/status_sink.h"
 
@@ -110,7 +111,7 @@ public:
     // the tables; all references must outlive this.
     TxnAssembler(const SourceInfo& info, const SchemaTracker& tracker, const api::ObjectSelection& objects,
                  const ReplayOptions& options, Progress& progress, status::StatusSink& sink, TxnSteps& txns,
-                 DdlSteps& ddl, InsideTxn resume = {});
+                 DdlSteps& ddl, RowSelection& selection, InsideTxn resume = {});
     TxnAssembler(const TxnAssembler&) = delete;
     TxnAssembler& operator=(const TxnAssembler&) = delete;
 
@@ -150,6 +151,7 @@ private:
 
     const SchemaTracker& tracker_;
     const api::ObjectSelection& objects_;
+    RowSelection& selection_;  // spec.filters and spec.rowFilters on row events
     const ReplayOptions& options_;
     Progress& progress_;
     status::StatusSink& sink_;

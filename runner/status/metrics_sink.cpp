@@ -86,6 +86,11 @@ std::string MetricsSink::render() const {
     stage(m::kValidationPending, validation, number(v, "pending"));
     stage(m::kValidationDiffering, validation, number(v, "differing"));
     stage(m::kValidationSkipped, validation, number(v, "skipped"));
+    const nlohmann::json* scan = validation && v.contains("fullScan") ? &v["fullScan"] : nullptr;
+    const auto& f = scan ? *scan : empty;
+    stage(m::kValidationScanRows, scan, number(f, "rowsScanned"));
+    stage(m::kValidationScanPasses, scan, number(f, "passes"));
+    stage(m::kValidationScanDiffering, scan, number(f, "differing"));
     out.family(m::kRunnerErrors);
     for (const auto& [reason, n] : impl_->errors) {
         Labels labels = job;

@@ -52,6 +52,14 @@ inline constexpr Family kValidationDiffering{"tidemark_validation_rows_differing
                                              "Rows that still differed between source and target when re-checked."};
 inline constexpr Family kValidationSkipped{"tidemark_validation_rows_skipped_total", "counter",
                                            "Changed rows not compared because too many were waiting."};
+// Its background pass over whole tables (status.incremental.validation.fullScan).
+inline constexpr Family kValidationScanRows{"tidemark_validation_full_scan_rows_total", "counter",
+                                            "Source rows the background pass over whole tables compared."};
+inline constexpr Family kValidationScanPasses{"tidemark_validation_full_scan_passes_total", "counter",
+                                              "Passes over all selected tables finished."};
+inline constexpr Family kValidationScanDiffering{"tidemark_validation_full_scan_differing", "gauge",
+                                                 "Rows (or keyless tables) the pass over whole tables found still "
+                                                 "differing when re-checked."};
 inline constexpr Family kPrecheckItems{"tidemark_precheck_items", "gauge",
                                        "Items of the last precheck, by state (Pass, Warning, Failed)."};
 

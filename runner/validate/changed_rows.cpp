@@ -91,6 +91,7 @@ ValidationCounts ChangedRows::counts() const {
     c.pending = fresh_.size() + c.suspects;
     c.skipped = skipped_;
     c.unkeyedTables = unkeyed_.size();
+    c.notComparedTables = notCompared_.size();
     return c;
 }
 

@@ -42,6 +42,7 @@ struct ValidationCounts {
     std::uint64_t differing = 0;
     std::uint64_t skipped = 0;
     std::uint64_t unkeyedTables = 0;
+    std::uint64_t notComparedTables = 0;  // routed or filtered (consolidate/comparable.h)
 };
 
 struct ReportedDifference {
@@ -56,6 +57,7 @@ public:
 
     void touched(const RowKey& key, const replay::Position& end);
     void unkeyed(const std::string& table) { unkeyed_.insert(table); }
+    void notCompared(const std::string& table) { notCompared_.insert(table); }
 
     std::vector<RowKey> take(std::size_t limit, Clock::time_point now);
     // Keys taken but not compared (the pass failed): fresh again unless watched or fresh already.
@@ -89,6 +91,7 @@ private:
     std::unordered_map<std::string, std::list<Fresh>::iterator> freshById_;
     std::map<std::string, Watched> watched_;
     std::set<std::string> unkeyed_;
+    std::set<std::string> notCompared_;
     std::uint64_t rowsValidated_ = 0, skipped_ = 0, watchOrder_ = 0;
 };
 

@@ -1,11 +1,14 @@
 #include "runner/validate/validator.h"
 
+#include "runner/consolidate/comparable.h"
+
 #include "runner/copy/full_copy.h"
 #include "runner/copy/inspect.h"
 #include "runner/copy/snapshot.h"
 #include "runner/cutover/differences.h"
-#include "runner/db/binlog_status.h"
+#include "runner/replay/checkpoint.h"
 #include "runner/replay/stream_order.h"
+#include "runner/validate/source_position.h"
 
 #include <nlohmann/json.hpp>
 
@@ -40,12 +43,6 @@ Digests digestsOf(db::Connection& server, const copy::TableInfo& t, const std::v
         for (const auto& row : server.query(sql).rows) out.at(std::stoul(row[0].value_or("0"))) = row[1].value_or("");
     }
     return out;
-}
-
-replay::Position binlogPosition(db::Connection& source) {
-    const auto status = db::readBinlogStatus(source);
-    if (!status) throw db::DbError(db::ErrorKind::Query, 0, "the source's binary log is off");
-    return replay::Position{status->file, status->pos, status->gtidSet};
 }
 
 // One table's keys of a pass, with the source's definition and both servers' digests.
@@ -86,9 +83,16 @@ void readSource(db::Connection& source, TableKeys& t, status::StatusSink& sink) 
 
 }  // namespace
 
-ValidatorOptions optionsFor(const api::ValidationSpec& spec) {
+ValidatorOptions optionsFor(const api::MigrationJob& job) {
     ValidatorOptions o;
-    o.recheckAfter = std::chrono::seconds(spec.recheckAfterSeconds);
+    o.changedRows = job.validation.changedRows;
+    o.replayJob = job.instanceKey();
+    o.recheckAfter = std::chrono::seconds(job.validation.recheckAfterSeconds);
+    if (job.validation.fullScan.enabled) o.fullScan = tableScanOptionsFor(job);
+    if (!job.consolidation.empty())
+        o.comparable = [job](std::string_view database, std::string_view table) {
+            return consolidate::comparableByName(job, database, table);
+        };
     return o;
 }
 
@@ -99,7 +103,12 @@ Validator::Validator(db::ConnectOptions source, db::ConnectOptions target, Valid
       options_(options),
       sink_(sink),
       rows_(options.maxPendingKeys, options.maxWatchedKeys, options.recheckAfter),
-      thread_([this] { run(); }) {}
+      thread_([this] { run(); }) {
+    if (options_.fullScan)
+        scan_ = std::make_unique<TableScan>(
+            sourceOptions_, targetOptions_, *options_.fullScan,
+            [this](const replay::Position& p) { return waitApplied(p); }, sink_);
+}
 
 Validator::~Validator() {
     {
@@ -107,14 +116,21 @@ Validator::~Validator() {
         stop_ = true;
     }
     changed_.notify_all();
+    scan_.reset();  // its waits on the applied position end now
     thread_.join();
 }
 
 void Validator::committed(const replay::Batch& batch) {
-    auto found = keysOf(batch);
+    const auto found = options_.changedRows ? keysOf(batch) : BatchKeys{};
     {
         std::lock_guard lock(mu_);
-        for (const auto& key : found.keys) rows_.touched(key, batch.end);
+        for (const auto& key : found.keys) {
+            if (options_.comparable && !options_.comparable(key.database, key.table)) {
+                rows_.notCompared(key.qualified());
+                continue;
+            }
+            rows_.touched(key, batch.end);
+        }
         for (const auto& table : found.unkeyedTables) rows_.unkeyed(table);
         applied_ = batch.end;
     }
@@ -157,6 +173,7 @@ void Validator::run() {
 }
 
 void Validator::pass() {
+    if (!options_.changedRows) return;
     std::vector<RowKey> taken;
     {
         std::lock_guard lock(mu_);
@@ -167,9 +184,9 @@ void Validator::pass() {
         if (!source_) copy::prepareReadSession(source_.emplace(db::Connection::open(sourceOptions_)));
         if (!target_) copy::prepareReadSession(target_.emplace(db::Connection::open(targetOptions_)));
         auto tables = byTable(taken);
-        const auto before = binlogPosition(*source_);
+        const auto before = sourcePosition(*source_);
         for (auto& [name, t] : tables) readSource(*source_, t, sink_);
-        const auto readAt = binlogPosition(*source_);
+        const auto readAt = sourcePosition(*source_);
         if (!waitApplied(readAt)) {
             std::lock_guard lock(mu_);
             rows_.putBack(taken);
@@ -197,10 +214,32 @@ void Validator::pass() {
 }
 
 bool Validator::waitApplied(const replay::Position& p) {
+    if (!appliedLearned_.exchange(true)) learnApplied();
     std::unique_lock lock(mu_);
     auto reached = [&] { return applied_ && replay::compareStreamPositions(*applied_, p) >= 0; };
     changed_.wait_for(lock, options_.waitForReplay, [&] { return stop_ || reached(); });
     return !stop_ && reached();
+}
+
+// Before replay's first batch commits, what the target already holds: replay's checkpoint (a
+// resumed replay on a source that writes nothing commits no batch), else where replay starts.
+void Validator::learnApplied() {
+    std::optional<replay::Position> known = options_.replayFrom;
+    if (!options_.replayJob.empty()) {
+        try {
+            auto target = db::Connection::open(targetOptions_);
+            if (const auto resume = replay::CheckpointStore(options_.replayJob).load(target))
+                known = resume->complete() ? resume->end : resume->start;
+        } catch (const db::DbError&) {
+            // No checkpoint to read (yet): replay's batches will tell.
+        }
+    }
+    if (!known) return;
+    {
+        std::lock_guard lock(mu_);
+        if (!applied_ || replay::compareStreamPositions(*known, *applied_) > 0) applied_ = known;
+    }
+    changed_.notify_all();
 }
 
 void Validator::report() {
@@ -211,9 +250,13 @@ void Validator::report() {
         nlohmann::json differences = nlohmann::json::array();
         for (const auto& d : rows_.differences(kDifferencesShown))
             differences.push_back({{"table", d.table}, {"key", d.key}, {"since", d.since}});
-        block = {{"rowsValidated", c.rowsValidated}, {"pending", c.pending},
-                 {"differing", c.differing},         {"skipped", c.skipped},
-                 {"unkeyedTables", c.unkeyedTables}, {"differences", std::move(differences)}};
+        block = {{"rowsValidated", c.rowsValidated},
+                 {"pending", c.pending},
+                 {"differing", c.differing},
+                 {"skipped", c.skipped},
+                 {"unkeyedTables", c.unkeyedTables},
+                 {"notComparedTables", c.notComparedTables},
+                 {"differences", std::move(differences)}};
     }
     // An idle validation reports its unchanged counts only now and then.
     const auto now = Clock::now();

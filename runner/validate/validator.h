@@ -17,8 +17,12 @@
 // server refuses for one table (a column or table gone since) drops that table's keys of the pass,
 // with a note. Nothing the validator meets reaches replay.
 //
-// Limits: a table without a usable key is only counted (unkeyedTables); a row changed by
-// something other than replay, on the target, is seen only when replay next changes it.
+// Limits: a table without a usable key is only counted (unkeyedTables), and so is a routed or
+// filtered one (notComparedTables: consolidate/comparable.h); a row changed by
+// something other than replay, on the target, is seen only when replay next changes it. The
+// background pass over whole tables (spec.validation.fullScan; table_scan.h) covers both: when
+// asked for, the Validator runs a TableScan beside its own thread, waiting on the same applied
+// position (with changedRows off, only the applied position is kept).
 #pragma once
 
 #include "api/migration_job.h"
@@ -26,6 +30,7 @@
 #include "runner/replay/change.h"
 #include "runner/status/status_sink.h"
 #include "runner/validate/changed_rows.h"
+#include "runner/validate/table_scan.h"
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +38,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -41,15 +47,25 @@
 namespace tidemark::validate {
 
 struct ValidatorOptions {
+    bool changedRows = true;                   // compare the rows replay changed
+    std::optional<TableScanOptions> fullScan;  // and, when set, every row of the selected tables
     std::chrono::seconds recheckAfter{5};
     std::chrono::milliseconds passInterval{2000};
     std::chrono::milliseconds waitForReplay{30000};
     std::size_t keysPerPass = 5000;
     std::size_t maxPendingKeys = 100000;
     std::size_t maxWatchedKeys = 10000;
+    // What the target holds before replay's first batch commits (the full scan waits on it):
+    // replay's checkpoint of job `replayJob` (its instanceKey; "" = none), else everything before
+    // `replayFrom`, where replay starts when the job has no checkpoint (ReplayOptions::start).
+    std::string replayJob;
+    std::optional<replay::Position> replayFrom;
+    // Whether a source table is compared with the target table of its name (routed and filtered
+    // tables are not: consolidate/comparable.h); empty = every table.
+    std::function<bool(std::string_view database, std::string_view table)> comparable;
 };
 
-ValidatorOptions optionsFor(const api::ValidationSpec& spec);
+ValidatorOptions optionsFor(const api::MigrationJob& job);
 
 class Validator {
 public:
@@ -67,11 +83,13 @@ public:
     ValidationCounts counts() const;
     std::uint64_t passesDone() const { return passes_; }  // passes ended, failed and idle ones too
     std::vector<ReportedDifference> differences(std::size_t limit) const;
+    const TableScan* fullScan() const { return scan_.get(); }  // nullptr unless options.fullScan
 
 private:
     void run();
     void pass();
     bool waitApplied(const replay::Position& p);
+    void learnApplied();
     void report();
 
     db::ConnectOptions sourceOptions_, targetOptions_;
@@ -88,7 +106,9 @@ private:
     Clock::time_point lastReportTime_{};
     std::optional<db::Connection> source_, target_;  // the thread's
     std::atomic<std::uint64_t> passes_{0};
+    std::atomic<bool> appliedLearned_{false};  // learnApplied() ran (once, at the first wait)
     std::thread thread_;
+    std::unique_ptr<TableScan> scan_;
 };
 
 }  // namespace tidemark::validate

@@ -297,9 +297,27 @@ TEST_CASE("spec.validation: changed rows on by default, fields checked") {
     CHECK(job.validation.recheckAfterSeconds == 30);
     CHECK(errorOf(kValid + "  validation: {mode: fast}\n").find("spec.validation.mode: unknown field") !=
           std::string::npos);
-    // No background pass over whole tables exists: asking for one is refused, not ignored.
-    CHECK(errorOf(kValid + "  validation: {fullScan: true}\n").find("spec.validation.fullScan: unknown field") !=
-          std::string::npos);
+    CHECK(errorOf(kValid + "  validation: {fullScan: true}\n") ==
+          "job.yaml: spec.validation.fullScan: expected a mapping");
     CHECK(errorOf(kValid + "  validation: {recheckAfterSeconds: 0}\n").find("spec.validation.recheckAfterSeconds") !=
           std::string::npos);
+}
+
+TEST_CASE("spec.validation.fullScan: off by default, its rate and pause checked") {
+    auto job = parseManifest(kValid, "job.yaml");
+    CHECK_FALSE(job.validation.fullScan.enabled);
+    CHECK(job.validation.fullScan.rowsPerSecond == 10000);
+    CHECK(job.validation.fullScan.pauseSeconds == 300);
+    job = parseManifest(kValid + "  validation: {fullScan: {enabled: true, rowsPerSecond: 500, pauseSeconds: 0}}\n",
+                        "job.yaml");
+    CHECK(job.validation.fullScan.enabled);
+    CHECK(job.validation.changedRows);  // the changed rows keep their default
+    CHECK(job.validation.fullScan.rowsPerSecond == 500);
+    CHECK(job.validation.fullScan.pauseSeconds == 0);
+    CHECK(errorOf(kValid + "  validation: {fullScan: {enabled: true, rowsPerSecond: 0}}\n") ==
+          "job.yaml: spec.validation.fullScan.rowsPerSecond: must be between 1 and 10000000, got 0");
+    CHECK(errorOf(kValid + "  validation: {fullScan: {enabled: yes please}}\n") ==
+          "job.yaml: spec.validation.fullScan.enabled: expected true or false, got 'yes please'");
+    CHECK(errorOf(kValid + "  validation: {fullScan: {rate: 5}}\n")
+              .find("spec.validation.fullScan.rate: unknown field") != std::string::npos);
 }

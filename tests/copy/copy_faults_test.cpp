@@ -202,6 +202,7 @@ TEST_CASE("no statement or LOAD DATA of the copy takes more than TxnLimits.maxTx
         CAPTURE(physical);
         auto t = std::make_shared<copy::TableWork>();
         t->info = copy::inspectTable(s, kDb, "keyed");
+        t->target = copy::sameAsSource(t->info);
         t->written = t->info.written();
         std::string exprs;
         for (auto i : t->written) exprs += (exprs.empty() ? "" : ", ") + copy::readExpression(t->info.columns[i]);

@@ -42,7 +42,7 @@ class Batches {
 public:
     Batches(const std::string& database) : job_(jobFor("unused", {database})), tracker_(job_.objects) {
         auto c = targetConnection();
-        tracker_.loadAll(c);
+        tracker_.loadAll(c, replay::SchemaTracker::Side::Target);
         table_ = tracker_.find(database, "t");
         REQUIRE(table_);
     }

@@ -86,7 +86,8 @@ struct Fixture {
     explicit Fixture(SourceInfo info = startAt("bin.000001", 4), InsideTxn resume = {})
         : tracker(objects),
           progress(sink),
-          assembler(info, tracker, objects, options, progress, sink, steps, steps, resume) {
+          selection(job, progress),
+          assembler(info, tracker, objects, options, progress, sink, steps, steps, selection, resume) {
         steps.stream = &assembler;
     }
 
@@ -95,6 +96,8 @@ struct Fixture {
     SilentSink sink;
     SchemaTracker tracker;
     Progress progress;
+    api::MigrationJob job;
+    RowSelection selection;
     Recorder steps;
     TxnAssembler assembler;
 };

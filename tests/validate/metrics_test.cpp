@@ -28,3 +28,18 @@ TEST_CASE("status.incremental.validation becomes the tidemark_validation_rows fa
     CHECK(text.find("# TYPE tidemark_validation_rows_differing gauge\n") != std::string::npos);
     CHECK(text.find("id=7") == std::string::npos);  // keys stay in the status, out of the metrics
 }
+
+TEST_CASE("status.incremental.validation.fullScan becomes the tidemark_validation_full_scan families") {
+    tidemark::status::MetricsSink sink("127.0.0.1:0", "shop", "shop-demo");
+    const std::string l = "{namespace=\"shop\",migrationjob=\"shop-demo\"}";
+    sink.report("incremental", {{"validation", {{"rowsValidated", 1}}}});
+    CHECK(sink.render().find("tidemark_validation_full_scan_rows_total" + l) == std::string::npos);  // no scan
+    sink.report("incremental",
+                {{"validation",
+                  {{"rowsValidated", 1}, {"fullScan", {{"rowsScanned", 4200}, {"passes", 2}, {"differing", 1}}}}}});
+    const auto text = sink.render();
+    CHECK(text.find("tidemark_validation_full_scan_rows_total" + l + " 4200\n") != std::string::npos);
+    CHECK(text.find("tidemark_validation_full_scan_passes_total" + l + " 2\n") != std::string::npos);
+    CHECK(text.find("tidemark_validation_full_scan_differing" + l + " 1\n") != std::string::npos);
+    CHECK(text.find("# TYPE tidemark_validation_full_scan_differing gauge\n") != std::string::npos);
+}

@@ -1,0 +1,52 @@
+#include "runner/consolidate/router.h"
+
+#include "api/name_pattern.h"
+#include "runner/db/connection.h"
+
+namespace tidemark::consolidate {
+
+std::string Route::qualified() const { return db::qualified(database, table); }
+
+Router::Router(const api::MigrationJob& job)
+    : rules_(job.consolidation.routes), sourceId_(job.source.id), names_(job.objects.names) {}
+
+Route Router::route(std::string_view database, std::string_view table) const {
+    for (const auto& rule : rules_) {
+        if (!api::nameMatches(rule.database, database, names_) || !api::nameMatches(rule.table, table, names_))
+            continue;
+        Route r;
+        r.database = rule.targetDatabase;
+        r.table = rule.targetTable.empty() ? std::string(table) : rule.targetTable;
+        for (const auto& extra : rule.extraColumns) {
+            switch (extra.value) {
+                case api::ExtraColumn::Value::Schema: r.extras.push_back({extra.column, std::string(database)}); break;
+                case api::ExtraColumn::Value::Table: r.extras.push_back({extra.column, std::string(table)}); break;
+                case api::ExtraColumn::Value::Source: r.extras.push_back({extra.column, sourceId_}); break;
+            }
+        }
+        r.renamed = r.database != database || r.table != table;
+        return r;
+    }
+    return Route{std::string(database), std::string(table), {}, false};
+}
+
+std::string Router::routeDatabase(std::string_view database) const {
+    for (const auto& rule : rules_)
+        if (rule.table == "*" && api::nameMatches(rule.database, database, names_)) return rule.targetDatabase;
+    return std::string(database);
+}
+
+std::map<TableName, std::vector<TableName>> shardGroups(const Router& router,
+                                                        const std::vector<TableName>& sourceTables) {
+    std::map<TableName, std::vector<TableName>> all;
+    for (const auto& t : sourceTables) {
+        const auto r = router.route(t.first, t.second);
+        all[{r.database, r.table}].push_back(t);
+    }
+    std::erase_if(all, [](const auto& group) { return group.second.size() < 2; });
+    return all;
+}
+
+std::string displayName(const TableName& table) { return table.first + "." + table.second; }
+
+}  // namespace tidemark::consolidate
