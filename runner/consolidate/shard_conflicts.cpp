@@ -1,5 +1,7 @@
 #include "runner/consolidate/shard_conflicts.h"
 
+#include "runner/db/catalog.h"
+
 #include <algorithm>
 #include <map>
 
@@ -104,6 +106,17 @@ std::optional<ShardConflict> findShardConflict(db::Connection& source, const Rou
                 return ShardConflict{shards[i], shards[j],    displayName({routes[i].database, routes[i].table}),
                                      key,       rows.rows[0], *columns};
             }
+    return std::nullopt;
+}
+
+std::optional<ShardConflict> findAnyShardConflict(db::Connection& source, db::Connection& target,
+                                                  const api::MigrationJob& job) {
+    const Router router(job);
+    for (const auto& [into, shards] : shardGroups(router, db::selectedTables(source, job.objects))) {
+        const auto& first = shards.front();
+        const auto keys = targetUniqueKeys(source, first, target, router.route(first.first, first.second));
+        if (auto conflict = findShardConflict(source, router, shards, keys)) return conflict;
+    }
     return std::nullopt;
 }
 

@@ -48,4 +48,10 @@ std::optional<ShardConflict> findShardConflict(db::Connection& source, const Rou
                                                const std::vector<TableName>& shards,
                                                const std::vector<UniqueKey>& keys);
 
+// The first key value two shards of any target table that `job` merges both hold (each merged
+// group in turn, on `source` as it is now, with the target's keys read on `target`), or nothing.
+// Replay asks it when the target refuses a duplicate key, to name both shards.
+std::optional<ShardConflict> findAnyShardConflict(db::Connection& source, db::Connection& target,
+                                                  const api::MigrationJob& job);
+
 }  // namespace tidemark::consolidate

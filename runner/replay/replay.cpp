@@ -1,5 +1,6 @@
 #include "runner/replay/replay.h"
 
+#include "runner/consolidate/shard_conflicts.h"
 #include "runner/db/catalog.h"
 
 #include <nlohmann/json.hpp>
@@ -288,6 +289,25 @@ private:
 
 }  // namespace
 
+namespace {
+
+// " (<shard> and <shard> both hold ...)" when the job merges tables and two shards hold one key
+// now, else "": what a duplicate key in a merged target table means.
+std::string shardConflictNote(const api::MigrationJob& job, const db::ConnectOptions& source,
+                              const db::ConnectOptions& target) {
+    if (job.consolidation.routes.empty()) return "";
+    try {
+        auto src = db::Connection::open(source);
+        auto tgt = db::Connection::open(target);
+        if (auto conflict = consolidate::findAnyShardConflict(src, tgt, job)) return " (" + conflict->text() + ")";
+    } catch (const std::exception&) {
+        // The servers cannot be asked now; the error stands as it is.
+    }
+    return "";
+}
+
+}  // namespace
+
 void runReplay(const api::MigrationJob& spec, const db::ConnectOptions& source, const db::ConnectOptions& target,
                const ReplayOptions& options, status::StatusSink& sink, const std::atomic<bool>& stop) {
     api::MigrationJob job = spec;
@@ -333,6 +353,15 @@ void runReplay(const api::MigrationJob& spec, const db::ConnectOptions& source, 
             session.run();
             session.addTotals();
             return;
+        } catch (const DuplicateKeyError& e) {
+            // A merged table (spec.routes) refuses a key: name the two shards that both hold it.
+            const DuplicateKeyError named(e.what() + shardConflictNote(job, source, target));
+            try {
+                session.saveError(named.what());
+            } catch (...) {}
+            sink.note(std::string("replay stopped: ") + named.what());
+            sink.flush();
+            throw named;
         } catch (const ReplayError& e) {
             if (!e.retryable()) {
                 try {
