@@ -2,6 +2,7 @@
 
 #include "api/name_pattern.h"
 #include "runner/db/connection.h"
+#include "runner/db/hex.h"
 
 namespace tidemark::consolidate {
 
@@ -45,6 +46,15 @@ std::map<TableName, std::vector<TableName>> shardGroups(const Router& router,
     }
     std::erase_if(all, [](const auto& group) { return group.second.size() < 2; });
     return all;
+}
+
+std::string extraLiteral(std::string_view value) { return "CONVERT(X'" + db::toHex(value, true) + "' USING utf8mb4)"; }
+
+std::string extrasCondition(const std::vector<ExtraValue>& extras) {
+    std::string where;
+    for (const auto& e : extras)
+        where += (where.empty() ? "" : " AND ") + db::quoteIdent(e.column) + " = " + extraLiteral(e.value);
+    return where;
 }
 
 std::string displayName(const TableName& table) { return table.first + "." + table.second; }

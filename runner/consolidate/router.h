@@ -64,6 +64,14 @@ using TableName = std::pair<std::string, std::string>;  // (database, table)
 std::map<TableName, std::vector<TableName>> shardGroups(const Router& router,
                                                         const std::vector<TableName>& sourceTables);
 
+// An extra column's value as a SQL literal, hex-encoded UTF-8 (`CONVERT(X'..' USING utf8mb4)`), so
+// neither the session's character set nor its sql_mode changes it: what every statement that
+// writes or matches an extra column uses (copy, replay, shard DDL).
+std::string extraLiteral(std::string_view value);
+// "`c1` = <literal> AND `c2` = <literal>": the rows one source table owns in its routed table;
+// "" without extra columns.
+std::string extrasCondition(const std::vector<ExtraValue>& extras);
+
 // "<db>.<t>", as error messages and status name a table.
 std::string displayName(const TableName& table);
 

@@ -89,7 +89,7 @@ ReadOutcome readChunk(db::Connection& source, const std::shared_ptr<ChunkWork>& 
     };
 
     std::size_t extrasBytes = 0;  // the route's constants each row's values end with
-    for (auto& e : t.target.extras) extrasBytes += textLiteral(e.value).size() + 1;
+    for (auto& e : t.target.extras) extrasBytes += consolidate::extraLiteral(e.value).size() + 1;
     fresh();
     bool stopped = false;
     while (MYSQL_ROW row = mysql_fetch_row(res)) {

@@ -23,7 +23,7 @@ namespace {
 // The route's extra columns' constants, each after a comma: the end of every row's values.
 std::string extraValues(const TableWork& t) {
     std::string s;
-    for (auto& e : t.target.extras) s += "," + textLiteral(e.value);
+    for (auto& e : t.target.extras) s += "," + consolidate::extraLiteral(e.value);
     return s;
 }
 

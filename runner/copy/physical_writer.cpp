@@ -56,7 +56,7 @@ std::string loadDataStatement(const TableWork& t) {
         }
     }
     for (auto& e : t.target.extras)
-        sets += (sets.empty() ? " SET " : ", ") + db::quoteIdent(e.column) + " = " + textLiteral(e.value);
+        sets += (sets.empty() ? " SET " : ", ") + db::quoteIdent(e.column) + " = " + consolidate::extraLiteral(e.value);
     return "LOAD DATA LOCAL INFILE 'tidemark.tsv' INTO TABLE " + t.target.qualified() +
         " CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + cols + ")" +
         sets;

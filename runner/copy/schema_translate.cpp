@@ -17,33 +17,12 @@ std::string lower(std::string s) {
 
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-// The identifier in backticks starting at `pos` (doubled backticks inside); npos-safe.
-std::string identAt(std::string_view s, std::size_t pos, std::size_t* end = nullptr) {
-    std::string out;
-    if (pos >= s.size() || s[pos] != '`') return out;
-    std::size_t i = pos + 1;
-    while (i < s.size()) {
-        if (s[i] == '`') {
-            if (i + 1 < s.size() && s[i + 1] == '`') {
-                out += '`';
-                i += 2;
-                continue;
-            }
-            ++i;
-            break;
-        }
-        out += s[i++];
-    }
-    if (end) *end = i;
-    return out;
-}
-
 // SHOW CREATE TABLE text with the table's name qualified by `dbName`.
 std::string qualifiedCreate(std::string_view showCreate, const std::string& dbName) {
     if (!startsWith(showCreate, "CREATE TABLE `"))
         throw CopyError("unexpected SHOW CREATE TABLE output: " + std::string(showCreate.substr(0, 80)));
     std::size_t end = 0;
-    const std::string name = identAt(showCreate, 13, &end);
+    const std::string name = backQuotedAt(showCreate, 13, &end);
     return "CREATE TABLE " + db::qualified(dbName, name) + std::string(showCreate.substr(end));
 }
 
@@ -62,6 +41,26 @@ std::string translate(const std::string& sql, const db::dialect::ServerInfo& tar
 }
 
 }  // namespace
+
+std::string backQuotedAt(std::string_view s, std::size_t pos, std::size_t* end) {
+    std::string out;
+    if (pos >= s.size() || s[pos] != '`') return out;
+    std::size_t i = pos + 1;
+    while (i < s.size()) {
+        if (s[i] == '`') {
+            if (i + 1 < s.size() && s[i + 1] == '`') {
+                out += '`';
+                i += 2;
+                continue;
+            }
+            ++i;
+            break;
+        }
+        out += s[i++];
+    }
+    if (end) *end = i;
+    return out;
+}
 
 TranslatedTable translateCreateTable(std::string_view showCreate, const std::string& dbName,
                                      const db::dialect::ServerInfo& target, bool deferSecondary,
@@ -90,7 +89,7 @@ TranslatedTable translateCreateTable(std::string_view showCreate, const std::str
         bool isKey = startsWith(body, "  KEY `");
         if (isKey && deferSecondary && !hasForeignKeys) {
             std::size_t p = line.find('`');
-            std::string idx = identAt(line, p);
+            std::string idx = backQuotedAt(line, p);
             if (idx != keepIndex) {
                 std::string clause = line.substr(2);
                 if (!clause.empty() && clause.back() == ',') clause.pop_back();

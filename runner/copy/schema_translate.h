@@ -59,4 +59,8 @@ PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target,
 PreparedTable prepareTargetTable(db::Connection& source, db::Connection& target, const TableInfo& table,
                                  const TargetTable& into, bool tidb, bool deferSecondary);
 
+// The back-quoted identifier starting at `pos` of a SHOW CREATE text (doubled back-quotes inside),
+// "" when none starts there; `end`, when given, is set past its closing back-quote.
+std::string backQuotedAt(std::string_view s, std::size_t pos, std::size_t* end = nullptr);
+
 }  // namespace tidemark::copy

@@ -1,6 +1,7 @@
 #include "runner/copy/target_table.h"
 
 #include "runner/copy/full_copy.h"
+#include "runner/copy/schema_translate.h"
 
 #include <algorithm>
 
@@ -9,26 +10,6 @@ namespace tidemark::copy {
 namespace {
 
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-// The back-quoted identifier starting at `pos` (doubled back-quotes inside); `end` is set past it.
-std::string identifierAt(std::string_view s, std::size_t pos, std::size_t& end) {
-    std::string out;
-    std::size_t i = pos + 1;
-    while (i < s.size()) {
-        if (s[i] == '`') {
-            if (i + 1 < s.size() && s[i + 1] == '`') {
-                out += '`';
-                i += 2;
-                continue;
-            }
-            ++i;
-            break;
-        }
-        out += s[i++];
-    }
-    end = i;
-    return out;
-}
 
 std::vector<std::string> splitLines(std::string_view text) {
     std::vector<std::string> lines;
@@ -49,16 +30,14 @@ std::string lower(std::string s) {
 // The column a definition line declares ("  `id` int NOT NULL AUTO_INCREMENT"), or "".
 std::string columnOf(const std::string& line) {
     if (!startsWith(line, "  `")) return "";
-    std::size_t end = 0;
-    return identifierAt(line, 2, end);
+    return backQuotedAt(line, 2);
 }
 
 // The first column of an index line's column list ("  KEY `k` (`a`,`b`)"), or "".
 std::string leadingIndexColumn(const std::string& line) {
     const auto open = line.find("(`");
     if (open == std::string::npos) return "";
-    std::size_t end = 0;
-    return identifierAt(line, open + 1, end);
+    return backQuotedAt(line, open + 1);
 }
 
 bool isUniqueKey(const std::string& line) {
@@ -93,12 +72,7 @@ bool TargetTable::renamed() const { return source != consolidate::TableName{db, 
 
 std::string TargetTable::label() const { return renamed() ? from() + " -> " + qualified() : qualified(); }
 
-std::string TargetTable::extrasCondition() const {
-    std::string where;
-    for (auto& e : extras)
-        where += (where.empty() ? "" : " AND ") + db::quoteIdent(e.column) + " = " + textLiteral(e.value);
-    return where;
-}
+std::string TargetTable::extrasCondition() const { return consolidate::extrasCondition(extras); }
 
 TargetTable sameAsSource(const TableInfo& source) {
     return {source.db, source.name, {}, false, {source.db, source.name}};
@@ -106,16 +80,6 @@ TargetTable sameAsSource(const TableInfo& source) {
 
 TargetTable routedTarget(const TableInfo& source, const consolidate::Route& route, bool merged) {
     return {route.database, route.table, route.extras, merged, {source.db, source.name}};
-}
-
-std::string textLiteral(std::string_view value) {
-    static const char* digits = "0123456789ABCDEF";
-    std::string hex;
-    for (unsigned char c : value) {
-        hex += digits[c >> 4];
-        hex += digits[c & 15];
-    }
-    return "CONVERT(X'" + hex + "' USING utf8mb4)";
 }
 
 std::string withExtraColumns(std::string_view createSql, const std::vector<consolidate::ExtraValue>& extras) {
@@ -160,9 +124,9 @@ std::string renamedCreate(std::string_view sql, const std::string& dbName, const
     if (open == std::string_view::npos || !startsWith(sql, "CREATE "))
         throw CopyError("unexpected CREATE statement: " + std::string(sql.substr(0, 80)));
     std::size_t end = 0;
-    identifierAt(sql, open, end);
+    backQuotedAt(sql, open, &end);
     const bool isTable = startsWith(sql, "CREATE TABLE ");
-    if (isTable && end < sql.size() && sql[end] == '.') identifierAt(sql, end + 1, end);
+    if (isTable && end < sql.size() && sql[end] == '.') backQuotedAt(sql, end + 1, &end);
     const std::string name = isTable ? db::qualified(dbName, table) : db::quoteIdent(dbName);
     return std::string(sql.substr(0, open)) + name + std::string(sql.substr(end));
 }

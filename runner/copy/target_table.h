@@ -42,9 +42,6 @@ struct TargetTable {
 TargetTable sameAsSource(const TableInfo& source);
 TargetTable routedTarget(const TableInfo& source, const consolidate::Route& route, bool merged);
 
-// `value` as a utf8mb4 string constant: CONVERT(X'..' USING utf8mb4).
-std::string textLiteral(std::string_view value);
-
 // The type of an extra column tidemark creates: names and spec.source.id are at most 64
 // characters; binary collation keeps `Shop` and `shop` (two databases) apart.
 inline constexpr std::string_view kExtraColumnType = "varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL";

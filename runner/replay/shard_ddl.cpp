@@ -1,6 +1,5 @@
 #include "runner/replay/shard_ddl.h"
 
-#include "runner/binlog/sql_literal.h"
 #include "runner/db/connection.h"
 #include "runner/db/dialect/sql_tokens.h"
 
@@ -68,12 +67,10 @@ ShardDdlPlan planFor(const Ddl& ddl, std::string_view sourceStatement, const Tab
             return {ShardDdlPlan::Action::Skip, "", "DROP TABLE of " + context + ": the merged table is kept", {}};
         case DdlKind::TruncateTable: {
             if (route.extras.empty()) break;
-            std::string sql = "DELETE FROM " + route.qualified() + " WHERE ";
-            for (size_t k = 0; k < route.extras.size(); ++k) {
-                sql += (k ? " AND " : "") + db::quoteIdent(route.extras[k].column) + " = _utf8mb4";
-                binlog::appendQuotedBytes(sql, route.extras[k].value);
-            }
-            return {ShardDdlPlan::Action::Replace, sql, "", {}};
+            return {ShardDdlPlan::Action::Replace,
+                    "DELETE FROM " + route.qualified() + " WHERE " + consolidate::extrasCondition(route.extras),
+                    "",
+                    {}};
         }
         default: break;
     }

@@ -139,8 +139,7 @@ const binlog::Value& keyValue(const RowChange& c, bool useBefore, uint32_t col) 
 // row of this source table carries on the target, so they join each column list, value list and
 // key match.
 void appendExtraLiteral(std::string& out, const consolidate::ExtraValue& e) {
-    out += "_utf8mb4";  // names are UTF-8 (MySQL's system character set)
-    binlog::appendQuotedBytes(out, e.value);
+    out += consolidate::extraLiteral(e.value);
 }
 
 void appendKeyTuple(std::string& out, const RowChange& c, bool useBefore, const SqlDialect& d) {
@@ -169,12 +168,9 @@ void appendKeyColumns(std::string& out, const TableSchema& t) {
     if (tuple) out += ')';
 }
 
-// " AND `extra` = 'value'" for each extra column.
+// " AND `extra` = <literal>" for each extra column.
 void appendExtraMatch(std::string& out, const TableSchema& t) {
-    for (const auto& e : t.extras) {
-        out += " AND " + db::quoteIdent(e.column) + " = ";
-        appendExtraLiteral(out, e);
-    }
+    if (!t.extras.empty()) out += " AND " + consolidate::extrasCondition(t.extras);
 }
 
 void appendWhereKey(std::string& out, const RowChange& c, const SqlDialect& d) {

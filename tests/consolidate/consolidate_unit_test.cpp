@@ -104,8 +104,9 @@ TEST_CASE("shard DDL: adds run once for all shards, the rest is refused with the
     const auto truncate = plan("TRUNCATE TABLE orders_a");
     CHECK(truncate.action == A::Replace);
     CHECK(truncate.statement ==
-          "DELETE FROM `shop`.`orders` WHERE `src_db` = _utf8mb4'shop_1' AND `src_t` = _utf8mb4'orders_a' AND `src` = "
-          "_utf8mb4'east'");
+          "DELETE FROM `shop`.`orders` WHERE `src_db` = CONVERT(X'73686F705F31' USING utf8mb4) AND `src_t` = "
+          "CONVERT(X'6F72646572735F61' USING utf8mb4) AND `src` = CONVERT(X'65617374' USING utf8mb4)");
+    CHECK(consolidate::extraLiteral("a'b") == "CONVERT(X'612762' USING utf8mb4)");
     const auto refused = plan("ALTER TABLE orders_a DROP COLUMN v");
     CHECK(refused.action == A::Refuse);
     CHECK(refused.shard == consolidate::TableName{"shop_1", "orders_a"});

@@ -216,7 +216,9 @@ TEST_CASE("keyless_delete_and_update_match_every_column_exactly_one_row") {
               "_utf8mb4'x' AND CAST(`b` AS BINARY) <=> _binary'x' AND `c` <=> 0.6666666666666666 LIMIT 1"});
 }
 
-TEST_CASE("keyless_match_writes_floats_widened_nulls_with_null_safe_equality_strings_by_bytes_and_prefers_the_zero_of_the_same_sign") {
+TEST_CASE(
+    "keyless_match_writes_floats_widened_nulls_with_null_safe_equality_strings_by_bytes_and_prefers_the_zero_of_the_"
+    "same_sign") {
     auto t = table("f", {{"f", "float"}, {"d", "double"}, {"s", "varchar"}});
     Changes c;
     c.remove(t, {F(0.1f), D(-0.0), N()});
@@ -384,4 +386,27 @@ TEST_CASE("no_compaction_in_safe_mode_with_a_second_unique_key_or_a_key_change")
     CHECK(rekey.sql() ==
           Sql{"INSERT INTO `d`.`k` (`id`,`v`) VALUES (1,_utf8mb4'a')",
               "UPDATE `d`.`k` SET `id` = 2, `v` = _utf8mb4'a' WHERE `id` = 1"});
+}
+
+TEST_CASE("a_routed_table_writes_its_extra_columns_and_matches_rows_by_them") {
+    // A shard of a merged table (spec.routes): rows go to the target table with the route's
+    // extra columns as constants, and every key match includes them.
+    auto t = table("orders_a", {{"id", "int"}, {"v", "varchar"}}, {0});
+    t->qualified = "`m`.`orders`";
+    t->extras = {{"src_db", "s1"}, {"src_t", "orders_a"}};
+    auto keyless = table("log_a", {{"a", "int"}});
+    keyless->qualified = "`m`.`log`";
+    keyless->extras = {{"src", "s1"}};
+    const std::string s1 = "CONVERT(X'7331' USING utf8mb4)", a = "CONVERT(X'6F72646572735F61' USING utf8mb4)";
+    Changes c;
+    c.insert(t, {I(1), S("x")});
+    c.remove(t, {I(2), S("y")});
+    c.update(t, {I(3), S("y")}, {I(4), S("z")});
+    c.remove(keyless, {I(7)});
+    CHECK(c.sql() ==
+          Sql{"INSERT INTO `m`.`orders` (`id`,`v`,`src_db`,`src_t`) VALUES (1,_utf8mb4'x'," + s1 + "," + a + ")",
+              "DELETE FROM `m`.`orders` WHERE (`id`,`src_db`,`src_t`) IN ((2," + s1 + "," + a + "))",
+              "UPDATE `m`.`orders` SET `id` = 4, `v` = _utf8mb4'z' WHERE `id` = 3 AND `src_db` = " + s1 +
+                  " AND `src_t` = " + a,
+              "DELETE FROM `m`.`log` WHERE `a` <=> 7 AND `src` = " + s1 + " LIMIT 1"});
 }
