@@ -84,7 +84,7 @@ void checkInstance(const Job& job, precheck::Report& report) {
     const std::string key = job.spec.instanceKey();
     if (!state.change.empty()) {
         report.items.push_back({"job_instance", precheck::State::Failed, state.change,
-                                "revert spec.type/fullMode/objects/target to the recorded values, or delete and "
+                                "revert spec.type/fullMode/objects/target/routes to the recorded values, or delete and "
                                 "re-create the job (a new instance starts over)"});
         return;
     }

@@ -34,6 +34,23 @@ std::string rulesText(const std::vector<api::ObjectRule>& rules) {
     return out.dump();
 }
 
+// spec.routes as recorded: "" without routes, so instances recorded before routes existed match.
+std::string routesText(const std::vector<api::RouteRule>& routes) {
+    if (routes.empty()) return "";
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : routes) {
+        nlohmann::json extras = nlohmann::json::array();
+        for (const auto& e : r.extraColumns)
+            extras.push_back({{"column", e.column}, {"value", static_cast<int>(e.value)}});
+        out.push_back({{"database", r.database},
+                       {"table", r.table},
+                       {"targetDatabase", r.targetDatabase},
+                       {"targetTable", r.targetTable},
+                       {"extraColumns", extras}});
+    }
+    return out.dump();
+}
+
 std::string shorten(const std::string& s) { return s.size() <= 80 ? s : s.substr(0, 77) + "..."; }
 
 // The recorded fingerprint of the instance, or nothing.
@@ -69,7 +86,9 @@ std::map<std::string, std::string> progressFingerprint(const api::MigrationJob& 
         {"spec.type", std::string(api::nameOf(job.type))},
         {"spec.fullMode", job.copiesExistingData() ? std::string(api::nameOf(job.fullMode)) : "-"},
         {"spec.objects", "include " + rulesText(job.objects.include) + " exclude " + rulesText(job.objects.exclude)},
-        {"spec.target", job.target.host + ":" + std::to_string(job.target.port)}};
+        {"spec.target", job.target.host + ":" + std::to_string(job.target.port)},
+        // Where rows went: checkpoints and merged tables hold for these routes only.
+        {"spec.routes", routesText(job.consolidation.routes)}};
 }
 
 InstanceState inspectInstance(db::Connection& target, const api::MigrationJob& job) {

@@ -33,7 +33,7 @@ public:
 };
 
 // What the instance's progress depends on, field path -> canonical value (spec.type,
-// spec.fullMode, spec.objects, spec.target).
+// spec.fullMode, spec.objects, spec.target, spec.routes; the last "" without routes).
 std::map<std::string, std::string> progressFingerprint(const api::MigrationJob& job);
 
 // Records the instance on its first run; on later runs throws SpecChangedError when the

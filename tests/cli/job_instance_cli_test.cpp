@@ -67,8 +67,8 @@ TEST_CASE("jobs of one name in two namespaces keep their own checkpoints, and fo
     const auto a = s.dir.write("a.yaml", withMetadata(base, "namespace: team-a, uid: 1111-aaaa")).string();
     const auto b = s.dir.write("b.yaml", withMetadata(base, "namespace: team-b, uid: 2222-bbbb")).string();
     auto args = [&](const std::string& command, const std::string& file) {
-        return std::vector<std::string>{command, "-f", file, "--secrets-dir", s.secrets.path().string(), "--output",
-                                        "json"};
+        return std::vector<std::string>{command,    "-f",  file, "--secrets-dir", s.secrets.path().string(),
+                                        "--output", "json"};
     };
     std::string out;
     REQUIRE(runToEnd(s.dir, args("run", a), &out) == 0);
@@ -83,9 +83,12 @@ TEST_CASE("jobs of one name in two namespaces keep their own checkpoints, and fo
 
     REQUIRE(runToEnd(s.dir, args("forget", a), &out) == 0);
     CHECK(out.find("\"instance\":\"precheck-test/1111-aaaa\"") != std::string::npos);
-    CHECK(count(s.target, "SELECT GROUP_CONCAT(job ORDER BY job) FROM tidemark_meta.copy_job") == "precheck-test/2222-bbbb");
-    CHECK(count(s.target, "SELECT COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = 'precheck-test/1111-aaaa'") == "0");
-    CHECK(count(s.target, "SELECT COUNT(*) > 0 FROM tidemark_meta.copy_chunk WHERE job = 'precheck-test/2222-bbbb'") == "1");
+    CHECK(count(s.target, "SELECT GROUP_CONCAT(job ORDER BY job) FROM tidemark_meta.copy_job") ==
+          "precheck-test/2222-bbbb");
+    CHECK(count(s.target, "SELECT COUNT(*) FROM tidemark_meta.copy_chunk WHERE job = 'precheck-test/1111-aaaa'") ==
+          "0");
+    CHECK(count(s.target, "SELECT COUNT(*) > 0 FROM tidemark_meta.copy_chunk WHERE job = 'precheck-test/2222-bbbb'") ==
+          "1");
     // B is untouched: it is still finished.
     REQUIRE(runToEnd(s.dir, args("run", b), &out) == 0);
     CHECK(out.find("already finished") != std::string::npos);
@@ -112,11 +115,25 @@ TEST_CASE("a job whose selection changed after it started is refused, and resume
     CHECK(runToEnd(s.dir, run, &out) == 1);
     CHECK(out.find("spec.objects was include") != std::string::npos);
     CHECK(out.find("delete and re-create the job to start over") != std::string::npos);
-    CHECK(count(s.target, "SELECT COUNT(*) FROM tidemark_meta.copy_job WHERE job = 'precheck-test/x' AND state = 'done'") == "1");
+    CHECK(count(s.target,
+                "SELECT COUNT(*) FROM tidemark_meta.copy_job WHERE job = 'precheck-test/x' AND state = 'done'") == "1");
 
     s.dir.write("job.yaml", original);
     CHECK(runToEnd(s.dir, withId(s.args("precheck"), "x"), &out) == 0);
     CHECK(out.find("resumes from its checkpoints") != std::string::npos);
     REQUIRE(runToEnd(s.dir, withId(s.args("run"), "x"), &out) == 0);
     CHECK(out.find("already finished") != std::string::npos);
+}
+
+TEST_CASE("a job whose routes changed after it started is refused: its rows went to the recorded targets") {
+    Setup s("Full");
+    std::string out;
+    REQUIRE(runToEnd(s.dir, withId(s.args("run"), "r"), &out) == 0);
+    const std::string original = readFile(s.jobFile);
+    s.dir.write("job.yaml", original + "  routes: [{database: app, table: accounts, targetDatabase: app2}]\n");
+    CHECK(runToEnd(s.dir, withId(s.args("precheck"), "r"), &out) == 1);
+    INFO(out);
+    CHECK(out.find("spec.routes was , is [{") != std::string::npos);
+    s.dir.write("job.yaml", original);
+    CHECK(runToEnd(s.dir, withId(s.args("precheck"), "r"), &out) == 0);  // an instance recorded without routes
 }
