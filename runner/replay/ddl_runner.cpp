@@ -60,6 +60,16 @@ bool DdlRunner::ddl(const SourceStatement& s) {
     if (!passesFilters(ddl, s)) return false;
     const auto shard = shardPlan(ddl, s);
     if (shard && shard->action == ShardDdlPlan::Action::Skip) {
+        const auto route = router_.route(shard->shard.first, shard->shard.second);
+        if (ddl.kind == DdlKind::CreateTable &&
+            !target_.scalar("SELECT 1 FROM information_schema.TABLES WHERE "
+                            "TABLE_SCHEMA = " +
+                            target_.quote(route.database) + " AND TABLE_NAME = " + target_.quote(route.table)))
+            throw DdlRejectedError("replay: " + ddl.head + " at " + s.end.text() + " creates a shard of `" +
+                                       route.database + "." + route.table +
+                                       "`, which the target does not have: create it there (with the route's extra "
+                                       "columns in its keys), then list this position in spec.ddl.skip",
+                                   s.end.text(), q.statement.substr(0, 300), "merged table missing");
         shadows_.applyDdl(target_, ddl, q.statement, shard->shard);
         sink_.note("replay: not run: " + shard->reason + " (" + s.end.text() + ")");
         refreshTracker(ddl, q.statement);

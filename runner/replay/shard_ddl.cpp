@@ -58,7 +58,9 @@ ShardDdlPlan planFor(const Ddl& ddl, std::string_view sourceStatement, const Tab
     const std::string context = "`" + shardName + "` is merged into `" + merged + "` with " +
         std::to_string(group.size() - 1) + " other table(s) (" + groupText(group) + ")";
     switch (ddl.kind) {
-        case DdlKind::CreateTable: return {ShardDdlPlan::Action::Run, "", "", {}};
+        case DdlKind::CreateTable:
+            return {
+                ShardDdlPlan::Action::Skip, "", "CREATE TABLE of " + context + ": the merged table takes its rows", {}};
         case DdlKind::CreateIndex: return {ShardDdlPlan::Action::RunOnce, "", "", {}};
         case DdlKind::AlterTable:
             if (!ddl.hasRename && alterOnlyAdds(sourceStatement)) return {ShardDdlPlan::Action::RunOnce, "", "", {}};

@@ -1,7 +1,8 @@
 // DDL on a shard: a source table that spec.routes merges with others into one target table.
 // What replay does with it, decided from the statement alone (pure; tested without a server):
 //
-//   CREATE TABLE                 Run: it names the merged table, with IF NOT EXISTS.
+//   CREATE TABLE                 Skip: a new shard; its rows go to the merged table, which must
+//                                exist (the DDL runner refuses it otherwise).
 //   ALTER TABLE of ADD clauses   RunOnce: the first shard's statement changes the merged table;
 //   only, CREATE INDEX           the same change from every other shard then finds the column
 //                                or index there (ER_DUP_FIELDNAME / ER_DUP_KEYNAME) and is taken
@@ -30,8 +31,8 @@
 namespace tidemark::replay {
 
 struct ShardDdlPlan {
-    enum class Action { Run, RunOnce, Replace, Skip, Refuse };
-    Action action = Action::Run;
+    enum class Action { RunOnce, Replace, Skip, Refuse };
+    Action action = Action::RunOnce;
     std::string statement;         // Replace: the statement to run instead
     std::string reason;            // Skip and Refuse: why, one line
     consolidate::TableName shard;  // the merged source table the statement is about

@@ -126,14 +126,20 @@ void ShardShadows::create(db::Connection& target, const consolidate::TableName& 
 void ShardShadows::applyDdl(db::Connection& target, const Ddl& ddl, std::string_view sourceStatement,
                             const consolidate::TableName& shard) {
     const auto shadow = shadowName(key_, shard);
-    const std::string name = db::qualified(shadow.first, shadow.second);
     std::string statement;
     switch (ddl.kind) {
-        case DdlKind::DropTable: statement = "DROP TABLE IF EXISTS " + name; break;
-        case DdlKind::TruncateTable: return;  // no definition change
+        case DdlKind::DropTable:
+            statement = "DROP TABLE IF EXISTS " + db::qualified(shadow.first, shadow.second);
+            break;
+        case DdlKind::TruncateTable:  // no definition change
+        case DdlKind::RenameTable:    // the shadow stays in tidemark_meta; the new name gets its own
+            return;
         default:
+            if (ddl.hasRename) return;
+            // Every table the statement names is read as its shadow (CREATE TABLE t5 LIKE t4: t4's).
             statement = statementWithNames(ddl, sourceStatement, [&](const TableName& t) {
-                return t == TableName{shard.first, shard.second} ? name : db::qualified(t.database, t.table);
+                const auto s = shadowName(key_, {t.database, t.table});
+                return db::qualified(s.first, s.second);
             });
     }
     try {

@@ -38,7 +38,8 @@ public:
     void ensure(db::Connection& target,
                 const std::map<consolidate::TableName, std::vector<consolidate::TableName>>& groups);
     // Runs the shard's own DDL on its shadow (the statement with each table name written as its
-    // shadow's; DROP TABLE drops it). Throws db::DbError for errors other than "already there".
+    // shadow's; DROP TABLE drops it; TRUNCATE and renames leave it). Throws db::DbError for errors
+    // other than "already there".
     void applyDdl(db::Connection& target, const Ddl& ddl, std::string_view sourceStatement,
                   const consolidate::TableName& shard);
 

@@ -95,6 +95,7 @@ for secret in src tgt; do
   printf root >"$work/secrets/$secret/username"
   printf '' >"$work/secrets/$secret/password"
 done
+if [ "$SERVERS" = mysql ]; then flavor=MySQL; else flavor=MariaDB; fi
 cat >"$work/job.yaml" <<EOF
 apiVersion: tidemark.dev/v1alpha1
 kind: MigrationJob
@@ -103,7 +104,7 @@ spec:
   type: FullAndIncremental
   fullMode: Logical
   capacity: $CAPACITY
-  source: {flavor: $SERVERS, host: 127.0.0.1, port: $SP, credentialsSecret: {name: src}}
+  source: {flavor: $flavor, host: 127.0.0.1, port: $SP, credentialsSecret: {name: src}}
   target: {host: 127.0.0.1, port: $TP, credentialsSecret: {name: tgt}}
   objects: {include: [{database: sbtest}]}
   precheck: {ignoreWarnings: true}

@@ -279,3 +279,23 @@ TEST_CASE("a route renames one table: rows and DDL reach the renamed table") {
     CHECK(tableRows(tgt, "cm_r2", "b") == tableRows(src, "cm_r", "a"));
     CHECK_FALSE(tgt.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'cm_r' AND TABLE_NAME = 'a'"));
 }
+
+TEST_CASE("a shard created later (CREATE TABLE ... LIKE another shard) joins the merged table") {
+    createShards(true);
+    const auto job = mergeJob("cm_new_shard", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    writeOnEveryShard(src, 1);
+    src.execute("CREATE TABLE cm_s2.orders_c LIKE cm_s2.orders_a");
+    src.execute("INSERT INTO cm_s2.orders_c (v, s) VALUES (1, 'new'), (2, 'new')");
+    src.execute("UPDATE cm_s2.orders_c SET s = 'newer' WHERE v = 2");
+    catchUp(job, {});
+    auto tgt = sharedTarget().connectRoot();
+    CHECK(
+        tgt.scalar("SELECT GROUP_CONCAT(CONCAT(id, ':', s) ORDER BY id) FROM cm_t.orders WHERE src_table = 'orders_c'")
+            .value_or("") == "1:new,2:newer");
+    CHECK(tgt.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'cm_s2' AND TABLE_NAME = "
+                     "'orders_c'")
+              .value_or("") == "0");  // nothing but the merged table on the target
+    CHECK(mergedRows(false).size() == shardRows(false).size() + 2);
+}
