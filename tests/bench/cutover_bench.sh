@@ -109,11 +109,11 @@ spec:
   objects: {include: [{database: sbtest}]}
   precheck: {ignoreWarnings: true}
 EOF
-runner() { "$RUNNER" "$1" -f "$work/job.yaml" --secrets-dir "$work/secrets" --output json; }
+job_args=(-f "$work/job.yaml" --secrets-dir "$work/secrets" --output json)
 
 echo "== tidemark-runner run: full copy (capacity $CAPACITY), then replication"
 t0=$(now)
-runner run >"$work/run.out" 2>"$work/run.err" &
+"$RUNNER" run "${job_args[@]}" >"$work/run.out" 2>"$work/run.err" &
 runner_pid=$!
 until grep -q '"block":"incremental"' "$work/run.out"; do
   kill -0 "$runner_pid" 2>/dev/null || { echo "cutover_bench: the runner exited:" >&2; cat "$work/run.err" "$work/run.out" >&2; exit 1; }
@@ -139,7 +139,7 @@ stop_process "$runner_pid"; runner_pid=
 cutover() {
   local t0 rc=0
   t0=$(now)
-  runner cutover >"$work/cutover.json" 2>"$work/cutover.err" || rc=$?
+  "$RUNNER" cutover "${job_args[@]}" >"$work/cutover.json" 2>"$work/cutover.err" || rc=$?
   local wall; wall=$(since "$t0")
   [ -s "$work/cutover.json" ] || { echo "   cutover exited $rc without a report:"; cat "$work/cutover.err"; return; }
   echo "   $1: ${wall} s wall (report: $(json "$work/cutover.json" '"%.1f" % r["seconds"]') s), exit $rc," \
