@@ -1,22 +1,22 @@
 #include "runner/consolidate/comparable.h"
 
 #include "api/name_pattern.h"
-#include "runner/consolidate/router.h"
 
 namespace tidemark::consolidate {
 
-bool comparableByName(const api::MigrationJob& job, std::string_view database, std::string_view table) {
-    const auto& c = job.consolidation;
-    if (c.empty()) return true;
-    const auto names = job.objects.names;
+Comparable::Comparable(const api::MigrationJob& job)
+    : rules_(job.consolidation), names_(job.objects.names), router_(job) {}
+
+bool Comparable::operator()(std::string_view database, std::string_view table) const {
+    if (rules_.empty()) return true;
     auto matches = [&](const auto& rule) {
-        return api::nameMatches(rule.database, database, names) && api::nameMatches(rule.table, table, names);
+        return api::nameMatches(rule.database, database, names_) && api::nameMatches(rule.table, table, names_);
     };
-    for (const auto& f : c.filters)
+    for (const auto& f : rules_.filters)
         if (matches(f)) return false;
-    for (const auto& f : c.rowFilters)
+    for (const auto& f : rules_.rowFilters)
         if (matches(f)) return false;
-    const auto route = Router(job).route(database, table);
+    const auto route = router_.route(database, table);
     return !route.renamed && route.extras.empty();
 }
 

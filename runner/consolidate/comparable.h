@@ -1,4 +1,4 @@
-// Whether a source table and the target table of the same name are meant to hold the same rows,
+// consolidate::Comparable: whether a source table and the target table of its name hold the same rows,
 // so that comparing them by name (continuous validation, its full scan) is meaningful: the table
 // is not routed (spec.routes: renamed or merged, or given extra columns) and no event filter or
 // row filter (spec.filters, spec.rowFilters) names it. Tables that fail it are left out of those
@@ -7,11 +7,22 @@
 #pragma once
 
 #include "api/migration_job.h"
+#include "runner/consolidate/router.h"
 
 #include <string_view>
 
 namespace tidemark::consolidate {
 
-bool comparableByName(const api::MigrationJob& job, std::string_view database, std::string_view table);
+// Per table and call: a pattern match per rule. Thread-safe (const).
+class Comparable {
+public:
+    explicit Comparable(const api::MigrationJob& job);
+    bool operator()(std::string_view database, std::string_view table) const;
+
+private:
+    api::Consolidation rules_;
+    api::NameCase names_;
+    Router router_;
+};
 
 }  // namespace tidemark::consolidate

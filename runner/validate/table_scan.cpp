@@ -129,10 +129,7 @@ TableScanOptions tableScanOptionsFor(const api::MigrationJob& job) {
     o.chunkRows = std::clamp<std::uint64_t>(o.rowsPerSecond, 100, 1000);  // about a second's rows
     o.recheckAfter = std::chrono::seconds(job.validation.recheckAfterSeconds);
     o.pauseBetweenPasses = std::chrono::seconds(job.validation.fullScan.pauseSeconds);
-    if (!job.consolidation.empty())
-        o.comparable = [job](std::string_view database, std::string_view table) {
-            return consolidate::comparableByName(job, database, table);
-        };
+    if (!job.consolidation.empty()) o.comparable = consolidate::Comparable(job);
     return o;
 }
 

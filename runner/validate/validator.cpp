@@ -89,10 +89,7 @@ ValidatorOptions optionsFor(const api::MigrationJob& job) {
     o.replayJob = job.instanceKey();
     o.recheckAfter = std::chrono::seconds(job.validation.recheckAfterSeconds);
     if (job.validation.fullScan.enabled) o.fullScan = tableScanOptionsFor(job);
-    if (!job.consolidation.empty())
-        o.comparable = [job](std::string_view database, std::string_view table) {
-            return consolidate::comparableByName(job, database, table);
-        };
+    if (!job.consolidation.empty()) o.comparable = consolidate::Comparable(job);
     return o;
 }
 

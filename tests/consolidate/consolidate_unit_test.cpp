@@ -2,6 +2,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include "runner/consolidate/comparable.h"
 #include "runner/consolidate/event_filter.h"
 #include "runner/consolidate/router.h"
 #include "runner/replay/shard_ddl.h"
@@ -142,4 +143,20 @@ TEST_CASE("DDL names are written as their routes' target tables") {
     CHECK(target("CREATE DATABASE legacy", "") == "CREATE DATABASE IF NOT EXISTS `archive`");
     CHECK(target("DROP DATABASE legacy", "") == "");  // a routed database is never dropped
     CHECK(target("ALTER TABLE other.t ADD c INT", "x") == "ALTER TABLE `other`.`t` ADD c INT");
+}
+
+TEST_CASE("only tables neither routed nor filtered compare with the target table of their name") {
+    auto job = jobWithRoutes();
+    api::RowFilter rows;
+    rows.database = "crm";
+    rows.table = "leads";
+    rows.insert = "x = 1";
+    job.consolidation.rowFilters = {rows};
+    const consolidate::Comparable comparable(job);
+    CHECK(comparable("shop_1", "customers"));
+    CHECK_FALSE(comparable("shop_1", "orders_a"));  // merged, extra columns
+    CHECK_FALSE(comparable("legacy", "t"));         // renamed database
+    CHECK_FALSE(comparable("crm", "leads"));        // row filter
+    CHECK(comparable("crm", "accounts"));
+    CHECK(consolidate::Comparable(api::MigrationJob{})("any", "table"));
 }
