@@ -30,4 +30,11 @@ bool isNamePattern(std::string_view pattern);
 // expressions are compiled once per process (thread-safe).
 bool nameMatches(std::string_view pattern, std::string_view name, NameCase rule);
 
+// True when a rule of spec.routes, spec.filters or spec.rowFilters names the table: its
+// `database` and `table` patterns both match.
+template <class Rule>
+bool ruleNamesTable(const Rule& r, std::string_view database, std::string_view table, NameCase rule) {
+    return nameMatches(r.database, database, rule) && nameMatches(r.table, table, rule);
+}
+
 }  // namespace tidemark::api

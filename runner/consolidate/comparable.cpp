@@ -9,9 +9,7 @@ Comparable::Comparable(const api::MigrationJob& job)
 
 bool Comparable::operator()(std::string_view database, std::string_view table) const {
     if (rules_.empty()) return true;
-    auto matches = [&](const auto& rule) {
-        return api::nameMatches(rule.database, database, names_) && api::nameMatches(rule.table, table, names_);
-    };
+    auto matches = [&](const auto& rule) { return api::ruleNamesTable(rule, database, table, names_); };
     for (const auto& f : rules_.filters)
         if (matches(f)) return false;
     for (const auto& f : rules_.rowFilters)

@@ -13,8 +13,7 @@ Router::Router(const api::MigrationJob& job)
 
 Route Router::route(std::string_view database, std::string_view table) const {
     for (const auto& rule : rules_) {
-        if (!api::nameMatches(rule.database, database, names_) || !api::nameMatches(rule.table, table, names_))
-            continue;
+        if (!api::ruleNamesTable(rule, database, table, names_)) continue;
         Route r;
         r.database = rule.targetDatabase;
         r.table = rule.targetTable.empty() ? std::string(table) : rule.targetTable;

@@ -13,9 +13,7 @@ std::string rowFilterCondition(const api::MigrationJob& job, const TableInfo& ta
     const auto& filters = job.consolidation.rowFilters;
     for (std::size_t i = 0; i < filters.size(); ++i) {
         const auto& f = filters[i];
-        if (f.insert.empty() || !api::nameMatches(f.database, table.db, job.objects.names) ||
-            !api::nameMatches(f.table, table.name, job.objects.names))
-            continue;
+        if (f.insert.empty() || !api::ruleNamesTable(f, table.db, table.name, job.objects.names)) continue;
         try {
             const auto bound = filter::bindToColumns(filter::parse(f.insert), columns);
             keep += (keep.empty() ? "" : " AND ") + filter::keepCondition(bound);

@@ -36,6 +36,9 @@ struct RowSelection::TableFilters {
     };
     std::shared_ptr<const TableSchema> table;  // keeps the key of bound_ alive
     std::vector<Rule> rules;
+    // spec.filters' decision for insert, update and delete (RowsKind order): patterns are
+    // matched once per definition, not per event.
+    consolidate::EventFilters::Decision events[3];
     bool any() const { return !rules.empty(); }
 
     // DM's reading: an UPDATE is filtered by updateOld on its before image and updateNew on its
@@ -76,6 +79,8 @@ const RowSelection::TableFilters& RowSelection::filtersFor(const std::shared_ptr
     auto& fresh = bound_[table.get()];
     fresh = std::make_unique<TableFilters>();
     fresh->table = table;
+    for (auto kind : {binlog::RowsKind::Write, binlog::RowsKind::Update, binlog::RowsKind::Delete})
+        fresh->events[static_cast<int>(kind)] = events_.decide(table->database, table->name, eventKindOf(kind));
     std::vector<filter::ColumnInfo> columns;
     for (size_t i = 0; i < table->columns.size(); ++i)
         columns.push_back({table->columns[i].name, table->columns[i].dataType,
@@ -83,9 +88,7 @@ const RowSelection::TableFilters& RowSelection::filtersFor(const std::shared_ptr
     const auto& rules = job_.consolidation.rowFilters;
     for (size_t i = 0; i < rules.size(); ++i) {
         const auto& r = rules[i];
-        if (!api::nameMatches(r.database, table->database, job_.objects.names) ||
-            !api::nameMatches(r.table, table->name, job_.objects.names))
-            continue;
+        if (!api::ruleNamesTable(r, table->database, table->name, job_.objects.names)) continue;
         TableFilters::Rule bound;
         auto bindOne = [&](const std::string& text, const char* field, std::optional<filter::BoundExpression>& out) {
             if (text.empty()) return;
@@ -109,7 +112,8 @@ const RowSelection::TableFilters& RowSelection::filtersFor(const std::shared_ptr
 const std::vector<uint32_t>& RowSelection::keep(const std::shared_ptr<const TableSchema>& table,
                                                 const binlog::RowsEvent& rows, const Position& at) {
     kept_.clear();
-    const auto decision = events_.decide(table->database, table->name, eventKindOf(rows.kind));
+    const TableFilters& filters = filtersFor(table);
+    const auto& decision = filters.events[static_cast<int>(rows.kind)];
     if (decision.verdict == consolidate::EventFilters::Verdict::Stop)
         throw ReplayError("replay: " + decision.ruleField() + " stops on " +
                               std::string(api::nameOf(eventKindOf(rows.kind))) + " of `" + table->database + "`.`" +
@@ -120,7 +124,6 @@ const std::vector<uint32_t>& RowSelection::keep(const std::shared_ptr<const Tabl
         progress_.filteredRows(countNameOf(rows.kind), rows.rows.size(), Progress::FilteredBy::EventFilter);
         return kept_;
     }
-    const TableFilters& filters = filtersFor(table);
     uint64_t dropped = 0;
     for (uint32_t i = 0; i < rows.rows.size(); ++i) {
         bool drop = false;

@@ -119,10 +119,15 @@ Validator::~Validator() {
 
 void Validator::committed(const replay::Batch& batch) {
     const auto found = options_.changedRows ? keysOf(batch) : BatchKeys{};
+    // Routed and filtered tables are left out: asked once per table of the batch, not per key.
+    std::map<std::string, bool> compared;
+    for (const auto& key : found.keys)
+        if (options_.comparable && !compared.count(key.qualified()))
+            compared[key.qualified()] = options_.comparable(key.database, key.table);
     {
         std::lock_guard lock(mu_);
         for (const auto& key : found.keys) {
-            if (options_.comparable && !options_.comparable(key.database, key.table)) {
+            if (options_.comparable && !compared.at(key.qualified())) {
                 rows_.notCompared(key.qualified());
                 continue;
             }
