@@ -472,6 +472,8 @@ std::string instanceKey(std::string_view name, std::string_view namespace_, std:
 
 std::string MigrationJob::instanceKey() const { return api::instanceKey(name, namespace_, instance); }
 
+std::string MigrationJob::jobKey() const { return api::instanceKey(name, namespace_, instance); }
+
 std::optional<std::string> jobNameProblem(std::string_view name) {
     if (name.empty()) return "must not be empty";
     if (!std::isalpha(static_cast<unsigned char>(name.front())))

@@ -245,6 +245,9 @@ struct MigrationJob {
     // new uid, hence a new key, and never meets the old one's checkpoints; jobs of one name in
     // two namespaces differ by uid. At most 123 characters (name < 60, instance <= 63).
     std::string instanceKey() const;
+    // The key every source's runner of this job shares (state about the merged tables that all
+    // sources write: shard DDL coordination). instanceKey() for a job of one source.
+    std::string jobKey() const;
 
     bool copiesExistingData() const { return type != JobType::Incremental; }
     bool replicates() const { return type != JobType::Full; }
