@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <cstdint>
 #include <fstream>
 #include <regex>
@@ -470,9 +471,32 @@ std::string instanceKey(std::string_view name, std::string_view namespace_, std:
     return namespace_ == "default" ? std::string(name) : std::string(namespace_) + "/" + std::string(name);
 }
 
-std::string MigrationJob::instanceKey() const { return api::instanceKey(name, namespace_, instance); }
+std::string MigrationJob::instanceKey() const {
+    const std::string key = api::instanceKey(name, namespace_, instance);
+    return severalSources() ? key + sourceKeySuffix(source.id) : key;
+}
 
 std::string MigrationJob::jobKey() const { return api::instanceKey(name, namespace_, instance); }
+
+std::string sourceKeySuffix(std::string_view sourceId) {
+    std::uint32_t h = 2166136261u;  // FNV-1a: stable across builds and platforms
+    for (unsigned char c : sourceId) h = (h ^ c) * 16777619u;
+    char text[6];
+    std::snprintf(text, sizeof text, "@%04x", static_cast<unsigned>((h ^ (h >> 16)) & 0xffffu));
+    return text;
+}
+
+MigrationJob MigrationJob::forSource(std::string_view id) const {
+    for (const auto& s : sources) {
+        if (s.id != id) continue;
+        MigrationJob one = *this;
+        one.source = s;
+        return one;
+    }
+    std::string known;
+    for (const auto& s : sources) known += (known.empty() ? "" : ", ") + s.id;
+    throw ManifestError("job " + name + ": no source has id '" + std::string(id) + "' (spec.sources: " + known + ")");
+}
 
 std::optional<std::string> jobNameProblem(std::string_view name) {
     if (name.empty()) return "must not be empty";
@@ -489,7 +513,41 @@ std::optional<std::string> jobNameProblem(std::string_view name) {
 
 namespace {
 MigrationJob parseDocument(const YAML::Node& root, std::string_view origin);
+
+SourceEndpoint parseSource(const Fields& source, bool idRequired) {
+    source.allowOnly({"flavor", "host", "port", "credentialsSecret", "tls", "id"});
+    SourceEndpoint endpoint;
+    endpoint.flavor = source.enumeration("flavor", kFlavors, SourceFlavor::MySQL);
+    parseEndpoint(source, endpoint, 3306);
+    endpoint.id =
+        idRequired ? source.string("id") : source.string("id", endpoint.host + ":" + std::to_string(endpoint.port));
+    if (endpoint.id.empty() || endpoint.id.size() > 64) source.fail(source.child("id"), "must be 1 to 64 characters");
+    return endpoint;
 }
+
+// spec.source, or spec.sources (each with an id: it names the source's checkpoints, its rows'
+// `source` extra column and its part of the status).
+std::vector<SourceEndpoint> parseSources(const Fields& spec) {
+    if (spec.has("source") && spec.has("sources"))
+        spec.fail("spec.sources", "give either spec.source or spec.sources, not both");
+    if (!spec.has("sources")) return {parseSource(spec.object("source"), false)};
+    std::vector<SourceEndpoint> sources;
+    for (const auto& item : listItems(spec, "sources", "{id, flavor, host, port, credentialsSecret, tls}")) {
+        auto endpoint = parseSource(item, true);
+        for (const auto& earlier : sources) {
+            if (earlier.id == endpoint.id)
+                item.fail(item.child("id"), "'" + endpoint.id + "' names an earlier source too");
+            if (sourceKeySuffix(earlier.id) == sourceKeySuffix(endpoint.id))
+                item.fail(item.child("id"),
+                          "'" + endpoint.id + "' and '" + earlier.id +
+                              "' give the same checkpoint key suffix; rename one of them");
+        }
+        sources.push_back(std::move(endpoint));
+    }
+    if (sources.empty()) spec.fail("spec.sources", "must list at least one source");
+    return sources;
+}
+}  // namespace
 
 MigrationJob parseManifest(std::string_view text, std::string_view origin) {
     YAML::Node root;
@@ -532,8 +590,9 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
     }
 
     auto spec = top.object("spec");
-    spec.allowOnly({"type", "fullMode", "source", "target", "objects", "incremental", "capacity", "precheck", "ddl",
-                    "paused", "restartToken", "runnerPod", "cutover", "validation", "routes", "filters", "rowFilters"});
+    spec.allowOnly({"type", "fullMode", "source", "sources", "target", "objects", "incremental", "capacity", "precheck",
+                    "ddl", "paused", "restartToken", "runnerPod", "cutover", "validation", "routes", "filters",
+                    "rowFilters"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only
@@ -543,12 +602,8 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                   "Physical mode needs a full copy followed by replication: use type FullAndIncremental "
                   "(a Full-only job copies in Logical mode; an Incremental job copies nothing)");
 
-    auto source = spec.object("source");
-    source.allowOnly({"flavor", "host", "port", "credentialsSecret", "tls", "id"});
-    job.source.flavor = source.enumeration("flavor", kFlavors, SourceFlavor::MySQL);
-    parseEndpoint(source, job.source, 3306);
-    job.source.id = source.string("id", job.source.host + ":" + std::to_string(job.source.port));
-    if (job.source.id.empty() || job.source.id.size() > 64) source.fail("spec.source.id", "must be 1 to 64 characters");
+    job.sources = parseSources(spec);
+    job.source = job.sources.front();
 
     auto target = spec.object("target");
     target.allowOnly({"host", "port", "credentialsSecret", "tls", "limits"});

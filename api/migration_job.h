@@ -226,6 +226,11 @@ struct MigrationJob {
     std::string instance;
     JobType type = JobType::FullAndIncremental;
     FullMode fullMode = FullMode::Logical;
+    // Every source the job reads (spec.sources, or spec.source alone), in spec order. Each is
+    // read by a runner stream of its own, with checkpoints of its own, into the same target.
+    std::vector<SourceEndpoint> sources;
+    // The source this MigrationJob value is about: sources.front() as parsed, the named one after
+    // forSource(). Every stage (precheck, copy, replay, verify, cutover) reads this one.
     SourceEndpoint source;
     Endpoint target;
     TargetLimits targetLimits;
@@ -243,11 +248,17 @@ struct MigrationJob {
     // in the replica server id: "<name>/<instance>", or "<namespace>/<name>" outside "default"
     // when there is no instance, or the bare name. A job re-created under the same name gets a
     // new uid, hence a new key, and never meets the old one's checkpoints; jobs of one name in
-    // two namespaces differ by uid. At most 123 characters (name < 60, instance <= 63).
+    // two namespaces differ by uid. At most 128 characters (name < 60, instance <= 63, and for a
+    // job of several sources sourceKeySuffix(source.id): each source has checkpoints of its own).
     std::string instanceKey() const;
     // The key every source's runner of this job shares (state about the merged tables that all
-    // sources write: shard DDL coordination). instanceKey() for a job of one source.
+    // sources write: shard DDL coordination): instanceKey() less the source's suffix.
     std::string jobKey() const;
+
+    bool severalSources() const { return sources.size() > 1; }
+    // This job as read from the source with id `id` (source = that one). Throws ManifestError
+    // naming the known ids when none has it.
+    MigrationJob forSource(std::string_view id) const;
 
     bool copiesExistingData() const { return type != JobType::Incremental; }
     bool replicates() const { return type != JobType::Full; }
@@ -280,6 +291,10 @@ MigrationJob loadManifest(const std::string& path);
 std::optional<std::string> jobNameProblem(std::string_view name);
 // MigrationJob::instanceKey() from its parts (the operator has the object, not the struct).
 std::string instanceKey(std::string_view name, std::string_view namespace_, std::string_view instance);
+
+// What a job of several sources appends to its instance key for the source with id `id`: "@"
+// and four hex digits of a hash of the id (parseManifest refuses two ids with the same suffix).
+std::string sourceKeySuffix(std::string_view sourceId);
 
 // Why `id` cannot name a job instance (the annotation or --job-id), or nothing: 1-63 of
 // letters, digits, '-', '_', '.' (a uid qualifies).

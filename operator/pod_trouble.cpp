@@ -1,5 +1,7 @@
 #include "operator/pod_trouble.h"
 
+#include "operator/secret_refs.h"
+
 #include <algorithm>
 #include <regex>
 
@@ -11,30 +13,12 @@ bool contains(const std::string& s, const char* what) { return s.find(what) != s
 
 std::string namespaceOf(const Json& job) { return str(job, "/metadata/namespace", "default"); }
 
-// The Secrets the job names and where: "source-credentials (spec.source.credentialsSecret, keys
-// username and password)". Secret names are not secret; their contents never appear here.
-std::vector<std::pair<std::string, std::string>> secretReferences(const Json& job) {
-    std::vector<std::pair<std::string, std::string>> out;
-    const struct {
-        const char* pointer;
-        const char* field;
-        const char* keys;
-    } refs[] = {{"/spec/source/credentialsSecret/name", "spec.source.credentialsSecret", "keys username and password"},
-                {"/spec/target/credentialsSecret/name", "spec.target.credentialsSecret", "keys username and password"},
-                {"/spec/source/tls/secretName", "spec.source.tls.secretName", "keys ca.crt and/or tls.crt, tls.key"},
-                {"/spec/target/tls/secretName", "spec.target.tls.secretName", "keys ca.crt and/or tls.crt, tls.key"}};
-    for (const auto& r : refs) {
-        const std::string name = str(job, r.pointer);
-        if (!name.empty()) out.emplace_back(name, std::string(r.field) + ", " + r.keys);
-    }
-    return out;
-}
-
 std::string describeSecrets(const Json& job, const std::string& only = "") {
     std::string s;
-    for (const auto& [name, where] : secretReferences(job)) {
-        if (!only.empty() && name != only) continue;
-        s += (s.empty() ? "" : "; ") + name + " (" + where + ")";
+    for (const auto& ref : secretReferences(job)) {
+        if (!only.empty() && ref.name != only) continue;
+        s += (s.empty() ? "" : "; ") + ref.name + " (" + ref.field + ", " +
+            (ref.tls ? "keys ca.crt and/or tls.crt, tls.key" : "keys username and password") + ")";
     }
     return s;
 }

@@ -6,6 +6,7 @@
 
 #include "api/migration_job.h"
 #include "api/runner_contract.h"
+#include "operator/secret_refs.h"
 
 namespace tidemark::op {
 
@@ -150,11 +151,8 @@ RunnerPodTemplate runnerPodTemplateFor(const Json& job, const RunnerPodTemplate&
 
 std::vector<std::string> secretNames(const Json& job) {
     std::vector<std::string> out;
-    for (const char* p : {"/spec/source/credentialsSecret/name", "/spec/target/credentialsSecret/name",
-                          "/spec/source/tls/secretName", "/spec/target/tls/secretName"}) {
-        const std::string name = str(job, p);
-        if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-    }
+    for (const auto& ref : secretReferences(job))
+        if (!ref.name.empty() && std::find(out.begin(), out.end(), ref.name) == out.end()) out.push_back(ref.name);
     return out;
 }
 
@@ -216,11 +214,14 @@ RunnerPod buildRunnerPod(const Json& job, const RunnerPodRequest& r, const Setti
     // <secretName>/username|password for credentials, <secretName>/ca.crt|tls.crt|tls.key for TLS
     // (TLS keys are optional: any of the three combinations is valid).
     Json sources = Json::array();
+    const auto refs = secretReferences(job);
+    auto namedAs = [&](const std::string& secret, bool tls) {
+        return std::any_of(refs.begin(), refs.end(),
+                           [&](const SecretRef& r) { return r.name == secret && r.tls == tls; });
+    };
     for (const auto& secret : secretNames(job)) {
-        const bool tls =
-            secret == str(job, "/spec/source/tls/secretName") || secret == str(job, "/spec/target/tls/secretName");
-        const bool credentials = secret == str(job, "/spec/source/credentialsSecret/name") ||
-            secret == str(job, "/spec/target/credentialsSecret/name");
+        const bool tls = namedAs(secret, true);
+        const bool credentials = namedAs(secret, false);
         Json items = Json::array();
         if (credentials)
             for (const char* key : {"username", "password"})

@@ -1,7 +1,10 @@
 #include "runner/cli/commands.h"
 
+#include "runner/cli/each_source.h"
+#include "runner/consolidate/router.h"
 #include "runner/copy/full_copy.h"
 #include "runner/cutover/cutover.h"
+#include "runner/db/catalog.h"
 #include "runner/db/credentials.h"
 #include "runner/kube_status/kube_status_sink.h"
 #include "runner/meta/job_instance.h"
@@ -10,6 +13,7 @@
 #include "runner/replay/fence.h"
 #include "runner/replay/replay.h"
 #include "runner/status/metrics_sink.h"
+#include "runner/status/sources_status.h"
 #include "runner/status/status_sink.h"
 #include "runner/validate/validator.h"
 
@@ -20,8 +24,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <set>
 
 namespace tidemark::cli {
 
@@ -49,21 +56,28 @@ int fail(status::StatusSink& sink, const std::string& reason, const std::string&
 
 }  // namespace
 
-Job loadJob(const Options& o) {
-    Job job{api::loadManifest(o.jobFile), {}, {}};
-    if (!o.jobId.empty()) job.spec.instance = o.jobId;
+Jobs loadJobs(const Options& o) {
+    auto spec = api::loadManifest(o.jobFile);
+    if (!o.jobId.empty()) spec.instance = o.jobId;
     const auto& names = precheck::itemNames();
-    for (std::size_t i = 0; i < job.spec.precheck.skip.size(); ++i) {
-        const auto& s = job.spec.precheck.skip[i];
+    for (std::size_t i = 0; i < spec.precheck.skip.size(); ++i) {
+        const auto& s = spec.precheck.skip[i];
         if (std::find(names.begin(), names.end(), s) == names.end())
             throw api::ManifestError(o.jobFile + ": spec.precheck.skip[" + std::to_string(i) + "]: unknown item '" + s +
                                      "'");
     }
-    job.source = db::connectOptionsFor(job.spec.source, "source", o.secretsDir);
-    job.target = db::connectOptionsFor(job.spec.target, "target", o.secretsDir);
+    if (!o.sourceId.empty()) spec.forSource(o.sourceId);  // throws naming the job's source ids
     // LOAD DATA LOCAL INFILE stays off here: only the physical writer's own connections turn it
     // on (copy/physical_writer.cpp), so no other target connection can be asked for a local file.
-    return job;
+    const auto target = db::connectOptionsFor(spec.target, "target", o.secretsDir);
+    Jobs jobs;
+    for (std::size_t i = 0; i < spec.sources.size(); ++i) {
+        auto one = spec.forSource(spec.sources[i].id);
+        const std::string role = spec.severalSources() ? "sources[" + std::to_string(i) + "]" : "source";
+        auto source = db::connectOptionsFor(one.source, role, o.secretsDir);
+        jobs.push_back({std::move(one), std::move(source), target});
+    }
+    return jobs;
 }
 
 namespace {
@@ -107,22 +121,62 @@ void checkInstance(const Job& job, precheck::Report& report) {
     }
 }
 
+// The sources --source chose (every one without it).
+Jobs chosen(const Jobs& all, const Options& o) {
+    Jobs out;
+    for (const auto& job : all)
+        if (o.sourceId.empty() || job.spec.source.id == o.sourceId) out.push_back(job);
+    return out;
+}
+
+// The precheck of the chosen sources; for a job of several, each item's message names its source,
+// and sources_apart (precheck.h) looks at all of them.
+precheck::Report precheckOf(const Jobs& all, const Options& o) {
+    const Jobs jobs = chosen(all, o);
+    if (!all.front().spec.severalSources()) {
+        auto report = precheck::run(jobs.front().spec, jobs.front().source, jobs.front().target);
+        checkInstance(jobs.front(), report);
+        return report;
+    }
+    precheck::Report combined;
+    for (const auto& job : jobs) {
+        auto report = precheck::run(job.spec, job.source, job.target);
+        checkInstance(job, report);
+        for (auto& item : report.items) {
+            item.message = "source " + job.spec.source.id + ": " + item.message;
+            combined.items.push_back(std::move(item));
+        }
+        for (auto& name : report.skipped)
+            if (std::find(combined.skipped.begin(), combined.skipped.end(), name) == combined.skipped.end())
+                combined.skipped.push_back(name);
+    }
+    const auto& skip = all.front().spec.precheck.skip;
+    if (std::find(skip.begin(), skip.end(), "sources_apart") != skip.end()) {
+        combined.skipped.push_back("sources_apart");
+    } else {
+        std::vector<precheck::SourceOfJob> sources;
+        for (const auto& job : all) sources.emplace_back(job.spec, job.source);
+        combined.items.push_back(precheck::checkSourcesApart(sources));
+    }
+    return combined;
+}
+
 // Runs the precheck and reports its items as status.precheck.
-precheck::Report precheckInto(const Job& job, status::StatusSink& sink) {
-    auto report = precheck::run(job.spec, job.source, job.target);
-    checkInstance(job, report);
+precheck::Report precheckInto(const Jobs& all, const Options& o, status::StatusSink& sink) {
+    auto report = precheckOf(all, o);
     sink.report("precheck", precheck::toJson(report));
     sink.flush();
     return report;
 }
 }  // namespace
 
-int commandPrecheck(const Job& job, const Options& o) {
+int commandPrecheck(const Jobs& all, const Options& o) {
+    const auto& spec = all.front().spec;
     auto sink = makeSink(status::nullSink());
-    const auto report = precheckInto(job, *sink);
+    const auto report = precheckInto(all, o, *sink);
     if (jsonOutput(o)) std::cout << precheck::renderJson(report) << std::endl;
-    else std::cout << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
-    return report.mayProceed(job.spec.precheck.ignoreWarnings) ? kExitOk : kExitFailed;
+    else std::cout << "Precheck of " << spec.name << ":\n" << precheck::renderTable(report) << std::flush;
+    return report.mayProceed(spec.precheck.ignoreWarnings) ? kExitOk : kExitFailed;
 }
 
 namespace {
@@ -204,81 +258,228 @@ int exitFor(const cutover::CutoverReport& report) { return report.safe() ? kExit
 
 }  // namespace
 
-int commandRun(const Job& job, const Options& o, const std::atomic<bool>& stop) {
+namespace {
+
+// One source's run after the precheck: full copy and/or replay until done or `stop`, or, with
+// --cutover-at, replay up to there and the cutover (its report in `cutoverReport`). Failures
+// are reported to `sink` (status.lastError) and returned as the exit status.
+int runSource(const Job& job, const Options& o, status::StatusSink& sink, const std::atomic<bool>& stop,
+              std::optional<cutover::CutoverReport>& cutoverReport) {
+    try {
+        auto replayOptions = startJob(job, o, sink, stop);
+        if (!job.spec.replicates() || stop) return kExitOk;
+        if (!o.stopAt.empty()) {
+            cutoverReport = cutover::runCutover(job.spec, job.source, job.target,
+                                                cutoverOptions(job, o, std::move(replayOptions)), sink, stop);
+            sink.flush();
+            return cutoverReport->interrupted ? kExitOk : exitFor(*cutoverReport);  // stopped on request, like replay
+        }
+        sink.note("replicating " + job.spec.name + " from the source's binary log");
+        std::optional<validate::Validator> validator;  // outlives the replay it watches
+        if (job.spec.validation.changedRows || job.spec.validation.fullScan.enabled) {
+            auto validation = validate::optionsFor(job.spec);
+            validation.replayFrom = replayOptions.start;
+            validator.emplace(job.source, job.target, validation, sink);
+            replayOptions.onCommitted = validator->hook();
+        }
+        replay::runReplay(job.spec, job.source, job.target, replayOptions, sink, stop);
+        sink.flush();
+        return kExitOk;
+    } catch (...) {
+        return failureOfRun(sink);
+    }
+}
+
+std::vector<std::string> sourceIds(const Jobs& jobs) {
+    std::vector<std::string> ids;
+    for (const auto& job : jobs) ids.push_back(job.spec.source.id);
+    return ids;
+}
+
+// A position names one source's binary log: a job of several sources cuts over at "now".
+bool cutoverAtNowOnly(const Jobs& all, const std::string& stopAt) {
+    if (!all.front().spec.severalSources() || stopAt.empty() || stopAt == "now") return true;
+    std::cerr << "tidemark-runner: job " << all.front().spec.name << " has several sources: a stop position ('"
+              << stopAt << "') names one source's binary log; cut over at 'now'\n";
+    return false;
+}
+
+// Runs `perSource` for each chosen source: directly into `sink` for a job of one source, else at
+// once (each_source.h), each into status.sources.<id> with the top-level blocks summed up
+// (status/sources_status.h). Returns the exit status and each source's cutover report, if any.
+struct SourcesRun {
+    int exit = kExitOk;
+    std::vector<std::pair<std::string, cutover::CutoverReport>> cutovers;
+};
+using SourceWork = std::function<int(const Job&, status::StatusSink&, const std::atomic<bool>&,
+                                     std::optional<cutover::CutoverReport>&)>;
+SourcesRun runSources(const Jobs& jobs, status::StatusSink& sink, const std::atomic<bool>& stop,
+                      const SourceWork& perSource) {
+    SourcesRun run;
+    std::vector<std::optional<cutover::CutoverReport>> reports(jobs.size());
+    if (!jobs.front().spec.severalSources()) {
+        run.exit = perSource(jobs.front(), sink, stop, reports.front());
+    } else {
+        status::SourcesStatus sources(sink, sourceIds(jobs));
+        run.exit = forEachSource(jobs.size(), stop, [&](std::size_t i, const std::atomic<bool>& stopOne) {
+            auto mine = sources.sinkFor(jobs[i].spec.source.id);
+            return perSource(jobs[i], *mine, stopOne, reports[i]);
+        });
+    }
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+        if (reports[i]) run.cutovers.emplace_back(jobs[i].spec.source.id, std::move(*reports[i]));
+    return run;
+}
+
+// The cutover of every source as one report (the report itself for one source), also reported
+// as the top-level status.cutover of a job of several sources.
+cutover::CutoverReport cutoverOfAll(const SourcesRun& run, const Jobs& jobs, status::StatusSink& sink) {
+    if (!jobs.front().spec.severalSources())
+        return run.cutovers.empty() ? cutover::CutoverReport{} : run.cutovers.front().second;
+    auto all = cutover::combineSources(run.cutovers);
+    if (run.cutovers.size() < jobs.size()) {
+        all.state = cutover::Phase::Unsafe;
+        all.reasons.push_back("not every source finished its cutover (status.sources says why)");
+    }
+    sink.report(api::contract::kBlockCutover, cutover::toJson(all));
+    sink.flush();
+    return all;
+}
+
+void printCutover(const SourcesRun& run, const cutover::CutoverReport& all, const std::string& name, std::ostream& out,
+                  bool several) {
+    if (several)
+        for (const auto& [id, report] : run.cutovers)
+            out << "Cutover of " << name << ", source " << id << ": " << cutover::renderTable(report) << "\n";
+    out << "Cutover of " << name << (several ? " (all sources)" : "") << ": " << cutover::renderTable(all)
+        << std::flush;
+}
+
+}  // namespace
+
+int commandRun(const Jobs& all, const Options& o, const std::atomic<bool>& stop) {
+    const auto& spec = all.front().spec;
+    if (!cutoverAtNowOnly(all, o.stopAt)) return kExitBadInput;
     auto sink = makeSink(status::defaultSink());
     if (!o.metricsAddr.empty()) {
         // Metrics are for watching the job, not part of it: a port in use costs the metrics only.
         // The metrics sink is made before `sink` is handed over: when it throws, `sink` stays.
         try {
-            auto metrics = std::make_unique<status::MetricsSink>(o.metricsAddr, job.spec.namespace_, job.spec.name);
+            auto metrics = std::make_unique<status::MetricsSink>(o.metricsAddr, spec.namespace_, spec.name);
             sink = status::teeSink(std::move(metrics), std::move(sink));
         } catch (const std::exception& e) {
             sink->note(std::string("metrics are off: ") + e.what());
         }
     }
     if (!o.skipPrecheck) {
-        const auto report = precheckInto(job, *sink);
-        std::cerr << "Precheck of " << job.spec.name << ":\n" << precheck::renderTable(report) << std::flush;
-        if (!report.mayProceed(job.spec.precheck.ignoreWarnings))
+        const auto report = precheckInto(all, o, *sink);
+        std::cerr << "Precheck of " << spec.name << ":\n" << precheck::renderTable(report) << std::flush;
+        if (!report.mayProceed(spec.precheck.ignoreWarnings))
             return fail(*sink, "PrecheckFailed",
                         report.count(precheck::State::Failed) > 0
                             ? "the precheck failed; fix the Failed items and run again"
                             : "the precheck has warnings; fix them or set spec.precheck.ignoreWarnings",
                         false);
     }
-    try {
-        auto replayOptions = startJob(job, o, *sink, stop);
-        if (!job.spec.replicates() || stop) return kExitOk;
-        if (!o.stopAt.empty()) {
-            const auto report = cutover::runCutover(job.spec, job.source, job.target,
-                                                    cutoverOptions(job, o, std::move(replayOptions)), *sink, stop);
-            sink->flush();
-            std::cerr << "Cutover of " << job.spec.name << ": " << cutover::renderTable(report) << std::flush;
-            return report.interrupted ? kExitOk : exitFor(report);  // stopped on request, like replay
-        }
-        sink->note("replicating " + job.spec.name + " from the source's binary log");
-        std::optional<validate::Validator> validator;  // outlives the replay it watches
-        if (job.spec.validation.changedRows || job.spec.validation.fullScan.enabled) {
-            auto validation = validate::optionsFor(job.spec);
-            validation.replayFrom = replayOptions.start;
-            validator.emplace(job.source, job.target, validation, *sink);
-            replayOptions.onCommitted = validator->hook();
-        }
-        replay::runReplay(job.spec, job.source, job.target, replayOptions, *sink, stop);
-        sink->flush();
-        return kExitOk;
-    } catch (...) {
-        return failureOfRun(*sink);
-    }
+    const Jobs jobs = chosen(all, o);
+    const auto run = runSources(
+        jobs, *sink, stop,
+        [&](const Job& job, status::StatusSink& mine, const std::atomic<bool>& stopOne,
+            std::optional<cutover::CutoverReport>& report) { return runSource(job, o, mine, stopOne, report); });
+    sink->flush();
+    if (o.stopAt.empty() || run.cutovers.empty()) return run.exit;
+    const auto report = cutoverOfAll(run, jobs, *sink);
+    printCutover(run, report, spec.name, std::cerr, spec.severalSources());
+    if (run.exit != kExitOk) return run.exit;
+    return report.interrupted ? kExitOk : exitFor(report);
 }
 
-int commandCutover(const Job& job, const Options& o, const std::atomic<bool>& stop) {
+int commandCutover(const Jobs& all, const Options& o, const std::atomic<bool>& stop) {
+    const auto& spec = all.front().spec;
     // The report is the output; progress only on a terminal (and in the job's status in a pod).
     auto sink = makeSink(isatty(STDERR_FILENO) ? status::terminalSink() : status::nullSink());
-    if (!job.spec.replicates()) {
-        std::cerr << "tidemark-runner: job " << job.spec.name
+    if (!spec.replicates()) {
+        std::cerr << "tidemark-runner: job " << spec.name
                   << " is of type Full: it does not replicate, so there is nothing to cut over (use verify)\n";
         return kExitBadInput;
     }
-    cutover::CutoverReport report;
-    try {
-        auto replayOptions = startJob(job, o, *sink, stop);
-        if (stop) return kExitFailed;
-        report = cutover::runCutover(job.spec, job.source, job.target, cutoverOptions(job, o, std::move(replayOptions)),
-                                     *sink, stop);
-        sink->flush();
-    } catch (...) {
-        return failureOfRun(*sink);
+    if (!cutoverAtNowOnly(all, o.stopAt)) return kExitBadInput;
+    const Jobs jobs = chosen(all, o);
+    const auto run = runSources(jobs, *sink, stop,
+                                [&](const Job& job, status::StatusSink& mine, const std::atomic<bool>& stopOne,
+                                    std::optional<cutover::CutoverReport>& report) -> int {
+                                    try {
+                                        auto replayOptions = startJob(job, o, mine, stopOne);
+                                        if (stopOne) return kExitFailed;
+                                        report = cutover::runCutover(job.spec, job.source, job.target,
+                                                                     cutoverOptions(job, o, std::move(replayOptions)),
+                                                                     mine, stopOne);
+                                        mine.flush();
+                                        return exitFor(*report);
+                                    } catch (...) {
+                                        return failureOfRun(mine);
+                                    }
+                                });
+    if (run.cutovers.empty()) return run.exit == kExitOk ? kExitFailed : run.exit;
+    const auto report = cutoverOfAll(run, jobs, *sink);
+    if (jsonOutput(o)) {
+        std::cout << cutover::renderJson(report) << std::endl;
+    } else {
+        printCutover(run, report, spec.name, std::cout, spec.severalSources());
     }
-    if (jsonOutput(o)) std::cout << cutover::renderJson(report) << std::endl;
-    else std::cout << "Cutover of " << job.spec.name << ": " << cutover::renderTable(report) << std::flush;
+    if (run.exit != kExitOk && run.exit != kExitFailed) return run.exit;  // a server unreachable: say so
     return exitFor(report);
 }
 
-int commandVerify(const Job& job, const Options& o) {
+namespace {
+
+// The target tables a source's selected tables are written to (routed).
+std::set<consolidate::TableName> targetTablesOf(const Job& job) {
+    auto server = db::Connection::open(job.source);
+    api::MigrationJob named = job.spec;
+    named.objects = db::withNameRuleOf(server, job.spec.objects);
+    const consolidate::Router router(named);
+    std::set<consolidate::TableName> out;
+    for (const auto& [d, t] : db::selectedTables(server, named.objects)) {
+        const auto r = router.route(d, t);
+        out.insert({r.database, r.table});
+    }
+    return out;
+}
+
+// Verifies each chosen source; for a job of several, a target table another source writes is
+// not "on the target but not on the source", and each difference names its source.
+copy::VerifyResult verifyAll(const Jobs& all, const Options& o, status::StatusSink& sink) {
+    const Jobs jobs = chosen(all, o);
+    if (!all.front().spec.severalSources())
+        return copy::verify(jobs.front().spec, jobs.front().source, jobs.front().target, sink);
+    std::map<std::string, std::set<consolidate::TableName>> written;  // source id -> target tables
+    for (const auto& job : all) written[job.spec.source.id] = targetTablesOf(job);
+    copy::VerifyResult combined;
+    combined.identical = true;
+    for (const auto& job : jobs) {
+        auto result = copy::verify(job.spec, job.source, job.target, sink);
+        combined.rowsCompared += result.rowsCompared;
+        for (auto& d : result.differences) {
+            bool elsewhere = false;
+            for (const auto& [id, tables] : written)
+                elsewhere = elsewhere || (id != job.spec.source.id && tables.count({d.database, d.table}));
+            if (elsewhere && d.problem == copy::kOnlyOnTarget) continue;
+            std::string& said = d.problem.empty() ? d.summary : d.problem;  // a chunk's, or the whole table's
+            said = "source " + job.spec.source.id + ": " + said;
+            combined.differences.push_back(std::move(d));
+        }
+    }
+    combined.identical = combined.differences.empty();
+    return combined;
+}
+
+}  // namespace
+
+int commandVerify(const Jobs& all, const Options& o) {
     // The comparison's result is the output; progress only on a terminal.
     auto sink = isatty(STDERR_FILENO) ? status::terminalSink() : status::nullSink();
-    const auto result = copy::verify(job.spec, job.source, job.target, *sink);
+    const auto result = verifyAll(all, o, *sink);
     sink->flush();
     if (jsonOutput(o)) {
         nlohmann::json lines = nlohmann::json::array();
@@ -296,16 +497,23 @@ int commandVerify(const Job& job, const Options& o) {
     return result.identical ? kExitOk : kExitFailed;
 }
 
-int commandForget(const Job& job, const Options& o) {
-    const std::string key = job.spec.instanceKey();
+int commandForget(const Jobs& all, const Options& o) {
+    const auto& spec = all.front().spec;
+    std::vector<std::string> keys;
+    for (const auto& job : chosen(all, o)) keys.push_back(job.spec.instanceKey());
+    // What the sources of a job share (shard DDL coordination) goes with the last of them.
+    if (spec.severalSources() && o.sourceId.empty()) keys.push_back(spec.jobKey());
+    std::string shown;
+    for (const auto& key : keys) shown += (shown.empty() ? "" : ", ") + key;
     std::map<std::string, std::uint64_t> deleted;
     try {
-        auto target = db::Connection::open(job.target);
-        deleted = meta::forgetInstance(target, key);
+        auto target = db::Connection::open(all.front().target);
+        for (const auto& key : keys)
+            for (const auto& [table, rows] : meta::forgetInstance(target, key)) deleted[table] += rows;
     } catch (const db::DbError& e) {
         // In a pod (the operator's cleanup on deletion) the job's status says why.
         auto sink = makeSink(status::nullSink());
-        return fail(*sink, "CleanupFailed", "forgetting job instance " + key + ": " + e.what(), e.retryable());
+        return fail(*sink, "CleanupFailed", "forgetting job instance " + shown + ": " + e.what(), e.retryable());
     }
     std::uint64_t total = 0;
     nlohmann::json tables = nlohmann::json::object();
@@ -314,9 +522,10 @@ int commandForget(const Job& job, const Options& o) {
         tables[table] = rows;
     }
     if (jsonOutput(o)) {
-        std::cout << nlohmann::json{{"instance", key}, {"rowsDeleted", total}, {"tables", tables}}.dump() << std::endl;
+        std::cout << nlohmann::json{{"instance", shown}, {"rowsDeleted", total}, {"tables", tables}}.dump()
+                  << std::endl;
     } else {
-        std::cout << "forgot job instance " << key << ": " << total << " rows deleted from tidemark_meta";
+        std::cout << "forgot job instance " << shown << ": " << total << " rows deleted from tidemark_meta";
         for (const auto& [table, rows] : deleted)
             std::cout << (table == deleted.begin()->first ? " (" : ", ") << table << " " << rows;
         std::cout << (deleted.empty() ? "\n" : ")\n");

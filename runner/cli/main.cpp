@@ -37,12 +37,12 @@ int main(int argc, char** argv) {
         return cli::kExitBadInput;
     }
     try {
-        const auto job = cli::loadJob(options);
-        if (options.command == "precheck") return cli::commandPrecheck(job, options);
-        if (options.command == "verify") return cli::commandVerify(job, options);
-        if (options.command == "cutover") return cli::commandCutover(job, options, g_stop);
-        if (options.command == "forget") return cli::commandForget(job, options);
-        return cli::commandRun(job, options, g_stop);
+        const auto jobs = cli::loadJobs(options);
+        if (options.command == "precheck") return cli::commandPrecheck(jobs, options);
+        if (options.command == "verify") return cli::commandVerify(jobs, options);
+        if (options.command == "cutover") return cli::commandCutover(jobs, options, g_stop);
+        if (options.command == "forget") return cli::commandForget(jobs, options);
+        return cli::commandRun(jobs, options, g_stop);
     } catch (const api::ManifestError& e) {
         std::cerr << "tidemark-runner: " << e.what() << "\n";
         return cli::kExitBadInput;

@@ -8,7 +8,8 @@
 namespace tidemark::cli {
 
 const char* usage() {
-    return "usage: tidemark-runner <precheck|run|verify|cutover|forget> -f JOB.yaml [--job-id ID] [--secrets-dir DIR]\n"
+    return "usage: tidemark-runner <precheck|run|verify|cutover|forget> -f JOB.yaml [--job-id ID] [--source ID]\n"
+           "                       [--secrets-dir DIR]\n"
            "                       [--output table|json] [--restart] [--skip-precheck] [--metrics-addr HOST:PORT]\n"
            "                       [--cutover-at now|FILE:POS|GTIDSET] (run)\n"
            "                       [--stop-at now|FILE:POS|GTIDSET] [--quiet-seconds N] [--wait-timeout SECONDS] "
@@ -27,6 +28,8 @@ const char* usage() {
            "  --job-id ID      names this instance of the job (default $TIDEMARK_JOB_ID, else the\n"
            "                   manifest's tidemark.dev/instance-id annotation or metadata.uid); progress\n"
            "                   in tidemark_meta belongs to one instance: a new ID starts over\n"
+           "  --source ID      a job of several sources (spec.sources): work on that source only (default:\n"
+           "                   all of them, each by a stream of its own in this process)\n"
            "  --secrets-dir    where Secrets are mounted as DIR/<secretName>/<key>\n"
            "                   (default $TIDEMARK_SECRETS_DIR or /etc/tidemark/secrets)\n"
            "  --output         table (terminal), json; default: table on a terminal, json otherwise\n"
@@ -94,6 +97,8 @@ Options parseOptions(const std::vector<std::string>& args) {
         else if (a == "--skip-precheck") o.skipPrecheck = true;
         else if (a == "--metrics-addr") o.metricsAddr = value(a);
         else if (a.rfind("--metrics-addr=", 0) == 0) o.metricsAddr = a.substr(15);
+        else if (a == "--source") o.sourceId = value(a);
+        else if (a.rfind("--source=", 0) == 0) o.sourceId = a.substr(9);
         else if (a == "--job-id") o.jobId = value(a);
         else if (a.rfind("--job-id=", 0) == 0) o.jobId = a.substr(9);
         else if (a == "--stop-at" || a == "--cutover-at") {

@@ -15,6 +15,7 @@ struct Options {
     bool restart = false;         // --restart: resume after an error, replaying in safe mode
     bool skipPrecheck = false;    // --skip-precheck (run only): the operator ran it already
     std::string metricsAddr;      // --metrics-addr HOST:PORT (run only): serve /metrics and /healthz
+    std::string sourceId;         // --source ID: one of spec.sources only; "" = every source
     std::string jobId;            // --job-id ID, else $TIDEMARK_JOB_ID: the job instance (api MigrationJob::instance)
     // The cutover (runner/cutover/): `cutover --stop-at`, or `run --cutover-at` (replay up to there and cut
     // over instead of replicating on). "now", FILE:POS or a GTID set; empty = spec.cutover.stopAt.

@@ -1,5 +1,7 @@
 #include "runner/consolidate/router.h"
 
+#include <set>
+
 #include "api/name_pattern.h"
 #include "runner/db/connection.h"
 #include "runner/db/hex.h"
@@ -9,7 +11,10 @@ namespace tidemark::consolidate {
 std::string Route::qualified() const { return db::qualified(database, table); }
 
 Router::Router(const api::MigrationJob& job)
-    : rules_(job.consolidation.routes), sourceId_(job.source.id), names_(job.objects.names) {}
+    : rules_(job.consolidation.routes),
+      sourceId_(job.source.id),
+      severalSources_(job.severalSources()),
+      names_(job.objects.names) {}
 
 Route Router::route(std::string_view database, std::string_view table) const {
     for (const auto& rule : rules_) {
@@ -39,11 +44,15 @@ std::string Router::routeDatabase(std::string_view database) const {
 std::map<TableName, std::vector<TableName>> shardGroups(const Router& router,
                                                         const std::vector<TableName>& sourceTables) {
     std::map<TableName, std::vector<TableName>> all;
+    std::set<TableName> marked;  // routed with extra columns
     for (const auto& t : sourceTables) {
         const auto r = router.route(t.first, t.second);
         all[{r.database, r.table}].push_back(t);
+        if (!r.extras.empty()) marked.insert({r.database, r.table});
     }
-    std::erase_if(all, [](const auto& group) { return group.second.size() < 2; });
+    std::erase_if(all, [&](const auto& group) {
+        return group.second.size() < 2 && !(router.severalSources() && marked.count(group.first));
+    });
     return all;
 }
 

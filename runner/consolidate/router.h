@@ -50,17 +50,22 @@ public:
     // first rule whose database pattern matches and whose table pattern is "*", else the name.
     std::string routeDatabase(std::string_view database) const;
     bool hasRules() const { return !rules_.empty(); }
+    // The job reads several sources (spec.sources): their tables may meet in one target table.
+    bool severalSources() const { return severalSources_; }
 
 private:
     std::vector<api::RouteRule> rules_;
     std::string sourceId_;
+    bool severalSources_ = false;
     api::NameCase names_ = api::NameCase::Exact;
 };
 
 using TableName = std::pair<std::string, std::string>;  // (database, table)
 
 // Target tables that receive rows from more than one of `sourceTables` (shard groups), each with
-// its source tables in the order given.
+// its source tables in the order given. In a job of several sources (spec.sources) also a target
+// table one of `sourceTables` is routed to with extra columns, alone: the other sources' tables
+// may go there too, so its rows are this source's only by their extra column values.
 std::map<TableName, std::vector<TableName>> shardGroups(const Router& router,
                                                         const std::vector<TableName>& sourceTables);
 

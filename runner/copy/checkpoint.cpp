@@ -97,6 +97,9 @@ void widenJobColumns(db::Connection& c) {
 Checkpoint::Checkpoint(const db::ConnectOptions& target, std::string job)
     : conn_(db::Connection::open(target)), job_(std::move(job)) {
     conn_.execute("SET SESSION sql_mode = ''");
+    // No gap locks: the sources of a job of several (spec.sources) record their plans in these
+    // tables at once, and a DELETE of rows that are not there must not lock the other's gap.
+    conn_.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     for (const char* sql : kSchema) conn_.execute(sql);
     migrateChunkBounds(conn_);
     addDefinitionColumn(conn_);

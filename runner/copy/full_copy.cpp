@@ -8,6 +8,7 @@
 #include "api/runner_contract.h"
 
 #include "runner/db/catalog.h"
+#include "runner/db/dialect/errors.h"
 
 #include "runner/copy/checkpoint.h"
 #include "runner/copy/chunk_reader.h"
@@ -344,7 +345,12 @@ void planTables(const std::vector<TableInfo>& infos, const std::map<TableKey, Ta
             checkpoint.recordTable(key, deferred, info.estimatedRows, definition);
             if (!prep.exists) {
                 tgtAdmin.execute(prep.createDatabase);
-                tgtAdmin.execute(prep.createTable);
+                try {
+                    tgtAdmin.execute(prep.createTable);
+                } catch (const db::DbError& e) {
+                    // Another source of the job (spec.sources) created the merged table first.
+                    if (!into.merged || e.code() != db::dialect::kErTableExists) throw;
+                }
             }
             for (auto& w : prep.warnings) sink.note("schema: " + w);
             chunks = planChunks(srcKeys, info, settings.chunkRows ? settings.chunkRows : autoChunkRows(info));

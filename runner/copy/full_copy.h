@@ -130,6 +130,9 @@ FullCopyResult runFullCopy(const api::MigrationJob& job, const db::ConnectOption
 
 // One difference verify found: a whole table's (missing on one side), or a chunk's counts or
 // checksums that differ over one key range.
+// VerifyDifference::problem of a target table no selected source table is written to.
+inline constexpr const char* kOnlyOnTarget = "on the target but not on the source";
+
 struct VerifyDifference {
     std::string database, table;           // the target table
     std::string problem;                   // a whole table's ("missing on the target"); "" for a chunk

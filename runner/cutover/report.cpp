@@ -1,5 +1,7 @@
 #include "runner/cutover/report.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include <iomanip>
@@ -29,6 +31,33 @@ nlohmann::json differencesJson(const std::vector<Difference>& differences) {
 }
 
 }  // namespace
+
+CutoverReport combineSources(const std::vector<std::pair<std::string, CutoverReport>>& perSource) {
+    CutoverReport all;
+    all.state = Phase::Safe;
+    for (const auto& [id, r] : perSource) {
+        const std::string source = "source " + id + ": ";
+        if (!r.safe()) all.state = Phase::Unsafe;
+        if (all.stopAt.empty()) all.stopAt = r.stopAt;
+        for (const auto& reason : r.reasons) all.reasons.push_back(source + reason);
+        if (!r.safe() && r.reasons.empty()) all.reasons.push_back(source + "not safe (" + nameOf(r.state) + ")");
+        for (auto d : r.differences) {
+            d.problem = source + d.problem;
+            all.differences.push_back(std::move(d));
+        }
+        for (auto check : r.checks) {
+            check.message = source + check.message;
+            all.checks.push_back(std::move(check));
+        }
+        all.rowsCompared += r.rowsCompared;
+        all.seconds = std::max(all.seconds, r.seconds);
+        if (all.startedAt.empty() || (!r.startedAt.empty() && r.startedAt < all.startedAt)) all.startedAt = r.startedAt;
+        all.finishedAt = std::max(all.finishedAt, r.finishedAt);
+        all.interrupted = all.interrupted || r.interrupted;
+    }
+    if (perSource.empty()) all.state = Phase::Unsafe;
+    return all;
+}
 
 nlohmann::json toJson(const CutoverReport& r) {
     return {{"state", nameOf(r.state)},

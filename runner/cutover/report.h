@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tidemark::cutover {
@@ -44,6 +45,12 @@ struct CutoverReport {
 
     bool safe() const { return state == Phase::Safe; }
 };
+
+// A job of several sources cuts each source over: (source id, its report) in spec order, summed
+// up as one report. Safe only when every source's is; each source's reasons, differences and
+// checks, their text prefixed "source <id>: "; rows compared summed; the longest time; no stop
+// or applied position (each source has its own: status.sources.<id>.cutover).
+CutoverReport combineSources(const std::vector<std::pair<std::string, CutoverReport>>& perSource);
 
 // The status block (fields above), a terminal table, and indented JSON.
 nlohmann::json toJson(const CutoverReport& report);

@@ -43,7 +43,7 @@ struct TlsFiles {
 };
 
 struct ConnectOptions {
-    std::string role;  // "source" or "target": named in every error
+    std::string role;  // "source", "sources[i]" (a job of several) or "target": named in every error
     std::string host;
     unsigned port = 3306;
     std::string unixSocket;  // local socket path instead of TCP, when set

@@ -61,7 +61,10 @@ std::optional<InjectedFault> take(const ConnectOptions& endpoint, std::string_vi
     std::optional<InjectedFault> hit;
     for (auto it = r.faults.begin(); it != r.faults.end(); ++it) {
         if (it->afterExecute != after || it->times <= 0) continue;
-        if (!it->role.empty() && it->role != endpoint.role) continue;
+        // "source" also names each of a job's several sources (roles "sources[i]").
+        const bool sameRole =
+            it->role == endpoint.role || (it->role == "source" && endpoint.role.rfind("sources[", 0) == 0);
+        if (!it->role.empty() && !sameRole) continue;
         if (sql.find(it->match) == std::string_view::npos) continue;
         hit = *it;
         if (--it->times == 0) r.faults.erase(it);

@@ -40,9 +40,17 @@ bool steadyProgress(const json& published, std::string_view block, const json& f
     static const std::set<std::string, std::less<>> kSteady = {
         "rowsCopied",      "bytesCopied", "bytesPerSecond", "rowsEstimated",       "percent",
         "lagSeconds",      "rowsApplied", "rowsPerSecond",  "transactionsApplied", "sourcePosition",
-        "appliedPosition", "gtidSet",     "safeModeUntil",  "tablesDone"};
+        "appliedPosition", "gtidSet",     "safeModeUntil",  "tablesDone",          "tables"};
     auto b = published.find(std::string(block));
     if (b == published.end() || !b->is_object() || !fields.is_object()) return false;
+    if (block == api::contract::kBlockSources) {  // {id: {block: fields}}: steady when each source's is
+        for (const auto& [id, blocks] : fields.items()) {
+            if (!blocks.is_object() || !b->contains(id)) return false;
+            for (const auto& [inner, innerFields] : blocks.items())
+                if (!steadyProgress((*b)[id], inner, innerFields)) return false;
+        }
+        return true;
+    }
     for (const auto& [k, v] : fields.items()) {
         if (!kSteady.count(k) || !b->contains(k)) return false;
         if (k == "percent" && v.is_number() && v.get<double>() >= 100) return false;

@@ -7,7 +7,8 @@
 // operator acts on (a new block or field, an error, the stalled state, a finished copy) within a
 // second; flush() publishes now and waits. API failures are reported
 // on stderr and retried on the next publish; they never reach the engine. Blocks other than
-// the four above are kept local (the CRD has no place for them).
+// api::contract::kRunnerBlocks (also cutover and sources, a job of several sources' blocks per
+// source) are kept local (the CRD has no place for them).
 #pragma once
 
 #include <chrono>

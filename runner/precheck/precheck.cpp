@@ -57,7 +57,8 @@ const std::vector<std::string>& itemNames() {
                                                    "shard_key_conflicts",
                                                    "shard_full_mode",
                                                    "row_filters",
-                                                   "routes_match"};
+                                                   "routes_match",
+                                                   "sources_apart"};
     return names;
 }
 

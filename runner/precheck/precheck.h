@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tidemark::precheck {
@@ -38,6 +39,12 @@ const std::vector<std::string>& itemNames();
 // Runs the precheck of `job`. Connection failures become Failed items (the items that need
 // that connection are then not run); it throws only for programming errors.
 Report run(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target);
+
+// A job of several sources (spec.sources): each source's job (api MigrationJob::forSource) and
+// connection. The item over all of them (several_sources.cpp: `sources_apart`): two sources'
+// tables written into one target table must be told apart by their routes' extra columns.
+using SourceOfJob = std::pair<api::MigrationJob, db::ConnectOptions>;
+Item checkSourcesApart(const std::vector<SourceOfJob>& sources);
 
 // A readable table for a terminal, and the JSON form (status.precheck).
 std::string renderTable(const Report& report);

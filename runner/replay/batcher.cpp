@@ -160,6 +160,7 @@ void Batcher::finishInFlight() {
         appliedPos_ = inFlight_->end;
         txApplied_ += inFlight_->transactions;
         if (options_.onCommitted) options_.onCommitted(*inFlight_);
+        progress_.committed(*inFlight_);
         inFlight_.reset();
         progress_.applied();
     }

@@ -2,8 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <vector>
 
 namespace tidemark::replay {
 
@@ -17,12 +19,7 @@ double seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 std::string wallText(Clock::time_point at, Clock::time_point now) {
     const auto wall =
         std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(now - at);
-    const std::time_t t = std::chrono::system_clock::to_time_t(wall);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return status::rfc3339(std::chrono::system_clock::to_time_t(wall));
 }
 
 }  // namespace
@@ -225,6 +222,7 @@ void Progress::publish(Clock::time_point now) {
         {"stalled", stalled},
     };
     if (!filtered_.empty()) j["filtered"] = filtered_;
+    if (!tables_.empty()) j["tables"] = tablesJson();
     sink_.report("incremental", j);
     lastPublish_ = now;
     lastRows_ = s.rowsApplied;
@@ -237,6 +235,51 @@ void Progress::filteredRows(const char* kind, uint64_t rows, FilteredBy by) {
     filtered_[kind] += by == FilteredBy::EventFilter ? rows : 0;
     filtered_["byExpression"] += by == FilteredBy::RowFilter ? rows : 0;
     dirty_ = true;
+}
+
+namespace {
+
+// "`db`.`t`" (a target name as the SQL builder quotes it) as status names tables: "db.t".
+std::string displayName(const std::string& quoted) {
+    std::string out;
+    for (std::size_t i = 0; i < quoted.size(); ++i) {
+        if (quoted[i] != '`') {
+            out += quoted[i];
+        } else if (i + 1 < quoted.size() && quoted[i + 1] == '`') {
+            out += '`';
+            ++i;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void Progress::committed(const Batch& batch) {
+    if (batch.changes.empty()) return;
+    std::map<const TableSchema*, uint64_t> rows;
+    for (const auto& c : batch.changes) ++rows[c.table.get()];
+    std::lock_guard lock(mu_);
+    for (const auto& [table, n] : rows) {
+        auto& count = tables_[displayName(table->qualified)];
+        count.rows += n;
+        count.lastCommit = std::max(count.lastCommit, batch.lastTimestamp);
+    }
+    dirty_ = true;
+}
+
+nlohmann::json Progress::tablesJson() const {
+    std::vector<std::pair<std::string, TableCount>> busiest(tables_.begin(), tables_.end());
+    std::sort(busiest.begin(), busiest.end(), [](const auto& a, const auto& b) {
+        return a.second.rows != b.second.rows ? a.second.rows > b.second.rows : a.first < b.first;
+    });
+    if (busiest.size() > kMaxTables) busiest.resize(kMaxTables);
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, count] : busiest)
+        out[name] = {
+            {"rowsApplied", count.rows},
+            {"lastSourceCommit", count.lastCommit ? status::rfc3339(static_cast<std::time_t>(count.lastCommit)) : ""}};
+    return out;
 }
 
 void Progress::filteredDdl() {

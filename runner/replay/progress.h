@@ -39,6 +39,9 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "runner/replay/change.h"
 #include "runner/replay/position.h"
 #include "runner/status/status_sink.h"
 
@@ -103,6 +106,13 @@ public:
     void filteredRows(const char* kind, uint64_t rows, FilteredBy by);
     void filteredDdl();
 
+    // A batch committed: its row changes counted per target table, published as
+    // incremental.tables {"db.table": {rowsApplied, lastSourceCommit}} for the kMaxTables tables
+    // with the most rows (a merged table counts all its shards; lag is the stream's, lagSeconds:
+    // one stream applies every table of a source in order).
+    void committed(const Batch& batch);
+    static constexpr std::size_t kMaxTables = 50;
+
     double lastLagSeconds() const;
     StallReason stalled() const;
 
@@ -144,6 +154,12 @@ private:
     uint64_t lastRows_ = 0;
     double lastLag_ = 0;
     std::map<std::string, uint64_t> filtered_;  // insert, update, delete, ddl, byExpression
+    struct TableCount {
+        uint64_t rows = 0;
+        uint32_t lastCommit = 0;  // source epoch seconds of the newest batch that changed it
+    };
+    std::map<std::string, TableCount> tables_;  // by target table, "db.table"
+    nlohmann::json tablesJson() const;          // under mu_
     std::thread thread_;
 };
 

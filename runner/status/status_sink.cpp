@@ -28,8 +28,9 @@ std::string isoNow() {
 
 }  // namespace
 
-std::string rfc3339Now() {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string rfc3339Now() { return rfc3339(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())); }
+
+std::string rfc3339(std::time_t t) {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[64];

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ std::unique_ptr<StatusSink> teeSink(std::unique_ptr<StatusSink> a, std::unique_p
 
 // Now as Kubernetes writes times in status (RFC 3339, UTC, seconds): "2026-12-06T17:16:51Z".
 std::string rfc3339Now();
+// `t` (seconds since the epoch) the same way.
+std::string rfc3339(std::time_t t);
 
 // Formats byte counts and durations for humans: "12.3 MiB", "1h02m".
 std::string humanBytes(double bytes);

@@ -3,8 +3,11 @@
 // annotations the operator selects and reads its pods by.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "operator/options.h"
 #include "operator/runner_pod.h"
+#include "operator/secret_refs.h"
 #include "tests/operator/fixtures.h"
 
 using namespace tidemark::op;
@@ -172,4 +175,31 @@ TEST_CASE("per-job spec.runnerPod: a wrong value is named under spec.runnerPod")
               .find("spec.runnerPod.resourcesPerCapacityUnit.cpuLimit: 'lots' is not a quantity") == 0);
     CHECK(errorFor(R"({"nodeSelector": {"zone": 3}})") == "spec.runnerPod.nodeSelector.zone: needs a string");
     CHECK(errorFor(R"({"labels": {"team": "dba"}})").empty());
+}
+
+TEST_CASE("a job of several sources: every source's Secrets are mounted, and named by their field") {
+    Json job = testing::makeJob();
+    job["spec"].erase("source");
+    job["spec"]["sources"] =
+        Json::array({{{"id", "east"}, {"host", "a"}, {"credentialsSecret", {{"name", "east-credentials"}}}},
+                     {{"id", "west"},
+                      {"host", "b"},
+                      {"credentialsSecret", {{"name", "west-credentials"}}},
+                      {"tls", {{"secretName", "west-tls"}}}}});
+    const auto refs = secretReferences(job);
+    REQUIRE(refs.size() >= 3);
+    CHECK(refs[0].name == "east-credentials");
+    CHECK(refs[0].field == "spec.sources[0].credentialsSecret");
+    CHECK(refs[2].name == "west-tls");
+    CHECK(refs[2].field == "spec.sources[1].tls.secretName");
+    CHECK(refs[2].tls);
+    const auto built = buildRunnerPod(job, {"run", "shop-run-1", 2, 0, false, "", "", ""}, Settings{});
+    std::vector<std::string> paths;
+    for (const auto& v : built.pod["spec"]["volumes"])
+        if (v["name"] == "secrets")
+            for (const auto& src : v["projected"]["sources"])
+                for (const auto& item : src["secret"]["items"]) paths.push_back(item["path"]);
+    for (const char* p : {"east-credentials/username", "west-credentials/password", "west-tls/ca.crt"})
+        CHECK(std::count(paths.begin(), paths.end(), p) == 1);
+    CHECK(std::count(paths.begin(), paths.end(), "west-credentials/ca.crt") == 0);  // credentials, not TLS
 }

@@ -541,6 +541,53 @@ class OperatorE2E(unittest.TestCase):
         self.assertIn("Scaled", out)
         self.assertEqual(self.job()["status"].get("restarts", 0), 0, "scaling is not a failure restart")
 
+    def test_two_sources_merge_into_one_table_with_status_per_source(self):
+        # Two sandboxes: the first's source and target, and the second's source (its target idles).
+        self.start_databases()
+        second = Databases()
+        try:
+            self.c.apply("""
+apiVersion: tidemark.dev/v1alpha1
+kind: MigrationJob
+metadata:
+  name: merge
+spec:
+  sources:
+    - {{id: east, flavor: {flavor}, host: 127.0.0.1, port: {east}, credentialsSecret: {{name: source-credentials}}}}
+    - {{id: west, flavor: {flavor}, host: 127.0.0.1, port: {west}, credentialsSecret: {{name: source-credentials}}}}
+  target: {{host: 127.0.0.1, port: {target}, credentialsSecret: {{name: target-credentials}}}}
+  objects: {{include: [{{database: shop}}]}}
+  routes:
+    - {{database: shop, table: orders, targetDatabase: merged, targetTable: orders,
+       extraColumns: [{{column: src, value: source}}]}}
+  precheck: {{ignoreWarnings: true}}
+""".format(flavor="MySQL" if MYSQL else "MariaDB", east=self.db.source_port, west=second.source_port,
+           target=self.db.target_port))
+            count = lambda where="": self.db.target("SELECT COUNT(*) FROM merged.orders" + where)
+            self.wait(lambda: self._try(count) == "400", "both sources' rows in the merged table", timeout=120)
+            second.source("INSERT INTO shop.orders (note) VALUES ('west after the copy')")
+            self.wait(lambda: self._try(lambda: count(" WHERE src = 'west'")) == "201", "replay of the second source",
+                      timeout=120)
+            self.wait(lambda: set(self.job("merge").get("status", {}).get("sources", {})) == {"east", "west"},
+                      "status per source")
+            self.wait(lambda: self.phase("merge") == "Replicating", "phase Replicating")
+            # Steady progress reaches the API server at most every 10 s.
+            incremental = lambda: self.job("merge")["status"].get("incremental", {})
+            self.wait(lambda: "merged.orders" in incremental().get("tables", {}), "progress per routed table")
+            self.wait(lambda: "east " in incremental().get("appliedPosition", "") and
+                      "west " in incremental().get("appliedPosition", ""), "each source's position")
+            pod = self.running_pod("merge")
+            self.assertEqual(len(self.pods("merge", "run")), 1)  # one runner reads both sources
+            self.assertIsNotNone(pod)
+        finally:
+            second.stop()
+
+    def _try(self, query):
+        try:
+            return query()
+        except AssertionError:
+            return None
+
     def test_replicating_job_reports_progress_and_synced(self):
         self.to_running()
         self.wait_replicating()

@@ -72,6 +72,7 @@ inline bool isClientError(unsigned code) { return code >= 2000 && code < 3000; }
 // Codes other stages act on in their own way (kept here so no error number lives elsewhere).
 inline constexpr unsigned kErLockWaitTimeout = 1205;  // lock_wait_timeout / innodb_lock_wait_timeout passed
 inline constexpr unsigned kErNoSuchTable = 1146;      // ER_NO_SUCH_TABLE
+inline constexpr unsigned kErTableExists = 1050;      // ER_TABLE_EXISTS_ERROR
 inline constexpr unsigned kWarnDataTruncated = 1265;  // WARN_DATA_TRUNCATED: "Data truncated for column"
 // ER_MASTER_FATAL_ERROR_READING_BINLOG: the source cannot serve the requested binlog position
 // (purged file, missing GTIDs).
