@@ -47,6 +47,8 @@ constexpr EnumTable<JobType, 3> kJobTypes{{{{JobType::Full, "Full"},
                                             {JobType::FullAndIncremental, "FullAndIncremental"}}}};
 constexpr EnumTable<CutoverSpec::Afterwards, 2> kAfterwards{
     {{{CutoverSpec::Afterwards::Pause, "Pause"}, {CutoverSpec::Afterwards::Continue, "Continue"}}}};
+constexpr EnumTable<ShardDdlSpec::Mode, 2> kShardDdlModes{
+    {{{ShardDdlSpec::Mode::Pessimistic, "Pessimistic"}, {ShardDdlSpec::Mode::Optimistic, "Optimistic"}}}};
 constexpr EnumTable<FullMode, 2> kFullModes{{{{FullMode::Logical, "Logical"}, {FullMode::Physical, "Physical"}}}};
 constexpr EnumTable<SourceFlavor, 6> kFlavors{{{{SourceFlavor::MySQL, "MySQL"},
                                                 {SourceFlavor::MariaDB, "MariaDB"},
@@ -591,7 +593,7 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
 
     auto spec = top.object("spec");
     spec.allowOnly({"type", "fullMode", "source", "sources", "target", "objects", "incremental", "capacity", "precheck",
-                    "ddl", "paused", "restartToken", "runnerPod", "cutover", "validation", "routes", "filters",
+                    "ddl", "shardDdl", "paused", "restartToken", "runnerPod", "cutover", "validation", "routes", "filters",
                     "rowFilters"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
@@ -675,6 +677,11 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
                          "expected a source position binlog-file:offset (as status.incremental.failedDdl.position "
                          "shows it), got '" +
                              job.ddl.skip[i] + "'");
+    }
+    if (spec.has("shardDdl")) {
+        auto shardDdl = spec.object("shardDdl");
+        shardDdl.allowOnly({"mode"});
+        job.shardDdl.mode = shardDdl.enumeration("mode", kShardDdlModes, ShardDdlSpec::Mode::Pessimistic);
     }
     job.paused = spec.boolean("paused", false);
     if (spec.has("cutover")) {

@@ -183,6 +183,15 @@ struct DdlSpec {
     std::vector<std::string> skip;
 };
 
+// spec.shardDdl: how replay handles DDL on a shard of a merged table (runner/replay/shard_ddl.h).
+// Pessimistic (DM's default): a change of one shard waits, with that shard's later rows held on
+// the target, until every shard of the merged table issued it; then it runs once and the held rows
+// follow. Optimistic: additive changes run at the first shard, others stop the job for the user.
+struct ShardDdlSpec {
+    enum class Mode { Pessimistic, Optimistic };
+    Mode mode = Mode::Pessimistic;
+};
+
 // A switch request (spec.cutover): replay up to `stopAt`, validate source against target and
 // report whether the application can move to the target (runner/cutover/).
 struct CutoverSpec {
@@ -240,6 +249,7 @@ struct MigrationJob {
     int capacity = 2;  // 2 | 4 | 8 | 16
     PrecheckSpec precheck;
     DdlSpec ddl;
+    ShardDdlSpec shardDdl;
     CutoverSpec cutover;
     ValidationSpec validation;
     bool paused = false;

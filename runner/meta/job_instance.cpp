@@ -137,6 +137,17 @@ std::map<std::string, std::uint64_t> forgetInstance(db::Connection& target, cons
         target.execute("DELETE FROM tidemark_meta." + db::quoteIdent(table) + " WHERE job = " + target.quote(key));
         if (auto n = target.affectedRows()) deleted[table] = n;
     }
+    // Rows a runner of the instance wrote under its job's key (runner/replay/shard_ddl_locks.h,
+    // held_rows.h: pessimistic shard DDL, keyed by jobKey(), owned by the instance that wrote them).
+    auto owned = target.query(
+        "SELECT TABLE_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'tidemark_meta' AND "
+        "COLUMN_NAME = 'instance' ORDER BY TABLE_NAME");
+    for (const auto& row : owned.rows) {
+        const std::string table = row[0].value_or("");
+        if (table.empty()) continue;
+        target.execute("DELETE FROM tidemark_meta." + db::quoteIdent(table) + " WHERE instance = " + target.quote(key));
+        if (auto n = target.affectedRows()) deleted[table] += n;
+    }
     return deleted;
 }
 

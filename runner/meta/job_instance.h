@@ -48,8 +48,9 @@ struct InstanceState {
 };
 InstanceState inspectInstance(db::Connection& target, const api::MigrationJob& job);
 
-// Deletes every tidemark_meta row whose `job` column is `key`, and drops replay's shard definition
-// tables of the instance; returns rows deleted per table ("shard definition tables": tables
+// Deletes every tidemark_meta row whose `job` column is `key` (and, of replay's pessimistic shard
+// DDL tables keyed by the job's jobKey(), those whose `instance` column is `key`), and drops
+// replay's shard definition tables of the instance; returns rows deleted per table ("shard definition tables": tables
 // dropped; tables without such rows are left out). A missing tidemark_meta is nothing to forget.
 std::map<std::string, std::uint64_t> forgetInstance(db::Connection& target, const std::string& key);
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "runner/db/dialect/session.h"
 #include "runner/replay/ddl.h"
 #include "runner/replay/errors.h"
+#include "runner/replay/held_rows.h"
 #include "runner/replay/sql_builder.h"
 
 namespace tidemark::replay {
@@ -32,6 +34,10 @@ struct Piece {
     size_t from = 0, to = 0;
     std::vector<Statement> statements;
     size_t bytes = 0;
+    // Merged tables some of whose changes the piece holds, with the applied step that decided it
+    // (re-checked under the coordination lock in the piece's transaction).
+    std::map<consolidate::TableName, uint64_t> awaited;
+    size_t held = 0;  // changes held
 };
 
 // What a share's checkpoint row says.
@@ -188,6 +194,7 @@ struct Applier::Impl {
     std::vector<std::string> splitNotes;
     std::atomic<uint64_t> rows{0};
     std::atomic<uint64_t> transactions{0};
+    std::atomic<uint64_t> held{0};
     std::optional<db::dialect::ServerInfo> target;  // the target's dialect, detected at the first DDL
     SqlDialect dialect;
     bool valuesDeprecated = false;  // the target warns about VALUES() in ON DUPLICATE KEY UPDATE
@@ -290,7 +297,7 @@ struct Applier::Impl {
             count = std::min(count, std::max<size_t>(1, static_cast<size_t>(0.9 * budget / bytesPerChange)));
         for (;;) {
             std::vector<uint32_t> part(ids.begin() + from, ids.begin() + from + count);
-            p.statements = buildStatements(b.changes, part, partition->component, dialect, sl);
+            p.statements = render(share, from, part, sl, p);
             if (b.xaStep == Batch::XaStep::Prepare) appendXaUndo(p.statements, b, ids, from, from + count);
             p.bytes = 0;
             for (const auto& st : p.statements) p.bytes += st.sql.size() + 2;
@@ -306,6 +313,53 @@ struct Applier::Impl {
         }
         p.to = from + count;
         return p;
+    }
+
+    // The statements of changes `part` of share `share` (from `from` on): applied ones, then the
+    // held ones (pessimistic shard DDL) as rows of ddl_held_rows; p.awaited and p.held say which.
+    std::vector<Statement> render(int share, size_t from, const std::vector<uint32_t>& part, const SqlLimits& sl,
+                                  Piece& p) const {
+        const Batch& b = *batch;
+        p.awaited.clear();
+        p.held = 0;
+        if (!opts.shardDdl) return buildStatements(b.changes, part, partition->component, dialect, sl);
+        std::map<std::string, uint64_t> applied;  // one reading of the cache per merged table
+        auto heldNow = [&](const TableSchema& t) {
+            if (t.shardStep == 0) return false;
+            auto it = applied.find(t.qualified);
+            if (it == applied.end()) it = applied.emplace(t.qualified, opts.shardDdl->applied(t.qualified)).first;
+            return t.shardStep > it->second && opts.shardDdl->mergedTable(t.qualified).has_value();
+        };
+        std::vector<uint32_t> direct, heldIds;
+        for (uint32_t id : part) (heldNow(*b.changes[id].table) ? heldIds : direct).push_back(id);
+        auto out = buildStatements(b.changes, direct, partition->component, dialect, sl);
+        if (heldIds.empty()) return out;
+        const auto heldStatements = buildStatements(b.changes, heldIds, partition->component, dialect, sl);
+        for (size_t k = 0; k < heldStatements.size(); ++k) {
+            const TableSchema& t = *heldStatements[k].table;
+            const auto merged = *opts.shardDdl->mergedTable(t.qualified);
+            p.awaited[merged] = applied[t.qualified];
+            out.push_back(
+                {holdStatement(opts.shardDdl->jobKey(), opts.shardDdl->instanceKey(), merged, {t.database, t.name},
+                               t.shardStep, HeldOrder{b.seq, share, b.txnOffset + from, k}, heldStatements[k].sql),
+                 nullptr, 0});
+        }
+        p.held = heldIds.size();
+        return out;
+    }
+
+    // In a piece's transaction: locks the coordination row of each merged table the piece holds
+    // changes for; false (the cache updated) when one has applied another step since the piece was
+    // planned.
+    bool stillAwaited(db::Connection& c, const Piece& p) {
+        bool same = true;
+        for (const auto& [merged, applied] : p.awaited) {
+            const uint64_t now = opts.shardDdl->lock(c, merged);
+            if (now == applied) continue;
+            opts.shardDdl->setApplied(merged, now);
+            same = false;
+        }
+        return same;
     }
 
     // Sends a planned piece after its claim: its statements in round trips of bounded size, then
@@ -513,6 +567,11 @@ struct Applier::Impl {
                     next = at;
                     continue;
                 }
+                if (!piece->awaited.empty() && !stillAwaited(c, *piece)) {
+                    rollback(slot);
+                    piece.reset();
+                    continue;
+                }
                 const bool last = piece->to == ids.size();
                 if (share == 0 && last && (b.xaStep == Batch::XaStep::Commit || b.xaStep == Batch::XaStep::Rollback)) {
                     withXa = piece->statements;
@@ -525,6 +584,7 @@ struct Applier::Impl {
                           failedAt, careful, benign);
                 if (piece->to > piece->from) changedTarget = true;
                 rows += piece->to - piece->from;
+                held += piece->held;
                 ++transactions;
                 ++pieces;
                 attempt = 0;
@@ -655,14 +715,17 @@ struct Applier::Impl {
 
     // The DDL's checkpoint: share 0's row, alone in a fenced transaction. `next` 0 once it ran,
     // 1 right before it runs (applyDdl says why).
-    void checkpointDdl(db::Connection& c, const Batch& b, uint64_t next = 0) {
-        fence.begin(c, 0);
-        try {
-            c.execute(store.upsert(CheckpointRow{0, b.seq, b.shares, b.start, b.end, next}));
-            c.execute("COMMIT");
-        } catch (...) {
-            rollback(0);
-            throw;
+    void checkpointDdl(db::Connection& c, const Batch& b, uint64_t next = 0, const InCheckpoint& inCheckpoint = {}) {
+        for (bool done = false; !done;) {
+            fence.begin(c, 0);
+            try {
+                done = !inCheckpoint || inCheckpoint(c);
+                if (done) c.execute(store.upsert(CheckpointRow{0, b.seq, b.shares, b.start, b.end, next}));
+                c.execute("COMMIT");
+            } catch (...) {
+                rollback(0);
+                throw;
+            }
         }
     }
 };
@@ -721,7 +784,7 @@ bool Applier::idle() const {
     return impl_->running == 0;
 }
 
-bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
+bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied, const InCheckpoint& inCheckpoint) {
     wait();
     std::lock_guard use(*impl_->connMu[0]);
     db::Connection& c = impl_->conn(0);
@@ -788,23 +851,24 @@ bool Applier::applyDdl(const Batch& b, bool alreadyMaybeApplied) {
         if (e.retryable()) throw ReplayError(message, true);
         throw DdlRejectedError(message, b.end.text(), b.ddlStatement.substr(0, 300), e.what());
     }
-    impl_->checkpointDdl(c, b);
+    impl_->checkpointDdl(c, b, 0, inCheckpoint);
     impl_->changedTarget = true;
     return applied;
 }
 
-void Applier::skipDdl(const Batch& b) {
+void Applier::skipDdl(const Batch& b, const InCheckpoint& inCheckpoint) {
     wait();
     std::lock_guard use(*impl_->connMu[0]);
     db::Connection& c = impl_->conn(0);
     impl_->lastClaim[0] = std::chrono::steady_clock::now();
     impl_->fence.renew(c, 0);
-    impl_->checkpointDdl(c, b);
+    impl_->checkpointDdl(c, b, 0, inCheckpoint);
     impl_->changedTarget = true;
 }
 
 int Applier::connections() const { return static_cast<int>(impl_->conns.size()); }
 uint64_t Applier::rowsApplied() const { return impl_->rows.load(); }
+uint64_t Applier::rowsHeld() const { return impl_->held.load(); }
 uint64_t Applier::transactionsCommitted() const { return impl_->transactions.load(); }
 
 std::vector<std::string> Applier::takeSplitNotes() {

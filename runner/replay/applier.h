@@ -20,11 +20,18 @@
 // tidemark_meta.replay_xa_undo (job, xid, seq, stmt) and the checkpoint row; its XA COMMIT deletes
 // them, its XA ROLLBACK runs them newest first and deletes them, in share 0's transaction with
 // the checkpoint row. So each happens once, across crashes. Undo needs full row images.
+//
+// PESSIMISTIC SHARD DDL (ApplierOptions::shardDdl, shard_ddl_locks.h): a change of a shard whose
+// step is past its merged table's applied step is held, not applied: the statements that would
+// have run go into tidemark_meta.ddl_held_rows (held_rows.h) in the same piece transaction, which
+// first locks the merged table's coordination row and re-plans the piece when another runner
+// applied a step meanwhile.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +42,7 @@
 #include "runner/db/dialect/limits.h"
 #include "runner/replay/checkpoint.h"
 #include "runner/replay/fence.h"
+#include "runner/replay/shard_ddl_locks.h"
 
 namespace tidemark::replay {
 
@@ -50,7 +58,16 @@ struct ApplierOptions {
     db::dialect::TxnLimits limits;
     // How often an idle connection renews its fence slot; 0 = a third of the fence's lease.
     std::chrono::milliseconds idleRenewal{0};
+    // Pessimistic shard DDL: hold the changes of shards past their merged table's step. Null: none
+    // are held. Must outlive the applier.
+    ShardDdlLocks* shardDdl = nullptr;
 };
+
+// Work done inside a DDL's checkpoint transaction, on the applier's connection, after its fence
+// claim and before its checkpoint row (shard DDL bookkeeping, held rows released). Returning false
+// commits what it did without the checkpoint row and calls it again in a new fenced transaction:
+// work too large for one target transaction goes in parts, each a whole of its own.
+using InCheckpoint = std::function<bool(db::Connection&)>;
 
 class Applier {
 public:
@@ -75,9 +92,13 @@ public:
     // `alreadyMaybeApplied`. Returns false when it was judged already applied.
     // A DDL the target refuses (translation refusal or server error other than a lost
     // connection) throws DdlRejectedError naming the position, the statement and the reason.
-    bool applyDdl(const Batch& batch, bool alreadyMaybeApplied);
-    // Checkpoints a DDL batch without running it (the user listed it in spec.ddl.skip).
-    void skipDdl(const Batch& batch);
+    // `inCheckpoint` runs in the transaction of the DDL's checkpoint.
+    bool applyDdl(const Batch& batch, bool alreadyMaybeApplied, const InCheckpoint& inCheckpoint = {});
+    // Checkpoints a DDL batch without running it (the user listed it in spec.ddl.skip, or a shard's
+    // change waits for the other shards), with `inCheckpoint` in the same transaction.
+    void skipDdl(const Batch& batch, const InCheckpoint& inCheckpoint = {});
+    // Changes held (not applied) for pessimistic shard DDL, since construction.
+    uint64_t rowsHeld() const;
 
     int connections() const;
     uint64_t rowsApplied() const;

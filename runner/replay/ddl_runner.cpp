@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runner/replay/held_rows.h"
+
 namespace tidemark::replay {
 
 namespace {
@@ -30,7 +32,7 @@ std::string engineClause(const std::string& statement) {
 
 DdlRunner::DdlRunner(const api::MigrationJob& job, const ReplayOptions& options, status::StatusSink& sink,
                      Progress& progress, SchemaTracker& tracker, ShardShadows& shadows, db::Connection& target,
-                     Applier& applier, Batcher& batcher)
+                     Applier& applier, Batcher& batcher, ShardDdlLocks* locks)
     : objects_(job.objects),
       router_(job),
       filters_(job),
@@ -41,7 +43,9 @@ DdlRunner::DdlRunner(const api::MigrationJob& job, const ReplayOptions& options,
       shadows_(shadows),
       target_(target),
       applier_(applier),
-      batcher_(batcher) {}
+      batcher_(batcher),
+      locks_(locks),
+      instanceKey_(job.instanceKey()) {}
 
 bool DdlRunner::ddl(const SourceStatement& s) {
     const binlog::Query& q = s.query;
@@ -71,11 +75,19 @@ bool DdlRunner::ddl(const SourceStatement& s) {
                                        "columns in its keys), then list this position in spec.ddl.skip",
                                    s.end.text(), q.statement.substr(0, 300), "merged table missing");
         shadows_.applyDdl(target_, ddl, q.statement, shard->shard);
+        if (locks_ && ddl.kind == DdlKind::CreateTable)
+            locks_->join(target_, {route.database, route.table}, shard->shard);
+        if (locks_ && ddl.kind == DdlKind::DropTable)
+            locks_->leave(target_, {route.database, route.table}, shard->shard);
         sink_.note("replay: not run: " + shard->reason + " (" + s.end.text() + ")");
         refreshTracker(ddl, q.statement);
         reportShardDefinitions();
         return false;
     }
+    const bool skipListed = options_.skipDdl.count(s.end.text()) > 0;
+    if (shard && waitsForShards(ddl, *shard)) return coordinate(ddl, s, stmt, *shard, skipListed);
+    if (shard && !skipListed && shard->action == ShardDdlPlan::Action::Replace && holdReplace(s, ddl, *shard))
+        return true;
     if (shard && shard->action == ShardDdlPlan::Action::Replace) stmt = shard->statement;
     const DdlBatch d = batcher_.ddlBatch(s.at, s.end);
     Batch& b = *d.batch;
@@ -83,13 +95,12 @@ bool DdlRunner::ddl(const SourceStatement& s) {
     b.ddlDatabase = q.schema;
     b.ddlHead = ddl.head;
     b.ddlTimeZone = q.timeZone;
-    const bool skipRequested = options_.skipDdl.count(b.end.text()) > 0;
-    if (!d.alreadyCommitted && shard && shard->action == ShardDdlPlan::Action::Refuse && !skipRequested)
+    if (!d.alreadyCommitted && shard && shard->action == ShardDdlPlan::Action::Refuse && !skipListed)
         throw DdlRejectedError(shard->reason, b.end.text(), q.statement.substr(0, 300), shard->reason);
     // The shard's own definition changes first: a crash before the checkpoint re-reads the
     // statement, which then finds its change there (shard_shadows.h).
     if (!d.alreadyCommitted && shard) shadows_.applyDdl(target_, ddl, q.statement, shard->shard);
-    if (!d.alreadyCommitted && skipRequested) {
+    if (!d.alreadyCommitted && skipListed) {
         skipByRequest(b, ddl.head);
     } else if (!d.alreadyCommitted) {
         // Every shard of a merged table issues the same ADD: the first one's is there already.
@@ -109,6 +120,203 @@ bool DdlRunner::ddl(const SourceStatement& s) {
     return true;
 }
 
+// A shard that joined after changes were applied is at the merged table's step.
+uint64_t DdlRunner::stepOf(const consolidate::TableName& shard, const consolidate::TableName& merged) const {
+    return std::max(tracker_.shardStep(shard), locks_->applied(db::qualified(merged.first, merged.second)));
+}
+
+bool DdlRunner::waitsForShards(const Ddl& ddl, const ShardDdlPlan& plan) const {
+    if (!locks_) return false;
+    if (plan.action != ShardDdlPlan::Action::RunOnce && plan.action != ShardDdlPlan::Action::Refuse) return false;
+    return (ddl.kind == DdlKind::AlterTable && !ddl.hasRename) || ddl.kind == DdlKind::CreateIndex ||
+        ddl.kind == DdlKind::DropIndex;
+}
+
+DdlRunner::StepState DdlRunner::readStep(db::Connection& c, const consolidate::TableName& merged, uint64_t step) const {
+    StepState state;
+    state.applied = locks_->lock(c, merged);
+    state.issued = locks_->issuedAt(c, merged, step);
+    state.members = locks_->members(c, merged);
+    for (const auto& shard : tracker_.sourcesOf(merged))
+        if (std::find(state.members.begin(), state.members.end(), shard) == state.members.end())
+            state.members.push_back(shard);
+    return state;
+}
+
+DdlRunner::StepState DdlRunner::peekStep(const consolidate::TableName& merged, uint64_t step) {
+    target_.execute("START TRANSACTION");
+    try {
+        auto state = readStep(target_, merged, step);
+        target_.execute("ROLLBACK");
+        return state;
+    } catch (...) {
+        try {
+            target_.execute("ROLLBACK");
+        } catch (const db::DbError&) {}
+        throw;
+    }
+}
+
+void DdlRunner::checkSameChange(const std::vector<ShardIssue>& issued, const ShardIssue& issue,
+                                const consolidate::TableName& merged, uint64_t step) const {
+    auto said = [](const ShardIssue& i) {
+        return "`" + consolidate::displayName(i.shard) + "` issued \"" + i.statement.substr(0, 300) + "\" (at " +
+            i.position + ")";
+    };
+    for (const auto& other : issued) {
+        if (other.shard == issue.shard || other.statement == issue.statement) continue;
+        const std::string table = "`" + consolidate::displayName(merged) + "`";
+        throw DdlRejectedError("replay: shards of " + table + " disagree on change " + std::to_string(step) + ": " +
+                                   said(other) + ", " + said(issue) +
+                                   ". spec.shardDdl.mode Pessimistic runs a change once every shard issued the same "
+                                   "statement: to have " +
+                                   table +
+                                   " take the first one, list this position in spec.ddl.skip (the shard then counts "
+                                   "as having issued it; its own definition keeps its statement)",
+                               issue.position, issue.statement.substr(0, 300), "conflicting shard DDL");
+    }
+}
+
+bool DdlRunner::completes(const StepState& state, const ShardIssue& issue) const {
+    for (const auto& shard : state.members) {
+        if (shard == issue.shard) continue;
+        if (std::none_of(state.issued.begin(), state.issued.end(),
+                         [&](const ShardIssue& i) { return i.shard == shard; }))
+            return false;
+    }
+    return true;
+}
+
+bool DdlRunner::coordinate(const Ddl& ddl, const SourceStatement& s, const std::string& statement,
+                           const ShardDdlPlan& plan, bool skipListed) {
+    const binlog::Query& q = s.query;
+    const auto route = router_.route(plan.shard.first, plan.shard.second);
+    const consolidate::TableName merged{route.database, route.table};
+    const DdlBatch d = batcher_.ddlBatch(s.at, s.end);
+    Batch& b = *d.batch;
+    b.ddlStatement = statement;
+    b.ddlDatabase = q.schema;
+    b.ddlHead = ddl.head;
+    b.ddlTimeZone = q.timeZone;
+    if (!d.alreadyCommitted) {
+        // The shard's own definition first: a crash before the checkpoint finds it there.
+        shadows_.applyDdl(target_, ddl, q.statement, plan.shard);
+        const uint64_t step = stepOf(plan.shard, merged) + 1;
+        ShardIssue issue{plan.shard, instanceKey_, statement, b.end.text()};
+        const auto state = peekStep(merged, step);
+        locks_->setApplied(merged, state.applied);
+        // Listed in spec.ddl.skip: counts as this shard's issue of the change the others issued.
+        if (skipListed && !state.issued.empty()) issue.statement = state.issued.front().statement;
+        checkSameChange(state.issued, issue, merged, step);
+        if (completes(state, issue)) completeStep(b, s, merged, step, skipListed);
+        else awaitShards(b, merged, step, issue);
+        tracker_.setShardStep(plan.shard, step);
+    }
+    batcher_.ddlDone(s.end);
+    refreshTracker(ddl, q.statement);
+    reportShardDefinitions();
+    return true;
+}
+
+// The last shard issued change `step`: it runs on the merged table (unless spec.ddl.skip lists
+// it: the user ran it), then its held rows are applied with the DDL's checkpoint.
+void DdlRunner::completeStep(const Batch& b, const SourceStatement& s, const consolidate::TableName& merged,
+                             uint64_t step, bool skipListed) {
+    uint64_t released = 0;
+    // In parts of half a target transaction; the last marks the step applied with the checkpoint.
+    const size_t part = std::max<size_t>(options_.limits.maxTxnBytes / 2, 1);
+    int parts = 0;
+    auto release = [&](db::Connection& c) {
+        ++parts;
+        locks_->lock(c, merged);
+        if (!releaseHeldRows(c, locks_->jobKey(), merged, step, part, released)) return false;
+        locks_->markApplied(c, merged, step);
+        return true;
+    };
+    if (skipListed) {
+        applier_.skipDdl(b, release);
+    } else {
+        progress_.ddlStarted(b.ddlHead + " at " + b.end.text(), s.time);
+        struct Finished {
+            Progress& p;
+            ~Finished() { p.ddlFinished(); }
+        } finished{progress_};
+        // The change may have run before a crash without this checkpoint: "already there" is done.
+        applier_.applyDdl(b, true, release);
+    }
+    locks_->setApplied(merged, step);
+    sink_.note("replay: " + std::string(skipListed ? "not run (spec.ddl.skip): " : "applied: ") + b.ddlHead + " at " +
+               b.end.text() + ", change " + std::to_string(step) + " of `" + consolidate::displayName(merged) +
+               "`, which every shard issued; " + std::to_string(released) + " held row statements applied in " +
+               std::to_string(parts) + " target transaction(s)");
+}
+
+// Not the last shard: its issue of change `step` is recorded with the DDL's checkpoint, and from
+// then on its rows are held.
+void DdlRunner::awaitShards(const Batch& b, const consolidate::TableName& merged, uint64_t step,
+                            const ShardIssue& issue) {
+    applier_.skipDdl(b, [&](db::Connection& c) {
+        const auto now = readStep(c, merged, step);
+        checkSameChange(now.issued, issue, merged, step);
+        if (completes(now, issue))
+            throw ReplayError("replay: the last other shard of `" + consolidate::displayName(merged) +
+                                  "` issued change " + std::to_string(step) + " meanwhile; deciding again",
+                              true);
+        locks_->recordIssue(c, merged, step, issue);
+        return true;
+    });
+    sink_.note("replay: waiting: " + b.ddlHead + " of `" + consolidate::displayName(issue.shard) + "` at " +
+               b.end.text() + " is change " + std::to_string(step) + " of `" + consolidate::displayName(merged) +
+               "`, run once every shard issued it; the shard's rows are held until then");
+}
+
+bool DdlRunner::holdReplace(const SourceStatement& s, const Ddl& ddl, const ShardDdlPlan& plan) {
+    if (!locks_) return false;
+    const auto route = router_.route(plan.shard.first, plan.shard.second);
+    const consolidate::TableName merged{route.database, route.table};
+    const uint64_t step = stepOf(plan.shard, merged);
+    if (step <= locks_->applied(route.qualified())) return false;
+    const DdlBatch d = batcher_.ddlBatch(s.at, s.end);
+    Batch& b = *d.batch;
+    b.ddlStatement = plan.statement;
+    b.ddlHead = ddl.head;
+    if (!d.alreadyCommitted)
+        applier_.skipDdl(b, [&](db::Connection& c) {
+            // Rows held before it must go first: held too, unless the step was applied meanwhile.
+            if (locks_->lock(c, merged) >= step) c.execute(plan.statement);
+            else
+                c.execute(holdStatement(locks_->jobKey(), instanceKey_, merged, plan.shard, step,
+                                        HeldOrder{b.seq, 0, 0, 0}, plan.statement));
+            return true;
+        });
+    sink_.note("replay: " + ddl.head + " of `" + consolidate::displayName(plan.shard) + "` at " + s.end.text() +
+               " deletes its rows of `" + consolidate::displayName(merged) + "` after its held rows");
+    batcher_.ddlDone(s.end);
+    return true;
+}
+
+// Each pending step of `merged`: its statement, the shards that issued it and those it waits for.
+nlohmann::json DdlRunner::pendingSteps(const consolidate::TableName& merged,
+                                       const std::vector<consolidate::TableName>& shards) {
+    nlohmann::json out = nlohmann::json::array();
+    auto members = locks_->members(target_, merged);
+    for (const auto& shard : shards)
+        if (std::find(members.begin(), members.end(), shard) == members.end()) members.push_back(shard);
+    for (const auto& step : locks_->pending(target_, merged)) {
+        nlohmann::json issued = nlohmann::json::array(), waiting = nlohmann::json::array();
+        for (const auto& i : step.issued) issued.push_back(consolidate::displayName(i.shard));
+        for (const auto& shard : members)
+            if (std::none_of(step.issued.begin(), step.issued.end(),
+                             [&](const ShardIssue& i) { return i.shard == shard; }))
+                waiting.push_back(consolidate::displayName(shard));
+        out.push_back({{"change", step.step},
+                       {"statement", step.issued.empty() ? "" : step.issued[0].statement.substr(0, 300)},
+                       {"issued", issued},
+                       {"waiting", waiting}});
+    }
+    return out;
+}
+
 void DdlRunner::reportShardDefinitions() {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [merged, shards] : tracker_.groups()) {
@@ -121,10 +329,19 @@ void DdlRunner::reportShardDefinitions() {
                 for (const auto& c : t->columns) columns += (columns.empty() ? "" : ", ") + c.name + " " + c.dataType;
             byDefinition[t ? columns : "(unknown)"].push_back(consolidate::displayName(shard));
         }
-        if (byDefinition.size() < 2) continue;
+        nlohmann::json entry = {{"table", consolidate::displayName(merged)}};
+        if (locks_) {
+            const auto steps = pendingSteps(merged, shards);
+            if (!steps.empty()) {
+                entry["pending"] = steps;
+                entry["heldRows"] = heldRowCount(target_, locks_->jobKey(), merged);
+            }
+        }
+        if (byDefinition.size() < 2 && !entry.contains("pending")) continue;
         nlohmann::json definitions = nlohmann::json::array();
         for (auto& [columns, names] : byDefinition) definitions.push_back({{"columns", columns}, {"shards", names}});
-        list.push_back({{"table", consolidate::displayName(merged)}, {"definitions", definitions}});
+        entry["definitions"] = definitions;
+        list.push_back(entry);
     }
     sink_.report("incremental", {{"shardDdl", list}});
 }

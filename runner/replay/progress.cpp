@@ -215,6 +215,7 @@ void Progress::publish(Clock::time_point now) {
         {"gtidSet", s.gtidSet},
         {"lagSeconds", lag},
         {"rowsApplied", s.rowsApplied},
+        {"rowsHeld", s.rowsHeld},
         {"transactionsApplied", s.transactionsApplied},
         {"rowsPerSecond", static_cast<uint64_t>(rate)},
         {"safeMode", s.safeMode},

@@ -59,6 +59,7 @@ struct ProgressSample {
     // lag is the larger of (now - commit time, in whole seconds) and (now - arrival).
     std::optional<std::chrono::steady_clock::time_point> oldestUnappliedArrival;
     uint64_t rowsApplied = 0;
+    uint64_t rowsHeld = 0;  // of rowsApplied: held for pessimistic shard DDL (held_rows.h)
     uint64_t transactionsApplied = 0;
     uint64_t targetCommits = 0;  // target transactions committed (pieces included): apply activity
     bool safeMode = false;

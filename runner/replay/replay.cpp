@@ -16,6 +16,8 @@
 #include "runner/replay/ddl_runner.h"
 #include "runner/replay/errors.h"
 #include "runner/replay/fence.h"
+#include "runner/replay/held_rows.h"
+#include "runner/replay/shard_ddl_locks.h"
 #include "runner/replay/progress.h"
 #include "runner/replay/safe_mode.h"
 #include "runner/replay/schema_tracker.h"
@@ -49,7 +51,10 @@ public:
           tracker_(job.objects, consolidate::Router(job), job.instanceKey()),
           shadows_(job.instanceKey(), consolidate::Router(job)),
           progress_(progress),
-          txBase_(txBase) {}
+          txBase_(txBase) {
+        if (job.shardDdl.mode == api::ShardDdlSpec::Mode::Pessimistic && !job.consolidation.routes.empty())
+            shardLocks_.emplace(job.jobKey(), job.instanceKey());
+    }
 
     // True when it made progress (for the caller's backoff).
     bool madeProgress() const { return progressed_; }
@@ -71,6 +76,7 @@ public:
 
         ApplierOptions applierOptions;
         applierOptions.limits = options_.limits;
+        applierOptions.shardDdl = shardLocks_ ? &*shardLocks_ : nullptr;
         Applier applier(target_, workers, store_, fence_, applierOptions);
         BinlogStreamer streamer(source_, streamerOptions());
         const SourceInfo info = onSource([&] { return streamer.start(plan.from); });
@@ -138,6 +144,8 @@ private:
                 tracker_.expectSourceTables(db::selectedTables(src, job_.objects));
             });
             shadows_.ensure(meta, tracker_.groups());
+            if (shardLocks_) loadShardSteps(meta);
+            else refuseWaitingChanges(meta);
         }
         tracker_.loadAll(meta, SchemaTracker::Side::Target);
         onSource([&] {
@@ -145,6 +153,31 @@ private:
             tracker_.loadAll(src, SchemaTracker::Side::Source);  // tables the target does not have yet
             tracker_.loadSourceEngines(src);
         });
+    }
+
+    // Pessimistic shard DDL: which step each shard and merged table is at, before the shards'
+    // definitions are tracked (their rows are held while a shard is past its merged table).
+    void loadShardSteps(db::Connection& meta) {
+        shardLocks_->ensureTables(meta);
+        ensureHeldRowsTable(meta);
+        shardLocks_->registerShards(meta, tracker_.groups());
+        for (const auto& [shard, step] : shardLocks_->load(meta, tracker_.groups())) tracker_.setShardStep(shard, step);
+    }
+
+    // Optimistic mode never releases what Pessimistic mode holds: a job switched while changes
+    // wait stops, rather than leaving held rows behind.
+    void refuseWaitingChanges(db::Connection& meta) {
+        if (!meta.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND "
+                         "TABLE_NAME = 'ddl_lock_issued'"))
+            return;
+        const auto waiting =
+            meta.scalar("SELECT COUNT(*) FROM tidemark_meta.ddl_lock_issued WHERE job = " + meta.quote(job_.jobKey()));
+        if (waiting.value_or("0") == "0") return;
+        throw ReplayError("replay: spec.shardDdl.mode is Optimistic, but " + *waiting +
+                              " shard DDL statement(s) of merged tables wait for other shards (Pessimistic mode, "
+                              "status.incremental.shardDdl) with rows held for them; set spec.shardDdl.mode back to "
+                              "Pessimistic until every shard issued them",
+                          false);
     }
 
     // A checkpoint with a MySQL GTID set resumes by that set (COM_BINLOG_DUMP_GTID): the same
@@ -190,7 +223,8 @@ private:
                    const SourceInfo& info, StartPlan plan, bool startsNow) {
         Batcher batcher(applier, streamer, options_, safe_, progress_, sink_,
                         BatchStart{info.start, plan.nextSeq, std::move(plan.rebuild)});
-        DdlRunner ddl(job_, options_, sink_, progress_, tracker_, shadows_, meta, applier, batcher);
+        DdlRunner ddl(job_, options_, sink_, progress_, tracker_, shadows_, meta, applier, batcher,
+                      shardLocks_ ? &*shardLocks_ : nullptr);
         RowSelection rowSelection(job_, progress_);
         TxnAssembler stream(info, tracker_, job_.objects, options_, progress_, sink_, batcher, ddl, rowSelection,
                             plan.inside);
@@ -252,6 +286,7 @@ private:
         s.oldestUnappliedCommit = oldest;
         s.oldestUnappliedArrival = arrival;
         s.rowsApplied = applier.rowsApplied();  // this session's
+        s.rowsHeld = applier.rowsHeld();
         s.targetCommits = applier.transactionsCommitted();
         s.transactionsApplied = txBase_ + batcher.transactionsApplied();
         const auto now = SafeMode::Clock::now();
@@ -276,7 +311,8 @@ private:
     CheckpointStore store_;
     Fence& fence_;
     SchemaTracker tracker_;
-    ShardShadows shadows_;  // merged tables' shards: their own definitions
+    ShardShadows shadows_;                     // merged tables' shards: their own definitions
+    std::optional<ShardDdlLocks> shardLocks_;  // spec.shardDdl.mode Pessimistic with routes
     SafeMode safe_;
     Progress& progress_;
     uint64_t& txBase_;  // transactions applied by the sessions before this one

@@ -177,6 +177,7 @@ void SchemaTracker::track(const consolidate::TableName& source, const TableSchem
     t->extras = route.extras;
     t->rowsKey = t->qualified;
     for (const auto& e : t->extras) t->rowsKey += "\x1f" + e.value;
+    t->shardStep = shardStep(source);
     // The route's table holds the extra columns; a shard's shadow and the source do not.
     const bool hasExtras = fromTarget && found.database == route.database && found.name == route.table;
     auto isExtra = [&](const std::string& column) {

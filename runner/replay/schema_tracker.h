@@ -51,6 +51,10 @@ struct TableSchema {
     // qualified + the extras' values: which rows of the target table this source table owns
     // (causality.h keys changes by it, so two shards' equal keys are different rows).
     std::string rowsKey;
+    // A shard under pessimistic shard DDL (shard_ddl_locks.h): how many changes of its merged table
+    // it had issued when this definition was tracked; its rows are held while the merged table
+    // has applied fewer. 0 for every other table.
+    uint64_t shardStep = 0;
 
     // The columns that identify a row: the primary key, else the first unique key over NOT NULL
     // columns; empty for tables without such a key.
@@ -75,6 +79,13 @@ public:
     // target does not have it.
     void reload(db::Connection& conn, const std::string& database, const std::string& table);
     void forget(const std::string& database, const std::string& table);
+    // The step a shard is at (TableSchema::shardStep), for the definitions tracked from now on: set
+    // before the shard is (re)loaded.
+    void setShardStep(const consolidate::TableName& source, uint64_t step) { shardSteps_[source] = step; }
+    uint64_t shardStep(const consolidate::TableName& source) const {
+        auto it = shardSteps_.find(source);
+        return it == shardSteps_.end() ? 0 : it->second;
+    }
     void forgetDatabase(const std::string& database);
 
     // Source storage engines: which selected tables are non-transactional on the source
@@ -119,6 +130,7 @@ private:
     consolidate::Router router_;
     std::string instanceKey_;
     std::map<consolidate::TableName, std::vector<consolidate::TableName>> routedFrom_;  // target -> sources
+    std::map<consolidate::TableName, uint64_t> shardSteps_;
     std::set<std::pair<std::string, std::string>, std::less<>> nonTransactional_;
     std::map<std::pair<std::string, std::string>, std::shared_ptr<const TableSchema>, std::less<>> tables_;
 };

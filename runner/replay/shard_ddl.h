@@ -1,5 +1,10 @@
 // DDL on a shard: a source table that spec.routes merges with others into one target table.
-// What replay does with it, decided from the statement alone (pure; tested without a server):
+// What replay does with it, decided from the statement alone (pure; tested without a server).
+// This is spec.shardDdl.mode Optimistic; in Pessimistic mode (the default) the DDL runner takes
+// RunOnce and Refuse of a definition change (ALTER TABLE, CREATE/DROP INDEX) as "wait for every
+// shard": shard_ddl_locks.h records the change, held_rows.h holds the shard's rows meanwhile, and
+// the last shard to issue it runs it once. Skip and Replace are the same in both modes (a
+// TRUNCATE of a shard whose rows are held is held with them).
 //
 //   CREATE TABLE                 Skip: a new shard; its rows go to the merged table, which must
 //                                exist (the DDL runner refuses it otherwise).
@@ -17,8 +22,6 @@
 //   MODIFY/RENAME COLUMN, DROP   a changed merged table would no longer take. The error says how
 //   INDEX, RENAME TABLE, ...)    to go on: run the change on the merged table once, and list each
 //                                shard's position in spec.ddl.skip.
-// Refusing is DM's pessimistic mode done by hand; waiting for every shard automatically needs
-// replay to hold the first shards' later rows, which it does not.
 #pragma once
 
 #include <string>

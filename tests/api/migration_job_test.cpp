@@ -263,6 +263,17 @@ TEST_CASE("spec.runnerPod is the operator's: accepted, its field names checked, 
     CHECK(errorOf(kValid + "  runnerPod: [a]\n").find("spec.runnerPod") != std::string::npos);
 }
 
+TEST_CASE("spec.shardDdl.mode: Pessimistic by default, Optimistic on request, anything else names the field") {
+    CHECK(parseManifest(kValid, "job.yaml").shardDdl.mode == ShardDdlSpec::Mode::Pessimistic);
+    CHECK(parseManifest(kValid + "  shardDdl: {mode: Optimistic}\n", "job.yaml").shardDdl.mode ==
+          ShardDdlSpec::Mode::Optimistic);
+    CHECK(parseManifest(kValid + "  shardDdl: {mode: Pessimistic}\n", "job.yaml").shardDdl.mode ==
+          ShardDdlSpec::Mode::Pessimistic);
+    CHECK(errorOf(kValid + "  shardDdl: {mode: optimistic}\n") ==
+          "job.yaml: spec.shardDdl.mode: unsupported value 'optimistic' (expected one of: Pessimistic, Optimistic)");
+    CHECK(errorOf(kValid + "  shardDdl: {wait: true}\n").find("job.yaml: spec.shardDdl.wait: unknown field") == 0);
+}
+
 TEST_CASE("spec.cutover: a token asks for it, stopAt is now, a position or a GTID set, only for replicating jobs") {
     auto job = parseManifest(kValid + "  cutover: {token: switch-1}\n", "job.yaml");
     CHECK(job.cutover.token == "switch-1");

@@ -1,12 +1,17 @@
 // Replay with spec.routes, spec.filters and spec.rowFilters on real servers: shards of two
 // databases merged into one target table (extra columns naming each row's shard), a DDL issued on
-// each shard in turn, filters that drop deletes and rows matching an expression, a key present in
-// two shards without an extra column to tell them apart, and a shard DDL that cannot be merged.
+// each shard in turn (spec.shardDdl.mode Optimistic: run at the first shard or refused;
+// Pessimistic: held until the last shard, with crashes in between), filters that drop deletes and
+// rows matching an expression, and a key present in two shards without an extra column to tell
+// them apart.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <regex>
 
+#include "runner/db/fault_injection.h"
+#include "runner/meta/job_instance.h"
 #include "runner/replay/errors.h"
 #include "tests/replay/replay_fixture.h"
 
@@ -29,10 +34,12 @@ api::RouteRule shardRoute(bool withExtras) {
     return r;
 }
 
-api::MigrationJob mergeJob(const std::string& name, bool withExtras) {
+api::MigrationJob mergeJob(const std::string& name, bool withExtras,
+                           api::ShardDdlSpec::Mode mode = api::ShardDdlSpec::Mode::Pessimistic) {
     auto job = jobFor(name, {});
     job.objects.include.push_back(api::ObjectRule{"cm_s?", {"orders_*"}});
     job.consolidation.routes.push_back(shardRoute(withExtras));
+    job.shardDdl.mode = mode;
     return job;
 }
 
@@ -58,26 +65,31 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
     return v;
 }
 
-std::vector<std::string> mergedRows(bool withC) {
+// `columns`: what follows the shard's names in each row's text.
+std::vector<std::string> mergedRowsOf(const std::string& columns) {
     auto tgt = sharedTarget().connectRoot();
-    auto rows = tgt.query(std::string("SELECT CONCAT_WS('|', src_db, src_table, id, v, IFNULL(s, 'NULL')") +
-                          (withC ? ", IFNULL(c, 'NULL')" : "") + ") FROM cm_t.orders");
+    auto rows = tgt.query("SELECT CONCAT_WS('|', src_db, src_table, " + columns + ") FROM cm_t.orders");
     std::vector<std::string> out;
     for (auto& r : rows.rows) out.push_back(r[0].value_or(""));
     return sorted(out);
 }
 
-std::vector<std::string> shardRows(bool withC) {
+std::vector<std::string> shardRowsOf(const std::string& columns) {
     auto src = sharedSource().connectRoot();
     std::vector<std::string> out;
     for (const auto& [d, t] : kShards) {
-        auto rows =
-            src.query("SELECT CONCAT_WS('|', " + src.quote(d) + ", " + src.quote(t) + ", id, v, IFNULL(s, 'NULL')" +
-                      (withC ? ", IFNULL(c, 'NULL')" : "") + ") FROM " + db::qualified(d, t));
+        auto rows = src.query("SELECT CONCAT_WS('|', " + src.quote(d) + ", " + src.quote(t) + ", " + columns +
+                              ") FROM " + db::qualified(d, t));
         for (auto& r : rows.rows) out.push_back(r[0].value_or(""));
     }
     return sorted(out);
 }
+
+const std::string kColumns = "id, v, IFNULL(s, 'NULL')";
+const std::string kColumnsWithC = kColumns + ", IFNULL(c, 'NULL')";
+
+std::vector<std::string> mergedRows(bool withC) { return mergedRowsOf(withC ? kColumnsWithC : kColumns); }
+std::vector<std::string> shardRows(bool withC) { return shardRowsOf(withC ? kColumnsWithC : kColumns); }
 
 // Inserts, updates and deletes on every shard (ids overlap across shards).
 void writeOnEveryShard(db::Connection& src, int round, bool withC = false) {
@@ -100,9 +112,10 @@ bool hasColumn(db::Connection& c, const std::string& database, const std::string
 
 }  // namespace
 
-TEST_CASE("four shards of two databases merge into one table, and a DDL issued on each shard in turn runs once") {
+TEST_CASE(
+    "optimistic: four shards of two databases merge into one table, and a DDL issued on each shard in turn runs once") {
     createShards(true);
-    const auto job = mergeJob("cm_merge", true);
+    const auto job = mergeJob("cm_merge", true, api::ShardDdlSpec::Mode::Optimistic);
     catchUp(job, {});  // starts at the source's current position
     auto src = sharedSource().connectRoot();
     writeOnEveryShard(src, 1);
@@ -144,9 +157,11 @@ TEST_CASE("four shards of two databases merge into one table, and a DDL issued o
     CHECK(shards.rows[3][0].value_or("") == "cm_s2.orders_b");
 }
 
-TEST_CASE("a shard DDL that would break the other shards' rows stops, naming spec.ddl.skip, and skipping it goes on") {
+TEST_CASE(
+    "optimistic: a shard DDL that would break the other shards' rows stops, naming spec.ddl.skip, and skipping it goes "
+    "on") {
     createShards(true);
-    auto job = mergeJob("cm_refuse", true);
+    auto job = mergeJob("cm_refuse", true, api::ShardDdlSpec::Mode::Optimistic);
     catchUp(job, {});
     auto src = sharedSource().connectRoot();
     src.execute("ALTER TABLE cm_s1.orders_a DROP COLUMN s");
@@ -298,4 +313,351 @@ TEST_CASE("a shard created later (CREATE TABLE ... LIKE another shard) joins the
                      "'orders_c'")
               .value_or("") == "0");  // nothing but the merged table on the target
     CHECK(mergedRows(false).size() == shardRows(false).size() + 2);
+}
+
+namespace {
+
+// Live writes on every shard while shards [0, changed) have issued `change`: "add" (they have c)
+// or "drop" (they no longer have s). Inserts, updates and deletes, also of rows written earlier.
+void writeWhileChanging(db::Connection& src, int round, size_t changed, const std::string& change) {
+    const std::string r = std::to_string(round);
+    for (size_t i = 0; i < kShards.size(); ++i) {
+        const std::string q = db::qualified(kShards[i].first, kShards[i].second);
+        const bool issued = i < changed;
+        const bool withoutS = change == "drop" && issued;
+        for (int k = 0; k < 15; ++k) {
+            const std::string v = std::to_string(round * 100 + k);
+            src.execute("INSERT INTO " + q +
+                        (withoutS ? " (v) VALUES (" + v + ")" : " (v, s) VALUES (" + v + ", 'r" + r + "')"));
+        }
+        src.execute("UPDATE " + q + " SET v = v + 1" + (withoutS ? "" : ", s = NULL") +
+                    " WHERE id % 5 = " + std::to_string(round % 5));
+        src.execute("DELETE FROM " + q + " WHERE id % 7 = " + std::to_string(round % 7));
+        if (change == "add" && issued) src.execute("UPDATE " + q + " SET c = id + " + r + " WHERE id % 4 = 1");
+    }
+}
+
+uint64_t heldRows(const api::MigrationJob& job) {
+    auto tgt = sharedTarget().connectRoot();
+    return std::stoull(
+        tgt.scalar("SELECT COUNT(*) FROM tidemark_meta.ddl_held_rows WHERE job = " + tgt.quote(job.jobKey()))
+            .value_or("0"));
+}
+
+struct Faults {
+    explicit Faults(const std::vector<db::InjectedFault>& faults) {
+        db::clearFaults();
+        for (const auto& f : faults) db::injectFault(f);
+    }
+    ~Faults() { db::clearFaults(); }
+};
+
+db::InjectedFault lostConnection(const std::string& match, bool afterExecute, int times = 1) {
+    db::InjectedFault f;
+    f.role = "target";
+    f.code = 2013;  // CR_SERVER_LOST: the outcome unknown to the runner, as at a crash
+    f.match = match;
+    f.times = times;
+    f.afterExecute = afterExecute;
+    return f;
+}
+
+// Issues `alter` on shard `i` (as a statement about that shard) and writes on every shard.
+void issueOnShard(db::Connection& src, size_t i, const std::string& alter, const std::string& change) {
+    src.execute("ALTER TABLE " + db::qualified(kShards[i].first, kShards[i].second) + " " + alter);
+    writeWhileChanging(src, static_cast<int>(2 + i), i + 1, change);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "pessimistic: an ADD COLUMN issued on each shard in turn waits for the last shard, holding the others' rows") {
+    createShards(true);
+    const auto job = mergeJob("cm_pess_add", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    auto tgt = sharedTarget().connectRoot();
+    writeWhileChanging(src, 1, 0, "add");
+    catchUp(job, {});
+    RecordingSink sink;
+    for (size_t i = 0; i < kShards.size(); ++i) {
+        issueOnShard(src, i, "ADD COLUMN c INT DEFAULT 7", "add");
+        catchUp(job, {}, &sink);
+        if (i + 1 == kShards.size()) break;
+        CAPTURE(i);
+        // Not run yet; the rows of the shards that issued it wait in tidemark_meta.
+        CHECK_FALSE(hasColumn(tgt, "cm_t", "orders", "c"));
+        CHECK(heldRows(job) > 0);
+        const auto shardDdl = sink.last()["shardDdl"];
+        REQUIRE(shardDdl.size() == 1);
+        REQUIRE(shardDdl[0]["pending"].size() == 1);
+        const auto pending = shardDdl[0]["pending"][0];
+        CHECK(pending["statement"].get<std::string>().find("ADD COLUMN c INT DEFAULT 7") != std::string::npos);
+        CHECK(pending["issued"].size() == i + 1);
+        CHECK(pending["waiting"].size() == kShards.size() - i - 1);
+        CHECK(sink.last()["rowsHeld"].get<uint64_t>() > 0);             // by this run
+        if (i > 0) CHECK(shardDdl[0]["heldRows"].get<uint64_t>() > 0);  // in the target as the shard issued
+    }
+    CHECK(hasColumn(tgt, "cm_t", "orders", "c"));
+    CHECK(heldRows(job) == 0);
+    CHECK(mergedRows(true).size() > 100);
+    CHECK(mergedRows(true) == shardRows(true));
+    CHECK(sink.last()["shardDdl"].empty());
+    writeWhileChanging(src, 9, kShards.size(), "add");
+    catchUp(job, {}, &sink);
+    CHECK(mergedRows(true) == shardRows(true));
+}
+
+TEST_CASE("pessimistic: a DROP COLUMN issued on each shard in turn runs once the last shard issued it") {
+    createShards(true);
+    const auto job = mergeJob("cm_pess_drop", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    auto tgt = sharedTarget().connectRoot();
+    writeWhileChanging(src, 1, 0, "drop");
+    catchUp(job, {});
+    for (size_t i = 0; i < kShards.size(); ++i) {
+        issueOnShard(src, i, "DROP COLUMN s", "drop");
+        catchUp(job, {});
+        if (i + 1 == kShards.size()) break;
+        CAPTURE(i);
+        CHECK(hasColumn(tgt, "cm_t", "orders", "s"));
+        CHECK(heldRows(job) > 0);
+    }
+    CHECK_FALSE(hasColumn(tgt, "cm_t", "orders", "s"));
+    CHECK(heldRows(job) == 0);
+    CHECK(mergedRowsOf("id, v").size() > 100);
+    CHECK(mergedRowsOf("id, v") == shardRowsOf("id, v"));
+}
+
+TEST_CASE("pessimistic: two shards issuing different changes at the same step stop replay, naming both") {
+    createShards(true);
+    const auto job = mergeJob("cm_pess_conflict", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    src.execute("ALTER TABLE cm_s1.orders_a ADD COLUMN c INT DEFAULT 7");
+    src.execute("INSERT INTO cm_s1.orders_a (v, c) VALUES (1, 2)");
+    src.execute("ALTER TABLE cm_s2.orders_b ADD COLUMN c BIGINT");
+    std::string position;
+    try {
+        catchUp(job, {});
+        FAIL("replay merged two different changes of one step");
+    } catch (const replay::DdlRejectedError& e) {
+        const std::string what = e.what();
+        INFO(what);
+        position = e.position;
+        CHECK(what.find("`cm_s1.orders_a` issued") != std::string::npos);
+        CHECK(what.find("`cm_s2.orders_b` issued") != std::string::npos);
+        CHECK(what.find("ADD COLUMN c INT DEFAULT 7") != std::string::npos);
+        CHECK(what.find("ADD COLUMN c BIGINT") != std::string::npos);
+    }
+    auto tgt = sharedTarget().connectRoot();
+    CHECK_FALSE(hasColumn(tgt, "cm_t", "orders", "c"));
+    CHECK(heldRows(job) == 1);
+    // Optimistic mode would never release the held row: switching to it now stops.
+    auto optimistic = job;
+    optimistic.shardDdl.mode = api::ShardDdlSpec::Mode::Optimistic;
+    try {
+        catchUp(optimistic, {});
+        FAIL("replay switched to Optimistic mode with rows held");
+    } catch (const replay::ReplayError& e) {
+        CHECK(std::string(e.what()).find("spec.shardDdl.mode is Optimistic, but 1 shard DDL") != std::string::npos);
+    }
+    // The user keeps the first statement: the other is listed in spec.ddl.skip and counts as its
+    // shard's issue; the last shard's same statement then runs the change.
+    replay::ReplayOptions options;
+    options.skipDdl.insert(position);
+    src.execute("ALTER TABLE cm_s1.orders_b ADD COLUMN c INT DEFAULT 7");
+    src.execute("ALTER TABLE cm_s2.orders_a ADD COLUMN c INT DEFAULT 7");
+    src.execute("INSERT INTO cm_s2.orders_b (v, c) VALUES (5, 6)");
+    catchUp(job, options);
+    CHECK(hasColumn(tgt, "cm_t", "orders", "c"));
+    CHECK(heldRows(job) == 0);
+    CHECK(mergedRows(true) == shardRows(true));
+}
+
+TEST_CASE("pessimistic: connections lost while shard rows are held and while they are released lose nothing") {
+    createShards(true);
+    const auto job = mergeJob("cm_pess_crash", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    auto tgt = sharedTarget().connectRoot();
+    writeWhileChanging(src, 1, 0, "add");
+    catchUp(job, {});
+    issueOnShard(src, 0, "ADD COLUMN c INT DEFAULT 7", "add");
+    issueOnShard(src, 1, "ADD COLUMN c INT DEFAULT 7", "add");
+    {
+        // Held rows whose piece's COMMIT answer is lost (committed, or not), and a piece that fails
+        // before its held rows reach the server.
+        Faults faults({lostConnection("REPLACE INTO `tidemark_meta`.`replay_checkpoint`", true, 3),
+                       lostConnection("INSERT INTO tidemark_meta.ddl_held_rows", false)});
+        catchUp(job, {});
+        CHECK(db::faultsFired() >= 2);
+    }
+    CHECK(heldRows(job) > 0);
+    issueOnShard(src, 2, "ADD COLUMN c INT DEFAULT 7", "add");
+    catchUp(job, {});
+    issueOnShard(src, 3, "ADD COLUMN c INT DEFAULT 7", "add");
+    const uint64_t heldBefore = heldRows(job);
+    {
+        // The last shard's change runs on the merged table, then the bookkeeping transaction is
+        // lost twice: once before it is sent, once after the held rows ran in it (rolled back).
+        Faults faults({lostConnection("UPDATE tidemark_meta.ddl_locks SET applied", false),
+                       lostConnection("DELETE FROM tidemark_meta.ddl_held_rows", true)});
+        // Small target transactions: the held rows are released in several, each whole.
+        replay::ReplayOptions small;
+        small.limits.maxTxnBytes = 4096;
+        RecordingSink sink;
+        catchUp(job, small, &sink);
+        CHECK(db::faultsFired() == 2);
+        // The attempt lost at its last part had committed the parts before it: the run that
+        // finished released only the rest.
+        uint64_t releasedAtLast = 0;
+        for (const auto& note : sink.notes()) {
+            std::smatch m;
+            if (std::regex_search(note, m, std::regex(R"((\d+) held row statements applied)")))
+                releasedAtLast = std::stoull(m[1]);
+        }
+        CHECK(releasedAtLast > 0);
+        CHECK(releasedAtLast < heldBefore);
+    }
+    CHECK(hasColumn(tgt, "cm_t", "orders", "c"));
+    CHECK(heldRows(job) == 0);
+    CHECK(mergedRows(true) == shardRows(true));
+}
+
+TEST_CASE("pessimistic: a shard's second change waits in the queue after the first is applied for every shard") {
+    createShards(true);
+    const auto job = mergeJob("cm_pess_queue", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    auto tgt = sharedTarget().connectRoot();
+    auto insertEverywhere = [&](const std::string& tag) {
+        for (const auto& [d, t] : kShards)
+            src.execute("INSERT INTO " + db::qualified(d, t) + " (v, s) VALUES (1, '" + tag + "'), (2, '" + tag + "')");
+    };
+    insertEverywhere("before");
+    // The first shard issues both changes before any other shard issued the first.
+    src.execute("ALTER TABLE cm_s1.orders_a ADD COLUMN c INT DEFAULT 7");
+    src.execute("INSERT INTO cm_s1.orders_a (v, c) VALUES (3, 30)");
+    src.execute("ALTER TABLE cm_s1.orders_a ADD COLUMN d INT DEFAULT 8");
+    src.execute("INSERT INTO cm_s1.orders_a (v, c, d) VALUES (4, 40, 400)");
+    src.execute("UPDATE cm_s1.orders_a SET d = 5 WHERE v = 3");
+    insertEverywhere("queued");
+    for (size_t i = 1; i < kShards.size(); ++i)
+        src.execute("ALTER TABLE " + db::qualified(kShards[i].first, kShards[i].second) +
+                    " ADD COLUMN c INT DEFAULT 7");
+    insertEverywhere("first applied");
+    RecordingSink sink;
+    catchUp(job, {}, &sink);
+    // Change 1 ran; the first shard's rows written after its change 2 still wait.
+    CHECK(hasColumn(tgt, "cm_t", "orders", "c"));
+    CHECK_FALSE(hasColumn(tgt, "cm_t", "orders", "d"));
+    CHECK(heldRows(job) > 0);
+    CHECK(tgt.scalar("SELECT COUNT(*) FROM cm_t.orders WHERE src_table = 'orders_a' AND src_db = 'cm_s1' AND v = 3")
+              .value_or("") == "1");  // held at change 1, released with it
+    CHECK(tgt.scalar("SELECT COUNT(*) FROM cm_t.orders WHERE src_table = 'orders_a' AND src_db = 'cm_s1' AND v = 4")
+              .value_or("") == "0");  // held at change 2
+    const auto pending = sink.last()["shardDdl"][0]["pending"];
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0]["change"] == 2);
+    CHECK(pending[0]["issued"] == nlohmann::json::array({"cm_s1.orders_a"}));
+    for (size_t i = 1; i < kShards.size(); ++i)
+        src.execute("ALTER TABLE " + db::qualified(kShards[i].first, kShards[i].second) +
+                    " ADD COLUMN d INT DEFAULT 8");
+    insertEverywhere("second applied");
+    catchUp(job, {}, &sink);
+    CHECK(heldRows(job) == 0);
+    const std::string columns = kColumnsWithC + ", IFNULL(d, 'NULL')";
+    CHECK(mergedRowsOf(columns) == shardRowsOf(columns));
+}
+
+TEST_CASE("pessimistic: forgetting a job deletes its pending shard changes and held rows") {
+    createShards(true);
+    const auto job = mergeJob("cm_pess_forget", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    src.execute("ALTER TABLE cm_s1.orders_a ADD COLUMN c INT DEFAULT 7");
+    src.execute("INSERT INTO cm_s1.orders_a (v, c) VALUES (1, 2), (3, 4)");
+    catchUp(job, {});
+    const uint64_t held = heldRows(job);
+    REQUIRE(held > 0);
+    auto tgt = sharedTarget().connectRoot();
+    const auto deleted = meta::forgetInstance(tgt, job.instanceKey());
+    CHECK(deleted.at("ddl_held_rows") == held);
+    CHECK(deleted.at("ddl_lock_issued") == 1);
+    CHECK(deleted.at("ddl_locks") == 1);
+    CHECK(heldRows(job) == 0);
+}
+
+TEST_CASE("pessimistic: a TRUNCATE of a shard whose rows are held is held with them, in order") {
+    createShards(true);
+    const auto job = mergeJob("cm_pess_truncate", true);
+    catchUp(job, {});
+    auto src = sharedSource().connectRoot();
+    writeWhileChanging(src, 1, 0, "add");
+    src.execute("ALTER TABLE cm_s1.orders_a ADD COLUMN c INT DEFAULT 7");
+    src.execute("INSERT INTO cm_s1.orders_a (v, c) VALUES (1, 1), (2, 2)");  // held
+    src.execute("TRUNCATE TABLE cm_s1.orders_a");
+    src.execute("INSERT INTO cm_s1.orders_a (v, c) VALUES (3, 3)");  // held after the TRUNCATE
+    catchUp(job, {});
+    auto tgt = sharedTarget().connectRoot();
+    // The shard's rows from before its change are still there: the DELETE waits behind the held rows.
+    CHECK(tgt.scalar("SELECT COUNT(*) FROM cm_t.orders WHERE src_db = 'cm_s1' AND src_table = 'orders_a'")
+              .value_or("0") != "0");
+    for (size_t i = 1; i < kShards.size(); ++i)
+        src.execute("ALTER TABLE " + db::qualified(kShards[i].first, kShards[i].second) +
+                    " ADD COLUMN c INT DEFAULT 7");
+    catchUp(job, {});
+    CHECK(heldRows(job) == 0);
+    CHECK(tgt.scalar("SELECT GROUP_CONCAT(v) FROM cm_t.orders WHERE src_db = 'cm_s1' AND src_table = 'orders_a'")
+              .value_or("") == "3");
+    CHECK(mergedRows(true) == shardRows(true));
+}
+
+TEST_CASE("pessimistic: shards written concurrently while each adds a column in turn end equal to their union") {
+    using namespace std::chrono_literals;
+    createShards(true);
+    const auto job = mergeJob("cm_pess_live", true);
+    catchUp(job, {});  // records where replay starts
+    std::atomic<bool> writing{true};
+    std::atomic<int> rounds{0};
+    std::thread writer([&] {
+        auto src = sharedSource().connectRoot();
+        for (int round = 1; writing; ++round) {
+            const std::string q =
+                db::qualified(kShards[round % kShards.size()].first, kShards[round % kShards.size()].second);
+            const std::string r = std::to_string(round);
+            src.execute("START TRANSACTION");
+            src.execute("INSERT INTO " + q + " (v, s) VALUES (" + r + ", 'a'), (" + r + ", 'b')");
+            src.execute("UPDATE " + q + " SET v = v + 1, s = NULL WHERE id % 9 = " + std::to_string(round % 9));
+            src.execute("DELETE FROM " + q + " WHERE id % 13 = " + std::to_string(round % 13) + " LIMIT 1");
+            src.execute("COMMIT");
+            rounds = round;
+        }
+    });
+    bool same = false;
+    {
+        replay::ReplayOptions options;
+        options.maxBatchRows = 20;
+        BackgroundReplay replay(job, options);
+        auto src = sharedSource().connectRoot();
+        for (const auto& [d, t] : kShards) {
+            std::this_thread::sleep_for(300ms);
+            src.execute("ALTER TABLE " + db::qualified(d, t) + " ADD COLUMN c INT DEFAULT 7");
+        }
+        std::this_thread::sleep_for(300ms);
+        writing = false;
+        writer.join();
+        auto tgt = sharedTarget().connectRoot();
+        for (int k = 0; k < 300 && !same; ++k) {
+            std::this_thread::sleep_for(200ms);
+            same = hasColumn(tgt, "cm_t", "orders", "c") && heldRows(job) == 0 && mergedRows(true) == shardRows(true);
+        }
+        replay.stop();
+        CHECK(replay.sink().last()["rowsHeld"].get<uint64_t>() > 0);  // rows of the first shards waited
+    }
+    CHECK(rounds > 20);
+    CHECK(same);
+    CHECK(mergedRows(true) == shardRows(true));
 }
