@@ -120,6 +120,22 @@ bool DdlRunner::ddl(const SourceStatement& s) {
     return true;
 }
 
+namespace {
+
+bool issuedBy(const ShardIssue& issue, const ShardMember& member) {
+    return issue.instance == member.instance && issue.shard == member.shard;
+}
+bool sameShard(const ShardIssue& a, const ShardIssue& b) { return a.instance == b.instance && a.shard == b.shard; }
+
+// A shard as status names it: "db.table", and for a job of several sources "db.table@<suffix>"
+// (the suffix of the reading source's instance key, api sourceKeySuffix).
+std::string memberName(const std::string& instance, const consolidate::TableName& shard) {
+    const auto at = instance.rfind('@');
+    return consolidate::displayName(shard) + (at == std::string::npos ? "" : instance.substr(at));
+}
+
+}  // namespace
+
 // A shard that joined after changes were applied is at the merged table's step.
 uint64_t DdlRunner::stepOf(const consolidate::TableName& shard, const consolidate::TableName& merged) const {
     return std::max(tracker_.shardStep(shard), locks_->applied(db::qualified(merged.first, merged.second)));
@@ -137,9 +153,12 @@ DdlRunner::StepState DdlRunner::readStep(db::Connection& c, const consolidate::T
     state.applied = locks_->lock(c, merged);
     state.issued = locks_->issuedAt(c, merged, step);
     state.members = locks_->members(c, merged);
-    for (const auto& shard : tracker_.sourcesOf(merged))
-        if (std::find(state.members.begin(), state.members.end(), shard) == state.members.end())
-            state.members.push_back(shard);
+    state.everySourceRegistered = locks_->everySourceRegistered(c);
+    for (const auto& shard : tracker_.sourcesOf(merged)) {
+        const ShardMember mine{instanceKey_, shard};
+        if (std::find(state.members.begin(), state.members.end(), mine) == state.members.end())
+            state.members.push_back(mine);
+    }
     return state;
 }
 
@@ -164,7 +183,7 @@ void DdlRunner::checkSameChange(const std::vector<ShardIssue>& issued, const Sha
             i.position + ")";
     };
     for (const auto& other : issued) {
-        if (other.shard == issue.shard || other.statement == issue.statement) continue;
+        if (sameShard(other, issue) || other.statement == issue.statement) continue;
         const std::string table = "`" + consolidate::displayName(merged) + "`";
         throw DdlRejectedError("replay: shards of " + table + " disagree on change " + std::to_string(step) + ": " +
                                    said(other) + ", " + said(issue) +
@@ -178,10 +197,11 @@ void DdlRunner::checkSameChange(const std::vector<ShardIssue>& issued, const Sha
 }
 
 bool DdlRunner::completes(const StepState& state, const ShardIssue& issue) const {
-    for (const auto& shard : state.members) {
-        if (shard == issue.shard) continue;
+    if (!state.everySourceRegistered) return false;  // a source not replaying yet may have shards here
+    for (const auto& member : state.members) {
+        if (issuedBy(issue, member)) continue;
         if (std::none_of(state.issued.begin(), state.issued.end(),
-                         [&](const ShardIssue& i) { return i.shard == shard; }))
+                         [&](const ShardIssue& i) { return issuedBy(i, member); }))
             return false;
     }
     return true;
@@ -300,15 +320,17 @@ nlohmann::json DdlRunner::pendingSteps(const consolidate::TableName& merged,
                                        const std::vector<consolidate::TableName>& shards) {
     nlohmann::json out = nlohmann::json::array();
     auto members = locks_->members(target_, merged);
-    for (const auto& shard : shards)
-        if (std::find(members.begin(), members.end(), shard) == members.end()) members.push_back(shard);
+    for (const auto& shard : shards) {
+        const ShardMember mine{instanceKey_, shard};
+        if (std::find(members.begin(), members.end(), mine) == members.end()) members.push_back(mine);
+    }
     for (const auto& step : locks_->pending(target_, merged)) {
         nlohmann::json issued = nlohmann::json::array(), waiting = nlohmann::json::array();
-        for (const auto& i : step.issued) issued.push_back(consolidate::displayName(i.shard));
-        for (const auto& shard : members)
+        for (const auto& i : step.issued) issued.push_back(memberName(i.instance, i.shard));
+        for (const auto& member : members)
             if (std::none_of(step.issued.begin(), step.issued.end(),
-                             [&](const ShardIssue& i) { return i.shard == shard; }))
-                waiting.push_back(consolidate::displayName(shard));
+                             [&](const ShardIssue& i) { return issuedBy(i, member); }))
+                waiting.push_back(memberName(member.instance, member.shard));
         out.push_back({{"change", step.step},
                        {"statement", step.issued.empty() ? "" : step.issued[0].statement.substr(0, 300)},
                        {"issued", issued},

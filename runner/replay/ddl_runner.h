@@ -88,9 +88,10 @@ private:
     void awaitShards(const Batch& b, const consolidate::TableName& merged, uint64_t step, const ShardIssue& issue);
     // What the target says of change `step` of a merged table (read under its lock).
     struct StepState {
-        uint64_t applied = 0;                         // the merged table's applied step
-        std::vector<ShardIssue> issued;               // the shards that issued `step`
-        std::vector<consolidate::TableName> members;  // every shard of the merged table
+        uint64_t applied = 0;               // the merged table's applied step
+        std::vector<ShardIssue> issued;     // the shards that issued `step`
+        std::vector<ShardMember> members;   // every shard of the merged table
+        bool everySourceRegistered = true;  // the job's other sources' shards are known
     };
     // Inside a transaction on `c`, locking the merged table's coordination row.
     StepState readStep(db::Connection& c, const consolidate::TableName& merged, uint64_t step) const;

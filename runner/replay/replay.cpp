@@ -30,6 +30,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The instance key of every source of the job (one for a job of one source).
+std::vector<std::string> sourceInstances(const api::MigrationJob& job) {
+    if (job.sources.empty()) return {job.instanceKey()};  // built in code, not parsed
+    std::vector<std::string> keys;
+    for (const auto& source : job.sources) keys.push_back(job.forSource(source.id).instanceKey());
+    return keys;
+}
+
 // One connected run: from the checkpoint (or start) until stop, stopAt or an error. It opens the
 // target, takes the job over, reads the checkpoint and decides where to resume, starts the applier
 // and the stream, then wires the parts of replay for the run:
@@ -53,7 +61,7 @@ public:
           progress_(progress),
           txBase_(txBase) {
         if (job.shardDdl.mode == api::ShardDdlSpec::Mode::Pessimistic && !job.consolidation.routes.empty())
-            shardLocks_.emplace(job.jobKey(), job.instanceKey());
+            shardLocks_.emplace(job.jobKey(), job.instanceKey(), sourceInstances(job));
     }
 
     // True when it made progress (for the caller's backoff).

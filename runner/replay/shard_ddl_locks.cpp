@@ -14,8 +14,8 @@ uint64_t number(const std::optional<std::string>& text) { return text ? std::str
 
 }  // namespace
 
-ShardDdlLocks::ShardDdlLocks(std::string jobKey, std::string instanceKey)
-    : job_(std::move(jobKey)), instance_(std::move(instanceKey)) {}
+ShardDdlLocks::ShardDdlLocks(std::string jobKey, std::string instanceKey, std::vector<std::string> instances)
+    : job_(std::move(jobKey)), instance_(std::move(instanceKey)), instances_(std::move(instances)) {}
 
 void ShardDdlLocks::ensureTables(db::Connection& target) const {
     target.execute("CREATE DATABASE IF NOT EXISTS tidemark_meta");
@@ -26,11 +26,11 @@ void ShardDdlLocks::ensureTables(db::Connection& target) const {
                    " (job VARCHAR(128) NOT NULL, merged_db VARCHAR(64) NOT NULL, merged_table VARCHAR(64) NOT NULL, "
                    "step BIGINT UNSIGNED NOT NULL, source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, "
                    "instance VARCHAR(128) NOT NULL, statement LONGTEXT NOT NULL, position VARCHAR(255) NOT NULL, "
-                   "PRIMARY KEY (job, merged_db, merged_table, step, source_db, source_table))");
+                   "PRIMARY KEY (job, merged_db, merged_table, step, instance, source_db, source_table))");
     target.execute(std::string("CREATE TABLE IF NOT EXISTS ") + kMembers +
                    " (job VARCHAR(128) NOT NULL, merged_db VARCHAR(64) NOT NULL, merged_table VARCHAR(64) NOT NULL, "
                    "source_db VARCHAR(64) NOT NULL, source_table VARCHAR(64) NOT NULL, instance VARCHAR(128) NOT NULL, "
-                   "PRIMARY KEY (job, merged_db, merged_table, source_db, source_table))");
+                   "PRIMARY KEY (job, merged_db, merged_table, instance, source_db, source_table))");
 }
 
 void ShardDdlLocks::registerShards(
@@ -40,8 +40,9 @@ void ShardDdlLocks::registerShards(
         target.execute(std::string("DELETE FROM ") + kMembers + " WHERE job = " + target.quote(job_) +
                        " AND instance = " + target.quote(instance_));
         for (const auto& [merged, shards] : groups)
-            if (shards.size() > 1)
+            if (shards.size() > 1 || instances_.size() > 1)  // several sources: one shard each may meet
                 for (const auto& shard : shards) join(target, merged, shard);
+        join(target, {"", ""}, {"", ""});  // this instance registered
         target.execute("COMMIT");
     } catch (...) {
         try {
@@ -61,17 +62,26 @@ void ShardDdlLocks::join(db::Connection& c, const consolidate::TableName& merged
 
 void ShardDdlLocks::leave(db::Connection& c, const consolidate::TableName& merged,
                           const consolidate::TableName& shard) const {
-    c.execute(std::string("DELETE FROM ") + kMembers + where(c, merged) + " AND source_db = " + c.quote(shard.first) +
-              " AND source_table = " + c.quote(shard.second));
+    c.execute(std::string("DELETE FROM ") + kMembers + where(c, merged) + " AND instance = " + c.quote(instance_) +
+              " AND source_db = " + c.quote(shard.first) + " AND source_table = " + c.quote(shard.second));
 }
 
-std::vector<consolidate::TableName> ShardDdlLocks::members(db::Connection& c,
-                                                           const consolidate::TableName& merged) const {
-    auto rows = c.query("SELECT source_db, source_table FROM " + std::string(kMembers) + where(c, merged) +
-                        " ORDER BY source_db, source_table");
-    std::vector<consolidate::TableName> out;
-    for (size_t i = 0; i < rows.size(); ++i) out.push_back({rows.text(i, "source_db"), rows.text(i, "source_table")});
+std::vector<ShardMember> ShardDdlLocks::members(db::Connection& c, const consolidate::TableName& merged) const {
+    auto rows = c.query("SELECT instance, source_db, source_table FROM " + std::string(kMembers) + where(c, merged) +
+                        " ORDER BY instance, source_db, source_table");
+    std::vector<ShardMember> out;
+    for (size_t i = 0; i < rows.size(); ++i)
+        out.push_back({rows.text(i, "instance"), {rows.text(i, "source_db"), rows.text(i, "source_table")}});
     return out;
+}
+
+bool ShardDdlLocks::everySourceRegistered(db::Connection& c) const {
+    if (instances_.empty()) return true;
+    std::string in;
+    for (const auto& instance : instances_) in += (in.empty() ? "" : ", ") + c.quote(instance);
+    const auto registered = c.scalar("SELECT COUNT(DISTINCT instance) FROM " + std::string(kMembers) +
+                                     where(c, {"", ""}) + " AND instance IN (" + in + ")");
+    return number(registered) >= instances_.size();
 }
 
 std::string ShardDdlLocks::where(db::Connection& c, const consolidate::TableName& merged) const {
@@ -89,7 +99,8 @@ std::map<consolidate::TableName, uint64_t> ShardDdlLocks::load(
         setApplied(merged, applied);
         for (const auto& shard : shards) steps[shard] = applied;
         auto issued = target.query("SELECT source_db, source_table, MAX(step) AS step FROM " + std::string(kIssued) +
-                                   where(target, merged) + " GROUP BY source_db, source_table");
+                                   where(target, merged) + " AND instance = " + target.quote(instance_) +
+                                   " GROUP BY source_db, source_table");
         for (size_t i = 0; i < issued.size(); ++i) {
             const consolidate::TableName shard{issued.text(i, "source_db"), issued.text(i, "source_table")};
             auto& step = steps[shard];

@@ -10,12 +10,15 @@
 //
 // Tables in tidemark_meta, keyed by the job's jobKey() (shared by all its sources' runners):
 //   ddl_locks (job, merged_db, merged_table, applied)       one coordination row per merged table
-//   ddl_lock_issued (job, merged_db, merged_table, step, source_db, source_table, instance,
+//   ddl_lock_issued (job, merged_db, merged_table, step, instance, source_db, source_table,
 //                    statement, position)                  who issued which pending step
-//   ddl_lock_members (job, merged_db, merged_table, source_db, source_table, instance)
+//   ddl_lock_members (job, merged_db, merged_table, instance, source_db, source_table)
 //                                                          the shards of each merged table, each
-//                                                          registered by the runner that reads it
-// Issued rows of a step are deleted when it is applied (a shard's step is then the applied one).
+//                                                          registered by the runner that reads it;
+//                                                          a row with merged_db '' marks an
+//                                                          instance that registered
+// A shard is its source table and the instance reading it (ShardMember). Issued rows of a step
+// are deleted when it is applied (a shard's step is then the applied one).
 //
 // Contracts:
 //  - Every transaction that decides whether a shard's rows are held, records an issue or applies a
@@ -45,6 +48,14 @@ struct ShardIssue {
     std::string position;   // the statement's end position on its source
 };
 
+// A shard of a merged table: its source table and the runner instance that reads it (two
+// sources of a job may each have a table of the same name).
+struct ShardMember {
+    std::string instance;
+    consolidate::TableName shard;
+    bool operator==(const ShardMember&) const = default;
+};
+
 // A step of a merged table that not every shard has issued yet.
 struct PendingStep {
     uint64_t step = 0;
@@ -53,7 +64,9 @@ struct PendingStep {
 
 class ShardDdlLocks {
 public:
-    ShardDdlLocks(std::string jobKey, std::string instanceKey);
+    // `instances`: the instance key of every source of the job (api MigrationJob::forSource), this
+    // one's included: a step completes only once each of them registered its shards.
+    ShardDdlLocks(std::string jobKey, std::string instanceKey, std::vector<std::string> instances);
 
     // Creates the tables when missing (outside any transaction: DDL commits implicitly).
     void ensureTables(db::Connection& target) const;
@@ -70,7 +83,11 @@ public:
     void join(db::Connection& c, const consolidate::TableName& merged, const consolidate::TableName& shard) const;
     void leave(db::Connection& c, const consolidate::TableName& merged, const consolidate::TableName& shard) const;
     // Every registered shard of `merged`, of all instances of the job.
-    std::vector<consolidate::TableName> members(db::Connection& c, const consolidate::TableName& merged) const;
+    std::vector<ShardMember> members(db::Connection& c, const consolidate::TableName& merged) const;
+    // True once every source of the job registered its shards (registerShards; each source's runner
+    // does at the start of its replay): before that, a shard of a source not yet replaying might
+    // belong to any merged table, so no step completes.
+    bool everySourceRegistered(db::Connection& c) const;
 
     // Inside a transaction on `c`: creates and locks `merged`'s coordination row; its applied step.
     uint64_t lock(db::Connection& c, const consolidate::TableName& merged) const;
@@ -94,6 +111,7 @@ public:
 private:
     std::string where(db::Connection& c, const consolidate::TableName& merged) const;
     std::string job_, instance_;
+    std::vector<std::string> instances_;
     mutable std::mutex mu_;
     std::map<std::string, std::pair<consolidate::TableName, uint64_t>> applied_;  // qualified -> (merged, step)
 };

@@ -190,3 +190,35 @@ TEST_CASE("two sources whose tables meet in one target table with nothing to tel
     CHECK_FALSE(
         s.target.connectRoot().scalar("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'merged'"));
 }
+
+TEST_CASE("two sources: a shard change waits for the shards of both sources before it runs once (pessimistic)") {
+    REQUIRE_MYSQL();
+    TwoSources s;
+    const auto job = s.jobFile("[{column: src, value: source}, {column: src_table, value: table}]");
+    Runner runner(s.dir, s.args("run", job));
+    REQUIRE(eventually(s.target, "SELECT COUNT(*) FROM merged.orders", "2400"));  // 600 rows x 4 shards
+    // Three of the four shards change, two of them on east: east alone must not apply it.
+    s.east.exec("ALTER TABLE shop.orders_a ADD COLUMN c INT DEFAULT 5");
+    s.east.exec("ALTER TABLE shop.orders_b ADD COLUMN c INT DEFAULT 5");
+    s.west.exec("ALTER TABLE shop.orders_a ADD COLUMN c INT DEFAULT 5");
+    for (const DbServer* source : {&s.east, &s.west})
+        for (const auto& t : kShards) source->exec("INSERT INTO shop." + t + " (owner) VALUES ('after')");
+    const std::string hasColumn =
+        "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'merged' AND TABLE_NAME = 'orders' AND "
+        "COLUMN_NAME = 'c'";
+    // The changed shards' new rows wait in tidemark_meta; west's unchanged shard's row is applied.
+    INFO(runner.err());
+    CHECK(eventually(s.target, "SELECT COUNT(*) FROM tidemark_meta.ddl_held_rows", "3"));
+    INFO(runner.out());
+    CHECK(eventually(s.target, "SELECT COUNT(*) FROM merged.orders WHERE owner = 'after'", "1"));
+    CHECK(s.target.connectRoot().scalar(hasColumn).value_or("") == "0");
+    // The last shard's change: it runs once, the held rows follow.
+    s.west.exec("ALTER TABLE shop.orders_b ADD COLUMN c INT DEFAULT 5");
+    const auto east = digestOf(s.east, "east"), west = digestOf(s.west, "west");
+    const std::string want = std::to_string(east.first + west.first) + ":" + std::to_string(east.second + west.second);
+    CHECK(eventually(s.target, kMergedDigest, want));
+    CHECK(s.target.connectRoot().scalar(hasColumn).value_or("") == "1");
+    CHECK(s.target.connectRoot().scalar("SELECT COUNT(*) FROM tidemark_meta.ddl_held_rows").value_or("") == "0");
+    CHECK(runner.stop(SIGTERM) == 0);
+    INFO(runner.err());
+}
