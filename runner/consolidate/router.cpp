@@ -1,7 +1,5 @@
 #include "runner/consolidate/router.h"
 
-#include <set>
-
 #include "api/name_pattern.h"
 #include "runner/db/connection.h"
 #include "runner/db/hex.h"
@@ -41,18 +39,21 @@ std::string Router::routeDatabase(std::string_view database) const {
     return std::string(database);
 }
 
+bool sharesTarget(const Router& router, const Route& route, std::size_t tablesHere) {
+    return tablesHere > 1 || (router.severalSources() && !route.extras.empty());
+}
+
 std::map<TableName, std::vector<TableName>> shardGroups(const Router& router,
                                                         const std::vector<TableName>& sourceTables) {
     std::map<TableName, std::vector<TableName>> all;
-    std::set<TableName> marked;  // routed with extra columns
+    std::map<TableName, Route> routes;
     for (const auto& t : sourceTables) {
         const auto r = router.route(t.first, t.second);
         all[{r.database, r.table}].push_back(t);
-        if (!r.extras.empty()) marked.insert({r.database, r.table});
+        routes.emplace(TableName{r.database, r.table}, r);
     }
-    std::erase_if(all, [&](const auto& group) {
-        return group.second.size() < 2 && !(router.severalSources() && marked.count(group.first));
-    });
+    std::erase_if(
+        all, [&](const auto& group) { return !sharesTarget(router, routes.at(group.first), group.second.size()); });
     return all;
 }
 

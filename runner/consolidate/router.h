@@ -62,6 +62,13 @@ private:
 
 using TableName = std::pair<std::string, std::string>;  // (database, table)
 
+// True when the target table of `route` holds rows of other source tables too (it is merged):
+// `tablesHere` of this source's tables go there, or the job reads several sources and the route
+// marks its rows with extra columns (other sources' tables may go there: their rows are told
+// apart by those columns, precheck sources_apart). The one answer to "is this table merged" that
+// the copy, verify, precheck and replay (shard DDL, shard definitions) ask.
+bool sharesTarget(const Router& router, const Route& route, std::size_t tablesHere);
+
 // Target tables that receive rows from more than one of `sourceTables` (shard groups), each with
 // its source tables in the order given. In a job of several sources (spec.sources) also a target
 // table one of `sourceTables` is routed to with extra columns, alone: the other sources' tables

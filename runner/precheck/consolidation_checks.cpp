@@ -75,35 +75,38 @@ std::pair<std::vector<std::string>, std::set<std::vector<std::string>>> comparab
 }
 
 // The first difference between two shards' definitions, naming both, or "".
-std::string schemaDifference(const TableName& a, const TableDefinition& defA, const TableName& b,
+}  // namespace
+
+std::string schemaDifference(const std::string& a, const TableDefinition& defA, const std::string& b,
                              const TableDefinition& defB) {
     const auto ca = comparableColumns(defA), cb = comparableColumns(defB);
     if (ca != cb) {
         std::size_t i = 0;
         while (i < ca.size() && i < cb.size() && ca[i] == cb[i]) ++i;
         const auto at = [&](const std::vector<std::string>& v) { return i < v.size() ? v[i] : std::string("nothing"); };
-        return "column " + std::to_string(i + 1) + " is " + at(ca) + " in " + label(a) + " but " + at(cb) + " in " +
-            label(b);
+        return "column " + std::to_string(i + 1) + " is " + at(ca) + " in " + a + " but " + at(cb) + " in " + b;
     }
     const auto [pa, ua] = comparableKeys(defA);
     const auto [pb, ub] = comparableKeys(defB);
     if (pa != pb)
-        return "the primary key is " + (pa.empty() ? "absent" : columnList(pa)) + " in " + label(a) + " but " +
-            (pb.empty() ? "absent" : columnList(pb)) + " in " + label(b);
+        return "the primary key is " + (pa.empty() ? "absent" : columnList(pa)) + " in " + a + " but " +
+            (pb.empty() ? "absent" : columnList(pb)) + " in " + b;
     if (ua != ub) {
         for (const auto& k : ua)
-            if (!ub.count(k)) return label(a) + " has a unique key " + columnList(k) + " that " + label(b) + " lacks";
+            if (!ub.count(k)) return a + " has a unique key " + columnList(k) + " that " + b + " lacks";
         for (const auto& k : ub)
-            if (!ua.count(k)) return label(b) + " has a unique key " + columnList(k) + " that " + label(a) + " lacks";
+            if (!ua.count(k)) return b + " has a unique key " + columnList(k) + " that " + a + " lacks";
     }
     return "";
 }
+
+namespace {
 
 void checkShardSchemas(Context& ctx, const Groups& groups, const Definitions& defs) {
     std::vector<std::string> differences;
     for (const auto& [target, shards] : groups)
         for (std::size_t i = 1; i < shards.size(); ++i) {
-            auto d = schemaDifference(shards[0], defs.at(shards[0]), shards[i], defs.at(shards[i]));
+            auto d = schemaDifference(label(shards[0]), defs.at(shards[0]), label(shards[i]), defs.at(shards[i]));
             if (d.empty()) continue;
             differences.push_back("shards of " + label(target) + " differ: " + d);
             break;  // one difference per merged table
@@ -159,7 +162,8 @@ void checkShardAutoIncrement(Context& ctx, const Groups& groups, const Definitio
 // `shards` share in the target's unique keys, as a line naming both, or "".
 std::string shardConflict(Context& ctx, const consolidate::Router& router, const std::vector<TableName>& shards) {
     const auto& first = shards.front();
-    const auto keys = consolidate::targetUniqueKeys(*ctx.source, first, *ctx.target, router.route(first.first, first.second));
+    const auto keys =
+        consolidate::targetUniqueKeys(*ctx.source, first, *ctx.target, router.route(first.first, first.second));
     const auto conflict = consolidate::findShardConflict(*ctx.source, router, shards, keys);
     return conflict ? conflict->text() : "";
 }

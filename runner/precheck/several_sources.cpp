@@ -1,9 +1,12 @@
 // The precheck item of a job of several sources (spec.sources), over all of them at once:
 //   sources_apart  the tables of two sources that go into one target table are told apart by
-//                  their route's extra columns (the values differ), and the full copy is logical.
+//                  their route's extra columns (the values differ), have one definition (columns,
+//                  primary and unique keys: as shard_schemas checks the shards of one source), and
+//                  the full copy is logical.
 // Without that, one source's chunk redo or TRUNCATE would delete the other's rows (both are
 // matched by the extra columns), and nothing could say which source a row came from.
 #include "runner/precheck/precheck.h"
+#include "runner/precheck/table_definitions.h"
 
 #include "runner/consolidate/router.h"
 #include "runner/db/catalog.h"
@@ -22,6 +25,7 @@ struct Placement {
     std::string sourceId;
     TableName from;
     std::vector<consolidate::ExtraValue> extras;
+    TableDefinition definition;
 };
 
 std::string describe(const Placement& p) { return "source " + p.sourceId + "'s " + consolidate::displayName(p.from); }
@@ -44,9 +48,13 @@ Item checkSourcesApart(const std::vector<SourceOfJob>& sources) {
             api::MigrationJob named = job;
             named.objects = selection;
             const consolidate::Router router(named);
-            for (const auto& [d, t] : db::selectedTables(server, selection)) {
-                const auto route = router.route(d, t);
-                into[{route.database, route.table}].push_back({job.source.id, {d, t}, route.extras});
+            std::vector<TableRef> tables;
+            for (const auto& [d, t] : db::selectedTables(server, selection)) tables.push_back({d, t});
+            const auto definitions = describe(server, tables);
+            for (const auto& t : tables) {
+                const auto route = router.route(t.database, t.table);
+                into[{route.database, route.table}].push_back(
+                    {job.source.id, {t.database, t.table}, route.extras, definitions.at({t.database, t.table})});
             }
         } catch (const db::DbError& e) {
             return {"sources_apart", State::Failed,
@@ -79,6 +87,18 @@ Item checkSourcesApart(const std::vector<SourceOfJob>& sources) {
                             "Route them with an extra column of value source (spec.routes[].extraColumns: "
                             "{column: source_id, value: source}) and make it part of the target table's keys."};
     }
+    for (const auto& [target, placements] : into)
+        for (const auto& p : placements) {
+            const Placement& first = placements.front();
+            if (p.sourceId == first.sourceId) continue;
+            const auto difference = schemaDifference(describe(first), first.definition, describe(p), p.definition);
+            if (!difference.empty())
+                return {"sources_apart", State::Failed,
+                        "the tables of several sources that go to " + consolidate::displayName(target) +
+                            " must have one definition: " + difference,
+                        "Make the tables' columns and keys the same on every source before the migration (or route "
+                        "them to different target tables)."};
+        }
     return {"sources_apart", State::Pass,
             std::to_string(sources.size()) + " sources; " + std::to_string(shared) +
                 " target table(s) written by several of them, their rows told apart by extra columns",

@@ -32,6 +32,13 @@ struct TableDefinition {
     std::vector<std::string> autoIncrementKeyColumns() const;
 };
 
+// The first difference between two tables that must share their definition (shards of one
+// merged table, also of two sources): a column's name or type (types normalized, names compared
+// ignoring case), the primary key, or a unique key by its columns; one line naming `a` and `b` as
+// given. "" when they agree.
+std::string schemaDifference(const std::string& a, const TableDefinition& defA, const std::string& b,
+                             const TableDefinition& defB);
+
 // The databases `tables` are in, quoted for `TABLE_SCHEMA IN (...)` ('' when none).
 std::string databaseList(db::Connection& server, const std::vector<TableRef>& tables);
 

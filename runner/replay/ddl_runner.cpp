@@ -403,13 +403,10 @@ std::optional<ShardDdlPlan> DdlRunner::shardPlan(const Ddl& ddl, const SourceSta
     if (!router_.hasRules()) return std::nullopt;
     for (const auto& t : ddl.tables) {
         const auto route = router_.route(t.database, t.table);
-        const auto group = tracker_.sourcesOf({route.database, route.table});
-        const bool merged =
-            group.size() > 1 || (group.size() == 1 && group[0] != consolidate::TableName{t.database, t.table});
-        if (!merged) continue;
-        auto all = group;
+        auto all = tracker_.sourcesOf({route.database, route.table});
         if (std::find(all.begin(), all.end(), consolidate::TableName{t.database, t.table}) == all.end())
             all.push_back({t.database, t.table});
+        if (!consolidate::sharesTarget(router_, route, all.size())) continue;
         if (ddl.tables.size() > 1 && ddl.kind == DdlKind::DropTable)
             return ShardDdlPlan{ShardDdlPlan::Action::Refuse,
                                 "",

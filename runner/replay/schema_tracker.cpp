@@ -90,7 +90,7 @@ consolidate::TableName SchemaTracker::definitionTable(const consolidate::TableNa
     const auto r = router_.route(source.first, source.second);
     auto group = sourcesOf({r.database, r.table});
     if (std::find(group.begin(), group.end(), source) == group.end()) group.push_back(source);
-    if (group.size() > 1) return shadowName(instanceKey_, source);
+    if (consolidate::sharesTarget(router_, r, group.size())) return shadowName(instanceKey_, source);
     return {r.database, r.table};
 }
 

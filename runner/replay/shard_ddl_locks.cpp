@@ -93,7 +93,7 @@ std::map<consolidate::TableName, uint64_t> ShardDdlLocks::load(
     db::Connection& target, const std::map<consolidate::TableName, std::vector<consolidate::TableName>>& groups) {
     std::map<consolidate::TableName, uint64_t> steps;
     for (const auto& [merged, shards] : groups) {
-        if (shards.size() < 2) continue;
+        if (shards.size() < 2 && instances_.size() < 2) continue;  // as registerShards() registers them
         const uint64_t applied =
             number(target.scalar("SELECT applied FROM " + std::string(kLocks) + where(target, merged)));
         setApplied(merged, applied);

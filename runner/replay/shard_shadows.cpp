@@ -95,7 +95,9 @@ void ShardShadows::ensure(db::Connection& target,
                           const std::map<consolidate::TableName, std::vector<consolidate::TableName>>& groups) {
     bool registry = false;
     for (const auto& [merged, shards] : groups) {
-        if (shards.size() < 2) continue;
+        if (shards.empty() ||
+            !consolidate::sharesTarget(router_, router_.route(shards[0].first, shards[0].second), shards.size()))
+            continue;
         for (const auto& shard : shards) {
             if (tableExists(target, shadowName(key_, shard))) continue;
             if (!registry) ensureRegistry(target);

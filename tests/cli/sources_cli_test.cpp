@@ -51,8 +51,8 @@ struct TwoSources {
         secrets.credentials("tgt", "root", "");
     }
 
-    // The job; `extras`: the route's extraColumns.
-    std::string jobFile(const std::string& extras) const {
+    // The job; `extras`: the route's extraColumns; `tables`: the shard tables it selects.
+    std::string jobFile(const std::string& extras, const std::string& tables = "orders_*") const {
         const std::string text =
             "apiVersion: tidemark.dev/v1alpha1\n"
             "kind: MigrationJob\n"
@@ -68,7 +68,9 @@ struct TwoSources {
             "  target: {host: 127.0.0.1, port: " +
             std::to_string(target.port()) +
             ", credentialsSecret: {name: tgt}}\n"
-            "  objects: {include: [{database: shop, tables: ['orders_*']}]}\n"
+            "  objects: {include: [{database: shop, tables: ['" +
+            tables +
+            "']}]}\n"
             "  routes:\n"
             "    - {database: shop, table: 'orders_*', targetDatabase: merged, targetTable: orders, extraColumns: " +
             extras +
@@ -176,7 +178,7 @@ TEST_CASE(
     CHECK(s.target.connectRoot().scalar("SELECT COUNT(*) FROM tidemark_meta.job_instance").value_or("") == "0");
 }
 
-TEST_CASE("two sources whose tables meet in one target table with nothing to tell their rows apart fail the precheck") {
+TEST_CASE("two sources whose tables meet in one target table fail the precheck when nothing tells their rows apart or their definitions differ") {
     REQUIRE_MYSQL();
     TwoSources s;
     const auto job = s.jobFile("[{column: src_table, value: table}]");
@@ -189,6 +191,14 @@ TEST_CASE("two sources whose tables meet in one target table with nothing to tel
     // Nothing was written: the precheck only reads.
     CHECK_FALSE(
         s.target.connectRoot().scalar("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'merged'"));
+    // Told apart, but one source's shard has another definition.
+    const auto apart = s.jobFile("[{column: src, value: source}, {column: src_table, value: table}]");
+    CHECK(runToEnd(s.dir, s.args("precheck", apart), &output) == 0);  // MariaDB's int(11) is MySQL's int
+    INFO(output);
+    s.west.exec("ALTER TABLE shop.orders_b ADD COLUMN region CHAR(2)");
+    CHECK(runToEnd(s.dir, s.args("precheck", apart), &output) == 1);
+    CHECK(output.find("go to merged.orders must have one definition: column 5 is nothing in source east's "
+                      "shop.orders_a but region char(2) in source west's shop.orders_b") != std::string::npos);
 }
 
 TEST_CASE("two sources: a shard change waits for the shards of both sources before it runs once (pessimistic)") {
@@ -221,4 +231,29 @@ TEST_CASE("two sources: a shard change waits for the shards of both sources befo
     CHECK(s.target.connectRoot().scalar("SELECT COUNT(*) FROM tidemark_meta.ddl_held_rows").value_or("") == "0");
     CHECK(runner.stop(SIGTERM) == 0);
     INFO(runner.err());
+}
+
+TEST_CASE(
+    "two sources with one table each in the merged table: a TRUNCATE deletes only its source's rows, a change "
+    "waits for both") {
+    REQUIRE_MYSQL();
+    TwoSources s;
+    const auto job = s.jobFile("[{column: src, value: source}]", "orders_a");
+    Runner runner(s.dir, s.args("run", job));
+    REQUIRE(eventually(s.target, "SELECT COUNT(*) FROM merged.orders", "1200"));
+    INFO(runner.err());
+    s.east.exec("TRUNCATE TABLE shop.orders_a");
+    CHECK(eventually(s.target, "SELECT COUNT(*) FROM merged.orders", "600"));
+    CHECK(s.target.connectRoot().scalar("SELECT COUNT(*) FROM merged.orders WHERE src = 'west'").value_or("") == "600");
+    s.east.exec("ALTER TABLE shop.orders_a ADD COLUMN c INT DEFAULT 5");
+    s.east.exec("INSERT INTO shop.orders_a (owner, c) VALUES ('east after', 7)");
+    CHECK(eventually(s.target, "SELECT COUNT(*) FROM tidemark_meta.ddl_held_rows", "1"));
+    const std::string hasColumn =
+        "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'merged' AND TABLE_NAME = 'orders' AND "
+        "COLUMN_NAME = 'c'";
+    CHECK(s.target.connectRoot().scalar(hasColumn).value_or("") == "0");
+    s.west.exec("ALTER TABLE shop.orders_a ADD COLUMN c INT DEFAULT 5");
+    CHECK(eventually(s.target, "SELECT CONCAT(COUNT(*), ':', SUM(c)) FROM merged.orders", "601:3007"));
+    CHECK(s.target.connectRoot().scalar(hasColumn).value_or("") == "1");
+    CHECK(runner.stop(SIGTERM) == 0);
 }
