@@ -178,7 +178,9 @@ TEST_CASE(
     CHECK(s.target.connectRoot().scalar("SELECT COUNT(*) FROM tidemark_meta.job_instance").value_or("") == "0");
 }
 
-TEST_CASE("two sources whose tables meet in one target table fail the precheck when nothing tells their rows apart or their definitions differ") {
+TEST_CASE(
+    "two sources whose tables meet in one target table fail the precheck when nothing tells their rows apart or their "
+    "definitions differ") {
     REQUIRE_MYSQL();
     TwoSources s;
     const auto job = s.jobFile("[{column: src_table, value: table}]");
