@@ -593,8 +593,8 @@ MigrationJob parseDocument(const YAML::Node& root, std::string_view origin) {
 
     auto spec = top.object("spec");
     spec.allowOnly({"type", "fullMode", "source", "sources", "target", "objects", "incremental", "capacity", "precheck",
-                    "ddl", "shardDdl", "paused", "restartToken", "runnerPod", "cutover", "validation", "routes", "filters",
-                    "rowFilters"});
+                    "ddl", "shardDdl", "paused", "restartToken", "runnerPod", "cutover", "validation", "routes",
+                    "filters", "rowFilters"});
     job.type = spec.enumeration("type", kJobTypes, JobType::FullAndIncremental);
     job.fullMode = spec.enumeration("fullMode", kFullModes, FullMode::Logical);
     // The product's rule: Physical is for full-plus-incremental jobs; a job that migrates only

@@ -60,8 +60,8 @@ inline constexpr std::string_view kBlockLastError = "lastError";
 inline constexpr std::string_view kBlockCutover = "cutover";
 // A job of several sources: each source's blocks by source id (runner/status/sources_status.h).
 inline constexpr std::string_view kBlockSources = "sources";
-inline constexpr std::array<std::string_view, 6> kRunnerBlocks = {
-    kBlockPrecheck, kBlockFullCopy, kBlockIncremental, kBlockLastError, kBlockCutover, kBlockSources};
+inline constexpr std::array<std::string_view, 6> kRunnerBlocks = {kBlockPrecheck,  kBlockFullCopy, kBlockIncremental,
+                                                                  kBlockLastError, kBlockCutover,  kBlockSources};
 constexpr bool runnerOwns(std::string_view block) {
     for (auto b : kRunnerBlocks)
         if (b == block) return true;

@@ -169,8 +169,7 @@ VerifyResult verify(const api::MigrationJob& job, const db::ConnectOptions& sour
     const auto routedTargets = routing.targets(names);
     for (auto& t : db::selectedTables(tgt, job.objects))
         if (!sourceSet.count(t) && !routedTargets.count(t))
-            result.differences.push_back(
-                {t.first, t.second, kOnlyOnTarget, "", "", "", "", {}});
+            result.differences.push_back({t.first, t.second, kOnlyOnTarget, "", "", "", "", {}});
 
     std::unique_ptr<Checkpoint> checkpoint;
     if (tgt.scalar("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tidemark_meta' AND TABLE_NAME = "

@@ -160,7 +160,8 @@ int main(int argc, char** argv) {
             std::exception_ptr err;
             std::thread t([&] {
                 try {
-                    replay::runReplay(benchJob(database), endpoint("source", sp), endpoint("target", tp), o, sink, stop);
+                    replay::runReplay(benchJob(database), endpoint("source", sp), endpoint("target", tp), o, sink,
+                                      stop);
                 } catch (...) {
                     err = std::current_exception();
                 }

@@ -120,7 +120,8 @@ std::string copyFailure(api::FullMode mode, const std::string& name, const copy:
     return "";
 }
 
-const std::string kRaise = "raise TiDB's txn-entry-size-limit (tidb_txn_entry_size_limit on 7.6+), then spec.target.limits.entrySize";
+const std::string kRaise =
+    "raise TiDB's txn-entry-size-limit (tidb_txn_entry_size_limit on 7.6+), then spec.target.limits.entrySize";
 
 }  // namespace
 

@@ -85,6 +85,6 @@ TEST_CASE("a merged table's rows of one source table are selected by its extra c
     w.writePrefix = replacePrefix(w);
     CHECK(w.writePrefix == "REPLACE INTO `shop`.`orders` (`id`, `src_schema`, `src_table`) VALUES ");
     CHECK(replacePlaceholders(w, 2) ==
-          w.writePrefix + "(?," + consolidate::extraLiteral("shop_1") + "," + consolidate::extraLiteral("orders_a") + "),(?," +
-              consolidate::extraLiteral("shop_1") + "," + consolidate::extraLiteral("orders_a") + ")");
+          w.writePrefix + "(?," + consolidate::extraLiteral("shop_1") + "," + consolidate::extraLiteral("orders_a") +
+              "),(?," + consolidate::extraLiteral("shop_1") + "," + consolidate::extraLiteral("orders_a") + ")");
 }

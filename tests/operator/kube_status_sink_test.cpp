@@ -75,7 +75,7 @@ TEST_CASE("status rate: steady progress waits for the interval, a change the ope
                             {"incremental", {{"lagSeconds", 1}, {"rowsApplied", 7}, {"appliedPosition", "b.1:4"}}}};
     CHECK(status::steadyProgress(published, "fullCopy", {{"rowsCopied", 20}, {"percent", 6.0}}));
     CHECK(status::steadyProgress(published, "incremental", {{"lagSeconds", 3}, {"appliedPosition", "b.1:99"}}));
-    CHECK_FALSE(status::steadyProgress(published, "fullCopy", {{"percent", 100}}));      // the copy finished
+    CHECK_FALSE(status::steadyProgress(published, "fullCopy", {{"percent", 100}}));  // the copy finished
     CHECK_FALSE(status::steadyProgress(published, "incremental", {{"stalled", {{"reason", "TargetUnavailable"}}}}));
     CHECK_FALSE(status::steadyProgress(published, "incremental", {{"rowsPerSecond", 5}}));  // first time seen
     CHECK_FALSE(status::steadyProgress(published, "lastError", {{"reason", "DuplicateKey"}}));

@@ -225,8 +225,8 @@ fs::path templateDir(Flavor flavor, int lowerCaseTableNames) {
     const int index = flavor == Flavor::MySQL ? 1 : 0;
     const int lctn = lowerCaseTableNames;
     std::call_once(once[index][lctn], [flavor, index, lctn] {
-        const std::string key = (flavor == Flavor::MySQL
-                                     ? "mysql-" + std::to_string(std::hash<std::string>{}(mysqlStamp()) % 1000000)
+        const std::string key =
+            (flavor == Flavor::MySQL ? "mysql-" + std::to_string(std::hash<std::string>{}(mysqlStamp()) % 1000000)
                                      : "mariadb") +
             (lctn ? "-lctn" + std::to_string(lctn) : "");
         const auto base = tmpRoot() / ("tidemark-" + key + "-template-" + std::to_string(geteuid()));
