@@ -69,14 +69,15 @@ Jobs loadJobs(const Options& o) {
     if (!o.sourceId.empty()) spec.forSource(o.sourceId);  // throws naming the job's source ids
     // LOAD DATA LOCAL INFILE stays off here: only the physical writer's own connections turn it
     // on (copy/physical_writer.cpp), so no other target connection can be asked for a local file.
-    const auto target = db::connectOptionsFor(spec.target, "target", o.secretsDir);
     Jobs jobs;
-    for (std::size_t i = 0; i < spec.sources.size(); ++i) {
+    for (std::size_t i = 0; i < spec.sources.size(); ++i) {  // the sources' Secrets first, then the target's
         auto one = spec.forSource(spec.sources[i].id);
         const std::string role = spec.severalSources() ? "sources[" + std::to_string(i) + "]" : "source";
         auto source = db::connectOptionsFor(one.source, role, o.secretsDir);
-        jobs.push_back({std::move(one), std::move(source), target});
+        jobs.push_back({std::move(one), std::move(source), {}});
     }
+    const auto target = db::connectOptionsFor(spec.target, "target", o.secretsDir);
+    for (auto& job : jobs) job.target = target;
     return jobs;
 }
 
@@ -87,31 +88,40 @@ namespace {
 // about where a new job starts (an empty target for a physical copy, the spec's start position,
 // target tables and shards that match the source's definitions: replay brings the DDL the source
 // ran since) do not apply to it. Nothing when the target cannot be asked (the precheck's items say why).
-void checkInstance(const Job& job, precheck::Report& report) {
+void exemptStartItems(precheck::Report& report, const std::string& key);
+
+// Returns true when the instance resumes.
+bool checkInstance(const Job& job, precheck::Report& report) {
     meta::InstanceState state;
     try {
         auto target = db::Connection::open(job.target);
         state = meta::inspectInstance(target, job.spec);
     } catch (const db::DbError&) {
-        return;
+        return false;
     }
     const std::string key = job.spec.instanceKey();
     if (!state.change.empty()) {
         report.items.push_back({"job_instance", precheck::State::Failed, state.change,
                                 "revert spec.type/fullMode/objects/target/routes to the recorded values, or delete and "
                                 "re-create the job (a new instance starts over)"});
-        return;
+        return false;
     }
     if (!state.recorded) {
         report.items.push_back({"job_instance", precheck::State::Pass,
                                 "job instance " + key + " is new: it starts from the beginning", ""});
-        return;
+        return false;
     }
     report.items.push_back({"job_instance", precheck::State::Pass,
                             "job instance " + key + " resumes from its checkpoints in tidemark_meta", ""});
+    exemptStartItems(report, key);
+    return true;
+}
+
+// The items of `report` about where a new job starts pass for instance `key`, which resumes.
+void exemptStartItems(precheck::Report& report, const std::string& key) {
     for (auto& item : report.items) {
         const bool aboutTheStart = item.name == "physical_target_empty" || item.name == "start_position" ||
-            item.name == "target_tables" || item.name == "shard_schemas";
+            item.name == "target_tables" || item.name == "shard_schemas" || item.name == "source_schemas";
         if (aboutTheStart && item.state != precheck::State::Pass) {
             item.message =
                 "resuming job instance " + key + " from its checkpoints, so this does not apply (" + item.message + ")";
@@ -139,9 +149,10 @@ precheck::Report precheckOf(const Jobs& all, const Options& o) {
         return report;
     }
     precheck::Report combined;
+    bool resumes = false;
     for (const auto& job : jobs) {
         auto report = precheck::run(job.spec, job.source, job.target);
-        checkInstance(job, report);
+        resumes = checkInstance(job, report) || resumes;
         for (auto& item : report.items) {
             item.message = "source " + job.spec.source.id + ": " + item.message;
             combined.items.push_back(std::move(item));
@@ -151,13 +162,16 @@ precheck::Report precheckOf(const Jobs& all, const Options& o) {
                 combined.skipped.push_back(name);
     }
     const auto& skip = all.front().spec.precheck.skip;
-    if (std::find(skip.begin(), skip.end(), "sources_apart") != skip.end()) {
-        combined.skipped.push_back("sources_apart");
-    } else {
-        std::vector<precheck::SourceOfJob> sources;
-        for (const auto& job : all) sources.emplace_back(job.spec, job.source);
-        combined.items.push_back(precheck::checkSourcesApart(sources));
+    std::vector<precheck::SourceOfJob> sources;
+    for (const auto& job : all) sources.emplace_back(job.spec, job.source);
+    precheck::Report acrossSources;
+    for (auto& item : precheck::checkSources(sources)) {
+        if (std::find(skip.begin(), skip.end(), item.name) != skip.end()) combined.skipped.push_back(item.name);
+        else acrossSources.items.push_back(std::move(item));
     }
+    // The sources' definitions differ while replay brings a change shard by shard.
+    if (resumes) exemptStartItems(acrossSources, all.front().spec.jobKey());
+    for (auto& item : acrossSources.items) combined.items.push_back(std::move(item));
     return combined;
 }
 

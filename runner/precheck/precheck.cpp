@@ -58,7 +58,8 @@ const std::vector<std::string>& itemNames() {
                                                    "shard_full_mode",
                                                    "row_filters",
                                                    "routes_match",
-                                                   "sources_apart"};
+                                                   "sources_apart",
+                                                   "source_schemas"};
     return names;
 }
 

@@ -41,10 +41,11 @@ const std::vector<std::string>& itemNames();
 Report run(const api::MigrationJob& job, const db::ConnectOptions& source, const db::ConnectOptions& target);
 
 // A job of several sources (spec.sources): each source's job (api MigrationJob::forSource) and
-// connection. The item over all of them (several_sources.cpp: `sources_apart`): two sources'
-// tables written into one target table must be told apart by their routes' extra columns.
+// connection. The items over all of them (several_sources.cpp): `sources_apart`, two sources'
+// tables written into one target table are told apart by their routes' extra columns (and copied
+// in logical mode), and `source_schemas`, they have one definition.
 using SourceOfJob = std::pair<api::MigrationJob, db::ConnectOptions>;
-Item checkSourcesApart(const std::vector<SourceOfJob>& sources);
+std::vector<Item> checkSources(const std::vector<SourceOfJob>& sources);
 
 // A readable table for a terminal, and the JSON form (status.precheck).
 std::string renderTable(const Report& report);

@@ -199,6 +199,7 @@ TEST_CASE(
     INFO(output);
     s.west.exec("ALTER TABLE shop.orders_b ADD COLUMN region CHAR(2)");
     CHECK(runToEnd(s.dir, s.args("precheck", apart), &output) == 1);
+    CHECK(output.find("source_schemas") != std::string::npos);
     CHECK(output.find("go to merged.orders must have one definition: column 5 is nothing in source east's "
                       "shop.orders_a but region char(2) in source west's shop.orders_b") != std::string::npos);
 }
