@@ -89,12 +89,8 @@ bool DdlRunner::ddl(const SourceStatement& s) {
     if (shard && !skipListed && shard->action == ShardDdlPlan::Action::Replace && holdReplace(s, ddl, *shard))
         return true;
     if (shard && shard->action == ShardDdlPlan::Action::Replace) stmt = shard->statement;
-    const DdlBatch d = batcher_.ddlBatch(s.at, s.end);
+    const DdlBatch d = openDdlBatch(ddl, s, stmt);
     Batch& b = *d.batch;
-    b.ddlStatement = stmt;
-    b.ddlDatabase = q.schema;
-    b.ddlHead = ddl.head;
-    b.ddlTimeZone = q.timeZone;
     if (!d.alreadyCommitted && shard && shard->action == ShardDdlPlan::Action::Refuse && !skipListed)
         throw DdlRejectedError(shard->reason, b.end.text(), q.statement.substr(0, 300), shard->reason);
     // The shard's own definition changes first: a crash before the checkpoint re-reads the
@@ -207,17 +203,23 @@ bool DdlRunner::completes(const StepState& state, const ShardIssue& issue) const
     return true;
 }
 
+DdlBatch DdlRunner::openDdlBatch(const Ddl& ddl, const SourceStatement& s, const std::string& statement) {
+    DdlBatch d = batcher_.ddlBatch(s.at, s.end);
+    Batch& b = *d.batch;
+    b.ddlStatement = statement;
+    b.ddlDatabase = s.query.schema;
+    b.ddlHead = ddl.head;
+    b.ddlTimeZone = s.query.timeZone;
+    return d;
+}
+
 bool DdlRunner::coordinate(const Ddl& ddl, const SourceStatement& s, const std::string& statement,
                            const ShardDdlPlan& plan, bool skipListed) {
     const binlog::Query& q = s.query;
     const auto route = router_.route(plan.shard.first, plan.shard.second);
     const consolidate::TableName merged{route.database, route.table};
-    const DdlBatch d = batcher_.ddlBatch(s.at, s.end);
+    const DdlBatch d = openDdlBatch(ddl, s, statement);
     Batch& b = *d.batch;
-    b.ddlStatement = statement;
-    b.ddlDatabase = q.schema;
-    b.ddlHead = ddl.head;
-    b.ddlTimeZone = q.timeZone;
     if (!d.alreadyCommitted) {
         // The shard's own definition first: a crash before the checkpoint finds it there.
         shadows_.applyDdl(target_, ddl, q.statement, plan.shard);

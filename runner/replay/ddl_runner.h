@@ -69,6 +69,8 @@ public:
 
 private:
     void skipByRequest(const Batch& b, const std::string& head);
+    // The DDL batch of `s` (Batcher::ddlBatch), carrying `statement` for the target.
+    DdlBatch openDdlBatch(const Ddl& ddl, const SourceStatement& s, const std::string& statement);
     // False when spec.filters ignores the statement (counted); throws when a rule stops on it.
     bool passesFilters(const Ddl& ddl, const SourceStatement& s);
     // The shard plan when the statement names a table merged with others, else nothing.
